@@ -1,0 +1,142 @@
+//! Access tokens: HS256 JWTs with `typ: at+jwt`; verification pins the algorithm and checks signature, `exp` and `iss`.
+
+use std::time::Duration;
+
+use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+use crate::store::User;
+
+/// Clock skew tolerated on `exp`.
+const LEEWAY_SECS: u64 = 30;
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Claims {
+    pub sub: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub iss: String,
+    pub jti: String,
+    pub sid: String,
+    pub admin: bool,
+}
+
+pub struct TokenKeys {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    header: Header,
+    issuer: String,
+    ttl: Duration,
+}
+
+pub struct AccessToken {
+    pub token: String,
+    /// Seconds from now until the token expires.
+    pub expires_in: u64,
+}
+
+impl TokenKeys {
+    pub fn new(key: &[u8], issuer: &str, ttl: Duration) -> Result<TokenKeys, String> {
+        let encoding = EncodingKey::from_secret(key).map_err(|e| format!("signing key: {e}"))?;
+        let decoding = DecodingKey::from_secret(key).map_err(|e| format!("signing key: {e}"))?;
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = LEEWAY_SECS;
+        validation.set_issuer(&[issuer]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        let mut header = Header::new(Algorithm::HS256);
+        header.typ = Some("at+jwt".into());
+        Ok(TokenKeys {
+            encoding,
+            decoding,
+            validation,
+            header,
+            issuer: issuer.into(),
+            ttl,
+        })
+    }
+
+    pub fn issue(
+        &self,
+        user: &User,
+        session_id: &str,
+        now_secs: i64,
+    ) -> Result<AccessToken, String> {
+        let claims = Claims {
+            sub: user.username.clone(),
+            iat: now_secs,
+            exp: now_secs + self.ttl.as_secs() as i64,
+            iss: self.issuer.clone(),
+            jti: uuid::Uuid::new_v4().simple().to_string(),
+            sid: session_id.into(),
+            admin: user.admin,
+        };
+        let token = encode(&self.header, &claims, &self.encoding).map_err(|e| e.to_string())?;
+        Ok(AccessToken {
+            token,
+            expires_in: self.ttl.as_secs(),
+        })
+    }
+
+    /// Any failure — bad signature, other algorithm, expired, wrong issuer,
+    /// malformed — is the same `None`: the caller answers one 401 for all.
+    pub fn verify(&self, token: &str) -> Option<Claims> {
+        decode::<Claims>(token, &self.decoding, &self.validation)
+            .ok()
+            .map(|data| data.claims)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user() -> User {
+        User {
+            id: 1,
+            username: "alice".into(),
+            email: None,
+            full_name: None,
+            password_hash: String::new(),
+            admin: true,
+            disabled: false,
+            created_at: 0,
+        }
+    }
+
+    fn now() -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+
+    #[test]
+    fn issued_tokens_verify_with_their_claims() {
+        let keys = TokenKeys::new(&[1; 32], "latchkey", Duration::from_secs(300)).unwrap();
+        let issued = keys.issue(&user(), "sid1", now()).unwrap();
+        assert_eq!(issued.expires_in, 300);
+        let claims = keys.verify(&issued.token).unwrap();
+        assert_eq!(
+            (claims.sub.as_str(), claims.sid.as_str(), claims.admin),
+            ("alice", "sid1", true)
+        );
+        let header = jsonwebtoken::decode_header(&issued.token).unwrap();
+        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    }
+
+    #[test]
+    fn other_keys_issuers_and_expired_tokens_fail() {
+        let keys = TokenKeys::new(&[1; 32], "latchkey", Duration::from_secs(300)).unwrap();
+        let other_key = TokenKeys::new(&[2; 32], "latchkey", Duration::from_secs(300)).unwrap();
+        let other_iss = TokenKeys::new(&[1; 32], "someone-else", Duration::from_secs(300)).unwrap();
+        assert!(keys
+            .verify(&other_key.issue(&user(), "s", now()).unwrap().token)
+            .is_none());
+        assert!(keys
+            .verify(&other_iss.issue(&user(), "s", now()).unwrap().token)
+            .is_none());
+        let stale = keys
+            .issue(&user(), "s", now() - 300 - LEEWAY_SECS as i64 - 5)
+            .unwrap();
+        assert!(keys.verify(&stale.token).is_none());
+        assert!(keys.verify("not.a.jwt").is_none());
+    }
+}

@@ -1,0 +1,79 @@
+//! Login: throttle check first (no hash for a blocked name), then one blocking hop that finds the user, checks the password, upgrades an old hash and starts the session.
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::auth::password::{self, Verdict};
+use crate::auth::sessions::{Client, Grant};
+use crate::blocking;
+use crate::clock;
+use crate::domain::{NewPassword, RefreshSecret};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{EndSessions, Store, User};
+
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+pub async fn login(
+    state: web::Data<AppState>,
+    credentials: Credentials,
+    presented: Option<RefreshSecret>,
+    client: Client,
+) -> Result<Grant, ApiError> {
+    let address = client.ip.clone().unwrap_or_default();
+    state.throttle.check(&credentials.username, &address)?;
+    let slot = state.hashing.acquire().await?;
+    let username = credentials.username.clone();
+    let worker_state = Arc::clone(&state);
+    let outcome = blocking::run(move || {
+        let state = worker_state;
+        let store = state.store.as_ref();
+        let now = clock::now_ms();
+        let user = check_password(store, &credentials)?;
+        let grant = state
+            .sessions
+            .start(store, user, presented.as_ref(), client, now)?;
+        Ok(grant)
+    })
+    .await;
+    drop(slot);
+    match &outcome {
+        Ok(_) => state.throttle.record_success(&username),
+        Err(ApiError::InvalidCredentials) => state.throttle.record_failure(&username, &address),
+        Err(_) => {}
+    }
+    outcome
+}
+
+/// Same cost and same answer for a missing user, a wrong password and a
+/// disabled user.
+fn check_password(store: &dyn Store, credentials: &Credentials) -> Result<User, ApiError> {
+    let Some(user) = store.user_by_name(&credentials.username)? else {
+        password::verify_against_nothing(&credentials.password);
+        return Err(ApiError::InvalidCredentials);
+    };
+    let verdict = password::verify(&credentials.password, &user.password_hash);
+    if verdict == Verdict::Wrong || user.disabled {
+        return Err(ApiError::InvalidCredentials);
+    }
+    if verdict == Verdict::RightButOutdated {
+        upgrade_hash(store, &user, &credentials.password);
+    }
+    Ok(user)
+}
+
+/// A failed upgrade must not fail the login: the old hash still works.
+fn upgrade_hash(store: &dyn Store, user: &User, password: &str) {
+    // Imported passwords may be shorter than today's minimum; hash them as they are.
+    let Ok(rehashed) = password::hash(&NewPassword::imported(password)) else {
+        return;
+    };
+    if let Err(e) = store.set_password_hash(user.id, &rehashed, clock::now_ms(), EndSessions::None)
+    {
+        tracing::warn!(user = %user.username, error = %e, "could not upgrade the password hash");
+    }
+}

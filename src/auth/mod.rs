@@ -1,0 +1,9 @@
+//! The rules of authentication: passwords, tokens, sessions, and who the caller is.
+
+pub mod extract;
+pub mod hashing;
+pub mod jwt;
+pub mod login;
+pub mod password;
+pub mod sessions;
+pub mod throttle;

@@ -1,0 +1,219 @@
+//! The session rules: login starts (or continues) a family, refresh rotates it, an old id replayed within the grace gets the current one, after the grace it ends the family.
+
+use std::time::Duration;
+
+use crate::clock;
+use crate::domain::{RefreshSecret, SessionId};
+use crate::error::ApiError;
+use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, Store, User};
+
+/// How far behind the live id a replay within the grace may be. Two tabs
+/// racing put an id one generation behind; more than a few is not a race.
+const MAX_REPLAY_STEPS: i64 = 4;
+
+pub struct SessionRules {
+    chain_key: [u8; 32],
+    refresh_ttl: i64,
+    max_age: i64,
+    grace: i64,
+}
+
+/// A session handed to a client: who, which family, its live refresh id.
+pub struct Grant {
+    pub user: User,
+    pub session_id: String,
+    pub refresh: RefreshSecret,
+    pub expires_at: i64,
+}
+
+/// What is recorded about the client that logged in.
+#[derive(Clone, Debug, Default)]
+pub struct Client {
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+enum Step {
+    Rotate,
+    Replay { steps: i64 },
+    Reuse,
+    Expired,
+    Ended(EndReason),
+    Disabled,
+}
+
+impl SessionRules {
+    pub fn new(
+        chain_key: [u8; 32],
+        refresh_ttl: Duration,
+        max_age: Duration,
+        grace: Duration,
+    ) -> SessionRules {
+        SessionRules {
+            chain_key,
+            refresh_ttl: clock::ms(refresh_ttl),
+            max_age: clock::ms(max_age),
+            grace: clock::ms(grace),
+        }
+    }
+
+    /// After a successful password check: continue the caller's own live
+    /// session if its cookie came along, else start a new one.
+    pub fn start(
+        &self,
+        store: &dyn Store,
+        user: User,
+        presented: Option<&RefreshSecret>,
+        client: Client,
+        now: i64,
+    ) -> Result<Grant, ApiError> {
+        if let Some(presented) = presented {
+            if let Some(record) = store.find_refresh(&presented.hash())? {
+                let own_live_id =
+                    record.user.id == user.id && matches!(self.decide(&record, now), Step::Rotate);
+                if own_live_id {
+                    if let Some(grant) = self.rotate(store, &record, presented, now)? {
+                        return Ok(grant);
+                    }
+                } else if record.session.is_expired(now) {
+                    store.delete_session(&record.session.id)?;
+                }
+            }
+        }
+        let refresh = RefreshSecret::generate();
+        let session = NewSession {
+            id: SessionId::generate(),
+            user_id: user.id,
+            refresh_hash: refresh.hash(),
+            now,
+            idle_expires_at: now.saturating_add(self.refresh_ttl.min(self.max_age)),
+            absolute_expires_at: now.saturating_add(self.max_age),
+            user_agent: client.user_agent,
+            ip: client.ip,
+        };
+        store.create_session(&session)?;
+        Ok(Grant {
+            user,
+            session_id: session.id.as_str().to_string(),
+            refresh,
+            expires_at: session.idle_expires_at,
+        })
+    }
+
+    pub fn refresh(
+        &self,
+        store: &dyn Store,
+        presented: &RefreshSecret,
+        now: i64,
+    ) -> Result<Grant, ApiError> {
+        // A lost race to rotate means another request moved the session on:
+        // read again and the presented id is now a replay within the grace.
+        for _ in 0..3 {
+            let record = store
+                .find_refresh(&presented.hash())?
+                .ok_or(ApiError::RefreshNotFound)?;
+            let session_id = &record.session.id;
+            match self.decide(&record, now) {
+                Step::Rotate => {
+                    if let Some(grant) = self.rotate(store, &record, presented, now)? {
+                        return Ok(grant);
+                    }
+                }
+                Step::Replay { steps } => {
+                    let mut current = presented.clone();
+                    for _ in 0..steps {
+                        current = current.successor(&self.chain_key);
+                    }
+                    return Ok(Grant {
+                        expires_at: record.session.expires_at(),
+                        session_id: record.session.id,
+                        user: record.user,
+                        refresh: current,
+                    });
+                }
+                Step::Reuse => {
+                    store.end_session(session_id, EndReason::ReuseDetected, now)?;
+                    tracing::warn!(session = %session_id, "refresh id replayed after the grace: session family revoked");
+                    return Err(ApiError::ReuseDetected);
+                }
+                Step::Expired => {
+                    store.delete_session(session_id)?;
+                    return Err(ApiError::RefreshExpired);
+                }
+                Step::Ended(EndReason::ReuseDetected) => return Err(ApiError::ReuseDetected),
+                Step::Ended(_) => return Err(ApiError::Revoked),
+                Step::Disabled => return Err(ApiError::UserDisabled),
+            }
+        }
+        Err(ApiError::Busy)
+    }
+
+    /// Ends the family the presented id belongs to; unknown ids are ignored.
+    pub fn logout(
+        &self,
+        store: &dyn Store,
+        presented: &RefreshSecret,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        if let Some(record) = store.find_refresh(&presented.hash())? {
+            store.end_session(&record.session.id, EndReason::Logout, now)?;
+        }
+        Ok(())
+    }
+
+    fn decide(&self, record: &RefreshRecord, now: i64) -> Step {
+        let session = &record.session;
+        if record.user.disabled {
+            return Step::Disabled;
+        }
+        if let Some(reason) = session.ended {
+            return Step::Ended(reason);
+        }
+        if session.is_expired(now) {
+            return Step::Expired;
+        }
+        let behind = session.generation - record.generation;
+        if behind == 0 {
+            return Step::Rotate;
+        }
+        let within_grace = record
+            .rotated_at
+            .is_some_and(|rotated_at| now.saturating_sub(rotated_at) <= self.grace);
+        if within_grace && (1..=MAX_REPLAY_STEPS).contains(&behind) {
+            Step::Replay { steps: behind }
+        } else {
+            Step::Reuse
+        }
+    }
+
+    /// `None` when another request rotated first.
+    fn rotate(
+        &self,
+        store: &dyn Store,
+        record: &RefreshRecord,
+        presented: &RefreshSecret,
+        now: i64,
+    ) -> Result<Option<Grant>, ApiError> {
+        let next = presented.successor(&self.chain_key);
+        let idle_expires_at = now
+            .saturating_add(self.refresh_ttl)
+            .min(record.session.absolute_expires_at);
+        let rotation = Rotation {
+            session_id: record.session.id.clone(),
+            from_generation: record.generation,
+            old_hash: presented.hash(),
+            new_hash: next.hash(),
+            now,
+            idle_expires_at,
+        };
+        if !store.rotate(&rotation)? {
+            return Ok(None);
+        }
+        Ok(Some(Grant {
+            user: record.user.clone(),
+            session_id: record.session.id.clone(),
+            refresh: next,
+            expires_at: idle_expires_at,
+        }))
+    }
+}

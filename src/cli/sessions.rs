@@ -1,0 +1,54 @@
+//! `latchkey sessions …`: look at and end a user's sessions, or sweep now.
+
+use crate::cli::users::find;
+use crate::cli::SessionsCommand;
+use crate::clock;
+use crate::store::{EndReason, EndSessions, Store};
+
+pub(super) fn run(store: &dyn Store, command: SessionsCommand) -> Result<(), String> {
+    let now = clock::now_ms();
+    match command {
+        SessionsCommand::List { name } => {
+            let user = find(store, &name)?;
+            let sessions = store
+                .live_sessions(user.id, now)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{:<32} {:<20} {:<20} {:<20} {:<16} USER AGENT",
+                "ID", "CREATED", "LAST USED", "EXPIRES", "IP"
+            );
+            for s in sessions {
+                println!(
+                    "{:<32} {:<20} {:<20} {:<20} {:<16} {}",
+                    s.id,
+                    clock::rfc3339(s.created_at),
+                    clock::rfc3339(s.last_used_at),
+                    clock::rfc3339(s.expires_at()),
+                    s.ip.as_deref().unwrap_or("-"),
+                    s.user_agent.as_deref().unwrap_or("-")
+                );
+            }
+            Ok(())
+        }
+        SessionsCommand::RevokeAll { name } => {
+            let user = find(store, &name)?;
+            let ended = store
+                .end_user_sessions(user.id, EndSessions::All(EndReason::Revoked), now)
+                .map_err(|e| e.to_string())?;
+            println!("ended {ended} session(s) of {}", user.username);
+            Ok(())
+        }
+        SessionsCommand::Prune => {
+            let mut total = 0;
+            loop {
+                let deleted = store.sweep(now, 500).map_err(|e| e.to_string())?;
+                total += deleted;
+                if deleted < 500 {
+                    break;
+                }
+            }
+            println!("deleted {total} expired or ended session(s)");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,161 @@
+//! `latchkey user …`: the same rules as the admin API (valid names, 8–1024 character passwords, the last admin stays).
+
+use std::io::{BufRead, IsTerminal};
+
+use crate::auth::password;
+use crate::cli::{AddUser, UserCommand};
+use crate::clock;
+use crate::domain::{NewPassword, Username};
+use crate::store::{EndReason, EndSessions, NewUser, Store, User};
+
+pub(super) fn run(store: &dyn Store, command: UserCommand) -> Result<(), String> {
+    match command {
+        UserCommand::Add(args) => add(store, args),
+        UserCommand::List => list(store),
+        UserCommand::Disable { name } => {
+            let user = find(store, &name)?;
+            refuse_last_admin(store, &user, "disable")?;
+            store
+                .set_disabled(user.id, true, clock::now_ms())
+                .map_err(|e| e.to_string())?;
+            println!("disabled {} and ended its sessions", user.username);
+            Ok(())
+        }
+        UserCommand::Enable { name } => {
+            let user = find(store, &name)?;
+            store
+                .set_disabled(user.id, false, clock::now_ms())
+                .map_err(|e| e.to_string())?;
+            println!("enabled {}", user.username);
+            Ok(())
+        }
+        UserCommand::Passwd {
+            name,
+            password_stdin,
+        } => {
+            let user = find(store, &name)?;
+            let password = read_password(password_stdin)?;
+            let hash = password::hash(&password)?;
+            let end = EndSessions::All(EndReason::PasswordChanged);
+            store
+                .set_password_hash(user.id, &hash, clock::now_ms(), end)
+                .map_err(|e| e.to_string())?;
+            println!(
+                "set the password of {} and ended its sessions",
+                user.username
+            );
+            Ok(())
+        }
+        UserCommand::Delete { name } => {
+            let user = find(store, &name)?;
+            refuse_last_admin(store, &user, "delete")?;
+            store.delete_user(user.id).map_err(|e| e.to_string())?;
+            println!("deleted {} and its sessions", user.username);
+            Ok(())
+        }
+    }
+}
+
+fn add(store: &dyn Store, args: AddUser) -> Result<(), String> {
+    let username = Username::parse(&args.name)?;
+    if store
+        .user_by_name(username.as_str())
+        .map_err(|e| e.to_string())?
+        .is_some()
+    {
+        return Err(format!("user {username} already exists"));
+    }
+    let password_hash = match args.password_hash {
+        Some(hash) if password::is_supported_hash(&hash) => hash,
+        Some(_) => return Err("--password-hash must be an argon2 or bcrypt PHC string".into()),
+        None => password::hash(&read_password(args.password_stdin)?)?,
+    };
+    let user = NewUser {
+        username: username.to_string(),
+        email: args.email.filter(|e| !e.is_empty()),
+        full_name: args.full_name.filter(|f| !f.is_empty()),
+        password_hash,
+        admin: args.admin,
+        disabled: false,
+    };
+    let created = store
+        .insert_user(&user, clock::now_ms())
+        .map_err(|e| e.to_string())?;
+    println!(
+        "created user {}{}",
+        created.username,
+        if created.admin { " (admin)" } else { "" }
+    );
+    Ok(())
+}
+
+fn list(store: &dyn Store) -> Result<(), String> {
+    let users = store.list_users().map_err(|e| e.to_string())?;
+    println!(
+        "{:<24} {:<6} {:<9} {:<28} {:<24} CREATED",
+        "USERNAME", "ADMIN", "DISABLED", "EMAIL", "FULL NAME"
+    );
+    for user in users {
+        println!(
+            "{:<24} {:<6} {:<9} {:<28} {:<24} {}",
+            user.username,
+            if user.admin { "yes" } else { "no" },
+            if user.disabled { "yes" } else { "no" },
+            user.email.as_deref().unwrap_or("-"),
+            user.full_name.as_deref().unwrap_or("-"),
+            clock::rfc3339(user.created_at)
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn find(store: &dyn Store, name: &str) -> Result<User, String> {
+    store
+        .user_by_name(name)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user named {name}"))
+}
+
+fn refuse_last_admin(store: &dyn Store, user: &User, action: &str) -> Result<(), String> {
+    if !user.admin || user.disabled {
+        return Ok(());
+    }
+    let other_admins = store
+        .list_users()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .any(|u| u.admin && !u.disabled && u.id != user.id);
+    if other_admins {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} is the last enabled admin; add another admin before you {action} it",
+            user.username
+        ))
+    }
+}
+
+/// From stdin with `--password-stdin`, else a prompt (twice) on a terminal.
+fn read_password(from_stdin: bool) -> Result<NewPassword, String> {
+    let text = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the passwords differ".into());
+        }
+        first
+    } else {
+        return Err(
+            "no password given: pass --password-stdin (or --password-hash) or run on a terminal"
+                .into(),
+        );
+    };
+    NewPassword::parse(&text)
+}

@@ -1,0 +1,144 @@
+//! The one error type of the HTTP API: each variant picks its status, `detail` text and `code`; causes are logged, never shown.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+const REFRESH_FAILED: &str = "The refresh token has expired or was not found.";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("Incorrect username or password")]
+    InvalidCredentials,
+    /// Wrong current password on a password change: 400, so an SPA does not log out.
+    #[error("Incorrect password")]
+    WrongCurrentPassword,
+    #[error("{REFRESH_FAILED}")]
+    RefreshNotFound,
+    #[error("{REFRESH_FAILED}")]
+    RefreshExpired,
+    #[error("{REFRESH_FAILED}")]
+    ReuseDetected,
+    #[error("{REFRESH_FAILED}")]
+    Revoked,
+    #[error("User account error.")]
+    UserDisabled,
+    #[error("Could not validate credentials")]
+    InvalidToken,
+    #[error("Not authenticated")]
+    NotAuthenticated,
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("{0}")]
+    NotFound(&'static str),
+    #[error("Method Not Allowed")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Request body is larger than 16 KiB")]
+    TooLarge,
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("Too many failed login attempts; try again later")]
+    Throttled { retry_after_secs: u64 },
+    #[error("Server is busy; try again shortly")]
+    Busy,
+    #[error("Internal server error")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    detail: String,
+    code: &'a str,
+}
+
+impl ApiError {
+    pub fn internal(cause: impl std::fmt::Display) -> ApiError {
+        ApiError::Internal(cause.to_string())
+    }
+
+    pub fn code(&self) -> &'static str {
+        use ApiError::*;
+        match self {
+            InvalidCredentials | WrongCurrentPassword => "invalid_credentials",
+            RefreshNotFound | NotFound(_) => "not_found",
+            RefreshExpired => "expired",
+            ReuseDetected => "reuse_detected",
+            Revoked => "revoked",
+            UserDisabled => "user_disabled",
+            InvalidToken | NotAuthenticated => "invalid_token",
+            Forbidden(_) => "forbidden",
+            MethodNotAllowed => "method_not_allowed",
+            Conflict(_) => "conflict",
+            TooLarge => "too_large",
+            UnsupportedMediaType(_) => "unsupported_media_type",
+            Invalid(_) => "invalid_request",
+            Throttled { .. } => "throttled",
+            Busy => "busy",
+            Internal(_) => "internal",
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::Throttled { retry_after_secs } => Some((*retry_after_secs).max(1)),
+            ApiError::Busy => Some(1),
+            _ => None,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        use ApiError::*;
+        match self {
+            WrongCurrentPassword => StatusCode::BAD_REQUEST,
+            InvalidCredentials | RefreshNotFound | RefreshExpired | ReuseDetected | Revoked
+            | UserDisabled | InvalidToken | NotAuthenticated => StatusCode::UNAUTHORIZED,
+            Forbidden(_) => StatusCode::FORBIDDEN,
+            NotFound(_) => StatusCode::NOT_FOUND,
+            MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Conflict(_) => StatusCode::CONFLICT,
+            TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(%cause, "request failed");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        if self.status_code() == StatusCode::UNAUTHORIZED {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if let Some(secs) = self.retry_after() {
+            response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        response
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(ErrorBody {
+                detail: self.to_string(),
+                code: self.code(),
+            })
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> ApiError {
+        match error {
+            StoreError::Busy => ApiError::Busy,
+            StoreError::Conflict(what) => ApiError::Conflict(what),
+            StoreError::Other(cause) => ApiError::Internal(cause),
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The signing key: from `LATCHKEY_SECRET`, or a hex file (mode 0600) created on first start. There is no built-in key.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+use crate::config::KeySource;
+
+pub fn load_or_create(source: &KeySource) -> Result<Vec<u8>, String> {
+    match source {
+        KeySource::Inline(bytes) => Ok(bytes.clone()),
+        KeySource::File(path) if path.exists() => read(path),
+        KeySource::File(path) => create(path),
+    }
+}
+
+/// The key for the refresh-id chain, derived so it never equals the JWT key.
+pub fn chain_key(signing_key: &[u8]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(signing_key).expect("HMAC takes any key length");
+    mac.update(b"latchkey refresh-chain v1");
+    mac.finalize().into_bytes().into()
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    let shown = path.display();
+    let text =
+        fs::read_to_string(path).map_err(|e| format!("cannot read secret file {shown}: {e}"))?;
+    let key = hex::decode(text.trim()).map_err(|_| {
+        format!("secret file {shown} must hold the key as hex; delete it to generate a new one")
+    })?;
+    if key.len() < 32 {
+        return Err(format!(
+            "secret file {shown} holds {} bytes; it needs at least 32",
+            key.len()
+        ));
+    }
+    let mode = fs::metadata(path)
+        .map(|m| m.permissions().mode())
+        .unwrap_or(0);
+    if mode & 0o077 != 0 {
+        tracing::warn!(file = %shown, "secret file is readable by other users; run chmod 600 on it");
+    }
+    Ok(key)
+}
+
+fn create(path: &Path) -> Result<Vec<u8>, String> {
+    let shown = path.display();
+    let mut key = vec![0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut key);
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| {
+            format!(
+                "cannot create secret file {shown}: {e}; check the directory or set --secret-file"
+            )
+        })?;
+    file.write_all(format!("{}\n", hex::encode(&key)).as_bytes())
+        .and_then(|_| file.sync_all())
+        .map_err(|e| format!("cannot write secret file {shown}: {e}"))?;
+    tracing::info!(file = %shown, "generated a new signing key");
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_created_key_is_private_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("k.secret");
+        let created = load_or_create(&KeySource::File(path.clone())).unwrap();
+        assert_eq!(created.len(), 32);
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert_eq!(load_or_create(&KeySource::File(path)).unwrap(), created);
+        assert_ne!(chain_key(&created).to_vec(), created);
+    }
+}

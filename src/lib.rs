@@ -1,0 +1,16 @@
+//! latchkey: a single-binary authentication server. `main.rs` only parses the command line; everything else is here so tests drive the real app.
+
+pub mod auth;
+pub mod blocking;
+pub mod bootstrap;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod duration;
+pub mod error;
+pub mod keys;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod store;

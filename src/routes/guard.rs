@@ -1,0 +1,104 @@
+//! Who is calling from where: the cross-origin check for cookie routes, and the client address (the peer, or the last proxy hop when trusted).
+
+use actix_web::http::header;
+use actix_web::HttpRequest;
+
+use crate::auth::sessions::Client;
+use crate::config::Config;
+use crate::error::ApiError;
+
+pub struct RequestGuard {
+    cors_origins: Vec<String>,
+    public_url: Option<String>,
+    trust_proxy: bool,
+}
+
+impl RequestGuard {
+    pub fn new(config: &Config) -> RequestGuard {
+        RequestGuard {
+            cors_origins: config.cors_origins.clone(),
+            public_url: config.public_url.clone(),
+            trust_proxy: config.trust_proxy,
+        }
+    }
+
+    pub fn is_cors_origin(&self, origin: &str) -> bool {
+        self.cors_origins
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(origin))
+    }
+
+    /// Routes that read the refresh cookie refuse other sites' pages, so a
+    /// foreign page cannot use (and so use up) the cookie.
+    pub fn require_same_origin(&self, req: &HttpRequest) -> Result<(), ApiError> {
+        const REFUSED: ApiError = ApiError::Forbidden("Cross-origin request refused");
+        let headers = req.headers();
+        match headers
+            .get(header::ORIGIN)
+            .map(|v| v.to_str().unwrap_or(""))
+        {
+            Some(origin) if self.is_cors_origin(origin) || self.is_same_origin(req, origin) => {
+                Ok(())
+            }
+            Some(_) => Err(REFUSED),
+            None if headers
+                .get("sec-fetch-site")
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"cross-site")) =>
+            {
+                Err(REFUSED)
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn is_same_origin(&self, req: &HttpRequest, origin: &str) -> bool {
+        if let Some(public) = &self.public_url {
+            return public.eq_ignore_ascii_case(origin.trim_end_matches('/'));
+        }
+        let Some((scheme, authority)) = origin.split_once("://") else {
+            return false;
+        };
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok());
+        host.is_some_and(|host| {
+            without_default_port(scheme, authority)
+                .eq_ignore_ascii_case(without_default_port(scheme, host))
+        })
+    }
+
+    pub fn client(&self, req: &HttpRequest) -> Client {
+        let user_agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(256).collect());
+        Client {
+            user_agent,
+            ip: Some(self.client_address(req)),
+        }
+    }
+
+    pub fn client_address(&self, req: &HttpRequest) -> String {
+        let forwarded = self
+            .trust_proxy
+            .then(|| req.headers().get("x-forwarded-for")?.to_str().ok())
+            .flatten()
+            .and_then(|list| list.rsplit(',').next())
+            .map(|hop| hop.trim().to_string())
+            .filter(|hop| !hop.is_empty());
+        forwarded
+            .or_else(|| req.peer_addr().map(|addr| addr.ip().to_string()))
+            .unwrap_or_else(|| "unknown".into())
+    }
+}
+
+fn without_default_port<'a>(scheme: &str, authority: &'a str) -> &'a str {
+    let default = if scheme.eq_ignore_ascii_case("https") {
+        ":443"
+    } else {
+        ":80"
+    };
+    authority.strip_suffix(default).unwrap_or(authority)
+}

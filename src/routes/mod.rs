@@ -1,0 +1,38 @@
+//! The route table: every path the server answers, and JSON 404/405 for everything else.
+
+pub mod body;
+pub mod cookie;
+pub mod guard;
+mod health;
+mod static_files;
+pub mod user;
+
+use actix_web::{web, HttpResponse};
+
+use crate::error::ApiError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/user/token").route(web::post().to(user::token)))
+        .service(
+            resource("/user/refresh-token")
+                .route(web::get().to(user::refresh))
+                .route(web::post().to(user::refresh)),
+        )
+        .service(resource("/user/logout").route(web::post().to(user::logout)))
+        .service(resource("/user/me").route(web::get().to(user::me)))
+        .service(resource("/healthz").route(web::get().to(health::healthz)))
+        .service(resource("/healthz/live").route(web::get().to(health::live)))
+        .service(resource("/").route(web::get().to(static_files::index)))
+        .service(resource("/static/{name}").route(web::get().to(static_files::asset)));
+}
+
+/// A resource whose other methods get a JSON 405.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(|| async {
+        Err::<HttpResponse, _>(ApiError::MethodNotAllowed)
+    }))
+}
+
+pub async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("Not Found"))
+}

@@ -1,0 +1,50 @@
+//! The demo page and its assets, embedded in the binary so `latchkey serve` works from any directory.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+use crate::error::ApiError;
+
+/// Scripts and styles come only from this server: no inline script, no framing.
+const PAGE_CSP: &str =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+}
+
+const ASSETS: &[Asset] = &[
+    Asset {
+        name: "index.html",
+        content_type: "text/html; charset=utf-8",
+        body: include_bytes!("../../static/index.html"),
+    },
+    Asset {
+        name: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../static/app.css"),
+    },
+];
+
+pub async fn index() -> HttpResponse {
+    serve("index.html").unwrap_or_else(|| HttpResponse::NotFound().finish())
+}
+
+pub async fn asset(name: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    serve(&name).ok_or(ApiError::NotFound("Not Found"))
+}
+
+fn serve(name: &str) -> Option<HttpResponse> {
+    let asset = ASSETS.iter().find(|a| a.name == name)?;
+    let mut response = HttpResponse::Ok();
+    response
+        .insert_header((header::CONTENT_TYPE, asset.content_type))
+        .insert_header((header::CACHE_CONTROL, "no-cache"));
+    if asset.content_type.starts_with("text/html") {
+        response.insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP));
+    }
+    Some(response.body(asset.body))
+}

@@ -1,0 +1,150 @@
+//! Builds the running server from a `Config`: opens the store, loads the key, wires the routes; tests use it exactly as `main` does.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{error, web, App, HttpRequest, HttpServer};
+
+use crate::auth::hashing::HashSlots;
+use crate::auth::jwt::TokenKeys;
+use crate::auth::sessions::SessionRules;
+use crate::auth::throttle::LoginThrottle;
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::routes::body::MAX_BODY;
+use crate::routes::cookie::CookieSettings;
+use crate::routes::guard::RequestGuard;
+use crate::state::AppState;
+use crate::store::SqliteStore;
+use crate::{blocking, bootstrap, clock, keys, routes};
+
+const SWEEP_EVERY: Duration = Duration::from_secs(60);
+const SWEEP_BATCH: usize = 500;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: SqliteStore,
+}
+
+impl Application {
+    /// Opens everything and binds; the server runs once `run_until_stopped` is awaited.
+    pub fn build(config: Config) -> Result<Application, String> {
+        let store = SqliteStore::open(&config.db_path, pool_size(&config))?;
+        let signing_key = keys::load_or_create(&config.key)?;
+        bootstrap::ensure_admin(&store, config.bootstrap_password.as_deref())?;
+        let state = web::Data::new(AppState {
+            store: Arc::new(store.clone()),
+            tokens: TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)?,
+            sessions: SessionRules::new(
+                keys::chain_key(&signing_key),
+                config.refresh_ttl,
+                config.session_max_age,
+                config.reuse_grace,
+            ),
+            hashing: HashSlots::new(config.hash_slots),
+            throttle: LoginThrottle::new(
+                config.login_max_failures,
+                config.login_max_failures_per_address,
+                config.login_window,
+            ),
+            cookie: CookieSettings::new(&config),
+            guard: RequestGuard::new(&config),
+        });
+        let listener = TcpListener::bind(config.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}; pick another --bind", config.bind))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        spawn_sweeper(state.clone());
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(MAX_BODY)
+                        .error_handler(json_error),
+                )
+                .app_data(
+                    web::QueryConfig::default()
+                        .error_handler(|e, _| ApiError::Invalid(e.to_string()).into()),
+                )
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|_, _| ApiError::NotFound("Not Found").into()),
+                )
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("X-Frame-Options", "DENY")),
+                )
+                .configure(routes::configure)
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)
+        .map_err(|e| e.to_string())?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Application {
+            port,
+            server,
+            store,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, lets in-flight requests finish, then
+    /// folds the WAL into the database file.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await?;
+        if let Err(e) = self.store.checkpoint() {
+            tracing::warn!(error = %e, "could not checkpoint the WAL on shutdown");
+        }
+        Ok(())
+    }
+}
+
+/// Enough connections for every blocking thread that may hold one, so a
+/// checkout waits only under real overload.
+fn pool_size(config: &Config) -> u32 {
+    (config.hash_slots as u32 * 2).max(8)
+}
+
+fn json_error(err: error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    match err {
+        error::JsonPayloadError::OverflowKnownLength { .. }
+        | error::JsonPayloadError::Overflow { .. } => ApiError::TooLarge,
+        error::JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("Content-Type must be application/json".into())
+        }
+        other => ApiError::Invalid(format!("Invalid JSON body: {other}")),
+    }
+    .into()
+}
+
+/// Deletes expired and ended sessions in small batches, so no sweep holds
+/// the write lock for long.
+fn spawn_sweeper(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut ticks = tokio::time::interval(SWEEP_EVERY);
+        loop {
+            ticks.tick().await;
+            loop {
+                let store = state.store.clone();
+                match blocking::run(move || Ok(store.sweep(clock::now_ms(), SWEEP_BATCH)?)).await {
+                    Ok(n) if n == SWEEP_BATCH => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "session sweep failed");
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}

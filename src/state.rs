@@ -1,0 +1,21 @@
+//! What every request can reach: the store, the keys and the rules, built once at start.
+
+use std::sync::Arc;
+
+use crate::auth::hashing::HashSlots;
+use crate::auth::jwt::TokenKeys;
+use crate::auth::sessions::SessionRules;
+use crate::auth::throttle::LoginThrottle;
+use crate::routes::cookie::CookieSettings;
+use crate::routes::guard::RequestGuard;
+use crate::store::Store;
+
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub tokens: TokenKeys,
+    pub sessions: SessionRules,
+    pub hashing: HashSlots,
+    pub throttle: LoginThrottle,
+    pub cookie: CookieSettings,
+    pub guard: RequestGuard,
+}

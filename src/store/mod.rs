@@ -1,0 +1,174 @@
+//! Storage behind one small trait: handlers and rules never see SQL, so another database can be added without touching them.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use crate::domain::{RefreshHash, SessionId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No connection or lock in time: the caller should retry.
+    #[error("database busy")]
+    Busy,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub password_hash: String,
+    pub admin: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub password_hash: String,
+    pub admin: bool,
+    pub disabled: bool,
+}
+
+/// Why a session ended; kept until the sweeper removes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    Logout,
+    Revoked,
+    PasswordChanged,
+    ReuseDetected,
+    UserDisabled,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Logout => "logout",
+            EndReason::Revoked => "revoked",
+            EndReason::PasswordChanged => "password_changed",
+            EndReason::ReuseDetected => "reuse_detected",
+            EndReason::UserDisabled => "user_disabled",
+        }
+    }
+
+    pub fn parse(text: &str) -> EndReason {
+        match text {
+            "logout" => EndReason::Logout,
+            "password_changed" => EndReason::PasswordChanged,
+            "reuse_detected" => EndReason::ReuseDetected,
+            "user_disabled" => EndReason::UserDisabled,
+            _ => EndReason::Revoked,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub id: String,
+    pub user_id: i64,
+    pub generation: i64,
+    pub created_at: i64,
+    pub last_used_at: i64,
+    pub idle_expires_at: i64,
+    pub absolute_expires_at: i64,
+    pub ended: Option<EndReason>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+impl Session {
+    pub fn expires_at(&self) -> i64 {
+        self.idle_expires_at.min(self.absolute_expires_at)
+    }
+
+    pub fn is_expired(&self, now: i64) -> bool {
+        now >= self.expires_at()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub id: SessionId,
+    pub user_id: i64,
+    pub refresh_hash: RefreshHash,
+    pub now: i64,
+    pub idle_expires_at: i64,
+    pub absolute_expires_at: i64,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// What a presented refresh id leads to.
+#[derive(Clone, Debug)]
+pub struct RefreshRecord {
+    pub session: Session,
+    pub user: User,
+    /// The generation of the presented id; below `session.generation` once rotated.
+    pub generation: i64,
+    pub rotated_at: Option<i64>,
+}
+
+/// Move a session from `from_generation` to the next, retiring `old_hash`.
+#[derive(Clone, Debug)]
+pub struct Rotation {
+    pub session_id: String,
+    pub from_generation: i64,
+    pub old_hash: RefreshHash,
+    pub new_hash: RefreshHash,
+    pub now: i64,
+    pub idle_expires_at: i64,
+}
+
+/// Which of a user's sessions to end along with a change to the user.
+#[derive(Clone, Copy, Debug)]
+pub enum EndSessions<'a> {
+    None,
+    All(EndReason),
+    AllBut(&'a str, EndReason),
+}
+
+pub trait Store: Send + Sync {
+    fn ping(&self) -> StoreResult<()>;
+
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
+    fn list_users(&self) -> StoreResult<Vec<User>>;
+    fn has_enabled_admin(&self) -> StoreResult<bool>;
+    /// Fails with `Conflict` when the name is taken (case-insensitively).
+    fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User>;
+    fn set_password_hash(
+        &self,
+        user_id: i64,
+        hash: &str,
+        now: i64,
+        end: EndSessions,
+    ) -> StoreResult<()>;
+    /// Disabling ends every session of the user in the same transaction.
+    fn set_disabled(&self, user_id: i64, disabled: bool, now: i64) -> StoreResult<()>;
+    /// Deletes the user and, by cascade, its sessions.
+    fn delete_user(&self, user_id: i64) -> StoreResult<()>;
+
+    fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+    fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>>;
+    /// Returns false when another request rotated the session first.
+    fn rotate(&self, rotation: &Rotation) -> StoreResult<bool>;
+    /// Returns false when there was no live session with that id.
+    fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool>;
+    fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize>;
+    fn delete_session(&self, session_id: &str) -> StoreResult<()>;
+    /// The session and its user, for checking an access token.
+    fn session_with_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>>;
+    fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>>;
+    /// Deletes up to `batch` expired or ended sessions (and their ids); returns how many.
+    fn sweep(&self, now: i64, batch: usize) -> StoreResult<usize>;
+}

@@ -1,0 +1,171 @@
+//! The SQLite store: an r2d2 pool of WAL connections; the schema comes from `schema.sql`, versioned with `PRAGMA user_version`.
+
+mod sessions;
+mod users;
+
+use std::path::Path;
+use std::time::Duration;
+
+use r2d2::{Pool, PooledConnection};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, ErrorCode};
+
+use super::*;
+
+const SCHEMA: &str = include_str!("../../../schema.sql");
+const SCHEMA_VERSION: i64 = 1;
+
+type Conn = PooledConnection<SqliteConnectionManager>;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: Pool<SqliteConnectionManager>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database and brings its schema up to date.
+    pub fn open(path: &Path, max_connections: u32) -> Result<SqliteStore, String> {
+        let shown = path.display();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                return Err(format!(
+                    "database directory {} does not exist; create it or pass --db",
+                    dir.display()
+                ));
+            }
+        }
+        let mut first = Connection::open(path).map_err(|e| {
+            format!("cannot open database {shown}: {e}; check the path and its permissions")
+        })?;
+        migrate(&mut first).map_err(|e| format!("database {shown}: {e}"))?;
+        drop(first);
+        let manager = SqliteConnectionManager::file(path).with_init(|conn| {
+            conn.execute_batch(
+                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+            )
+        });
+        let pool = Pool::builder()
+            .max_size(max_connections)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(3))
+            .build(manager)
+            .map_err(|e| format!("cannot open database {shown}: {e}"))?;
+        Ok(SqliteStore { pool })
+    }
+
+    fn conn(&self) -> StoreResult<Conn> {
+        self.pool.get().map_err(|_| StoreError::Busy)
+    }
+
+    /// Folds the WAL back into the database file (on shutdown).
+    pub fn checkpoint(&self) -> StoreResult<()> {
+        self.conn()?
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .map_err(StoreError::from)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), String> {
+    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
+        .map_err(|e| e.to_string())?;
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|e| format!("is not a SQLite database ({e})"))?;
+    if version > SCHEMA_VERSION {
+        return Err(format!(
+            "was written by a newer latchkey (schema version {version}; this binary knows {SCHEMA_VERSION}): upgrade latchkey"
+        ));
+    }
+    let tx = conn.transaction().map_err(|e| e.to_string())?;
+    tx.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
+        .map_err(|e| e.to_string())?;
+    tx.commit().map_err(|e| e.to_string())
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        match error.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
+            Some(ErrorCode::ConstraintViolation) => StoreError::Conflict("already exists".into()),
+            _ => StoreError::Other(error.to_string()),
+        }
+    }
+}
+
+impl Store for SqliteStore {
+    fn ping(&self) -> StoreResult<()> {
+        self.conn()?.query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
+        users::by_name(&*self.conn()?, username)
+    }
+
+    fn list_users(&self) -> StoreResult<Vec<User>> {
+        users::list(&*self.conn()?)
+    }
+
+    fn has_enabled_admin(&self) -> StoreResult<bool> {
+        users::has_enabled_admin(&*self.conn()?)
+    }
+
+    fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User> {
+        users::insert(&*self.conn()?, user, now)
+    }
+
+    fn set_password_hash(
+        &self,
+        user_id: i64,
+        hash: &str,
+        now: i64,
+        end: EndSessions,
+    ) -> StoreResult<()> {
+        users::set_password_hash(&mut *self.conn()?, user_id, hash, now, end)
+    }
+
+    fn set_disabled(&self, user_id: i64, disabled: bool, now: i64) -> StoreResult<()> {
+        users::set_disabled(&mut *self.conn()?, user_id, disabled, now)
+    }
+
+    fn delete_user(&self, user_id: i64) -> StoreResult<()> {
+        users::delete(&*self.conn()?, user_id)
+    }
+
+    fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        sessions::create(&mut *self.conn()?, session)
+    }
+
+    fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
+        sessions::find_refresh(&*self.conn()?, hash)
+    }
+
+    fn rotate(&self, rotation: &Rotation) -> StoreResult<bool> {
+        sessions::rotate(&mut *self.conn()?, rotation)
+    }
+
+    fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {
+        sessions::end_one(&*self.conn()?, session_id, reason, now)
+    }
+
+    fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize> {
+        sessions::end_for_user(&*self.conn()?, user_id, end, now)
+    }
+
+    fn delete_session(&self, session_id: &str) -> StoreResult<()> {
+        sessions::delete(&*self.conn()?, session_id)
+    }
+
+    fn session_with_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
+        sessions::with_user(&*self.conn()?, session_id)
+    }
+
+    fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>> {
+        sessions::live_for_user(&*self.conn()?, user_id, now)
+    }
+
+    fn sweep(&self, now: i64, batch: usize) -> StoreResult<usize> {
+        sessions::sweep(&*self.conn()?, now, batch)
+    }
+}

@@ -1,0 +1,206 @@
+//! SQL for `sessions` and `refresh_ids`. A rotation is one transaction that only succeeds from the generation it read.
+
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+
+use super::users;
+use crate::store::{
+    EndReason, EndSessions, NewSession, RefreshHash, RefreshRecord, Rotation, Session, StoreResult,
+    User,
+};
+
+const SESSION_COLUMNS: &str = "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
+     s.idle_expires_at, s.absolute_expires_at, s.end_reason, s.user_agent, s.ip";
+const SESSION_COLUMN_COUNT: usize = 10;
+
+fn from_row(row: &Row) -> rusqlite::Result<Session> {
+    let end_reason: Option<String> = row.get(7)?;
+    Ok(Session {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        generation: row.get(2)?,
+        created_at: row.get(3)?,
+        last_used_at: row.get(4)?,
+        idle_expires_at: row.get(5)?,
+        absolute_expires_at: row.get(6)?,
+        ended: end_reason.as_deref().map(EndReason::parse),
+        user_agent: row.get(8)?,
+        ip: row.get(9)?,
+    })
+}
+
+pub(super) fn create(conn: &mut Connection, new: &NewSession) -> StoreResult<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at, idle_expires_at,
+                               absolute_expires_at, user_agent, ip)
+         VALUES (?1, ?2, 0, ?3, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            new.id.as_str(),
+            new.user_id,
+            new.now,
+            new.idle_expires_at,
+            new.absolute_expires_at,
+            new.user_agent,
+            new.ip
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO refresh_ids (hash, session_id, generation) VALUES (?1, ?2, 0)",
+        params![&new.refresh_hash.0[..], new.id.as_str()],
+    )?;
+    Ok(tx.commit()?)
+}
+
+pub(super) fn find_refresh(
+    conn: &Connection,
+    hash: &RefreshHash,
+) -> StoreResult<Option<RefreshRecord>> {
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS}, {}, r.generation, r.rotated_at
+         FROM refresh_ids r JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
+         WHERE r.hash = ?1",
+        users::USER_COLUMNS
+    );
+    let record = conn
+        .prepare_cached(&sql)?
+        .query_row([&hash.0[..]], |row| {
+            let after_user = SESSION_COLUMN_COUNT + 8;
+            Ok(RefreshRecord {
+                session: from_row(row)?,
+                user: users::from_row(row, SESSION_COLUMN_COUNT)?,
+                generation: row.get(after_user)?,
+                rotated_at: row.get(after_user + 1)?,
+            })
+        })
+        .optional()?;
+    Ok(record)
+}
+
+pub(super) fn rotate(conn: &mut Connection, rotation: &Rotation) -> StoreResult<bool> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let moved = tx
+        .prepare_cached(
+            "UPDATE sessions SET generation = ?3, last_used_at = ?4, idle_expires_at = ?5
+             WHERE id = ?1 AND generation = ?2 AND end_reason IS NULL",
+        )?
+        .execute(params![
+            rotation.session_id,
+            rotation.from_generation,
+            rotation.from_generation + 1,
+            rotation.now,
+            rotation.idle_expires_at
+        ])?;
+    if moved == 0 {
+        return Ok(false);
+    }
+    tx.prepare_cached("UPDATE refresh_ids SET rotated_at = ?2 WHERE hash = ?1")?
+        .execute(params![&rotation.old_hash.0[..], rotation.now])?;
+    tx.prepare_cached(
+        "INSERT INTO refresh_ids (hash, session_id, generation) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![
+        &rotation.new_hash.0[..],
+        rotation.session_id,
+        rotation.from_generation + 1
+    ])?;
+    tx.commit()?;
+    Ok(true)
+}
+
+pub(super) fn end_one(
+    conn: &Connection,
+    session_id: &str,
+    reason: EndReason,
+    now: i64,
+) -> StoreResult<bool> {
+    let ended = conn.execute(
+        "UPDATE sessions SET ended_at = ?3, end_reason = ?2 WHERE id = ?1 AND end_reason IS NULL",
+        params![session_id, reason.as_str(), now],
+    )?;
+    Ok(ended == 1)
+}
+
+pub(super) fn end_for_user(
+    conn: &Connection,
+    user_id: i64,
+    end: EndSessions,
+    now: i64,
+) -> StoreResult<usize> {
+    let (keep, reason) = match end {
+        EndSessions::None => return Ok(0),
+        EndSessions::All(reason) => (None, reason),
+        EndSessions::AllBut(keep, reason) => (Some(keep), reason),
+    };
+    Ok(conn.execute(
+        "UPDATE sessions SET ended_at = ?3, end_reason = ?2
+         WHERE user_id = ?1 AND end_reason IS NULL AND id IS NOT ?4",
+        params![user_id, reason.as_str(), now, keep],
+    )?)
+}
+
+pub(super) fn delete(conn: &Connection, session_id: &str) -> StoreResult<()> {
+    conn.execute("DELETE FROM sessions WHERE id = ?1", [session_id])?;
+    Ok(())
+}
+
+pub(super) fn with_user(
+    conn: &Connection,
+    session_id: &str,
+) -> StoreResult<Option<(Session, User)>> {
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS}, {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
+        users::USER_COLUMNS
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([session_id], |row| {
+            Ok((from_row(row)?, users::from_row(row, SESSION_COLUMN_COUNT)?))
+        })
+        .optional()?)
+}
+
+pub(super) fn live_for_user(
+    conn: &Connection,
+    user_id: i64,
+    now: i64,
+) -> StoreResult<Vec<Session>> {
+    let sql = format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions s
+         WHERE s.user_id = ?1 AND s.end_reason IS NULL
+           AND s.idle_expires_at > ?2 AND s.absolute_expires_at > ?2
+         ORDER BY s.last_used_at DESC"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let sessions = stmt.query_map(params![user_id, now], from_row)?;
+    Ok(sessions.collect::<Result<_, _>>()?)
+}
+
+/// Finds candidates with a plain read first, so the write lock is held only
+/// for deleting a small batch by primary key.
+pub(super) fn sweep(conn: &Connection, now: i64, batch: usize) -> StoreResult<usize> {
+    let ids: Vec<String> = conn
+        .prepare_cached(
+            "SELECT id FROM sessions
+             WHERE end_reason IS NOT NULL OR idle_expires_at <= ?1 OR absolute_expires_at <= ?1
+             LIMIT ?2",
+        )?
+        .query_map(params![now, batch as i64], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut delete = conn.prepare_cached(
+        "DELETE FROM sessions WHERE id = ?1
+           AND (end_reason IS NOT NULL OR idle_expires_at <= ?2 OR absolute_expires_at <= ?2)",
+    )?;
+    let mut deleted = 0;
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    for id in &ids {
+        match delete.execute(params![id, now]) {
+            Ok(n) => deleted += n,
+            Err(e) => {
+                conn.execute_batch("ROLLBACK")?;
+                return Err(e.into());
+            }
+        }
+    }
+    conn.execute_batch("COMMIT")?;
+    Ok(deleted)
+}
