@@ -76,6 +76,19 @@ pub struct ServeArgs {
     pub trust_proxy: bool,
 }
 
+impl ServeArgs {
+    /// Reads `serve` flags from a list, as the command line would (tests use this).
+    pub fn from_flags<'a>(flags: impl IntoIterator<Item = &'a str>) -> Result<ServeArgs, clap::Error> {
+        #[derive(clap::Parser)]
+        struct Serve {
+            #[command(flatten)]
+            args: ServeArgs,
+        }
+        let argv = std::iter::once("serve").chain(flags);
+        <Serve as clap::Parser>::try_parse_from(argv).map(|serve| serve.args)
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SameSite {
     Strict,

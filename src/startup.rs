@@ -130,7 +130,7 @@ fn json_error(err: error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error
 /// Deletes expired and ended sessions in small batches, so no sweep holds
 /// the write lock for long.
 fn spawn_sweeper(state: web::Data<AppState>) {
-    actix_web::rt::spawn(async move {
+    tokio::spawn(async move {
         let mut ticks = tokio::time::interval(SWEEP_EVERY);
         loop {
             ticks.tick().await;

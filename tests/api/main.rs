@@ -1,1 +1,4 @@
+//! Black-box tests: each starts the real app on port 0 over a temp-file database and speaks HTTP to it.
 
+mod helpers;
+mod login;
