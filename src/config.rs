@@ -78,7 +78,9 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     /// Reads `serve` flags from a list, as the command line would (tests use this).
-    pub fn from_flags<'a>(flags: impl IntoIterator<Item = &'a str>) -> Result<ServeArgs, clap::Error> {
+    pub fn from_flags<'a>(
+        flags: impl IntoIterator<Item = &'a str>,
+    ) -> Result<ServeArgs, clap::Error> {
         #[derive(clap::Parser)]
         struct Serve {
             #[command(flatten)]

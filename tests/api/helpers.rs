@@ -38,10 +38,18 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("latchkey.db");
-    let mut all_flags = vec!["--bind", "127.0.0.1:0", "--login-max-failures", "1000", "--login-max-failures-per-address", "1000"];
+    let mut all_flags = vec![
+        "--bind",
+        "127.0.0.1:0",
+        "--login-max-failures",
+        "1000",
+        "--login-max-failures-per-address",
+        "1000",
+    ];
     all_flags.extend_from_slice(flags);
     let args = ServeArgs::from_flags(all_flags).expect("valid test flags");
-    let config = Config::from_args(args, db_path.clone(), None, Some(ADMIN_PASSWORD.into())).expect("valid config");
+    let config = Config::from_args(args, db_path.clone(), None, Some(ADMIN_PASSWORD.into()))
+        .expect("valid config");
     let app = Application::build(config.clone()).expect("app builds");
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
@@ -49,7 +57,14 @@ pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp { address: format!("http://127.0.0.1:{port}"), port, db_path, client, config, dir }
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        db_path,
+        client,
+        config,
+        dir,
+    }
 }
 
 impl TestApp {
@@ -81,7 +96,9 @@ impl TestApp {
             full_name: Some(format!("{username} Example")),
             ..NewUser::default()
         };
-        self.store().insert_user(&user, latchkey::clock::now_ms()).expect("user added")
+        self.store()
+            .insert_user(&user, latchkey::clock::now_ms())
+            .expect("user added")
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Response {
@@ -141,7 +158,9 @@ impl TestApp {
 
 /// Reads the token body and the refresh cookie of a 200 login or refresh.
 pub async fn login_from(response: Response) -> Login {
-    let cookie = set_cookie(response.headers()).expect("a Set-Cookie header").value;
+    let cookie = set_cookie(response.headers())
+        .expect("a Set-Cookie header")
+        .value;
     let body: serde_json::Value = response.json().await.expect("json body");
     Login {
         access_token: body["access_token"].as_str().expect("access_token").into(),
@@ -178,7 +197,11 @@ pub fn set_cookie(headers: &HeaderMap) -> Option<SetCookie> {
             None => (part.to_ascii_lowercase(), String::new()),
         })
         .collect();
-    Some(SetCookie { name: name.into(), value: value.into(), attributes })
+    Some(SetCookie {
+        name: name.into(),
+        value: value.into(),
+        attributes,
+    })
 }
 
 /// The JSON error body's `(detail, code)`.
@@ -188,4 +211,14 @@ pub async fn error_of(response: Response) -> (String, String) {
         body["detail"].as_str().expect("detail is a string").into(),
         body["code"].as_str().expect("code is a string").into(),
     )
+}
+
+/// The (unverified) claims of a JWT, for looking at what was issued.
+pub fn claims(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT has three parts");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("json claims")
 }
