@@ -3,3 +3,5 @@
 mod helpers;
 mod login;
 mod refresh;
+mod storage;
+mod tokens;

@@ -1,0 +1,137 @@
+use std::os::unix::fs::PermissionsExt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use latchkey::config::{Config, ServeArgs};
+use latchkey::startup::Application;
+
+use crate::helpers::*;
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn the_raw_cookie_value_appears_nowhere_in_the_database_or_its_wal() {
+    let app = spawn_app().await;
+    app.add_user("alice", "alice-password", false);
+    let login = app.login_ok("alice", "alice-password").await;
+    let next = app.refresh_ok(&login.cookie).await;
+
+    let mut files = Vec::new();
+    for suffix in ["", "-wal"] {
+        let path = format!("{}{suffix}", app.db_path.display());
+        files.push(std::fs::read(path).unwrap_or_default());
+    }
+    for cookie in [&login.cookie, &next.cookie] {
+        let raw = URL_SAFE_NO_PAD.decode(cookie).unwrap();
+        for file in &files {
+            assert!(!contains(file, cookie.as_bytes()), "cookie text stored");
+            assert!(!contains(file, &raw), "raw refresh id stored");
+        }
+    }
+    let hashes: i64 = app
+        .db()
+        .query_row(
+            "SELECT COUNT(*) FROM refresh_ids WHERE length(hash) = 32",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(hashes, 2, "only the SHA-256 of each id");
+}
+
+#[tokio::test]
+async fn the_signing_key_is_generated_beside_the_database_with_mode_0600() {
+    let app = spawn_app().await;
+
+    let path = app.dir.path().join("latchkey.secret");
+    let text = std::fs::read_to_string(&path).unwrap();
+
+    assert_eq!(hex::decode(text.trim()).unwrap().len(), 32);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[tokio::test]
+async fn a_restart_on_the_same_files_keeps_users_sessions_and_key() {
+    let app = spawn_app().await;
+    let login = app.login_ok("admin", ADMIN_PASSWORD).await;
+
+    let args = ServeArgs::from_flags(["--bind", "127.0.0.1:0"]).unwrap();
+    let config = Config::from_args(args, app.db_path.clone(), None, None).unwrap();
+    let again = Application::build(config).expect("schema applies twice");
+    let port = again.port();
+    tokio::spawn(again.run_until_stopped());
+
+    let response = app
+        .client
+        .get(format!("http://127.0.0.1:{port}/user/me"))
+        .bearer_auth(&login.access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "same key, same session");
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("latchkey.db");
+    rusqlite::Connection::open(&db_path)
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 99;")
+        .unwrap();
+
+    let args = ServeArgs::from_flags(["--bind", "127.0.0.1:0"]).unwrap();
+    let config = Config::from_args(args, db_path, None, Some(ADMIN_PASSWORD.into())).unwrap();
+    let error = Application::build(config).err().expect("refused");
+
+    assert!(error.contains("newer latchkey"), "got: {error}");
+}
+
+#[tokio::test]
+async fn an_inline_secret_is_used_and_no_file_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ServeArgs::from_flags(["--bind", "127.0.0.1:0"]).unwrap();
+    let inline = Some("ab".repeat(32));
+    let config = Config::from_args(
+        args,
+        dir.path().join("l.db"),
+        inline,
+        Some(ADMIN_PASSWORD.into()),
+    )
+    .unwrap();
+    let app = Application::build(config).unwrap();
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+
+    let response = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/user/token"))
+        .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let token = login_from(response).await.access_token;
+
+    assert!(!dir.path().join("latchkey.secret").exists());
+    let key = jsonwebtoken::DecodingKey::from_secret(&[0xab; 32]).unwrap();
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.set_issuer(&["latchkey"]);
+    assert!(jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation).is_ok());
+}
+
+#[tokio::test]
+async fn healthz_answers_when_the_database_does() {
+    let app = spawn_app().await;
+
+    let response = app.client.get(app.url("/healthz")).send().await.unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!({"status": "ok"})
+    );
+}
