@@ -1,5 +1,6 @@
 //! Black-box tests: each starts the real app on port 0 over a temp-file database and speaks HTTP to it.
 
+mod cli;
 mod helpers;
 mod login;
 mod refresh;
