@@ -78,10 +78,13 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     /// Reads `serve` flags from a list, as the command line would (tests use this).
+    /// A flag given twice takes its last value, so a test can override the
+    /// harness's defaults.
     pub fn from_flags<'a>(
         flags: impl IntoIterator<Item = &'a str>,
     ) -> Result<ServeArgs, clap::Error> {
         #[derive(clap::Parser)]
+        #[command(args_override_self = true)]
         struct Serve {
             #[command(flatten)]
             args: ServeArgs,
@@ -325,6 +328,14 @@ mod tests {
         );
         assert!(normalize_origin("admin.example.com").is_err());
         assert!(normalize_origin("https://a.example/path").is_err());
+    }
+
+    #[test]
+    fn a_flag_given_twice_takes_its_last_value() {
+        let args =
+            ServeArgs::from_flags(["--login-max-failures", "1000", "--login-max-failures", "3"])
+                .unwrap();
+        assert_eq!(args.login_max_failures, 3);
     }
 
     #[test]
