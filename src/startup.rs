@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware;
 use actix_web::{error, web, App, HttpRequest, HttpServer};
 
 use crate::auth::hashing::HashSlots;
@@ -74,12 +74,9 @@ impl Application {
                     web::PathConfig::default()
                         .error_handler(|_, _| ApiError::NotFound("Not Found").into()),
                 )
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "no-referrer"))
-                        .add(("X-Frame-Options", "DENY")),
-                )
+                .wrap(routes::headers::default_headers())
+                // Outermost, so a panic anywhere inside is caught.
+                .wrap(middleware::from_fn(routes::panic::catch_panics))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })

@@ -3,7 +3,9 @@
 pub mod body;
 pub mod cookie;
 pub mod guard;
+pub mod headers;
 mod health;
+pub mod panic;
 mod static_files;
 pub mod user;
 
