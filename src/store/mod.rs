@@ -1,7 +1,9 @@
 //! Storage behind one small trait: handlers and rules never see SQL, so another database can be added without touching them.
 
+mod admin;
 mod sqlite;
 
+pub use admin::{UserChange, UserQuery, UserSort};
 pub use sqlite::SqliteStore;
 
 use crate::domain::{RefreshHash, SessionId};
@@ -171,4 +173,27 @@ pub trait Store: Send + Sync {
     fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>>;
     /// Deletes up to `batch` expired or ended sessions (and their ids); returns how many.
     fn sweep(&self, now: i64, batch: usize) -> StoreResult<usize>;
+
+    /// Ends a session only if it is a live one of `user_id`; false otherwise.
+    fn end_own_session(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        reason: EndReason,
+        now: i64,
+    ) -> StoreResult<bool>;
+    /// One page of users and how many match the filters in all.
+    fn query_users(&self, query: &UserQuery) -> StoreResult<(Vec<User>, u64)>;
+    /// `None` for an unknown user. In one transaction: refuses (`Conflict`) to
+    /// demote or disable the last enabled admin, applies the change, and ends
+    /// the user's sessions when it is disabled, demoted or given a password.
+    fn update_user(
+        &self,
+        username: &str,
+        change: &UserChange,
+        now: i64,
+    ) -> StoreResult<Option<User>>;
+    /// `None` for an unknown user, else the deleted user; refuses (`Conflict`)
+    /// to delete the last enabled admin, in the same transaction.
+    fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>>;
 }

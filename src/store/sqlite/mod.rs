@@ -1,5 +1,6 @@
 //! The SQLite store: an r2d2 pool of WAL connections; the schema comes from `schema.sql`, versioned with `PRAGMA user_version`.
 
+mod admin;
 mod sessions;
 mod users;
 
@@ -167,5 +168,32 @@ impl Store for SqliteStore {
 
     fn sweep(&self, now: i64, batch: usize) -> StoreResult<usize> {
         sessions::sweep(&*self.conn()?, now, batch)
+    }
+
+    fn end_own_session(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        reason: EndReason,
+        now: i64,
+    ) -> StoreResult<bool> {
+        sessions::end_own(&*self.conn()?, user_id, session_id, reason, now)
+    }
+
+    fn query_users(&self, query: &UserQuery) -> StoreResult<(Vec<User>, u64)> {
+        admin::query(&mut *self.conn()?, query)
+    }
+
+    fn update_user(
+        &self,
+        username: &str,
+        change: &UserChange,
+        now: i64,
+    ) -> StoreResult<Option<User>> {
+        admin::update(&mut *self.conn()?, username, change, now)
+    }
+
+    fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>> {
+        admin::delete(&mut *self.conn()?, username)
     }
 }

@@ -120,6 +120,23 @@ pub(super) fn end_one(
     Ok(ended == 1)
 }
 
+/// Ends a live session only if it belongs to `user_id`, so one user cannot
+/// even learn whether another user's session id exists.
+pub(super) fn end_own(
+    conn: &Connection,
+    user_id: i64,
+    session_id: &str,
+    reason: EndReason,
+    now: i64,
+) -> StoreResult<bool> {
+    let ended = conn.execute(
+        "UPDATE sessions SET ended_at = ?4, end_reason = ?3
+         WHERE id = ?1 AND user_id = ?2 AND end_reason IS NULL",
+        params![session_id, user_id, reason.as_str(), now],
+    )?;
+    Ok(ended == 1)
+}
+
 pub(super) fn end_for_user(
     conn: &Connection,
     user_id: i64,

@@ -1,0 +1,56 @@
+//! What the admin users API asks of the store: a filtered, sorted page of users, and changes that carry their own session and last-admin rules.
+
+/// A column users can be sorted by; the store maps each to fixed SQL, so no request text reaches a query.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UserSort {
+    #[default]
+    Username,
+    Email,
+    FullName,
+    CreatedAt,
+    Disabled,
+    Admin,
+}
+
+impl UserSort {
+    /// The API's names (`id` is the username, as React Admin keys records).
+    pub fn parse(text: &str) -> Option<UserSort> {
+        Some(match text {
+            "id" | "username" => UserSort::Username,
+            "email" => UserSort::Email,
+            "full_name" => UserSort::FullName,
+            "created_at" => UserSort::CreatedAt,
+            "disabled" => UserSort::Disabled,
+            "admin" => UserSort::Admin,
+            _ => return None,
+        })
+    }
+}
+
+/// One page of the user list. Every filter that is set must match.
+#[derive(Clone, Debug, Default)]
+pub struct UserQuery {
+    /// Case-insensitive substring of username, email or full name.
+    pub search: Option<String>,
+    pub disabled: Option<bool>,
+    pub admin: Option<bool>,
+    /// Only these usernames (case-insensitively); `None` means any.
+    pub usernames: Option<Vec<String>>,
+    pub sort: UserSort,
+    pub descending: bool,
+    pub offset: u64,
+    /// At most this many; `None` means all that remain.
+    pub limit: Option<u64>,
+}
+
+/// A change to one user; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct UserChange {
+    /// `Some(None)` clears the email.
+    pub email: Option<Option<String>>,
+    /// `Some(None)` clears the full name.
+    pub full_name: Option<Option<String>>,
+    pub admin: Option<bool>,
+    pub disabled: Option<bool>,
+    pub password_hash: Option<String>,
+}
