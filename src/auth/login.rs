@@ -27,6 +27,10 @@ pub async fn login(
     let address = client.ip.clone().unwrap_or_default();
     state.throttle.check(&credentials.username, &address)?;
     let slot = state.hashing.acquire().await?;
+    // Again once a slot is ours: failures recorded while this request queued
+    // count too, so a burst of parallel guesses gets at most one hash per
+    // slot past the limit instead of one per queued request.
+    state.throttle.check(&credentials.username, &address)?;
     let username = credentials.username.clone();
     let worker_state = Arc::clone(&state);
     let outcome = blocking::run(move || {

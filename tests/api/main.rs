@@ -5,4 +5,5 @@ mod helpers;
 mod login;
 mod refresh;
 mod storage;
+mod throttle;
 mod tokens;
