@@ -49,8 +49,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for FormOrJson<T> {
             let parsed = match kind {
                 Kind::Form => serde_urlencoded::from_bytes(&body)
                     .map_err(|e| ApiError::Invalid(format!("Invalid form body: {e}"))),
-                Kind::Json => serde_json::from_slice(&body)
-                    .map_err(|e| ApiError::Invalid(format!("Invalid JSON body: {e}"))),
+                Kind::Json => json_object(&body),
             };
             parsed.map(FormOrJson)
         })
@@ -77,6 +76,18 @@ fn body_kind(req: &HttpRequest) -> Result<Kind, ApiError> {
         other => Err(ApiError::UnsupportedMediaType(format!(
             "Content-Type {other} is not supported; use application/x-www-form-urlencoded or application/json"
         ))),
+    }
+}
+
+/// Only an object: serde would otherwise read a struct from a JSON array
+/// (`["alice", "secret"]`) by position.
+fn json_object<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let invalid = |e: serde_json::Error| ApiError::Invalid(format!("Invalid JSON body: {e}"));
+    match serde_json::from_slice(body).map_err(invalid)? {
+        object @ serde_json::Value::Object(_) => serde_json::from_value(object).map_err(invalid),
+        _ => Err(ApiError::Invalid(
+            "Invalid JSON body: expected an object".into(),
+        )),
     }
 }
 

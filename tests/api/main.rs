@@ -1,7 +1,9 @@
 //! Black-box tests: each starts the real app on port 0 over a temp-file database and speaks HTTP to it.
 
 mod cli;
+mod headers;
 mod helpers;
+mod limits;
 mod login;
 mod refresh;
 mod storage;
