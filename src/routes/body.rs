@@ -99,3 +99,13 @@ pub fn required(value: Option<String>, name: &str) -> Result<String, ApiError> {
         None => Err(ApiError::Invalid(format!("{name} is required"))),
     }
 }
+
+/// Reads a `FormOrJson` body inside a handler, after its caller was
+/// authenticated, so an anonymous request gets 401 rather than a body error.
+pub async fn read_after_auth<T: DeserializeOwned + 'static>(
+    req: &HttpRequest,
+    payload: actix_web::web::Payload,
+) -> Result<T, ApiError> {
+    let FormOrJson(body) = FormOrJson::<T>::from_request(req, &mut payload.into_inner()).await?;
+    Ok(body)
+}

@@ -6,6 +6,8 @@ pub mod guard;
 pub mod headers;
 mod health;
 pub mod panic;
+mod password;
+mod sessions;
 mod static_files;
 pub mod user;
 
@@ -22,6 +24,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/user/logout").route(web::post().to(user::logout)))
         .service(resource("/user/me").route(web::get().to(user::me)))
+        .service(resource("/user/sessions").route(web::get().to(sessions::list)))
+        .service(resource("/user/sessions/{id}").route(web::delete().to(sessions::end)))
+        .service(resource("/user/logout-all").route(web::post().to(sessions::logout_all)))
+        .service(resource("/user/password").route(web::post().to(password::change)))
         .service(resource("/healthz").route(web::get().to(health::healthz)))
         .service(resource("/healthz/live").route(web::get().to(health::live)))
         .service(resource("/").route(web::get().to(static_files::index)))

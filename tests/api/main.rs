@@ -1,11 +1,14 @@
 //! Black-box tests: each starts the real app on port 0 over a temp-file database and speaks HTTP to it.
 
+mod bearer;
 mod cli;
 mod headers;
 mod helpers;
 mod limits;
 mod login;
+mod password;
 mod refresh;
+mod sessions;
 mod storage;
 mod throttle;
 mod tokens;

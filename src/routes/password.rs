@@ -1,0 +1,68 @@
+//! `POST /user/password`: the caller proves the current password, then the new hash is stored and every other session ends in one transaction; the caller's own session stays.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use crate::auth::extract::Caller;
+use crate::auth::password::{self, Verdict};
+use crate::blocking;
+use crate::clock;
+use crate::domain::NewPassword;
+use crate::error::ApiError;
+use crate::routes::body::{read_after_auth, required};
+use crate::state::AppState;
+use crate::store::{EndReason, EndSessions};
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: Option<String>,
+    new_password: Option<String>,
+}
+
+/// 204 on success. A wrong current password is 400, not 401, so an SPA does
+/// not take it for an ended session; it counts as a failed login, so a
+/// stolen access token cannot be used to guess the password quickly.
+pub async fn change(
+    caller: Caller,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let form: PasswordForm = read_after_auth(&req, payload).await?;
+    let current = required(form.current_password, "current_password")?;
+    let new = required(form.new_password, "new_password")?;
+    let new = NewPassword::parse(&new)
+        .map_err(|e| ApiError::Invalid(format!("new_password is not acceptable: {e}")))?;
+    if new.expose() == current {
+        return Err(ApiError::Invalid(
+            "new_password must differ from the current password".into(),
+        ));
+    }
+    let username = caller.user.username.clone();
+    let address = state.guard.client_address(&req);
+    state.throttle.check(&username, &address)?;
+    let slot = state.hashing.acquire().await?;
+    let store = state.store.clone();
+    let outcome = blocking::run(move || {
+        // Read again: the hash may have changed since the token was checked.
+        let user = store
+            .user_by_name(&caller.user.username)?
+            .ok_or(ApiError::InvalidToken)?;
+        if password::verify(&current, &user.password_hash) == Verdict::Wrong {
+            return Err(ApiError::WrongCurrentPassword);
+        }
+        let hash = password::hash(&new).map_err(ApiError::internal)?;
+        let keep = EndSessions::AllBut(&caller.session_id, EndReason::PasswordChanged);
+        Ok(store.set_password_hash(user.id, &hash, clock::now_ms(), keep)?)
+    })
+    .await;
+    drop(slot);
+    if let Err(ApiError::WrongCurrentPassword) = outcome {
+        state.throttle.record_failure(&username, &address);
+    }
+    outcome?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}

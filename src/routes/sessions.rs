@@ -1,0 +1,99 @@
+//! `/user/sessions` and `/user/logout-all`: a user sees and ends only its own sessions; another user's session id is answered exactly like an unknown one.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use crate::auth::extract::Caller;
+use crate::blocking;
+use crate::clock;
+use crate::domain::SessionId;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{EndReason, EndSessions, Session};
+
+const NO_SUCH_SESSION: ApiError = ApiError::NotFound("Session not found");
+
+/// A session as its user sees it; `id` is the JWT's `sid`, never a refresh id.
+#[derive(Serialize)]
+pub struct SessionRecord {
+    pub id: String,
+    pub created_at: String,
+    pub last_used_at: String,
+    pub expires_at: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub current: bool,
+}
+
+impl SessionRecord {
+    fn new(session: &Session, current_id: &str) -> SessionRecord {
+        SessionRecord {
+            id: session.id.clone(),
+            created_at: clock::rfc3339(session.created_at),
+            last_used_at: clock::rfc3339(session.last_used_at),
+            expires_at: clock::rfc3339(session.expires_at()),
+            user_agent: session.user_agent.clone(),
+            ip: session.ip.clone(),
+            current: session.id == current_id,
+        }
+    }
+}
+
+pub async fn list(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let store = state.store.clone();
+    let user_id = caller.user.id;
+    let sessions =
+        blocking::run(move || Ok(store.live_sessions(user_id, clock::now_ms())?)).await?;
+    let records: Vec<SessionRecord> = sessions
+        .iter()
+        .map(|s| SessionRecord::new(s, &caller.session_id))
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(records))
+}
+
+/// 204, or 404 for an id that is not a live session of the caller's.
+pub async fn end(
+    caller: Caller,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let session_id = SessionId::parse(&id).ok_or(NO_SUCH_SESSION)?;
+    let store = state.store.clone();
+    let user_id = caller.user.id;
+    let ended = blocking::run(move || {
+        Ok(store.end_own_session(
+            user_id,
+            session_id.as_str(),
+            EndReason::Revoked,
+            clock::now_ms(),
+        )?)
+    })
+    .await?;
+    if !ended {
+        return Err(NO_SUCH_SESSION);
+    }
+    Ok(HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}
+
+/// Ends every session of the caller, its own included, and clears the cookie.
+pub async fn logout_all(
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.clone();
+    let user_id = caller.user.id;
+    blocking::run(move || {
+        let end = EndSessions::All(EndReason::Logout);
+        Ok(store.end_user_sessions(user_id, end, clock::now_ms())?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .cookie(state.cookie.clear())
+        .finish())
+}
