@@ -1,5 +1,6 @@
 //! The route table: every path the server answers, and JSON 404/405 for everything else.
 
+mod admin;
 pub mod body;
 pub mod cookie;
 pub mod guard;
@@ -28,6 +29,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/user/sessions/{id}").route(web::delete().to(sessions::end)))
         .service(resource("/user/logout-all").route(web::post().to(sessions::logout_all)))
         .service(resource("/user/password").route(web::post().to(password::change)))
+        .service(
+            resource("/admin/users")
+                .route(web::get().to(admin::list))
+                .route(web::post().to(admin::create)),
+        )
+        .service(
+            resource("/admin/users/{username}")
+                .route(web::get().to(admin::read))
+                .route(web::put().to(admin::update))
+                .route(web::patch().to(admin::update))
+                .route(web::delete().to(admin::delete)),
+        )
         .service(resource("/healthz").route(web::get().to(health::healthz)))
         .service(resource("/healthz/live").route(web::get().to(health::live)))
         .service(resource("/").route(web::get().to(static_files::index)))

@@ -1,6 +1,6 @@
 //! SQL for the admin users API. Filters are parameters and the sort column comes from a fixed list; a change and the last-admin check share one IMMEDIATE transaction, so two admins cannot demote each other at once.
 
-use rusqlite::{params, Connection, Transaction, TransactionBehavior};
+use rusqlite::{params, Connection, ToSql, Transaction, TransactionBehavior};
 
 use super::{sessions, users};
 use crate::store::{
@@ -28,7 +28,8 @@ fn sort_column(sort: UserSort) -> &'static str {
 }
 
 /// The page and the number of users matching the filters, read in one
-/// transaction so the two agree.
+/// transaction so the two agree. Ties fall back to the username, ascending,
+/// so pages never overlap.
 pub(super) fn query(conn: &mut Connection, query: &UserQuery) -> StoreResult<(Vec<User>, u64)> {
     let usernames = match &query.usernames {
         Some(names) => {
@@ -36,37 +37,37 @@ pub(super) fn query(conn: &mut Connection, query: &UserQuery) -> StoreResult<(Ve
         }
         None => None,
     };
-    let filters = params![query.search, query.disabled, query.admin, usernames];
-    let tx = conn.transaction()?;
-    let total: i64 = tx
-        .prepare_cached(&format!("SELECT COUNT(*) {FILTER}"))?
-        .query_row(filters, |row| row.get(0))?;
-    let direction = if query.descending { "DESC" } else { "ASC" };
-    let sql = format!(
-        "SELECT {} {FILTER} ORDER BY {} {direction}, u.username {direction} LIMIT ?5 OFFSET ?6",
-        users::USER_COLUMNS,
-        sort_column(query.sort)
-    );
     let limit = query
         .limit
         .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+    let args: [&dyn ToSql; 6] = [
+        &query.search,
+        &query.disabled,
+        &query.admin,
+        &usernames,
+        &limit,
+        &offset,
+    ];
+    let tx = conn.transaction()?;
+    let total: i64 = tx
+        .prepare_cached(&format!("SELECT COUNT(*) {FILTER}"))?
+        .query_row(&args[..4], |row| row.get(0))?;
     let page = tx
-        .prepare_cached(&sql)?
-        .query_map(
-            params![
-                query.search,
-                query.disabled,
-                query.admin,
-                usernames,
-                limit,
-                offset
-            ],
-            |row| users::from_row(row, 0),
-        )?
+        .prepare_cached(&page_sql(query))?
+        .query_map(&args[..], |row| users::from_row(row, 0))?
         .collect::<Result<Vec<_>, _>>()?;
     tx.commit()?;
     Ok((page, u64::try_from(total).unwrap_or(0)))
+}
+
+fn page_sql(query: &UserQuery) -> String {
+    let direction = if query.descending { "DESC" } else { "ASC" };
+    format!(
+        "SELECT {} {FILTER} ORDER BY {} {direction}, u.username LIMIT ?5 OFFSET ?6",
+        users::USER_COLUMNS,
+        sort_column(query.sort)
+    )
 }
 
 /// `None` when there is no such user. Ends the user's sessions when it is
@@ -106,7 +107,23 @@ pub(super) fn update(
             now
         ],
     )?;
-    let reason = if disabled && !before.disabled {
+    if let Some(reason) = ends_sessions(&before, change, admin, disabled) {
+        sessions::end_for_user(&tx, before.id, EndSessions::All(reason), now)?;
+    }
+    let after = users::by_name(&tx, &before.username)?;
+    tx.commit()?;
+    Ok(after)
+}
+
+/// Why a change ends the user's sessions, if it does: tokens carry the admin
+/// claim, and a new password or a disabled account must lock everyone out.
+fn ends_sessions(
+    before: &User,
+    change: &UserChange,
+    admin: bool,
+    disabled: bool,
+) -> Option<EndReason> {
+    if disabled && !before.disabled {
         Some(EndReason::UserDisabled)
     } else if change.password_hash.is_some() {
         Some(EndReason::PasswordChanged)
@@ -114,13 +131,7 @@ pub(super) fn update(
         Some(EndReason::Revoked)
     } else {
         None
-    };
-    if let Some(reason) = reason {
-        sessions::end_for_user(&tx, before.id, EndSessions::All(reason), now)?;
     }
-    let after = users::by_name(&tx, &before.username)?;
-    tx.commit()?;
-    Ok(after)
 }
 
 /// `None` when there is no such user; else the user as it was. Its sessions

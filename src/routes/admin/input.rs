@@ -1,0 +1,166 @@
+//! Admin request bodies, checked once: a valid username, an e-mail of the right shape, a password of 8–1024 characters. `id` and `created_at` are accepted and ignored, since React Admin sends whole records back.
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer};
+
+use crate::domain::{NewPassword, Username};
+use crate::error::ApiError;
+use crate::store::{NewUser, UserChange};
+
+const MAX_EMAIL: usize = 254;
+const MAX_FULL_NAME: usize = 256;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBody {
+    username: Option<String>,
+    password: Option<String>,
+    email: Option<String>,
+    full_name: Option<String>,
+    admin: Option<bool>,
+    disabled: Option<bool>,
+}
+
+impl CreateBody {
+    /// The user to insert (its hash still empty) and its password.
+    pub fn validate(self) -> Result<(NewUser, NewPassword), ApiError> {
+        let username =
+            Username::parse(self.username.as_deref().unwrap_or("")).map_err(ApiError::Invalid)?;
+        let password = NewPassword::parse(self.password.as_deref().unwrap_or(""))
+            .map_err(ApiError::Invalid)?;
+        let user = NewUser {
+            username: username.to_string(),
+            email: email(self.email)?,
+            full_name: full_name(self.full_name)?,
+            password_hash: String::new(),
+            admin: self.admin.unwrap_or(false),
+            disabled: self.disabled.unwrap_or(false),
+        };
+        Ok((user, password))
+    }
+}
+
+/// PUT and PATCH alike: a field that is absent (or a null `admin`,
+/// `disabled` or `password`) stays as it is; a null or empty `email` or
+/// `full_name` clears it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeBody {
+    #[serde(rename = "id", default)]
+    _id: IgnoredAny,
+    #[serde(rename = "created_at", default)]
+    _created_at: IgnoredAny,
+    username: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    full_name: Option<Option<String>>,
+    admin: Option<bool>,
+    disabled: Option<bool>,
+    /// Empty means "unchanged": an edit form's blank password field.
+    password: Option<String>,
+}
+
+impl ChangeBody {
+    /// The change (its hash not yet computed) and the new password, if any.
+    pub fn validate(self, username: &str) -> Result<(UserChange, Option<NewPassword>), ApiError> {
+        if let Some(given) = &self.username {
+            if !given.eq_ignore_ascii_case(username) {
+                return Err(ApiError::Invalid(
+                    "username cannot be changed; create a new user instead".into(),
+                ));
+            }
+        }
+        let password = match self.password.filter(|p| !p.is_empty()) {
+            Some(p) => Some(NewPassword::parse(&p).map_err(ApiError::Invalid)?),
+            None => None,
+        };
+        let change = UserChange {
+            email: self.email.map(email).transpose()?,
+            full_name: self.full_name.map(full_name).transpose()?,
+            admin: self.admin,
+            disabled: self.disabled,
+            password_hash: None,
+        };
+        Ok((change, password))
+    }
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+fn email(value: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(value) = value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(None);
+    };
+    if is_email_shaped(&value) {
+        Ok(Some(value))
+    } else {
+        Err(ApiError::Invalid(
+            "email must look like name@example.com".into(),
+        ))
+    }
+}
+
+/// A shape check, not a deliverability check: one `@` with a non-empty local
+/// part before it and dot-separated non-empty labels after it.
+fn is_email_shaped(text: &str) -> bool {
+    let Some((local, domain)) = text.rsplit_once('@') else {
+        return false;
+    };
+    text.chars().count() <= MAX_EMAIL
+        && !local.is_empty()
+        && !local.contains('@')
+        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
+}
+
+fn full_name(value: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(value) = value
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(None);
+    };
+    if value.chars().count() > MAX_FULL_NAME || value.chars().any(char::is_control) {
+        return Err(ApiError::Invalid(format!(
+            "full_name must be at most {MAX_FULL_NAME} characters, without control characters"
+        )));
+    }
+    Ok(Some(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_checked_for_shape() {
+        for good in [
+            "a@example.com",
+            "first.last+tag@mail.example.org",
+            "ops@localhost",
+        ] {
+            assert!(is_email_shaped(good), "{good}");
+        }
+        for bad in [
+            "",
+            "plain",
+            "@example.com",
+            "a@",
+            "a@b@c.com",
+            "a b@example.com",
+            "a@.com",
+            "a@example..com",
+        ] {
+            assert!(!is_email_shaped(bad), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! `/admin/users` in the shape React Admin's `ra-data-json-server` uses unchanged. Admins only; the rules that must hold together (last admin, ending sessions) live in the store's transactions.
+
+mod input;
+mod query;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::auth::extract::Admin;
+use crate::auth::password;
+use crate::blocking;
+use crate::clock;
+use crate::domain::NewPassword;
+use crate::error::ApiError;
+use crate::routes::body::read_after_auth;
+use crate::routes::user::UserRecord;
+use crate::state::AppState;
+use crate::store::{User, UserChange};
+
+use input::{ChangeBody, CreateBody};
+
+const NO_SUCH_USER: ApiError = ApiError::NotFound("User not found");
+
+/// `X-Total-Count` is the number of matches before paging.
+pub async fn list(
+    _: Admin,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query::parse(req.query_string())?;
+    let store = state.store.clone();
+    let (users, total) = blocking::run(move || Ok(store.query_users(&query)?)).await?;
+    let records: Vec<UserRecord> = users.iter().map(UserRecord::from).collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Total-Count", total.to_string()))
+        .json(records))
+}
+
+/// 201 with the record; 409 when the name is taken (case-insensitively).
+pub async fn create(
+    _: Admin,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body: CreateBody = read_after_auth(&req, payload).await?;
+    let (mut user, new_password) = body.validate()?;
+    let slot = state.hashing.acquire().await?;
+    let store = state.store.clone();
+    let created = blocking::run(move || {
+        user.password_hash = password::hash(&new_password).map_err(ApiError::internal)?;
+        Ok(store.insert_user(&user, clock::now_ms())?)
+    })
+    .await;
+    drop(slot);
+    let created = created?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::LOCATION,
+            format!("/admin/users/{}", created.username),
+        ))
+        .json(UserRecord::from(&created)))
+}
+
+pub async fn read(
+    _: Admin,
+    username: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.clone();
+    let username = username.into_inner();
+    let user = blocking::run(move || Ok(store.user_by_name(&username)?)).await?;
+    Ok(record(&user.ok_or(NO_SUCH_USER)?))
+}
+
+/// PUT and PATCH: fields not sent stay as they are.
+pub async fn update(
+    _: Admin,
+    username: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let username = username.into_inner();
+    let body: ChangeBody = read_after_auth(&req, payload).await?;
+    let (change, new_password) = body.validate(&username)?;
+    let updated = apply(&state, username, change, new_password).await?;
+    Ok(record(&updated.ok_or(NO_SUCH_USER)?))
+}
+
+/// 200 with the record as it was; the user's sessions go with it.
+pub async fn delete(
+    _: Admin,
+    username: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let store = state.store.clone();
+    let username = username.into_inner();
+    let deleted =
+        blocking::run(move || Ok(store.delete_user_unless_last_admin(&username)?)).await?;
+    Ok(record(&deleted.ok_or(NO_SUCH_USER)?))
+}
+
+/// Hashes a new password (holding a hashing slot) and stores the change in
+/// the same blocking hop.
+async fn apply(
+    state: &web::Data<AppState>,
+    username: String,
+    mut change: UserChange,
+    new_password: Option<NewPassword>,
+) -> Result<Option<User>, ApiError> {
+    let slot = match new_password {
+        Some(_) => Some(state.hashing.acquire().await?),
+        None => None,
+    };
+    let store = state.store.clone();
+    let outcome = blocking::run(move || {
+        if let Some(new_password) = new_password {
+            let hash = password::hash(&new_password).map_err(ApiError::internal)?;
+            change.password_hash = Some(hash);
+        }
+        Ok(store.update_user(&username, &change, clock::now_ms())?)
+    })
+    .await;
+    drop(slot);
+    outcome
+}
+
+fn record(user: &User) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(UserRecord::from(user))
+}

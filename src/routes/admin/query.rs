@@ -1,0 +1,101 @@
+//! The list query of `GET /admin/users` as React Admin's `ra-data-json-server` sends it; an unknown parameter or value is 422 rather than silently ignored.
+
+use crate::error::ApiError;
+use crate::store::{UserQuery, UserSort};
+
+pub fn parse(query_string: &str) -> Result<UserQuery, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
+        .map_err(|e| ApiError::Invalid(format!("Invalid query string: {e}")))?;
+    let mut query = UserQuery::default();
+    let (mut start, mut end) = (None, None);
+    for (key, value) in pairs {
+        match key.as_str() {
+            "_start" => start = Some(number(&key, &value)?),
+            "_end" => end = Some(number(&key, &value)?),
+            "_sort" => query.sort = sort(&value)?,
+            "_order" => query.descending = descending(&value)?,
+            "q" => query.search = Some(value.trim().to_string()).filter(|q| !q.is_empty()),
+            "disabled" => query.disabled = Some(boolean(&key, &value)?),
+            "admin" => query.admin = Some(boolean(&key, &value)?),
+            "id" => query.usernames.get_or_insert_with(Vec::new).push(value),
+            _ => {
+                return Err(ApiError::Invalid(format!(
+                    "unknown query parameter {key}; use _start, _end, _sort, _order, q, id, disabled or admin"
+                )))
+            }
+        }
+    }
+    query.offset = start.unwrap_or(0);
+    if let Some(end) = end {
+        if end < query.offset {
+            return Err(ApiError::Invalid(
+                "_end must not be less than _start".into(),
+            ));
+        }
+        query.limit = Some(end - query.offset);
+    }
+    Ok(query)
+}
+
+fn number(key: &str, value: &str) -> Result<u64, ApiError> {
+    value
+        .parse()
+        .map_err(|_| ApiError::Invalid(format!("{key} must be a whole number of 0 or more")))
+}
+
+fn boolean(key: &str, value: &str) -> Result<bool, ApiError> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ApiError::Invalid(format!("{key} must be true or false"))),
+    }
+}
+
+fn sort(value: &str) -> Result<UserSort, ApiError> {
+    UserSort::parse(value).ok_or_else(|| {
+        ApiError::Invalid(
+            "_sort must be one of id, username, email, full_name, created_at, disabled, admin"
+                .into(),
+        )
+    })
+}
+
+fn descending(value: &str) -> Result<bool, ApiError> {
+    match value.to_ascii_uppercase().as_str() {
+        "ASC" => Ok(false),
+        "DESC" => Ok(true),
+        _ => Err(ApiError::Invalid("_order must be ASC or DESC".into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn react_admin_list_parameters_become_a_query() {
+        let q =
+            parse("_start=10&_end=25&_sort=email&_order=DESC&q=%20Ali%20&admin=false&id=a&id=b")
+                .unwrap();
+        assert_eq!((q.offset, q.limit), (10, Some(15)));
+        assert_eq!((q.sort, q.descending), (UserSort::Email, true));
+        assert_eq!(q.search.as_deref(), Some("Ali"));
+        assert_eq!((q.admin, q.disabled), (Some(false), None));
+        assert_eq!(q.usernames, Some(vec!["a".to_string(), "b".to_string()]));
+    }
+
+    #[test]
+    fn unknown_or_malformed_parameters_are_refused() {
+        for bad in [
+            "_sort=password_hash",
+            "_order=up",
+            "_start=-1",
+            "_start=5&_end=2",
+            "disabled=yes",
+            "role=admin",
+        ] {
+            assert!(parse(bad).is_err(), "{bad} should be refused");
+        }
+        assert_eq!(parse("").unwrap().limit, None);
+    }
+}
