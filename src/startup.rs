@@ -74,6 +74,8 @@ impl Application {
                     web::PathConfig::default()
                         .error_handler(|_, _| ApiError::NotFound("Not Found").into()),
                 )
+                // Inside the default headers, so preflight answers get them too.
+                .wrap(middleware::from_fn(routes::cors::cors))
                 .wrap(routes::headers::default_headers())
                 // Outermost, so a panic anywhere inside is caught.
                 .wrap(middleware::from_fn(routes::panic::catch_panics))

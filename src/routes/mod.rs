@@ -3,6 +3,7 @@
 mod admin;
 pub mod body;
 pub mod cookie;
+pub mod cors;
 pub mod guard;
 pub mod headers;
 mod health;

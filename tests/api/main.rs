@@ -6,6 +6,8 @@ mod admin_list;
 mod admin_users;
 mod bearer;
 mod cli;
+mod cors;
+mod csrf;
 mod headers;
 mod helpers;
 mod limits;
