@@ -6,6 +6,7 @@ mod admin_list;
 mod admin_users;
 mod bearer;
 mod cli;
+mod cli_sessions;
 mod cors;
 mod csrf;
 mod headers;
