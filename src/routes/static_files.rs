@@ -27,6 +27,11 @@ const ASSETS: &[Asset] = &[
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("../../static/app.css"),
     },
+    Asset {
+        name: "latchkey.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/latchkey.js"),
+    },
 ];
 
 pub async fn index() -> HttpResponse {

@@ -1,0 +1,294 @@
+// latchkey.js: the browser half of latchkey. The access token lives only in this
+// module's memory (never in storage); the HttpOnly refresh cookie brings it back.
+// Refreshes are timed from `token_expiry` on a monotonic clock, one tab refreshes
+// at a time, and only a terminal refresh error ends the session.
+
+const TERMINAL = new Set(['expired', 'reuse_detected', 'revoked', 'user_disabled', 'not_found']);
+const MAX_BACKOFF_MS = 30000;
+
+export class LatchkeyError extends Error {
+  constructor(detail, { status = 0, code = 'network', retryAfter = null } = {}) {
+    super(detail);
+    this.name = 'LatchkeyError';
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+  }
+
+  /** Worth retrying later: the server was busy, throttling, broken or unreachable. */
+  get transient() {
+    return this.code === 'network' || this.status === 429 || this.status >= 500;
+  }
+}
+
+const opts = { baseUrl: '', leadSeconds: 30, name: 'latchkey' };
+let token = null;
+let deadline = 0; // performance.now() at which the token expires
+let lifetime = 0; // ms, as the server gave it
+let generation = 0; // bumps on every new token, from this tab or another
+let epoch = 0; // bumps on every local logout: answers to older requests are dropped
+let status = 'unknown'; // 'unknown' until the first refresh answers, then 'in' or 'out'
+let inflight = null;
+let restoring = null;
+let timer = 0;
+let failures = 0;
+let channel = null;
+const listeners = new Set();
+const now = () => performance.now();
+
+/** Options: `baseUrl` of the latchkey server (default: this page's origin),
+ * `leadSeconds` (refresh this long before expiry, at most a fifth of the lifetime). */
+export function configure(options = {}) {
+  Object.assign(opts, options);
+  openChannel();
+}
+
+/** Calls `listener({type, source, expiresIn, code})` on login, refresh, logout and retry. */
+export function onChange(listener) {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+export const isLoggedIn = () => status === 'in';
+export const sessionState = () => status;
+/** Seconds the current access token has left (0 when there is none). */
+export const expiresIn = () => (token ? Math.max(0, (deadline - now()) / 1000) : 0);
+
+/** The token's claims (`sub`, `sid`, `admin`, ...), decoded without verifying: for display only. */
+export function claims() {
+  if (!token) return null;
+  const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+  const bytes = Uint8Array.from(atob(part), (c) => c.charCodeAt(0));
+  return JSON.parse(new TextDecoder().decode(bytes));
+}
+
+function emit(event) {
+  const full = { expiresIn: expiresIn(), source: 'this-tab', ...event };
+  for (const listener of listeners) {
+    try { listener(full); } catch (e) { console.error(e); }
+  }
+}
+
+function credentials() {
+  const base = new URL(opts.baseUrl || '/', location.href);
+  return base.origin === location.origin ? 'same-origin' : 'include';
+}
+
+async function api(path, init = {}) {
+  try {
+    return await globalThis.fetch(opts.baseUrl + path, { credentials: credentials(), ...init });
+  } catch (e) {
+    throw new LatchkeyError(`Network error: ${e.message}`);
+  }
+}
+
+async function failure(res) {
+  const body = await res.json().catch(() => ({}));
+  const retry = Number(res.headers.get('Retry-After'));
+  return new LatchkeyError(typeof body.detail === 'string' ? body.detail : res.statusText, {
+    status: res.status,
+    code: body.code || `http_${res.status}`,
+    retryAfter: Number.isFinite(retry) && retry > 0 ? retry : null,
+  });
+}
+
+function adopt(accessToken, expiresInMs, type, source) {
+  token = accessToken;
+  lifetime = expiresInMs;
+  deadline = now() + expiresInMs;
+  generation += 1;
+  status = 'in';
+  failures = 0;
+  schedule();
+  emit({ type, source });
+}
+
+async function grant(res, type, startedEpoch = epoch) {
+  if (!res.ok) throw await failure(res);
+  const body = await res.json();
+  if (startedEpoch !== epoch) return null; // logged out meanwhile: do not come back to life
+  adopt(body.access_token, body.token_expiry * 1000, type, 'this-tab');
+  channel?.postMessage({ type: 'token', token, expiresInMs: lifetime, kind: type });
+  return token;
+}
+
+/** Ends the session in this tab only (the caller tells the others). */
+function endLocal(code, source = 'this-tab') {
+  const was = status;
+  epoch += 1;
+  token = null;
+  status = 'out';
+  clearTimeout(timer);
+  if (was !== 'out' || source === 'this-tab') emit({ type: 'logout', code, source });
+}
+
+function schedule(delayMs) {
+  clearTimeout(timer);
+  if (delayMs === undefined) {
+    if (!token) return;
+    const lead = Math.min(opts.leadSeconds * 1000, lifetime / 5);
+    const jitter = Math.random() * lifetime * 0.05; // keeps tabs from firing together
+    delayMs = Math.max(0, deadline - now() - lead - jitter);
+  }
+  timer = setTimeout(() => refresh().catch(() => {}), delayMs);
+}
+
+/** One tab at a time across the browser; without Web Locks, the server's reuse
+ * grace makes concurrent refreshes with one cookie safe, so run unlocked. */
+function withLock(task) {
+  const name = `${opts.name}-refresh:${new URL(opts.baseUrl || '/', location.href).origin}`;
+  return navigator.locks ? navigator.locks.request(name, task) : task();
+}
+
+/** Refreshes now (once across tabs) and resolves to the new token; a terminal
+ * answer ends the session and resolves to null; a transient one rejects and retries later. */
+export function refresh() {
+  if (inflight) return inflight;
+  const seen = generation;
+  const started = epoch;
+  inflight = withLock(async () => {
+    // Another tab refreshed while this one waited for the lock: take its token.
+    if (generation !== seen && token && deadline - now() > lifetime / 2) return token;
+    return grant(await api('/user/refresh-token', { method: 'POST' }), 'refresh', started);
+  })
+    .catch((e) => settleFailure(e, seen))
+    .finally(() => { inflight = null; });
+  return inflight;
+}
+
+function settleFailure(e, seen) {
+  const error = e instanceof LatchkeyError ? e : new LatchkeyError(String(e));
+  // A newer token arrived meanwhile (a login here or in another tab): this answer is stale.
+  if (generation !== seen && status === 'in') return token;
+  if (!error.transient || TERMINAL.has(error.code)) {
+    channel?.postMessage({ type: 'logout', code: error.code });
+    endLocal(error.code);
+    return null;
+  }
+  failures += 1;
+  const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (failures - 1)) * (0.75 + Math.random() / 2);
+  const wait = error.retryAfter ? error.retryAfter * 1000 : backoff;
+  schedule(wait);
+  emit({ type: 'retry', code: error.code, retryInMs: wait });
+  throw error;
+}
+
+/** The one refresh after a page load that recovers the session from the cookie. */
+export function restore() {
+  restoring ??= (token ? Promise.resolve(token) : refresh()).then(
+    () => status === 'in',
+    (e) => { restoring = null; throw e; },
+  );
+  return restoring;
+}
+
+/** Resolves once the session is known to be in or out (not while the server is unreachable). */
+function settled() {
+  if (status !== 'unknown') return Promise.resolve(status);
+  return new Promise((done) => {
+    const stop = onChange(() => { if (status !== 'unknown') { stop(); done(status); } });
+  });
+}
+
+/** The current access token, after any refresh in progress (null when logged out). */
+export async function getToken() {
+  if (status === 'unknown') await restore().catch(() => {});
+  if (inflight) await inflight.catch(() => {});
+  return token;
+}
+
+export async function login(username, password) {
+  const body = new URLSearchParams({ username, password }).toString();
+  const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+  return withLock(async () => grant(await api('/user/token', { method: 'POST', headers, body }), 'login'));
+}
+
+/** Ends this session on the server, here and in every other tab. */
+export async function logout() {
+  endLocal('logout');
+  channel?.postMessage({ type: 'logout', code: 'logout' });
+  // Under the lock, so the cookie sent is the newest any tab has received.
+  const res = await withLock(() => api('/user/logout', { method: 'POST' }));
+  if (!res.ok) throw await failure(res);
+}
+
+/** Ends every session of the user (every device), then this one locally. */
+export async function logoutAll() {
+  const res = await fetch(opts.baseUrl + '/user/logout-all', { method: 'POST' });
+  if (!res.ok && res.status !== 401) throw await failure(res);
+  await logout();
+}
+
+/** `fetch` with `Authorization: Bearer`; on a 401 `invalid_token` it refreshes once
+ * and retries, so bodies must be re-sendable (strings, FormData, URLSearchParams). */
+export async function fetch(input, init = {}) {
+  const send = (bearer) => {
+    const headers = new Headers(init.headers);
+    if (bearer) headers.set('Authorization', `Bearer ${bearer}`);
+    return globalThis.fetch(input, { ...init, headers });
+  };
+  const sent = await getToken();
+  const res = await send(sent);
+  if (res.status !== 401 || !sent || !(await isInvalidToken(res))) return res;
+  const fresh = token !== sent ? token : await refresh().catch(() => null);
+  return fresh ? send(fresh) : res;
+}
+
+async function isInvalidToken(res) {
+  const body = await res.clone().json().catch(() => ({}));
+  return body.code === 'invalid_token';
+}
+
+function openChannel() {
+  channel?.close();
+  channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`${opts.name}:${opts.baseUrl}`) : null;
+  if (channel) channel.onmessage = ({ data }) => onMessage(data);
+}
+
+function onMessage(data) {
+  // Once logged out, only a login (not a late refresh) brings this tab back.
+  if (data?.type === 'token' && typeof data.token === 'string' && (status !== 'out' || data.kind === 'login')) {
+    adopt(data.token, data.expiresInMs, data.kind === 'login' ? 'login' : 'refresh', 'other-tab');
+  } else if (data?.type === 'logout') {
+    endLocal(data.code, 'other-tab');
+  }
+}
+
+// A tab coming back from the background may have slept through its timer.
+if (typeof document !== 'undefined') {
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && token && deadline - now() < lifetime / 5) {
+      refresh().catch(() => {});
+    }
+  });
+}
+
+openChannel();
+
+/** React Admin's auth provider: `<Admin authProvider={authProvider()}>`. */
+export function authProvider(options = {}) {
+  if (Object.keys(options).length) configure(options);
+  return {
+    login: ({ username, password }) => login(username, password).then(() => undefined),
+    logout: () => logout().catch(() => undefined),
+    // React Admin logs out when this rejects, so an unreachable server is waited out, not a reason.
+    checkAuth: async () => {
+      await getToken();
+      if ((await settled()) !== 'in') throw new Error('Not logged in');
+    },
+    // A 401 the refresh could not cure ends the session; while the server is
+    // only unreachable or busy the session stays, and React Admin shows the error.
+    checkError: async (error) => {
+      if ((error?.status ?? error?.response?.status) !== 401) return;
+      if (status === 'in') await refresh().catch(() => {});
+      if (status !== 'in') throw new Error('Session ended');
+    },
+    getIdentity: async () => {
+      const res = await fetch(`${opts.baseUrl}/user/me`);
+      if (!res.ok) throw await failure(res);
+      const me = await res.json();
+      return { id: me.username, fullName: me.full_name || me.username, ...me };
+    },
+    getPermissions: async () => ((await getToken()) ? (claims().admin ? 'admin' : 'user') : null),
+  };
+}
