@@ -32,6 +32,11 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/latchkey.js"),
     },
+    Asset {
+        name: "demo.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/demo.js"),
+    },
 ];
 
 pub async fn index() -> HttpResponse {
