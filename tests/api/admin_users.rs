@@ -214,4 +214,14 @@ async fn a_new_user_may_be_created_as_a_disabled_admin() {
     );
     assert!(record["email"].is_null() && record["full_name"].is_null());
     assert_eq!(app.login("ops@example", "ops-password").await.status(), 401);
+    // React Admin percent-encodes ids in paths.
+    let (status, fetched) = call(
+        &app,
+        &token,
+        Method::GET,
+        "/admin/users/ops%40example",
+        None,
+    )
+    .await;
+    assert_eq!((status, fetched), (200, record));
 }
