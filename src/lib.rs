@@ -10,6 +10,7 @@ pub mod domain;
 pub mod duration;
 pub mod error;
 pub mod keys;
+pub mod memory;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -52,6 +52,7 @@ fn main() -> ExitCode {
 }
 
 fn serve(config: Config) -> Result<(), String> {
+    latchkey::memory::return_freed_memory_to_the_os();
     actix_web::rt::System::new().block_on(async move {
         let bind = config.bind;
         let app = Application::build(config)?;

@@ -1,0 +1,69 @@
+//! The load benchmark: starts latchkey on a temp database and measures every scenario against a no-work route of the same server, in one run.
+//!
+//! `cargo bench --bench load -- [--duration 5] [--connections 32] [--no-pin] [--scale-sessions 1000000]`
+//! Under `cargo test` (no `--bench` argument) it does a one-second smoke run instead.
+
+mod client;
+mod load;
+mod scenarios;
+mod server;
+mod stats;
+
+use std::time::Duration;
+
+pub struct Options {
+    pub duration: Duration,
+    pub connections: usize,
+    pub pin: bool,
+    pub scale_sessions: usize,
+    pub smoke: bool,
+}
+
+fn options() -> Options {
+    let args: Vec<String> = std::env::args().collect();
+    let value = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map(|v| {
+                v.parse::<f64>()
+                    .unwrap_or_else(|_| panic!("{name} takes a number"))
+            })
+    };
+    let smoke = !args.iter().any(|a| a == "--bench");
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Options {
+        duration: Duration::from_secs_f64(value("--duration").unwrap_or(if smoke {
+            0.1
+        } else {
+            5.0
+        })),
+        connections: value("--connections").map_or(if smoke { 4 } else { 32 }, |v| v as usize),
+        pin: !smoke && cpus >= 2 && !args.iter().any(|a| a == "--no-pin"),
+        scale_sessions: value("--scale-sessions")
+            .map_or(if smoke { 2_000 } else { 1_000_000 }, |v| v as usize),
+        smoke,
+    }
+}
+
+fn main() {
+    let options = options();
+    if options.pin {
+        scenarios::pin_this_process_to_cpu(1);
+    }
+    println!(
+        "latchkey load benchmark: {} connections, {:?} per scenario, server {}",
+        options.connections,
+        options.duration,
+        if options.pin {
+            "pinned to CPU 0, load on CPU 1"
+        } else {
+            "not pinned"
+        }
+    );
+    let failures = scenarios::run_all(&options);
+    if options.smoke && failures > 0 {
+        eprintln!("smoke run: {failures} non-2xx responses");
+        std::process::exit(1);
+    }
+}
