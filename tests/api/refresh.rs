@@ -33,6 +33,7 @@ async fn refresh_rotates_the_cookie_and_returns_a_new_token() {
     assert!(cookie.attribute("httponly").is_some());
     assert_eq!(cookie.attribute("path"), Some("/user"));
     let next = login_from(response).await;
+    assert_eq!(next.token_expiry, 300);
     assert_ne!(next.cookie, login.cookie);
     assert_ne!(next.access_token, login.access_token);
     assert_eq!(
