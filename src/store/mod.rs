@@ -1,14 +1,16 @@
 //! Storage behind one small trait: handlers and rules never see SQL, so another database can be added without touching them.
 
 mod admin;
+mod audit;
 mod sqlite;
 
 pub use admin::{UserChange, UserQuery, UserSort};
+pub use audit::{AuditEvent, AuditQuery, AuditRecord};
 pub use sqlite::SqliteStore;
 
 use crate::domain::{RefreshHash, SessionId};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     /// No connection or lock in time: the caller should retry.
     #[error("database busy")]
@@ -196,4 +198,13 @@ pub trait Store: Send + Sync {
     /// `None` for an unknown user, else the deleted user; refuses (`Conflict`)
     /// to delete the last enabled admin, in the same transaction.
     fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>>;
+
+    /// Appends security events in one transaction.
+    fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()>;
+    /// One page of the audit trail and how many events match in all.
+    fn query_audit(&self, query: &AuditQuery) -> StoreResult<(Vec<AuditRecord>, u64)>;
+    /// Deletes up to `batch` events from before `before`; returns how many.
+    fn prune_audit(&self, before: i64, batch: usize) -> StoreResult<usize>;
+    /// Sessions neither ended nor expired, of all users (for the metrics).
+    fn count_live_sessions(&self, now: i64) -> StoreResult<u64>;
 }

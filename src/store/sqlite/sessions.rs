@@ -1,6 +1,6 @@
 //! SQL for `sessions` and `refresh_ids`. A rotation is one transaction that only succeeds from the generation it read.
 
-use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::users;
 use crate::store::{
@@ -28,27 +28,27 @@ fn from_row(row: &Row) -> rusqlite::Result<Session> {
     })
 }
 
-pub(super) fn create(conn: &mut Connection, new: &NewSession) -> StoreResult<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(
+/// Runs inside the writer's transaction.
+pub(super) fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
+    conn.prepare_cached(
         "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at, idle_expires_at,
                                absolute_expires_at, user_agent, ip)
          VALUES (?1, ?2, 0, ?3, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            new.id.as_str(),
-            new.user_id,
-            new.now,
-            new.idle_expires_at,
-            new.absolute_expires_at,
-            new.user_agent,
-            new.ip
-        ],
-    )?;
-    tx.execute(
+    )?
+    .execute(params![
+        new.id.as_str(),
+        new.user_id,
+        new.now,
+        new.idle_expires_at,
+        new.absolute_expires_at,
+        new.user_agent,
+        new.ip
+    ])?;
+    conn.prepare_cached(
         "INSERT INTO refresh_ids (hash, session_id, generation) VALUES (?1, ?2, 0)",
-        params![&new.refresh_hash.0[..], new.id.as_str()],
-    )?;
-    Ok(tx.commit()?)
+    )?
+    .execute(params![&new.refresh_hash.0[..], new.id.as_str()])?;
+    Ok(())
 }
 
 pub(super) fn find_refresh(
@@ -76,9 +76,10 @@ pub(super) fn find_refresh(
     Ok(record)
 }
 
-pub(super) fn rotate(conn: &mut Connection, rotation: &Rotation) -> StoreResult<bool> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let moved = tx
+/// Runs inside the writer's transaction. Moves the session on only from the
+/// generation that was read, so of two racing rotations exactly one wins.
+pub(super) fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
+    let moved = conn
         .prepare_cached(
             "UPDATE sessions SET generation = ?3, last_used_at = ?4, idle_expires_at = ?5
              WHERE id = ?1 AND generation = ?2 AND end_reason IS NULL",
@@ -93,9 +94,9 @@ pub(super) fn rotate(conn: &mut Connection, rotation: &Rotation) -> StoreResult<
     if moved == 0 {
         return Ok(false);
     }
-    tx.prepare_cached("UPDATE refresh_ids SET rotated_at = ?2 WHERE hash = ?1")?
+    conn.prepare_cached("UPDATE refresh_ids SET rotated_at = ?2 WHERE hash = ?1")?
         .execute(params![&rotation.old_hash.0[..], rotation.now])?;
-    tx.prepare_cached(
+    conn.prepare_cached(
         "INSERT INTO refresh_ids (hash, session_id, generation) VALUES (?1, ?2, ?3)",
     )?
     .execute(params![
@@ -103,7 +104,6 @@ pub(super) fn rotate(conn: &mut Connection, rotation: &Rotation) -> StoreResult<
         rotation.session_id,
         rotation.from_generation + 1
     ])?;
-    tx.commit()?;
     Ok(true)
 }
 
