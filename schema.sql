@@ -1,4 +1,5 @@
--- latchkey schema, version 1. Applied on every start; every statement is idempotent.
+-- latchkey schema, version 2. Applied on every start; every statement is idempotent,
+-- so a version-1 database upgrades by running it (version 2 added audit_events).
 -- Times are INTEGER milliseconds since the Unix epoch (UTC).
 
 CREATE TABLE IF NOT EXISTS users (
@@ -40,3 +41,21 @@ CREATE TABLE IF NOT EXISTS refresh_ids (
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS refresh_ids_by_session ON refresh_ids (session_id);
+
+-- Security events (logins, logouts, reuse detection, password and user changes).
+-- No foreign key: the trail outlives deleted users and records unknown names.
+-- Pruned after --audit-retention by the server's sweeper.
+CREATE TABLE IF NOT EXISTS audit_events (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    event      TEXT    NOT NULL,
+    username   TEXT    COLLATE NOCASE,
+    actor      TEXT,
+    address    TEXT,
+    user_agent TEXT,
+    reason     TEXT,
+    request_id TEXT
+);
+
+CREATE INDEX IF NOT EXISTS audit_events_by_at ON audit_events (at);
+CREATE INDEX IF NOT EXISTS audit_events_by_username ON audit_events (username, id);
