@@ -24,6 +24,8 @@ pub struct Grant {
     pub session_id: String,
     pub refresh: RefreshSecret,
     pub expires_at: i64,
+    /// An old id replayed within the grace, answered with the current one.
+    pub replayed: bool,
 }
 
 /// What is recorded about the client that logged in.
@@ -97,6 +99,7 @@ impl SessionRules {
             session_id: session.id.as_str().to_string(),
             refresh,
             expires_at: session.idle_expires_at,
+            replayed: false,
         })
     }
 
@@ -129,6 +132,7 @@ impl SessionRules {
                         session_id: record.session.id,
                         user: record.user,
                         refresh: current,
+                        replayed: true,
                     });
                 }
                 Step::Reuse => {
@@ -214,6 +218,7 @@ impl SessionRules {
             session_id: record.session.id.clone(),
             refresh: next,
             expires_at: idle_expires_at,
+            replayed: false,
         }))
     }
 }
