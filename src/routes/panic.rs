@@ -1,9 +1,11 @@
 //! A panic in a handler becomes a 500 JSON `internal` answer (its message logged, never shown) and the worker keeps serving.
 
+use std::any::Any;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -24,13 +26,7 @@ pub async fn catch_panics<B: MessageBody + 'static>(
     // extracting is caught too.
     let mut service = Box::pin(async move { next.call(req).await });
     // The panicked future is never polled again, only dropped.
-    let outcome = poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| service.as_mut().poll(cx))) {
-            Ok(poll) => poll.map(Ok),
-            Err(panic) => Poll::Ready(Err(panic)),
-        },
-    )
-    .await;
+    let outcome = poll_fn(|cx| poll_catching(service.as_mut(), cx)).await;
     outcome.unwrap_or_else(|panic| {
         Err(Panicked {
             message: message(&*panic).to_string(),
@@ -65,7 +61,17 @@ impl ResponseError for Panicked {
     }
 }
 
-fn message(panic: &(dyn std::any::Any + Send)) -> &str {
+fn poll_catching<F: Future>(
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<F::Output, Box<dyn Any + Send>>> {
+    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        Ok(poll) => poll.map(Ok),
+        Err(panic) => Poll::Ready(Err(panic)),
+    }
+}
+
+fn message(panic: &(dyn Any + Send)) -> &str {
     panic
         .downcast_ref::<&str>()
         .copied()
