@@ -85,6 +85,7 @@ impl Application {
         .listen(listener)
         .map_err(|e| e.to_string())?
         .shutdown_timeout(10)
+        .shutdown_signal(stop_signal())
         .run();
         Ok(Application {
             port,
@@ -146,4 +147,27 @@ fn spawn_sweeper(state: web::Data<AppState>) {
             }
         }
     });
+}
+
+/// SIGTERM or SIGINT: both stop gracefully, letting in-flight requests
+/// finish (actix's own handlers would drop them on SIGINT).
+async fn stop_signal() {
+    #[cfg(unix)]
+    let stopped = async {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = term.recv() => Ok(()),
+            interrupted = tokio::signal::ctrl_c() => interrupted,
+        }
+    }
+    .await;
+    #[cfg(not(unix))]
+    let stopped = tokio::signal::ctrl_c().await;
+    match stopped {
+        Ok(()) => tracing::info!("stopping: finishing the requests in flight"),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot listen for SIGTERM/SIGINT; stop with SIGKILL");
+            std::future::pending::<()>().await;
+        }
+    }
 }

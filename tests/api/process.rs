@@ -50,12 +50,13 @@ impl ServerProcess {
         let _ = self.child.wait();
     }
 
-    pub fn terminate(&self) {
+    /// Sends a signal by name, e.g. `TERM`.
+    pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
+            .args([&format!("-{name}"), &self.pid().to_string()])
             .status()
             .expect("kill runs");
-        assert!(status.success(), "SIGTERM was delivered");
+        assert!(status.success(), "SIG{name} was delivered");
     }
 
     pub fn is_running(&mut self) -> bool {
