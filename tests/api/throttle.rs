@@ -75,6 +75,18 @@ async fn a_successful_login_resets_the_usernames_count() {
 }
 
 #[tokio::test]
+async fn an_unknown_username_is_counted_like_a_real_one() {
+    let app = spawn_app_with(&["--login-max-failures", "2"]).await;
+
+    for _ in 0..2 {
+        let response = app.login("nobody", "wrong-password").await;
+        assert_eq!(error_of(response).await.1, "invalid_credentials");
+    }
+
+    assert_throttled(app.login("nobody", "wrong-password").await, 300).await;
+}
+
+#[tokio::test]
 async fn a_throttled_login_never_checks_the_password() {
     let app = spawn_app_with(&["--login-max-failures", "2"]).await;
     // A bcrypt hash is replaced by argon2id whenever its password is checked
