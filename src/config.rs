@@ -74,6 +74,12 @@ pub struct ServeArgs {
     /// Take the client address from the last X-Forwarded-For hop.
     #[arg(long, env = "LATCHKEY_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub trust_proxy: bool,
+    /// Address for a second listener serving only `/metrics` (Prometheus); off when unset. Keep it off the internet.
+    #[arg(long, env = "LATCHKEY_METRICS_BIND")]
+    pub metrics_bind: Option<String>,
+    /// How long audit events are kept before the sweeper deletes them.
+    #[arg(long, env = "LATCHKEY_AUDIT_RETENTION", default_value = "90d", value_parser = duration::parse)]
+    pub audit_retention: Duration,
 }
 
 impl ServeArgs {
@@ -133,6 +139,9 @@ pub struct Config {
     pub bootstrap_password: Option<String>,
     /// How many password hashes may run at once.
     pub hash_slots: usize,
+    /// The `/metrics` listener, if any.
+    pub metrics_bind: Option<SocketAddr>,
+    pub audit_retention: Duration,
 }
 
 impl Config {
@@ -192,6 +201,15 @@ impl Config {
         if args.issuer.is_empty() {
             return Err("--issuer must not be empty".into());
         }
+        let metrics_bind = match &args.metrics_bind {
+            Some(text) => Some(text.parse().map_err(|_| {
+                format!("--metrics-bind `{text}` is not an address like 127.0.0.1:9090")
+            })?),
+            None => None,
+        };
+        if args.audit_retention.is_zero() {
+            return Err("--audit-retention must be longer than 0s".into());
+        }
         Ok(Config {
             bind,
             db_path,
@@ -212,6 +230,8 @@ impl Config {
             trust_proxy: args.trust_proxy,
             bootstrap_password,
             hash_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            metrics_bind,
+            audit_retention: args.audit_retention,
         })
     }
 }
@@ -299,6 +319,8 @@ impl fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("reuse_grace", &self.reuse_grace)
             .field("trust_proxy", &self.trust_proxy)
+            .field("metrics_bind", &self.metrics_bind)
+            .field("audit_retention", &self.audit_retention)
             .field(
                 "bootstrap_password",
                 &self.bootstrap_password.as_ref().map(|_| "<redacted>"),

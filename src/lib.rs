@@ -1,5 +1,6 @@
 //! latchkey: a single-binary authentication server. `main.rs` only parses the command line; everything else is here so tests drive the real app.
 
+pub mod audit;
 pub mod auth;
 pub mod blocking;
 pub mod bootstrap;
@@ -11,6 +12,7 @@ pub mod duration;
 pub mod error;
 pub mod keys;
 pub mod memory;
+pub mod observe;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -1,10 +1,11 @@
 //! Entry point: parse the command line, set up logging, hand over to the library.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use latchkey::cli::{self, Cli, Command};
-use latchkey::config::{self, Config};
+use latchkey::config::{self, Config, ServeArgs};
 use latchkey::startup::Application;
 
 fn main() -> ExitCode {
@@ -21,25 +22,17 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    latchkey::observe::logging::init(cli.log_format);
     let db = cli.db.unwrap_or_else(config::default_db_path);
     let result = match cli.command {
-        Command::Serve(args) => {
-            let secret = std::env::var("LATCHKEY_SECRET").ok();
-            let bootstrap = std::env::var("LATCHKEY_BOOTSTRAP_PASSWORD").ok();
-            match Config::from_args(args, db, secret, bootstrap) {
-                Ok(config) => serve(config),
-                Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(2);
-                }
-            }
-        }
+        Command::Serve(args) => match settings(args, db) {
+            Ok(config) => serve(config),
+            Err(code) => return code,
+        },
+        Command::CheckConfig(args) => match settings(args, db) {
+            Ok(config) => cli::check::run(&config),
+            Err(code) => return code,
+        },
         command => cli::run(db, command),
     };
     match result {
@@ -51,12 +44,25 @@ fn main() -> ExitCode {
     }
 }
 
+/// The validated settings, or exit code 2 after a one-line error.
+fn settings(args: ServeArgs, db: PathBuf) -> Result<Config, ExitCode> {
+    let secret = std::env::var("LATCHKEY_SECRET").ok();
+    let bootstrap = std::env::var("LATCHKEY_BOOTSTRAP_PASSWORD").ok();
+    Config::from_args(args, db, secret, bootstrap).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
 fn serve(config: Config) -> Result<(), String> {
     latchkey::memory::return_freed_memory_to_the_os();
     actix_web::rt::System::new().block_on(async move {
-        let bind = config.bind;
+        let (bind, metrics_bind) = (config.bind, config.metrics_bind);
         let app = Application::build(config)?;
         tracing::info!("latchkey listening on http://{}:{}", bind.ip(), app.port());
+        if let (Some(metrics), Some(port)) = (metrics_bind, app.metrics_port()) {
+            tracing::info!("metrics on http://{}:{port}/metrics", metrics.ip());
+        }
         app.run_until_stopped().await.map_err(|e| e.to_string())
     })
 }

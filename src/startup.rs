@@ -8,6 +8,7 @@ use actix_web::dev::Server;
 use actix_web::middleware;
 use actix_web::{error, web, App, HttpRequest, HttpServer};
 
+use crate::audit::AuditLog;
 use crate::auth::hashing::HashSlots;
 use crate::auth::jwt::TokenKeys;
 use crate::auth::sessions::SessionRules;
@@ -19,7 +20,7 @@ use crate::routes::cookie::CookieSettings;
 use crate::routes::guard::RequestGuard;
 use crate::state::AppState;
 use crate::store::SqliteStore;
-use crate::{blocking, bootstrap, clock, keys, routes};
+use crate::{blocking, bootstrap, clock, keys, observe, routes};
 
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 const SWEEP_BATCH: usize = 500;
@@ -28,6 +29,8 @@ pub struct Application {
     port: u16,
     server: Server,
     store: SqliteStore,
+    metrics: Option<(Server, u16)>,
+    audit: AuditLog,
 }
 
 impl Application {
@@ -36,6 +39,7 @@ impl Application {
         let store = SqliteStore::open(&config.db_path, pool_size(&config))?;
         let signing_key = keys::load_or_create(&config.key)?;
         bootstrap::ensure_admin(&store, config.bootstrap_password.as_deref())?;
+        let audit = AuditLog::start(Arc::new(store.clone()))?;
         let state = web::Data::new(AppState {
             store: Arc::new(store.clone()),
             tokens: TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)?,
@@ -53,11 +57,17 @@ impl Application {
             ),
             cookie: CookieSettings::new(&config),
             guard: RequestGuard::new(&config),
+            metrics: observe::Metrics::default(),
+            audit: audit.clone(),
         });
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}; pick another --bind", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        spawn_sweeper(state.clone());
+        spawn_sweeper(state.clone(), config.audit_retention);
+        let metrics = match config.metrics_bind {
+            Some(bind) => Some(observe::server::build(bind, state.clone())?),
+            None => None,
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -79,6 +89,8 @@ impl Application {
                 .wrap(routes::headers::default_headers())
                 // Outermost, so a panic anywhere inside is caught.
                 .wrap(middleware::from_fn(routes::panic::catch_panics))
+                // Outside even that, so a panicked request still gets its log line.
+                .wrap(middleware::from_fn(observe::request_log::log_requests))
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })
@@ -91,6 +103,8 @@ impl Application {
             port,
             server,
             store,
+            metrics,
+            audit,
         })
     }
 
@@ -98,10 +112,30 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, lets in-flight requests finish, then
-    /// folds the WAL into the database file.
+    /// The port of the `/metrics` listener, when `--metrics-bind` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(_, port)| *port)
+    }
+
+    /// Serves until SIGINT/SIGTERM, lets in-flight requests finish, writes
+    /// the queued audit events, then folds the WAL into the database file.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await?;
+        let metrics = self.metrics.map(|(server, _)| {
+            let handle = server.handle();
+            tokio::spawn(server);
+            handle
+        });
+        let served = self.server.await;
+        if let Some(metrics) = metrics {
+            metrics.stop(true).await;
+        }
+        let audit = self.audit;
+        let _ = blocking::run(move || {
+            audit.close();
+            Ok(())
+        })
+        .await;
+        served?;
         if let Err(e) = self.store.checkpoint() {
             tracing::warn!(error = %e, "could not checkpoint the WAL on shutdown");
         }
@@ -129,7 +163,7 @@ fn json_error(err: error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error
 
 /// Deletes expired and ended sessions in small batches, so no sweep holds
 /// the write lock for long.
-fn spawn_sweeper(state: web::Data<AppState>) {
+fn spawn_sweeper(state: web::Data<AppState>, audit_retention: Duration) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(SWEEP_EVERY);
         loop {
@@ -145,6 +179,7 @@ fn spawn_sweeper(state: web::Data<AppState>) {
                     }
                 }
             }
+            prune_audit(&state, audit_retention).await;
         }
     });
 }
@@ -169,5 +204,20 @@ async fn stop_signal() {
             tracing::warn!(error = %e, "cannot listen for SIGTERM/SIGINT; stop with SIGKILL");
             std::future::pending::<()>().await;
         }
+    }
+}
+
+/// Deletes audit events older than the retention, a batch per statement so
+/// the write lock is released between batches.
+async fn prune_audit(state: &AppState, retention: Duration) {
+    let store = state.store.clone();
+    let before = clock::now_ms().saturating_sub(clock::ms(retention));
+    let pruned = blocking::run(move || {
+        while store.prune_audit(before, SWEEP_BATCH)? == SWEEP_BATCH {}
+        Ok(())
+    })
+    .await;
+    if let Err(e) = pruned {
+        tracing::warn!(error = %e, "audit pruning failed");
     }
 }

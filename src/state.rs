@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
+use crate::audit::AuditLog;
 use crate::auth::hashing::HashSlots;
 use crate::auth::jwt::TokenKeys;
 use crate::auth::sessions::SessionRules;
 use crate::auth::throttle::LoginThrottle;
+use crate::observe::Metrics;
 use crate::routes::cookie::CookieSettings;
 use crate::routes::guard::RequestGuard;
 use crate::store::Store;
@@ -18,4 +20,6 @@ pub struct AppState {
     pub throttle: LoginThrottle,
     pub cookie: CookieSettings,
     pub guard: RequestGuard,
+    pub metrics: Metrics,
+    pub audit: AuditLog,
 }

@@ -1,5 +1,8 @@
 //! The command line: `serve`, and user and session administration straight on the database (no server needed).
 
+mod audit;
+mod backup;
+pub mod check;
 mod sessions;
 mod users;
 
@@ -8,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::ServeArgs;
+use crate::observe::logging::LogFormat;
 use crate::store::SqliteStore;
 
 #[derive(Parser, Debug)]
@@ -20,6 +24,15 @@ pub struct Cli {
     /// SQLite database file [default: latchkey.db beside the executable]
     #[arg(long, env = "LATCHKEY_DB", global = true)]
     pub db: Option<PathBuf>,
+    /// Log lines as human-readable text or as one JSON object each.
+    #[arg(
+        long,
+        env = "LATCHKEY_LOG_FORMAT",
+        global = true,
+        value_enum,
+        default_value = "human"
+    )]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -28,12 +41,18 @@ pub struct Cli {
 pub enum Command {
     /// Start the server.
     Serve(ServeArgs),
+    /// Check the settings (the same flags and variables as serve), the key and the database without serving: exit 0 with a summary, 2 for a bad setting, 1 for a key or database problem.
+    CheckConfig(ServeArgs),
     /// Add, list, disable, enable, delete users or set a password.
     #[command(subcommand)]
     User(UserCommand),
     /// List or end a user's sessions, or delete expired ones.
     #[command(subcommand)]
     Sessions(SessionsCommand),
+    /// Show security events (logins, logouts, reuse detection, user changes), oldest first.
+    Audit(audit::AuditArgs),
+    /// Copy the database to PATH, consistently, while the server runs.
+    Backup(backup::BackupArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -87,9 +106,16 @@ pub enum SessionsCommand {
 
 /// Runs an administration command; the message on error says what to fix.
 pub fn run(db: PathBuf, command: Command) -> Result<(), String> {
+    if let Command::Backup(args) = command {
+        // Copies the file as it is: no schema is applied to it first.
+        return backup::run(&db, args);
+    }
     let store = SqliteStore::open(&db, 2)?;
     match command {
-        Command::Serve(_) => Err("serve is started by main".into()),
+        Command::Serve(_) | Command::CheckConfig(_) | Command::Backup(_) => {
+            Err("serve and check-config are started by main".into())
+        }
+        Command::Audit(args) => audit::run(&store, args),
         Command::User(command) => users::run(&store, command),
         Command::Sessions(command) => sessions::run(&store, command),
     }

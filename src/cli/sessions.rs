@@ -1,5 +1,7 @@
 //! `latchkey sessions …`: look at and end a user's sessions, or sweep now.
 
+use crate::audit::Kind;
+use crate::cli::audit::cli_event;
 use crate::cli::users::find;
 use crate::cli::SessionsCommand;
 use crate::clock;
@@ -35,6 +37,7 @@ pub(super) fn run(store: &dyn Store, command: SessionsCommand) -> Result<(), Str
             let ended = store
                 .end_user_sessions(user.id, EndSessions::All(EndReason::Revoked), now)
                 .map_err(|e| e.to_string())?;
+            cli_event(store, Kind::SessionsRevoked, &user.username);
             println!("ended {ended} session(s) of {}", user.username);
             Ok(())
         }

@@ -2,7 +2,9 @@
 
 use std::io::{BufRead, IsTerminal};
 
+use crate::audit::Kind;
 use crate::auth::password;
+use crate::cli::audit::cli_event;
 use crate::cli::{AddUser, UserCommand};
 use crate::clock;
 use crate::domain::{NewPassword, Username};
@@ -18,6 +20,7 @@ pub(super) fn run(store: &dyn Store, command: UserCommand) -> Result<(), String>
             store
                 .set_disabled(user.id, true, clock::now_ms())
                 .map_err(|e| e.to_string())?;
+            cli_event(store, Kind::UserDisabled, &user.username);
             println!("disabled {} and ended its sessions", user.username);
             Ok(())
         }
@@ -26,6 +29,7 @@ pub(super) fn run(store: &dyn Store, command: UserCommand) -> Result<(), String>
             store
                 .set_disabled(user.id, false, clock::now_ms())
                 .map_err(|e| e.to_string())?;
+            cli_event(store, Kind::UserEnabled, &user.username);
             println!("enabled {}", user.username);
             Ok(())
         }
@@ -40,6 +44,7 @@ pub(super) fn run(store: &dyn Store, command: UserCommand) -> Result<(), String>
             store
                 .set_password_hash(user.id, &hash, clock::now_ms(), end)
                 .map_err(|e| e.to_string())?;
+            cli_event(store, Kind::PasswordChanged, &user.username);
             println!(
                 "set the password of {} and ended its sessions",
                 user.username
@@ -50,6 +55,7 @@ pub(super) fn run(store: &dyn Store, command: UserCommand) -> Result<(), String>
             let user = find(store, &name)?;
             refuse_last_admin(store, &user, "delete")?;
             store.delete_user(user.id).map_err(|e| e.to_string())?;
+            cli_event(store, Kind::UserDeleted, &user.username);
             println!("deleted {} and its sessions", user.username);
             Ok(())
         }
@@ -81,6 +87,7 @@ fn add(store: &dyn Store, args: AddUser) -> Result<(), String> {
     let created = store
         .insert_user(&user, clock::now_ms())
         .map_err(|e| e.to_string())?;
+    cli_event(store, Kind::UserCreated, &created.username);
     println!(
         "created user {}{}",
         created.username,

@@ -9,6 +9,7 @@ pub mod headers;
 mod health;
 pub mod panic;
 mod password;
+pub(crate) mod report;
 mod sessions;
 mod static_files;
 pub mod user;

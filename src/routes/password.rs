@@ -4,6 +4,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use crate::audit::{Describe, Kind};
 use crate::auth::extract::Caller;
 use crate::auth::password::{self, Verdict};
 use crate::blocking;
@@ -11,6 +12,7 @@ use crate::clock;
 use crate::domain::NewPassword;
 use crate::error::ApiError;
 use crate::routes::body::{read_after_auth, required};
+use crate::routes::report;
 use crate::state::AppState;
 use crate::store::{EndReason, EndSessions};
 
@@ -41,7 +43,11 @@ pub async fn change(
     }
     let username = caller.user.username.clone();
     let address = state.guard.client_address(&req);
-    state.throttle.check(&username, &address)?;
+    if let Err(e) = state.throttle.check(&username, &address) {
+        let event = report::event(&state, &req, Kind::PasswordChangeFailed, &username);
+        report::audit(&state, event.reason(e.code()));
+        return Err(e);
+    }
     let slot = state.hashing.acquire().await?;
     let store = state.store.clone();
     let outcome = blocking::run(move || {
@@ -60,8 +66,12 @@ pub async fn change(
     drop(slot);
     if let Err(ApiError::WrongCurrentPassword) = outcome {
         state.throttle.record_failure(&username, &address);
+        let event = report::event(&state, &req, Kind::PasswordChangeFailed, &username);
+        report::audit(&state, event.reason("invalid_credentials"));
     }
     outcome?;
+    let event = report::event(&state, &req, Kind::PasswordChanged, &username);
+    report::audit(&state, event.reason("self"));
     Ok(HttpResponse::NoContent()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish())

@@ -1,14 +1,16 @@
 //! `/user/sessions` and `/user/logout-all`: a user sees and ends only its own sessions; another user's session id is answered exactly like an unknown one.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
+use crate::audit::Kind;
 use crate::auth::extract::Caller;
 use crate::blocking;
 use crate::clock;
 use crate::domain::SessionId;
 use crate::error::ApiError;
+use crate::routes::report;
 use crate::state::AppState;
 use crate::store::{EndReason, EndSessions, Session};
 
@@ -58,6 +60,7 @@ pub async fn list(caller: Caller, state: web::Data<AppState>) -> Result<HttpResp
 pub async fn end(
     caller: Caller,
     id: web::Path<String>,
+    req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let session_id = SessionId::parse(&id).ok_or(NO_SUCH_SESSION)?;
@@ -75,6 +78,8 @@ pub async fn end(
     if !ended {
         return Err(NO_SUCH_SESSION);
     }
+    let event = report::event(&state, &req, Kind::SessionEnded, &caller.user.username);
+    report::audit(&state, event);
     Ok(HttpResponse::NoContent()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish())
@@ -83,6 +88,7 @@ pub async fn end(
 /// Ends every session of the caller, its own included, and clears the cookie.
 pub async fn logout_all(
     caller: Caller,
+    req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
@@ -92,6 +98,8 @@ pub async fn logout_all(
         Ok(store.end_user_sessions(user_id, end, clock::now_ms())?)
     })
     .await?;
+    let event = report::event(&state, &req, Kind::LogoutAll, &caller.user.username);
+    report::audit(&state, event);
     Ok(HttpResponse::NoContent()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .cookie(state.cookie.clear())

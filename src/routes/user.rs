@@ -4,13 +4,16 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::audit::Kind;
 use crate::auth::extract::Caller;
 use crate::auth::login::{self, Credentials};
 use crate::auth::sessions::Grant;
 use crate::blocking;
 use crate::clock;
+use crate::domain::RefreshSecret;
 use crate::error::ApiError;
 use crate::routes::body::{required, FormOrJson};
+use crate::routes::report;
 use crate::state::AppState;
 use crate::store::User;
 
@@ -65,8 +68,10 @@ pub async fn token(
     };
     let presented = state.cookie.read(&req);
     let client = state.guard.client(&req);
-    let grant = login::login(state.clone(), credentials, presented, client).await?;
-    grant_response(&state, grant)
+    let tried = credentials.username.clone();
+    let grant = login::login(state.clone(), credentials, presented, client).await;
+    report::login(&state, &req, &tried, &grant);
+    grant_response(&state, grant?)
 }
 
 pub async fn refresh(
@@ -74,15 +79,32 @@ pub async fn refresh(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.guard.require_same_origin(&req)?;
-    let presented = state.cookie.read(&req).ok_or(ApiError::RefreshNotFound)?;
-    let worker_state = state.clone();
-    let grant = blocking::run(move || {
-        worker_state
-            .sessions
-            .refresh(worker_state.store.as_ref(), &presented, clock::now_ms())
+    let (grant, reused_by) = match state.cookie.read(&req) {
+        Some(presented) => rotate(&state, presented).await,
+        None => (Err(ApiError::RefreshNotFound), None),
+    };
+    report::refresh(&state, &req, &grant, reused_by.as_deref());
+    grant_response(&state, grant?)
+}
+
+/// One blocking hop: the refresh and, when it revoked a family for reuse,
+/// whose family that was (for the audit trail).
+async fn rotate(
+    state: &web::Data<AppState>,
+    presented: RefreshSecret,
+) -> (Result<Grant, ApiError>, Option<String>) {
+    let state = state.clone();
+    let outcome = blocking::run(move || {
+        let store = state.store.as_ref();
+        let grant = state.sessions.refresh(store, &presented, clock::now_ms());
+        let reused_by = match &grant {
+            Err(ApiError::ReuseDetected) => store.find_refresh(&presented.hash()).ok().flatten(),
+            _ => None,
+        };
+        Ok((grant, reused_by.map(|record| record.user.username)))
     })
-    .await?;
-    grant_response(&state, grant)
+    .await;
+    outcome.unwrap_or_else(|e| (Err(e), None))
 }
 
 /// Always 204: admin UIs call logout whenever a check fails, even with no session.
@@ -93,12 +115,22 @@ pub async fn logout(
     state.guard.require_same_origin(&req)?;
     if let Some(presented) = state.cookie.read(&req) {
         let worker_state = state.clone();
-        blocking::run(move || {
+        let ended = blocking::run(move || {
+            let store = worker_state.store.as_ref();
+            // Whose live session this ends, for the audit trail.
+            let owner = store
+                .find_refresh(&presented.hash())?
+                .filter(|record| record.session.ended.is_none())
+                .map(|record| record.user.username);
             worker_state
                 .sessions
-                .logout(worker_state.store.as_ref(), &presented, clock::now_ms())
+                .logout(store, &presented, clock::now_ms())?;
+            Ok(owner)
         })
         .await?;
+        if let Some(username) = ended {
+            report::audit(&state, report::event(&state, &req, Kind::Logout, &username));
+        }
     }
     Ok(HttpResponse::NoContent()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -6,7 +6,7 @@ mod sqlite;
 
 pub use admin::{UserChange, UserQuery, UserSort};
 pub use audit::{AuditEvent, AuditQuery, AuditRecord};
-pub use sqlite::SqliteStore;
+pub use sqlite::{maintenance, SqliteStore};
 
 use crate::domain::{RefreshHash, SessionId};
 

@@ -16,6 +16,8 @@ pub const ADMIN_PASSWORD: &str = "admin-password-1";
 pub struct TestApp {
     pub address: String,
     pub port: u16,
+    /// The `/metrics` listener's port, with `--metrics-bind`.
+    pub metrics_port: Option<u16>,
     pub db_path: PathBuf,
     pub client: reqwest::Client,
     pub config: Config,
@@ -52,6 +54,7 @@ pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
         .expect("valid config");
     let app = Application::build(config.clone()).expect("app builds");
     let port = app.port();
+    let metrics_port = app.metrics_port();
     tokio::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -60,6 +63,7 @@ pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
+        metrics_port,
         db_path,
         client,
         config,

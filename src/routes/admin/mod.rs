@@ -6,6 +6,7 @@ mod query;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::audit::Kind;
 use crate::auth::extract::Admin;
 use crate::auth::password;
 use crate::blocking;
@@ -13,6 +14,7 @@ use crate::clock;
 use crate::domain::NewPassword;
 use crate::error::ApiError;
 use crate::routes::body::read_after_auth;
+use crate::routes::report;
 use crate::routes::user::UserRecord;
 use crate::state::AppState;
 use crate::store::{User, UserChange};
@@ -39,7 +41,7 @@ pub async fn list(
 
 /// 201 with the record; 409 when the name is taken (case-insensitively).
 pub async fn create(
-    _: Admin,
+    Admin(admin): Admin,
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
@@ -55,6 +57,9 @@ pub async fn create(
     .await;
     drop(slot);
     let created = created?;
+    let name = &admin.user.username;
+    let event = report::by_admin(&state, &req, Kind::UserCreated, &created.username, name);
+    report::audit(&state, event);
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((
@@ -77,7 +82,7 @@ pub async fn read(
 
 /// PUT and PATCH: fields not sent stay as they are.
 pub async fn update(
-    _: Admin,
+    Admin(admin): Admin,
     username: web::Path<String>,
     req: HttpRequest,
     payload: web::Payload,
@@ -86,31 +91,41 @@ pub async fn update(
     let username = username.into_inner();
     let body: ChangeBody = read_after_auth(&req, payload).await?;
     let (change, new_password) = body.validate(&username)?;
+    let password_set = new_password.is_some();
     let updated = apply(&state, username, change, new_password).await?;
-    Ok(record(&updated.ok_or(NO_SUCH_USER)?))
+    let (before, after) = updated.ok_or(NO_SUCH_USER)?;
+    let admin = &admin.user.username;
+    report::user_changed(&state, &req, admin, (&before, &after), password_set);
+    Ok(record(&after))
 }
 
 /// 200 with the record as it was; the user's sessions go with it.
 pub async fn delete(
-    _: Admin,
+    Admin(admin): Admin,
     username: web::Path<String>,
+    req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let username = username.into_inner();
     let deleted =
         blocking::run(move || Ok(store.delete_user_unless_last_admin(&username)?)).await?;
-    Ok(record(&deleted.ok_or(NO_SUCH_USER)?))
+    let deleted = deleted.ok_or(NO_SUCH_USER)?;
+    let name = &admin.user.username;
+    let event = report::by_admin(&state, &req, Kind::UserDeleted, &deleted.username, name);
+    report::audit(&state, event);
+    Ok(record(&deleted))
 }
 
 /// Hashes a new password (holding a hashing slot) and stores the change in
-/// the same blocking hop.
+/// the same blocking hop; returns the user before and after (for the audit
+/// trail), or `None` for an unknown user.
 async fn apply(
     state: &web::Data<AppState>,
     username: String,
     mut change: UserChange,
     new_password: Option<NewPassword>,
-) -> Result<Option<User>, ApiError> {
+) -> Result<Option<(User, User)>, ApiError> {
     let slot = match new_password {
         Some(_) => Some(state.hashing.acquire().await?),
         None => None,
@@ -121,7 +136,11 @@ async fn apply(
             let hash = password::hash(&new_password).map_err(ApiError::internal)?;
             change.password_hash = Some(hash);
         }
-        Ok(store.update_user(&username, &change, clock::now_ms())?)
+        let Some(before) = store.user_by_name(&username)? else {
+            return Ok(None);
+        };
+        let after = store.update_user(&username, &change, clock::now_ms())?;
+        Ok(after.map(|after| (before, after)))
     })
     .await;
     drop(slot);

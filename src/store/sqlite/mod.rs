@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+pub mod maintenance;
 mod sessions;
 mod users;
 mod writer;

@@ -1,0 +1,126 @@
+//! The server's audit writer: a request hands its event to a bounded channel and never waits; one thread drains the channel and writes each batch in one transaction. A full channel drops the event and counts it, so a flood can neither slow requests nor grow memory.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::store::{AuditEvent, Store, StoreError};
+
+/// Events waiting to be written; at a few hundred logins a second (the
+/// hashing limit) the writer empties this long before it fills.
+const QUEUE: usize = 8192;
+/// Events per transaction at most.
+const BATCH: usize = 512;
+const WRITE_TRIES: u32 = 3;
+
+enum Message {
+    Event(AuditEvent),
+    /// Write everything queued before this, then end the thread.
+    Stop,
+}
+
+#[derive(Clone)]
+pub struct AuditLog {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sender: SyncSender<Message>,
+    dropped: AtomicU64,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl AuditLog {
+    /// Starts the writer thread over `store`.
+    pub fn start(store: Arc<dyn Store>) -> Result<AuditLog, String> {
+        let (sender, receiver) = mpsc::sync_channel(QUEUE);
+        let thread = std::thread::Builder::new()
+            .name("audit-writer".into())
+            .spawn(move || drain(store.as_ref(), receiver))
+            .map_err(|e| format!("cannot start the audit writer: {e}"))?;
+        Ok(AuditLog {
+            inner: Arc::new(Inner {
+                sender,
+                dropped: AtomicU64::new(0),
+                thread: Mutex::new(Some(thread)),
+            }),
+        })
+    }
+
+    /// Queues an event; never blocks.
+    pub fn record(&self, event: AuditEvent) {
+        match self.inner.sender.try_send(Message::Event(event)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                let dropped = self.inner.dropped.fetch_add(1, Ordering::Relaxed);
+                if dropped.is_multiple_of(1000) {
+                    tracing::warn!(
+                        dropped = dropped + 1,
+                        "audit queue full: security events dropped"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Events dropped because the queue was full, since start.
+    pub fn dropped(&self) -> u64 {
+        self.inner.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Writes what is queued and ends the thread (blocking: call on a
+    /// blocking thread). Later events are dropped.
+    pub fn close(&self) {
+        let _ = self.inner.sender.send(Message::Stop);
+        let thread = self
+            .inner
+            .thread
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn drain(store: &dyn Store, receiver: Receiver<Message>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut stop = false;
+    while !stop {
+        let Ok(first) = receiver.recv() else { break };
+        let mut next = Some(first);
+        while let Some(message) = next.take() {
+            match message {
+                Message::Event(event) => batch.push(event),
+                Message::Stop => stop = true,
+            }
+            if batch.len() < BATCH && !stop {
+                next = receiver.try_recv().ok();
+            }
+        }
+        write(store, &mut batch);
+    }
+}
+
+/// A busy database is retried briefly (this thread may wait; requests never do).
+fn write(store: &dyn Store, batch: &mut Vec<AuditEvent>) {
+    if batch.is_empty() {
+        return;
+    }
+    for attempt in 1..=WRITE_TRIES {
+        match store.append_audit(batch) {
+            Ok(()) => break,
+            Err(StoreError::Busy) if attempt < WRITE_TRIES => {
+                std::thread::sleep(Duration::from_millis(50 * u64::from(attempt)));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, events = batch.len(), "could not write audit events");
+                break;
+            }
+        }
+    }
+    batch.clear();
+}

@@ -1,0 +1,109 @@
+//! `latchkey check-config`: the settings are already valid when this runs (bad ones exit 2 before it); this opens the key and the database without changing either and prints a summary. Any problem here is exit 1.
+
+use std::path::Path;
+
+use crate::config::{Config, KeySource};
+use crate::duration;
+use crate::keys;
+use crate::store::maintenance;
+
+pub fn run(config: &Config) -> Result<(), String> {
+    let key = check_key(&config.key)?;
+    let database = check_database(&config.db_path)?;
+    println!("settings: ok");
+    println!("  bind            {}", config.bind);
+    match config.metrics_bind {
+        Some(bind) => println!("  metrics         http://{bind}/metrics"),
+        None => println!("  metrics         off"),
+    }
+    println!(
+        "  access ttl      {}   refresh ttl {}   session max age {}   reuse grace {}",
+        duration::format(config.access_ttl),
+        duration::format(config.refresh_ttl),
+        duration::format(config.session_max_age),
+        duration::format(config.reuse_grace)
+    );
+    println!(
+        "  cookie          {} (Secure: {}, SameSite: {:?})",
+        config.cookie_name, config.cookie_secure, config.cookie_samesite
+    );
+    println!(
+        "  public url      {}",
+        config
+            .public_url
+            .as_deref()
+            .unwrap_or("(same origin as the Host header)")
+    );
+    println!("  trust proxy     {}", config.trust_proxy);
+    println!("  cors origins    {}", list(&config.cors_origins));
+    println!(
+        "  audit retention {}",
+        duration::format(config.audit_retention)
+    );
+    println!("key: {key}");
+    println!("database: {database}");
+    Ok(())
+}
+
+fn check_key(source: &KeySource) -> Result<String, String> {
+    match source {
+        KeySource::Inline(_) => Ok("from LATCHKEY_SECRET".into()),
+        KeySource::File(path) if path.exists() => {
+            keys::load_or_create(source)?;
+            Ok(format!("{} (ok)", path.display()))
+        }
+        KeySource::File(path) => {
+            writable_dir(path)?;
+            Ok(format!(
+                "{} will be generated on first start",
+                path.display()
+            ))
+        }
+    }
+}
+
+fn check_database(path: &Path) -> Result<String, String> {
+    if !path.exists() {
+        writable_dir(path)?;
+        return Ok(format!("{} will be created on first start", path.display()));
+    }
+    let found = maintenance::inspect(path)?;
+    let mut summary = format!(
+        "{} (schema version {}; {} user(s), {} enabled admin(s), {} open session(s), {} audit event(s))",
+        path.display(),
+        found.schema_version,
+        found.users,
+        found.enabled_admins,
+        found.sessions,
+        found.audit_events
+    );
+    if found.schema_version < maintenance::KNOWN_SCHEMA_VERSION {
+        summary.push_str("; serve will upgrade its schema");
+    }
+    Ok(summary)
+}
+
+fn writable_dir(path: &Path) -> Result<(), String> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let meta = std::fs::metadata(dir)
+        .map_err(|e| format!("directory {} for {}: {e}", dir.display(), path.display()))?;
+    if !meta.is_dir() || meta.permissions().readonly() {
+        return Err(format!(
+            "{} cannot be created: {} is not a writable directory",
+            path.display(),
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
+fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}

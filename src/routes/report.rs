@@ -1,0 +1,103 @@
+//! What the routes report to operators about an outcome: the metrics counters and the audit event. Audit events go to the background writer, so recording adds no database hop to a request.
+
+use actix_web::{HttpMessage, HttpRequest};
+
+use crate::audit::{self, Describe, Kind};
+use crate::auth::sessions::Grant;
+use crate::error::ApiError;
+use crate::observe::RequestId;
+use crate::state::AppState;
+use crate::store::{AuditEvent, User};
+
+/// An event about `username`, with the request's client address, user agent and id.
+pub fn event(state: &AppState, req: &HttpRequest, kind: Kind, username: &str) -> AuditEvent {
+    let client = state.guard.client(req);
+    let mut event = audit::event(kind, username);
+    event.address = client.ip;
+    event.user_agent = client.user_agent;
+    event.request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
+    event
+}
+
+/// Queues an event for the audit trail.
+pub fn audit(state: &AppState, event: AuditEvent) {
+    state.audit.record(event);
+}
+
+/// A login attempt that reached the credential check (or its throttle).
+pub fn login(state: &AppState, req: &HttpRequest, tried: &str, outcome: &Result<Grant, ApiError>) {
+    state.metrics.login(outcome.as_ref().map(|_| ()));
+    let event = match outcome {
+        Ok(grant) => event(state, req, Kind::LoginOk, &grant.user.username),
+        Err(e @ ApiError::Throttled { .. }) => {
+            event(state, req, Kind::LoginThrottled, tried).reason(e.code())
+        }
+        Err(e) => event(state, req, Kind::LoginFailed, tried).reason(e.code()),
+    };
+    audit(state, event);
+}
+
+/// A refresh; `reused_by` names the user whose session family a replayed
+/// old id revoked.
+pub fn refresh(
+    state: &AppState,
+    req: &HttpRequest,
+    outcome: &Result<Grant, ApiError>,
+    reused_by: Option<&str>,
+) {
+    state
+        .metrics
+        .refresh(outcome.as_ref().map(|grant| grant.replayed));
+    if let (Err(e @ ApiError::ReuseDetected), Some(username)) = (outcome, reused_by) {
+        let event = event(state, req, Kind::RefreshReuseDetected, username).reason(e.code());
+        audit(state, event);
+    }
+}
+
+/// An event an admin caused through the admin API.
+pub fn by_admin(
+    state: &AppState,
+    req: &HttpRequest,
+    kind: Kind,
+    username: &str,
+    admin: &str,
+) -> AuditEvent {
+    event(state, req, kind, username)
+        .actor(admin)
+        .reason("admin_api")
+}
+
+/// What an admin's change to a user did: enabled or disabled it, changed
+/// its role, set its password.
+pub fn user_changed(
+    state: &AppState,
+    req: &HttpRequest,
+    admin: &str,
+    (before, after): (&User, &User),
+    password_set: bool,
+) {
+    let name = after.username.as_str();
+    if before.disabled != after.disabled {
+        let kind = if after.disabled {
+            Kind::UserDisabled
+        } else {
+            Kind::UserEnabled
+        };
+        audit(state, by_admin(state, req, kind, name, admin));
+    }
+    if before.admin != after.admin {
+        let role = if after.admin {
+            "admin_granted"
+        } else {
+            "admin_revoked"
+        };
+        let event = by_admin(state, req, Kind::UserRoleChanged, name, admin).reason(role);
+        audit(state, event);
+    }
+    if password_set {
+        audit(
+            state,
+            by_admin(state, req, Kind::PasswordChanged, name, admin),
+        );
+    }
+}
