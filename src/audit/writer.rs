@@ -124,3 +124,32 @@ fn write(store: &dyn Store, batch: &mut Vec<AuditEvent>) {
     }
     batch.clear();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{AuditQuery, SqliteStore};
+
+    #[test]
+    fn closing_writes_every_queued_event_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("a.db"), 2).unwrap();
+        let log = AuditLog::start(Arc::new(store.clone())).unwrap();
+        for i in 0..2000 {
+            log.record(crate::audit::event(
+                crate::audit::Kind::LoginOk,
+                &format!("u{i}"),
+            ));
+        }
+        log.close();
+        log.record(crate::audit::event(crate::audit::Kind::LoginOk, "late"));
+
+        let (_, total) = store.query_audit(&AuditQuery::default()).unwrap();
+        assert_eq!(total, 2000);
+        assert_eq!(
+            log.dropped(),
+            1,
+            "after close, events are dropped and counted"
+        );
+    }
+}

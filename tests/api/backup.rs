@@ -1,5 +1,6 @@
 //! `latchkey backup` copies the database while the server runs (the copy opens, is whole and has the same users) and never overwrites by accident; `latchkey check-config` validates settings, key and database with exit codes 0, 2 and 1.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -52,7 +53,9 @@ async fn a_backup_taken_while_the_server_works_opens_with_the_same_users() {
     });
     let copy = app.dir.path().join("copy.db");
 
-    let output = latchkey(&app.db_path, &["backup", copy.to_str().unwrap()]);
+    let (db, target) = (app.db_path.clone(), copy.clone());
+    let backup = move || latchkey(&db, &["backup", target.to_str().unwrap()]);
+    let output = tokio::task::spawn_blocking(backup).await.unwrap();
     busy.await.unwrap();
 
     assert!(
@@ -68,6 +71,8 @@ async fn a_backup_taken_while_the_server_works_opens_with_the_same_users() {
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .unwrap();
     assert_eq!(mode, "delete", "one self-contained file");
+    let permissions = std::fs::metadata(&copy).unwrap().permissions();
+    assert_eq!(permissions.mode() & 0o777, 0o600, "password hashes inside");
 }
 
 #[tokio::test]

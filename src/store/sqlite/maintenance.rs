@@ -1,5 +1,6 @@
 //! Operator tasks on the database file: look at it without changing it (`check-config`), and copy it while the server runs (`backup`) with SQLite's online backup API.
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use rusqlite::backup::{Backup, StepResult};
@@ -110,11 +111,60 @@ fn copy(source: &Connection, to: &Path, progress: &mut impl FnMut(i32, i32)) -> 
     // A single self-contained file: no -wal beside it to forget.
     dest.execute_batch("PRAGMA journal_mode = DELETE;")
         .map_err(|e| format!("{shown}: {e}"))?;
-    dest.close().map_err(|(_, e)| format!("{shown}: {e}"))
+    dest.close().map_err(|(_, e)| format!("{shown}: {e}"))?;
+    // It holds password hashes and the audit trail: owner only.
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| format!("{shown}: {e}"))
 }
 
 fn partial_path(to: &Path) -> PathBuf {
     let mut name = to.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".partial-{}", std::process::id()));
     to.with_file_name(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Many steps while another connection keeps committing: the copy is
+    /// the snapshot of its start, whole, and the backup does not restart
+    /// forever.
+    #[test]
+    fn a_backup_in_steps_is_a_consistent_snapshot_while_writes_go_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("a.db"), dir.path().join("b.db"));
+        let conn = Connection::open(&from).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (x BLOB);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+             INSERT INTO t SELECT randomblob(4000) FROM n;",
+        )
+        .unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = std::thread::spawn({
+            let stop = stop.clone();
+            move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    conn.execute("INSERT INTO t VALUES (randomblob(100))", [])
+                        .unwrap();
+                }
+            }
+        });
+        let mut steps = 0;
+        backup(&from, &to, |_, _| steps += 1).unwrap();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        writer.join().unwrap();
+
+        let copy = Connection::open(&to).unwrap();
+        let check: String = copy
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        let rows: i64 = copy
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(check, "ok");
+        assert!(steps > 1, "{steps} step(s)");
+        assert!(rows >= 3000, "{rows}");
+    }
 }
