@@ -89,66 +89,82 @@ impl Drop for LoggedServer {
     }
 }
 
-/// Login, me, refresh, a wrong password, password change, logout, login
-/// with the new password, logout-all. Returns every secret that crossed
-/// the wire and the request id of each response.
-async fn full_run(server: &LoggedServer) -> (Vec<String>, Vec<String>) {
-    let mut secrets = vec![
-        ADMIN_PASSWORD.to_string(),
-        NEW_PASSWORD.into(),
-        WRONG_PASSWORD.into(),
-    ];
-    let mut ids = Vec::new();
-    let keep = |response: &Response, ids: &mut Vec<String>| {
-        let id = response.headers()["x-request-id"]
-            .to_str()
-            .unwrap()
-            .to_string();
-        ids.push(id);
-    };
+/// What a run sent: every secret that crossed the wire, and the request id
+/// of each response in order.
+#[derive(Default)]
+struct Run {
+    secrets: Vec<String>,
+    ids: Vec<String>,
+}
+
+impl Run {
+    /// Notes the response's request id and checks its status.
+    fn keep(&mut self, response: &Response, status: u16) {
+        assert_eq!(response.status(), status);
+        let id = response.headers()["x-request-id"].to_str().unwrap();
+        self.ids.push(id.to_string());
+    }
+
+    fn secrets_of(&mut self, login: &Login) {
+        self.secrets.push(login.access_token.clone());
+        self.secrets.push(login.cookie.clone());
+    }
+}
+
+/// Login, me, refresh and a wrong password; returns the refreshed login.
+async fn sign_in(server: &LoggedServer, run: &mut Run) -> Login {
     let response = server.login(ADMIN_PASSWORD).await;
-    keep(&response, &mut ids);
-    let first: Login = login_from(response).await;
-    let me = server
-        .client
-        .get(server.url("/user/me"))
-        .bearer_auth(&first.access_token);
-    let me = me.send().await.unwrap();
-    assert_eq!(me.status(), 200);
-    keep(&me, &mut ids);
+    run.keep(&response, 200);
+    let first = login_from(response).await;
+    let me = server.client.get(server.url("/user/me"));
+    run.keep(
+        &me.bearer_auth(&first.access_token).send().await.unwrap(),
+        200,
+    );
     let response = server
         .with_cookie("/user/refresh-token", &first.cookie)
         .await;
-    keep(&response, &mut ids);
+    run.keep(&response, 200);
     let refreshed = login_from(response).await;
-    let wrong = server.login(WRONG_PASSWORD).await;
-    assert_eq!(wrong.status(), 401);
-    keep(&wrong, &mut ids);
+    run.keep(&server.login(WRONG_PASSWORD).await, 401);
+    run.secrets_of(&first);
+    run.secrets_of(&refreshed);
+    refreshed
+}
+
+/// Password change, logout, login with the new password, logout-all.
+async fn change_password(server: &LoggedServer, run: &mut Run, login: &Login) {
+    let body = serde_json::json!({
+        "current_password": ADMIN_PASSWORD, "new_password": NEW_PASSWORD
+    });
     let change = server.client.post(server.url("/user/password"));
-    let change = change
-        .bearer_auth(&refreshed.access_token)
-        .json(&serde_json::json!({
-            "current_password": ADMIN_PASSWORD, "new_password": NEW_PASSWORD
-        }));
-    let change = change.send().await.unwrap();
-    assert_eq!(change.status(), 204);
-    keep(&change, &mut ids);
-    let logout = server.with_cookie("/user/logout", &refreshed.cookie).await;
-    assert_eq!(logout.status(), 204);
-    keep(&logout, &mut ids);
+    let change = change.bearer_auth(&login.access_token).json(&body);
+    run.keep(&change.send().await.unwrap(), 204);
+    run.keep(
+        &server.with_cookie("/user/logout", &login.cookie).await,
+        204,
+    );
     let response = server.login(NEW_PASSWORD).await;
-    keep(&response, &mut ids);
+    run.keep(&response, 200);
     let last = login_from(response).await;
-    let all = server
-        .client
-        .post(server.url("/user/logout-all"))
-        .bearer_auth(&last.access_token);
-    assert_eq!(all.send().await.unwrap().status(), 204);
-    for login in [first, refreshed, last] {
-        secrets.push(login.access_token);
-        secrets.push(login.cookie);
-    }
-    (secrets, ids)
+    let all = server.client.post(server.url("/user/logout-all"));
+    run.keep(
+        &all.bearer_auth(&last.access_token).send().await.unwrap(),
+        204,
+    );
+    run.secrets_of(&last);
+}
+
+/// The whole run: secrets (passwords, tokens, cookie values) and request ids.
+async fn full_run(server: &LoggedServer) -> (Vec<String>, Vec<String>) {
+    let passwords = [ADMIN_PASSWORD, NEW_PASSWORD, WRONG_PASSWORD];
+    let mut run = Run {
+        secrets: passwords.map(String::from).to_vec(),
+        ids: Vec::new(),
+    };
+    let login = sign_in(server, &mut run).await;
+    change_password(server, &mut run, &login).await;
+    (run.secrets, run.ids)
 }
 
 fn assert_no_secret(log: &str, secrets: &[String]) {

@@ -5,6 +5,7 @@ mod admin_effects;
 mod admin_list;
 mod admin_users;
 mod audit_cli;
+mod audit_storage;
 mod backup;
 mod bearer;
 mod cli;
