@@ -51,10 +51,16 @@ pub enum ApiError {
     Internal(String),
 }
 
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    detail: String,
-    code: &'a str,
+/// The body of every error answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A human-readable message (the texts FastAPI's tutorial uses where it has one).
+    pub detail: String,
+    /// What a client should do: `invalid_credentials`, `not_found`, `expired`,
+    /// `reuse_detected`, `revoked`, `user_disabled` and `invalid_token` are
+    /// terminal (log out); `throttled` and `busy` are transient (retry after
+    /// `Retry-After`).
+    pub code: &'static str,
 }
 
 impl ApiError {

@@ -13,6 +13,7 @@ pub mod error;
 pub mod keys;
 pub mod memory;
 pub mod observe;
+pub mod openapi;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -26,6 +26,11 @@ impl CookieSettings {
         }
     }
 
+    /// The cookie's name, for the OpenAPI document's cookie scheme.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The refresh id the request carries, if it has the right shape.
     pub fn read(&self, req: &HttpRequest) -> Option<RefreshSecret> {
         RefreshSecret::from_cookie(req.cookie(&self.name)?.value())

@@ -11,20 +11,34 @@ use crate::blocking;
 use crate::clock;
 use crate::domain::NewPassword;
 use crate::error::ApiError;
+use crate::openapi::{self, fields};
 use crate::routes::body::{read_after_auth, required};
 use crate::routes::report;
 use crate::state::AppState;
 use crate::store::{EndReason, EndSessions};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct PasswordForm {
+    #[schema(required = true, schema_with = fields::not_blank_password)]
     current_password: Option<String>,
+    /// 8–1024 characters, different from the current one.
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 1024, format = Password)]
     new_password: Option<String>,
 }
 
 /// 204 on success. A wrong current password is 400, not 401, so an SPA does
 /// not take it for an ended session; it counts as a failed login, so a
 /// stolen access token cannot be used to guess the password quickly.
+#[utoipa::path(post, path = "/user/password", tag = "sessions", operation_id = "change_password",
+    summary = "Change the caller's password",
+    description = "Ends every other session of the caller; this one stays. A wrong current \
+        password is 400 and counts as a failed login for throttling.",
+    security(("OAuth2PasswordBearer" = [])),
+    request_body(content(
+        (PasswordForm = "application/json"),
+        (PasswordForm = "application/x-www-form-urlencoded"))),
+    responses((status = 204, description = "Changed"),
+        openapi::Bearer, openapi::WrongCurrentPassword, openapi::Body))]
 pub async fn change(
     caller: Caller,
     req: HttpRequest,

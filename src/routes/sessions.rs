@@ -10,6 +10,7 @@ use crate::blocking;
 use crate::clock;
 use crate::domain::SessionId;
 use crate::error::ApiError;
+use crate::openapi;
 use crate::routes::report;
 use crate::state::AppState;
 use crate::store::{EndReason, EndSessions, Session};
@@ -17,14 +18,23 @@ use crate::store::{EndReason, EndSessions, Session};
 const NO_SUCH_SESSION: ApiError = ApiError::NotFound("Session not found");
 
 /// A session as its user sees it; `id` is the JWT's `sid`, never a refresh id.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SessionRecord {
+    /// The session id: the access token's `sid`, stable across refreshes.
+    #[schema(pattern = "^[0-9a-f]{32}$")]
     pub id: String,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub last_used_at: String,
+    /// When it ends unless refreshed (idle limit), or its absolute limit if sooner.
+    #[schema(format = DateTime)]
     pub expires_at: String,
+    #[schema(required = true)]
     pub user_agent: Option<String>,
+    #[schema(required = true)]
     pub ip: Option<String>,
+    /// The caller's own session.
     pub current: bool,
 }
 
@@ -42,6 +52,10 @@ impl SessionRecord {
     }
 }
 
+#[utoipa::path(get, path = "/user/sessions", tag = "sessions", operation_id = "list_sessions",
+    summary = "The caller's live sessions", security(("OAuth2PasswordBearer" = [])),
+    responses((status = 200, description = "One entry per live session", body = Vec<SessionRecord>),
+        openapi::Bearer))]
 pub async fn list(caller: Caller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let user_id = caller.user.id;
@@ -57,6 +71,10 @@ pub async fn list(caller: Caller, state: web::Data<AppState>) -> Result<HttpResp
 }
 
 /// 204, or 404 for an id that is not a live session of the caller's.
+#[utoipa::path(delete, path = "/user/sessions/{id}", tag = "sessions", operation_id = "end_session",
+    summary = "End one of the caller's sessions", security(("OAuth2PasswordBearer" = [])),
+    params(("id" = String, Path, description = "A session id from `GET /user/sessions`")),
+    responses((status = 204, description = "The session ended"), openapi::Bearer, openapi::NotFound))]
 pub async fn end(
     caller: Caller,
     id: web::Path<String>,
@@ -86,6 +104,12 @@ pub async fn end(
 }
 
 /// Ends every session of the caller, its own included, and clears the cookie.
+#[utoipa::path(post, path = "/user/logout-all", tag = "sessions", operation_id = "logout_all",
+    summary = "End all of the caller's sessions", security(("OAuth2PasswordBearer" = [])),
+    responses(
+        (status = 204, description = "Every session ended, this one included; the cookie is cleared",
+            headers(("Set-Cookie" = String, description = "The refresh cookie with `Max-Age=0`"))),
+        openapi::Bearer))]
 pub async fn logout_all(
     caller: Caller,
     req: HttpRequest,

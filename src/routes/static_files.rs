@@ -4,6 +4,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
 use crate::error::ApiError;
+use crate::openapi;
 
 /// Scripts and styles come only from this server: no inline script, no framing.
 const PAGE_CSP: &str =
@@ -39,10 +40,19 @@ const ASSETS: &[Asset] = &[
     },
 ];
 
+#[utoipa::path(get, path = "/", tag = "pages", operation_id = "demo_page",
+    summary = "The demo page",
+    responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
 pub async fn index() -> HttpResponse {
     serve("index.html").unwrap_or_else(|| HttpResponse::NotFound().finish())
 }
 
+#[utoipa::path(get, path = "/static/{name}", tag = "pages", operation_id = "static_asset",
+    summary = "A script or style of the demo page",
+    params(("name" = String, Path, description = "latchkey.js, demo.js or app.css", example = "latchkey.js")),
+    responses(
+        (status = 200, description = "The file", content(("text/javascript"), ("text/css"), ("text/html"))),
+        openapi::NotFound))]
 pub async fn asset(name: web::Path<String>) -> Result<HttpResponse, ApiError> {
     serve(&name).ok_or(ApiError::NotFound("Not Found"))
 }

@@ -12,33 +12,45 @@ use crate::blocking;
 use crate::clock;
 use crate::domain::RefreshSecret;
 use crate::error::ApiError;
+use crate::openapi::{self, fields, CookieRoute};
 use crate::routes::body::{required, FormOrJson};
 use crate::routes::report;
 use crate::state::AppState;
 use crate::store::User;
 
-#[derive(Deserialize)]
+/// Credentials, as OAuth2's password grant sends them (other fields, such as
+/// `grant_type`, are ignored).
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginForm {
+    #[schema(required = true, schema_with = fields::not_blank, example = "alice")]
     username: Option<String>,
+    #[schema(required = true, schema_with = fields::not_blank_password)]
     password: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
+    /// A JWT (`typ: at+jwt`), to send as `Authorization: Bearer`.
     pub access_token: String,
+    #[schema(value_type = String, pattern = "^bearer$", example = "bearer")]
     pub token_type: &'static str,
+    /// Seconds from now until the access token expires: schedule the refresh from this.
     pub token_expiry: u64,
 }
 
 /// A user as clients see it (`id` is the username, as React Admin expects).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserRecord {
+    /// The username.
     pub id: String,
     pub username: String,
+    #[schema(required = true)]
     pub email: Option<String>,
+    #[schema(required = true)]
     pub full_name: Option<String>,
     pub disabled: bool,
     pub admin: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -56,6 +68,18 @@ impl From<&User> for UserRecord {
     }
 }
 
+#[utoipa::path(post, path = "/user/token", tag = "user", operation_id = "login",
+    summary = "Log in",
+    description = "Username and password, as a form (OAuth2's password grant) or JSON. \
+        Answers with an access token and sets the refresh cookie. A still-valid refresh \
+        cookie of the same user is continued (rotated) rather than a second session made.",
+    request_body(content(
+        (LoginForm = "application/x-www-form-urlencoded"),
+        (LoginForm = "application/json"))),
+    security((), ("RefreshCookie" = [])),
+    responses(
+        (status = 200, response = Granted),
+        openapi::LoginFailed, CookieRoute, openapi::Body))]
 pub async fn token(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -74,6 +98,13 @@ pub async fn token(
     grant_response(&state, grant?)
 }
 
+#[utoipa::path(method(get, post), path = "/user/refresh-token", tag = "user",
+    operation_id = "refresh", summary = "Get a new access token",
+    description = "Rotates the refresh cookie. An id already rotated within the reuse grace \
+        gets the same successor the first request got; after the grace the whole session \
+        family is revoked (`reuse_detected`).",
+    security(("RefreshCookie" = [])),
+    responses((status = 200, response = Granted), openapi::RefreshFailed, CookieRoute))]
 pub async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -108,6 +139,14 @@ async fn rotate(
 }
 
 /// Always 204: admin UIs call logout whenever a check fails, even with no session.
+#[utoipa::path(post, path = "/user/logout", tag = "user", operation_id = "logout",
+    summary = "End this session",
+    description = "Ends the cookie's session family and clears the cookie. No cookie or a dead one is a harmless 204.",
+    security((), ("RefreshCookie" = [])),
+    responses(
+        (status = 204, description = "Logged out; the cookie is cleared",
+            headers(("Set-Cookie" = String, description = "The refresh cookie with `Max-Age=0`"))),
+        CookieRoute))]
 pub async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -138,11 +177,26 @@ pub async fn logout(
         .finish())
 }
 
+#[utoipa::path(get, path = "/user/me", tag = "user", operation_id = "me",
+    summary = "The current user", security(("OAuth2PasswordBearer" = [])),
+    responses((status = 200, description = "The caller", body = UserRecord), openapi::Bearer))]
 pub async fn me(caller: Caller) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(UserRecord::from(&caller.user))
 }
+
+/// The 200 of login and refresh (documentation only: `grant_response` builds it).
+#[derive(utoipa::ToResponse)]
+#[allow(dead_code)]
+#[response(
+    description = "An access token; the refresh cookie is set (rotated on refresh)",
+    headers(
+        ("Set-Cookie" = String, description = "`<cookie-name>=<refresh id>; HttpOnly; SameSite=Strict; Secure; Path=/user; Max-Age=<seconds the session has left>`"),
+        ("Cache-Control" = String, description = "`no-store`"),
+    )
+)]
+pub struct Granted(#[to_schema] TokenResponse);
 
 fn grant_response(state: &AppState, grant: Grant) -> Result<HttpResponse, ApiError> {
     let now = clock::now_ms();

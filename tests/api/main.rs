@@ -19,6 +19,7 @@ mod headers;
 mod helpers;
 mod limits;
 mod login;
+mod openapi;
 mod logs;
 mod metrics;
 mod password;

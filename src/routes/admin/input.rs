@@ -5,17 +5,24 @@ use serde::{Deserialize, Deserializer};
 
 use crate::domain::{NewPassword, Username};
 use crate::error::ApiError;
+use crate::openapi::fields;
 use crate::store::{NewUser, UserChange};
 
 const MAX_EMAIL: usize = 254;
 const MAX_FULL_NAME: usize = 256;
 
-#[derive(Deserialize)]
+/// A new user. The username is 1–64 letters or digits (of any script),
+/// `.`, `_`, `-` or `@`, unique case-insensitively.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
+    #[schema(value_type = String, required = true, pattern = r"^[\w.@-]{1,64}$", example = "alice")]
     username: Option<String>,
+    #[schema(value_type = String, required = true, min_length = 8, max_length = 1024, format = Password)]
     password: Option<String>,
+    #[schema(schema_with = fields::email)]
     email: Option<String>,
+    #[schema(schema_with = fields::full_name)]
     full_name: Option<String>,
     admin: Option<bool>,
     disabled: Option<bool>,
@@ -42,22 +49,31 @@ impl CreateBody {
 
 /// PUT and PATCH alike: a field that is absent (or a null `admin`,
 /// `disabled` or `password`) stays as it is; a null or empty `email` or
-/// `full_name` clears it.
-#[derive(Deserialize)]
+/// `full_name` clears it; `id` and `created_at` are accepted and ignored,
+/// so a whole record can be sent back.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeBody {
     #[serde(rename = "id", default)]
+    #[schema(value_type = Value)]
     _id: IgnoredAny,
     #[serde(rename = "created_at", default)]
+    #[schema(value_type = Value)]
     _created_at: IgnoredAny,
+    /// If sent, it must be the user's own (a user cannot be renamed).
     username: Option<String>,
+    /// `null` or empty clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = fields::email)]
     email: Option<Option<String>>,
+    /// `null` or empty clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = fields::full_name)]
     full_name: Option<Option<String>>,
     admin: Option<bool>,
     disabled: Option<bool>,
     /// Empty means "unchanged": an edit form's blank password field.
+    #[schema(pattern = r"^$|^[\s\S]{8,1024}$", format = Password)]
     password: Option<String>,
 }
 

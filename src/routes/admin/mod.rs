@@ -13,6 +13,7 @@ use crate::blocking;
 use crate::clock;
 use crate::domain::NewPassword;
 use crate::error::ApiError;
+use crate::openapi::{self, AdminOnly};
 use crate::routes::body::read_after_auth;
 use crate::routes::report;
 use crate::routes::user::UserRecord;
@@ -24,6 +25,13 @@ use input::{ChangeBody, CreateBody};
 const NO_SUCH_USER: ApiError = ApiError::NotFound("User not found");
 
 /// `X-Total-Count` is the number of matches before paging.
+#[utoipa::path(get, path = "/admin/users", tag = "admin", operation_id = "list_users",
+    summary = "List users", security(("OAuth2PasswordBearer" = [])),
+    params(query::ListParams),
+    responses(
+        (status = 200, description = "One page of users", body = Vec<UserRecord>,
+            headers(("X-Total-Count" = u64, description = "Matches after filtering, before paging"))),
+        AdminOnly, openapi::Invalid))]
 pub async fn list(
     _: Admin,
     req: HttpRequest,
@@ -40,6 +48,14 @@ pub async fn list(
 }
 
 /// 201 with the record; 409 when the name is taken (case-insensitively).
+#[utoipa::path(post, path = "/admin/users", tag = "admin", operation_id = "create_user",
+    summary = "Create a user", security(("OAuth2PasswordBearer" = [])),
+    request_body(content((CreateBody = "application/json")),
+        description = "JSON (a form with the same fields is read too, without JSON's `null`)"),
+    responses(
+        (status = 201, description = "Created", body = UserRecord,
+            headers(("Location" = String, description = "`/admin/users/<username>`"))),
+        AdminOnly, openapi::Conflict, openapi::Body))]
 pub async fn create(
     Admin(admin): Admin,
     req: HttpRequest,
@@ -69,6 +85,10 @@ pub async fn create(
         .json(UserRecord::from(&created)))
 }
 
+#[utoipa::path(get, path = "/admin/users/{username}", tag = "admin", operation_id = "read_user",
+    summary = "One user", security(("OAuth2PasswordBearer" = [])), params(("username" = String, Path, description = "The user's `id` (its username)")),
+    responses((status = 200, description = "The user", body = UserRecord),
+        AdminOnly, openapi::NotFound))]
 pub async fn read(
     _: Admin,
     username: web::Path<String>,
@@ -81,6 +101,17 @@ pub async fn read(
 }
 
 /// PUT and PATCH: fields not sent stay as they are.
+#[utoipa::path(method(put, patch), path = "/admin/users/{username}", tag = "admin",
+    operation_id = "update_user", summary = "Change a user",
+    description = "PUT and PATCH alike: fields not sent stay as they are. Disabling, demoting or \
+        setting the password ends the user's sessions; the last enabled admin cannot be \
+        disabled or demoted (409).",
+    security(("OAuth2PasswordBearer" = [])), params(("username" = String, Path, description = "The user's `id` (its username)")),
+    request_body(content((Option<ChangeBody> = "application/json")),
+        description = "JSON (a form with the same fields is read too, without JSON's `null`); \
+            no body changes nothing"),
+    responses((status = 200, description = "The updated user", body = UserRecord),
+        AdminOnly, openapi::NotFound, openapi::Conflict, openapi::Body))]
 pub async fn update(
     Admin(admin): Admin,
     username: web::Path<String>,
@@ -100,6 +131,11 @@ pub async fn update(
 }
 
 /// 200 with the record as it was; the user's sessions go with it.
+#[utoipa::path(delete, path = "/admin/users/{username}", tag = "admin", operation_id = "delete_user",
+    summary = "Delete a user", description = "Its sessions go with it; the last enabled admin cannot be deleted (409).",
+    security(("OAuth2PasswordBearer" = [])), params(("username" = String, Path, description = "The user's `id` (its username)")),
+    responses((status = 200, description = "The user as it was", body = UserRecord),
+        AdminOnly, openapi::NotFound, openapi::Conflict))]
 pub async fn delete(
     Admin(admin): Admin,
     username: web::Path<String>,

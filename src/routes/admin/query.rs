@@ -3,6 +3,53 @@
 use crate::error::ApiError;
 use crate::store::{UserQuery, UserSort};
 
+/// The parameters as the OpenAPI document shows them; `parse` reads the
+/// query string itself (repeated `id`s, unknown names refused), and a test
+/// below checks that it takes every one shown here.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListParams {
+    /// Index of the first record of the page (0-based).
+    #[param(minimum = 0, maximum = 18446744073709551615_u64, format = "uint64")]
+    _start: Option<u64>,
+    /// Index after the last record of the page; not less than `_start`.
+    #[param(minimum = 0, maximum = 18446744073709551615_u64, format = "uint64")]
+    _end: Option<u64>,
+    /// Sort field (`id` is the username); default `username`.
+    #[param(inline)]
+    _sort: Option<SortField>,
+    /// Sort order (case-insensitive); default `ASC`.
+    #[param(inline)]
+    _order: Option<SortOrder>,
+    /// Case-insensitive substring of username, email or full name.
+    q: Option<String>,
+    disabled: Option<bool>,
+    admin: Option<bool>,
+    /// Only these usernames (React Admin's getMany): `?id=a&id=b`.
+    #[param(style = Form, explode)]
+    id: Option<Vec<String>>,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, non_camel_case_types)]
+pub enum SortField {
+    id,
+    username,
+    email,
+    full_name,
+    created_at,
+    disabled,
+    admin,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, clippy::upper_case_acronyms)]
+pub enum SortOrder {
+    ASC,
+    DESC,
+}
+
 pub fn parse(query_string: &str) -> Result<UserQuery, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
         .map_err(|e| ApiError::Invalid(format!("Invalid query string: {e}")))?;
@@ -97,5 +144,28 @@ mod tests {
             assert!(parse(bad).is_err(), "{bad} should be refused");
         }
         assert_eq!(parse("").unwrap().limit, None);
+    }
+
+    #[test]
+    fn every_documented_parameter_and_sort_value_is_taken() {
+        use utoipa::IntoParams;
+        let params = serde_json::to_value(ListParams::into_params(|| None)).unwrap();
+        for param in params.as_array().unwrap() {
+            let name = param["name"].as_str().unwrap();
+            let sample = match name {
+                "_start" | "_end" => "1",
+                "disabled" | "admin" => "true",
+                "_order" => "DESC",
+                _ => "x",
+            };
+            if name == "_sort" {
+                for value in param["schema"]["enum"].as_array().unwrap() {
+                    let text = format!("_sort={}", value.as_str().unwrap());
+                    assert!(parse(&text).is_ok(), "{text}");
+                }
+                continue;
+            }
+            assert!(parse(&format!("{name}={sample}")).is_ok(), "{name}");
+        }
     }
 }

@@ -1,0 +1,155 @@
+//! The OpenAPI 3 description, generated from the handlers' `#[utoipa::path]` annotations and the body types' `ToSchema` derives, so it cannot drift from the code; `GET /openapi.json` serves it.
+
+mod errors;
+pub mod fields;
+
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, Flow, OAuth2, Password, Scopes, SecurityScheme,
+};
+use utoipa::openapi::{OpenApi as Document, PathItem, RefOr, Schema};
+use utoipa::OpenApi;
+
+pub use errors::{
+    AdminOnly, Bearer, Body, Busy, Conflict, CookieRoute, Invalid, LoginFailed, NotFound,
+    RefreshFailed, WrongCurrentPassword,
+};
+
+use crate::error::ErrorBody;
+use crate::routes::{admin, docs, health, password, sessions, static_files, user};
+
+/// The name of the Bearer scheme in `security(...)`.
+pub const BEARER: &str = "OAuth2PasswordBearer";
+/// The name of the refresh-cookie scheme in `security(...)`.
+pub const COOKIE: &str = "RefreshCookie";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "latchkey",
+        description = "A single-binary authentication server. Log in at `POST /user/token` \
+            (form or JSON) to get a short-lived JWT access token in the body, sent as \
+            `Authorization: Bearer`, and a long-lived refresh id in an HttpOnly cookie \
+            (`Path=/user`), used at `/user/refresh-token` for a fresh access token. Every \
+            error is `{\"detail\", \"code\"}`; timestamps are RFC 3339 UTC."
+    ),
+    paths(
+        user::token,
+        user::refresh,
+        user::logout,
+        user::me,
+        sessions::list,
+        sessions::end,
+        sessions::logout_all,
+        password::change,
+        admin::list,
+        admin::create,
+        admin::read,
+        admin::update,
+        admin::delete,
+        health::healthz,
+        health::live,
+        docs::openapi_json,
+        docs::page,
+        docs::asset,
+        static_files::index,
+        static_files::asset,
+    ),
+    components(schemas(ErrorBody), responses(user::Granted)),
+    tags(
+        (name = "user", description = "Log in, refresh, log out, the current user"),
+        (name = "sessions", description = "The caller's own sessions and password"),
+        (name = "admin", description = "User management for admin UIs (React Admin's ra-data-json-server shape)"),
+        (name = "health", description = "Liveness"),
+        (name = "docs", description = "This document and its interactive page"),
+        (name = "pages", description = "The demo page and its assets"),
+    )
+)]
+struct ApiDoc;
+
+/// The document for a server whose refresh cookie is called `cookie_name`.
+pub fn document(cookie_name: &str) -> Document {
+    let mut doc = ApiDoc::openapi();
+    let components = doc.components.get_or_insert_with(Default::default);
+    for answer in errors::ALL {
+        components
+            .responses
+            .insert(answer.name.to_string(), answer.response().into());
+    }
+    let password = Password::new("/user/token", Scopes::new());
+    components.add_security_scheme(
+        BEARER,
+        SecurityScheme::OAuth2(OAuth2::with_description(
+            [Flow::Password(password)],
+            "The access token from `POST /user/token` (username and password, as \
+                 OAuth2's password grant), sent as `Authorization: Bearer <token>`.",
+        )),
+    );
+    components.add_security_scheme(
+        COOKIE,
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            cookie_name,
+            "The refresh id, set by login and refresh as an HttpOnly, SameSite cookie \
+             with `Path=/user`; JavaScript never reads it.",
+        ))),
+    );
+    unique_operation_ids(&mut doc);
+    optional_bodies(&mut doc);
+    doc
+}
+
+/// An `Option<T>` body (PATCH with nothing to change) means "may be
+/// absent", never a JSON `null` (which the body reader refuses): utoipa
+/// writes it as `oneOf: [T, null]`, so it is rewritten to an optional `T`.
+fn optional_bodies(doc: &mut Document) {
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in operations(item) {
+            let Some(RefOr::T(body)) = op.request_body.as_mut() else {
+                continue;
+            };
+            for content in body.content.values_mut() {
+                let RefOr::T(content) = content else { continue };
+                if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
+                    let target = one_of.items.iter().find(|i| matches!(i, RefOr::Ref(_)));
+                    content.schema = target.cloned();
+                }
+            }
+        }
+    }
+}
+
+/// A handler serving two methods (refresh: GET and POST; update: PUT and
+/// PATCH) is one annotated operation; OpenAPI wants distinct ids, so
+/// each copy gets its method appended.
+fn unique_operation_ids(doc: &mut Document) {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in operations(item) {
+            if let Some(id) = &op.operation_id {
+                *seen.entry(id.clone()).or_default() += 1;
+            }
+        }
+    }
+    for item in doc.paths.paths.values_mut() {
+        for (method, op) in operations(item) {
+            if let Some(id) = op.operation_id.as_mut() {
+                if seen.get(id.as_str()).is_some_and(|n| *n > 1) {
+                    id.push('_');
+                    id.push_str(method);
+                }
+            }
+        }
+    }
+}
+
+fn operations(item: &mut PathItem) -> Vec<(&'static str, &mut utoipa::openapi::path::Operation)> {
+    [
+        ("get", item.get.as_mut()),
+        ("put", item.put.as_mut()),
+        ("post", item.post.as_mut()),
+        ("delete", item.delete.as_mut()),
+        ("patch", item.patch.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| Some((method, op?)))
+    .collect()
+}

@@ -1,0 +1,234 @@
+//! The documented error answers. Each one names the `ApiError`s it stands for, so its status, its `code` values, its examples and its headers (`WWW-Authenticate`, `Retry-After`) come from the error type itself and cannot drift from it.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::ResponseError;
+use serde_json::json;
+use utoipa::openapi::example::ExampleBuilder;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Type};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Schema};
+use utoipa::IntoResponses;
+
+use crate::error::ApiError;
+
+/// One reusable response under `components.responses`.
+pub struct Answer {
+    pub name: &'static str,
+    description: &'static str,
+    pub errors: &'static [ApiError],
+}
+
+const UNAUTHORIZED: Answer = Answer {
+    name: "Unauthorized",
+    description: "No `Authorization: Bearer` header (`Not authenticated`), or a token that is invalid, expired, of an ended session or of a disabled or deleted user.",
+    errors: &[ApiError::NotAuthenticated, ApiError::InvalidToken],
+};
+const LOGIN_FAILED: Answer = Answer {
+    name: "LoginFailed",
+    description:
+        "Wrong username or password, or a disabled user: one answer for all, in body and in timing.",
+    errors: &[ApiError::InvalidCredentials],
+};
+const REFRESH_FAILED: Answer = Answer {
+    name: "RefreshFailed",
+    description: "No usable refresh cookie: none or unknown (`not_found`), `expired`, replayed after the grace (`reuse_detected`, the whole family is revoked), ended (`revoked`) or its user disabled (`user_disabled`). The client must log in again.",
+    errors: &[
+        ApiError::RefreshNotFound,
+        ApiError::RefreshExpired,
+        ApiError::ReuseDetected,
+        ApiError::Revoked,
+        ApiError::UserDisabled,
+    ],
+};
+const WRONG_PASSWORD: Answer = Answer {
+    name: "WrongCurrentPassword",
+    description: "The current password is wrong (400, not 401, so a page does not take it for an ended session).",
+    errors: &[ApiError::WrongCurrentPassword],
+};
+const CROSS_ORIGIN: Answer = Answer {
+    name: "CrossOrigin",
+    description: "A request from another site's page (`Origin` or `Sec-Fetch-Site: cross-site`) to a route that reads the refresh cookie; the cookie is not used up.",
+    errors: &[ApiError::Forbidden("Cross-origin request refused")],
+};
+const NOT_ADMIN: Answer = Answer {
+    name: "AdminRoleRequired",
+    description: "The caller is not an admin.",
+    errors: &[ApiError::Forbidden("Admin role required")],
+};
+const NOT_FOUND: Answer = Answer {
+    name: "NotFound",
+    description: "No such user, session or file.",
+    errors: &[ApiError::NotFound("User not found")],
+};
+const CONFLICT: Answer = Answer {
+    name: "Conflict",
+    description:
+        "The username is taken (case-insensitively), or the change would leave no enabled admin.",
+    errors: &[ApiError::Conflict(String::new())],
+};
+const TOO_LARGE: Answer = Answer {
+    name: "TooLarge",
+    description: "The body is over 16 KiB.",
+    errors: &[ApiError::TooLarge],
+};
+const UNSUPPORTED: Answer = Answer {
+    name: "UnsupportedMediaType",
+    description: "The body is neither `application/x-www-form-urlencoded` nor `application/json`.",
+    errors: &[ApiError::UnsupportedMediaType(String::new())],
+};
+const INVALID: Answer = Answer {
+    name: "Invalid",
+    description: "The body or query fails validation: a missing or empty field, a wrong type, bad JSON or form, a value out of range.",
+    errors: &[ApiError::Invalid(String::new())],
+};
+const THROTTLED: Answer = Answer {
+    name: "Throttled",
+    description: "Too many failed attempts for this username or client address within the window; retry after `Retry-After` seconds.",
+    errors: &[ApiError::Throttled {
+        retry_after_secs: 60,
+    }],
+};
+const BUSY: Answer = Answer {
+    name: "Busy",
+    description: "No password-hashing slot or database connection in time; retry after `Retry-After` seconds.",
+    errors: &[ApiError::Busy],
+};
+
+/// Every answer, for `components.responses`.
+pub const ALL: &[&Answer] = &[
+    &UNAUTHORIZED,
+    &LOGIN_FAILED,
+    &REFRESH_FAILED,
+    &WRONG_PASSWORD,
+    &CROSS_ORIGIN,
+    &NOT_ADMIN,
+    &NOT_FOUND,
+    &CONFLICT,
+    &TOO_LARGE,
+    &UNSUPPORTED,
+    &INVALID,
+    &THROTTLED,
+    &BUSY,
+];
+
+impl Answer {
+    pub fn status(&self) -> StatusCode {
+        self.errors[0].status_code()
+    }
+
+    /// The response: the `ErrorBody` schema with `code` narrowed to this
+    /// answer's codes, one example per error, and the headers it carries.
+    pub fn response(&self) -> Response {
+        let mut codes: Vec<&str> = self.errors.iter().map(ApiError::code).collect();
+        codes.dedup();
+        let narrowed = ObjectBuilder::new().property(
+            "code",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(codes)),
+        );
+        let schema = AllOfBuilder::new()
+            .item(Ref::from_schema_name("ErrorBody"))
+            .item(narrowed);
+        let content = self.errors.iter().fold(
+            ContentBuilder::new().schema(Some(Schema::AllOf(schema.build()))),
+            |content, error| {
+                let example = json!({"detail": example_detail(error), "code": error.code()});
+                content.examples_from_iter([(
+                    error.code(),
+                    ExampleBuilder::new().value(Some(example)).build(),
+                )])
+            },
+        );
+        let mut response = ResponseBuilder::new()
+            .description(self.description)
+            .content("application/json", content.build());
+        if self.status() == StatusCode::UNAUTHORIZED {
+            let header = HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .description(Some("Always `Bearer`."));
+            response = response.header("WWW-Authenticate", header.build());
+        }
+        if matches!(self.status().as_u16(), 429 | 503) {
+            let header = HeaderBuilder::new()
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1)),
+                ))
+                .description(Some("Seconds to wait before retrying."));
+            response = response.header("Retry-After", header.build());
+        }
+        response.build()
+    }
+
+    fn reference(&self) -> (String, RefOr<Response>) {
+        let target = format!("#/components/responses/{}", self.name);
+        (
+            self.status().as_str().to_string(),
+            RefOr::Ref(Ref::new(target)),
+        )
+    }
+}
+
+/// Errors whose text is chosen at the call site show a typical one.
+fn example_detail(error: &ApiError) -> String {
+    match error {
+        ApiError::Conflict(_) => "User alice already exists".into(),
+        ApiError::UnsupportedMediaType(_) => "Content-Type text/plain is not supported; use application/x-www-form-urlencoded or application/json".into(),
+        ApiError::Invalid(_) => "username is required".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Sets of answers for `responses(...)` in `#[utoipa::path]`, each
+/// contributing its statuses as references to `components.responses`.
+macro_rules! answer_sets {
+    ($($(#[$doc:meta])* $set:ident = [$($answer:ident),+];)+) => {
+        $(
+            $(#[$doc])*
+            pub struct $set;
+
+            impl IntoResponses for $set {
+                fn responses() -> BTreeMap<String, RefOr<Response>> {
+                    [$(&$answer),+].into_iter().map(Answer::reference).collect()
+                }
+            }
+        )+
+    };
+}
+
+answer_sets! {
+    /// Routes behind `Authorization: Bearer`.
+    Bearer = [UNAUTHORIZED, BUSY];
+    /// Routes behind `Authorization: Bearer` of an admin.
+    AdminOnly = [UNAUTHORIZED, NOT_ADMIN, BUSY];
+    /// Routes that read a form or JSON body.
+    Body = [TOO_LARGE, UNSUPPORTED, INVALID];
+    /// Routes that read the refresh cookie.
+    CookieRoute = [CROSS_ORIGIN, BUSY];
+    LoginFailed = [LOGIN_FAILED, THROTTLED];
+    RefreshFailed = [REFRESH_FAILED];
+    WrongCurrentPassword = [WRONG_PASSWORD, THROTTLED];
+    NotFound = [NOT_FOUND];
+    Conflict = [CONFLICT];
+    Invalid = [INVALID];
+    Busy = [BUSY];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_answer_stands_for_errors_of_one_status() {
+        for answer in ALL {
+            for error in answer.errors {
+                assert_eq!(error.status_code(), answer.status(), "{}", answer.name);
+            }
+        }
+    }
+}

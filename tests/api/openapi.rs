@@ -1,0 +1,306 @@
+//! `/openapi.json` and `/docs`: the document lists exactly the routes the app serves, its schemas describe the real answers, and the docs page loads nothing from elsewhere.
+
+mod schema;
+
+use reqwest::Response;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, spawn_app_with, TestApp, ADMIN_PASSWORD};
+
+async fn document(app: &TestApp) -> Value {
+    let response = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.expect("the document is JSON")
+}
+
+/// Checks a real answer against what the document says `method path`
+/// answers with that status: the body's schema and the headers it names.
+async fn assert_documented(doc: &Value, method: &str, path: &str, response: Response) -> Value {
+    let status = response.status().as_str().to_string();
+    let operation = &doc["paths"][path][method];
+    assert!(operation.is_object(), "{method} {path} is not documented");
+    let mut answer = &operation["responses"][&status];
+    if let Some(target) = answer["$ref"].as_str() {
+        answer = schema::resolve(doc, target);
+    }
+    assert!(
+        answer.is_object(),
+        "{method} {path} does not document {status}"
+    );
+    for header in answer["headers"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|h| h.0)
+    {
+        assert!(
+            response.headers().contains_key(header.as_str()),
+            "{method} {path} {status}: documented header {header} is missing"
+        );
+    }
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    let documented = &answer["content"]["application/json"]["schema"];
+    let violations = schema::violations(doc, documented, &body);
+    assert!(
+        violations.is_empty(),
+        "{method} {path} {status}: {violations:#?}\n{body}"
+    );
+    body
+}
+
+#[tokio::test]
+async fn the_document_is_openapi_3_with_the_login_route_as_the_password_flow() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3."),
+        "{}",
+        doc["openapi"]
+    );
+    assert_eq!(doc["info"]["title"], "latchkey");
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["OAuth2PasswordBearer"]["type"], "oauth2");
+    assert_eq!(
+        schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"],
+        "/user/token"
+    );
+    assert_eq!(
+        schemes["RefreshCookie"],
+        json!({"type": "apiKey", "in": "cookie", "name": "refresh_token",
+               "description": schemes["RefreshCookie"]["description"]})
+    );
+}
+
+#[tokio::test]
+async fn the_cookie_scheme_names_the_configured_cookie() {
+    let app = spawn_app_with(&["--cookie-name", "lk_refresh"]).await;
+    let doc = document(&app).await;
+    assert_eq!(
+        doc["components"]["securitySchemes"]["RefreshCookie"]["name"],
+        "lk_refresh"
+    );
+}
+
+#[tokio::test]
+async fn the_document_lists_exactly_the_routes_the_app_serves() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let served: Vec<(String, String)> = latchkey::routes::ENDPOINTS
+        .iter()
+        .map(|e| (e.method.as_str().to_ascii_lowercase(), e.path.to_string()))
+        .collect();
+    let mut documented = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.push((method.clone(), path.clone()));
+        }
+    }
+    let undocumented: Vec<_> = served.iter().filter(|r| !documented.contains(r)).collect();
+    let unserved: Vec<_> = documented.iter().filter(|r| !served.contains(r)).collect();
+    assert!(
+        undocumented.is_empty(),
+        "served but not documented: {undocumented:?}"
+    );
+    assert!(
+        unserved.is_empty(),
+        "documented but not served: {unserved:?}"
+    );
+}
+
+#[tokio::test]
+async fn operation_ids_are_unique_and_security_names_a_defined_scheme() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let schemes = doc["components"]["securitySchemes"].as_object().unwrap();
+    let mut ids = Vec::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let id = operation["operationId"].as_str().expect("an operationId");
+            assert!(!ids.contains(&id), "operationId {id} is used twice");
+            ids.push(id);
+            for requirement in operation["security"].as_array().into_iter().flatten() {
+                for name in requirement.as_object().unwrap().keys() {
+                    assert!(schemes.contains_key(name), "{id}: no scheme {name}");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_schemas_describe_real_answers_of_a_whole_session() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let login = app.login("admin", ADMIN_PASSWORD).await;
+    let cookie = crate::helpers::set_cookie(login.headers()).unwrap().value;
+    let body = assert_documented(&doc, "post", "/user/token", login).await;
+    let token = body["access_token"].as_str().unwrap().to_string();
+
+    let refreshed = app.refresh(&cookie).await;
+    let body = assert_documented(&doc, "post", "/user/refresh-token", refreshed).await;
+    let token_after = body["access_token"].as_str().unwrap();
+    assert_ne!(token_after, token);
+    let token = token_after.to_string();
+
+    assert_documented(&doc, "get", "/user/me", app.me(&token).await).await;
+    let sessions = app.get_with_token("/user/sessions", &token).await;
+    let body = assert_documented(&doc, "get", "/user/sessions", sessions).await;
+    assert_eq!(body.as_array().unwrap().len(), 1);
+
+    let created = app
+        .client
+        .post(app.url("/admin/users"))
+        .bearer_auth(&token)
+        .json(
+            &json!({"username": "alice", "password": "alice-password-1", "email": "a@example.com"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_documented(&doc, "post", "/admin/users", created).await;
+    let list = app
+        .get_with_token("/admin/users?_sort=username&_end=10", &token)
+        .await;
+    let body = assert_documented(&doc, "get", "/admin/users", list).await;
+    assert_eq!(body.as_array().unwrap().len(), 2);
+    let record = app.get_with_token("/admin/users/alice", &token).await;
+    assert_documented(&doc, "get", "/admin/users/{username}", record).await;
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_documented(&doc, "get", "/healthz", health).await;
+}
+
+#[tokio::test]
+async fn the_schemas_describe_real_error_answers() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let no_token = app.client.get(app.url("/user/me")).send().await.unwrap();
+    assert_documented(&doc, "get", "/user/me", no_token).await;
+    let bad_login = app.login("admin", "wrong-password").await;
+    assert_documented(&doc, "post", "/user/token", bad_login).await;
+    let no_cookie = app
+        .client
+        .post(app.url("/user/refresh-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_documented(&doc, "post", "/user/refresh-token", no_cookie).await;
+    let missing = app
+        .client
+        .post(app.url("/user/token"))
+        .form(&[("username", "a")]);
+    assert_documented(&doc, "post", "/user/token", missing.send().await.unwrap()).await;
+
+    let token = app.login_ok("admin", ADMIN_PASSWORD).await.access_token;
+    let unknown = app.get_with_token("/admin/users/nobody", &token).await;
+    assert_documented(&doc, "get", "/admin/users/{username}", unknown).await;
+    let bad_sort = app
+        .get_with_token("/admin/users?_sort=password_hash", &token)
+        .await;
+    assert_documented(&doc, "get", "/admin/users", bad_sort).await;
+    app.add_user("bob", "bob-password-1", false);
+    let bob = app.login_ok("bob", "bob-password-1").await.access_token;
+    let not_admin = app.get_with_token("/admin/users", &bob).await;
+    assert_documented(&doc, "get", "/admin/users", not_admin).await;
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_405_naming_the_allowed_ones() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .delete(app.url("/admin/users"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "GET, POST");
+    let response = app
+        .client
+        .put(app.url("/user/refresh-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, POST");
+}
+
+#[tokio::test]
+async fn the_docs_page_loads_only_scripts_and_styles_of_this_server() {
+    let app = spawn_app().await;
+    let page = app.client.get(app.url("/docs")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    let html = page.text().await.unwrap();
+    let urls = referenced_urls(&html);
+    assert!(
+        urls.iter().filter(|u| u.ends_with(".js")).count() >= 3,
+        "{urls:?}"
+    );
+    assert!(urls.iter().any(|u| u.ends_with(".css")), "{urls:?}");
+    assert!(
+        !html.contains("<script>") && !html.contains("<style"),
+        "inline code in {html}"
+    );
+    for url in urls {
+        assert!(
+            url.starts_with('/') && !url.starts_with("//"),
+            "{url} is not on this server"
+        );
+        let response = app.client.get(app.url(&url)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        let kind = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body = response.text().await.unwrap_or_default();
+        if url.ends_with("swagger-initializer.js") {
+            assert!(body.contains("\"/openapi.json\""), "{body}");
+        }
+        assert!(!body.is_empty() && !kind.is_empty(), "{url}");
+    }
+}
+
+/// The `src` of every script and the `href` of every link.
+fn referenced_urls(html: &str) -> Vec<String> {
+    let mut urls = Vec::new();
+    for (tag, attribute) in [("<script", "src=\""), ("<link", "href=\"")] {
+        for element in html.split(tag).skip(1) {
+            let element = element.split('>').next().unwrap_or_default();
+            if let Some(rest) = element.split(attribute).nth(1) {
+                urls.push(rest.split('"').next().unwrap_or_default().to_string());
+            }
+        }
+    }
+    urls
+}
+
+#[tokio::test]
+async fn the_schema_check_refuses_a_missing_field_and_an_undocumented_code() {
+    let app = spawn_app().await;
+    let doc = document(&app).await;
+    let unauthorized = schema::resolve(&doc, "#/components/responses/Unauthorized");
+    let documented = &unauthorized["content"]["application/json"]["schema"];
+    let fits = json!({"detail": "Not authenticated", "code": "invalid_token"});
+    assert!(schema::violations(&doc, documented, &fits).is_empty());
+    for wrong in [
+        json!({"detail": "x"}),
+        json!({"detail": "x", "code": "not_found"}),
+    ] {
+        assert!(
+            !schema::violations(&doc, documented, &wrong).is_empty(),
+            "{wrong}"
+        );
+    }
+}
