@@ -10,8 +10,9 @@ use crate::error::ApiError;
 use crate::openapi;
 use crate::state::AppState;
 
-/// Like the demo page's policy, but Swagger UI sets inline `style`
-/// attributes, and "Try it out" and "Authorize" call this server only.
+/// The demo page's policy. Swagger UI needs nothing more: its styles are
+/// set through the CSSOM, which `style-src` does not govern (the browser
+/// test tests/browser/docs.test.js checks that nothing is refused).
 const DOCS_CSP: &str =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
      connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";

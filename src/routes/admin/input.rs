@@ -179,4 +179,53 @@ mod tests {
             assert!(!is_email_shaped(bad), "{bad}");
         }
     }
+
+    /// The OpenAPI patterns (which schemathesis generates from) take exactly
+    /// what these checks take, trimming included.
+    #[test]
+    fn the_documented_patterns_take_exactly_what_is_taken() {
+        let pattern = |schema: utoipa::openapi::schema::Object| {
+            let value = serde_json::to_value(schema).unwrap();
+            regex::Regex::new(value["pattern"].as_str().unwrap()).unwrap()
+        };
+        let documented = pattern(fields::email());
+        for text in [
+            "",
+            " ",
+            "a@example.com",
+            " a@example.com\t",
+            "\u{a0}a@x.org\u{3000}",
+            "é@ü.de",
+            "ops@localhost",
+            "a b@example.com",
+            "a@b@c.com",
+            "@x.com",
+            "a@",
+            "a@-x.com",
+            "a@x-.com",
+            "a@x..com",
+            "a\u{0}@x.com",
+            "a@x.com\u{1c}",
+        ] {
+            let taken = email(Some(text.into())).is_ok();
+            assert_eq!(taken, documented.is_match(text), "email {text:?}");
+        }
+        let documented = pattern(fields::full_name());
+        let long = "x".repeat(256);
+        for text in [
+            String::new(),
+            "Alice Example".into(),
+            " Alice \n".into(),
+            "Al\tice".into(),
+            "A\u{7f}".into(),
+            "\u{85}Bob\u{2028}".into(),
+            long.clone(),
+            format!(" {long}\t"),
+            format!("{long}x"),
+            "\u{1c}Bob".into(),
+        ] {
+            let taken = full_name(Some(text.clone())).is_ok();
+            assert_eq!(taken, documented.is_match(&text), "full_name {text:?}");
+        }
+    }
 }

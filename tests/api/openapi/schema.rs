@@ -159,3 +159,24 @@ pub fn resolve<'d>(doc: &'d Value, reference: &str) -> &'d Value {
     doc.pointer(pointer)
         .unwrap_or_else(|| panic!("{reference} is not in the document"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_check_refuses_a_missing_field_and_an_undocumented_code() {
+        let doc = serde_json::to_value(latchkey::openapi::document("refresh_token")).unwrap();
+        let unauthorized = resolve(&doc, "#/components/responses/Unauthorized");
+        let documented = &unauthorized["content"]["application/json"]["schema"];
+        let fits = json!({"detail": "Not authenticated", "code": "invalid_token"});
+        assert!(violations(&doc, documented, &fits).is_empty());
+        for wrong in [
+            json!({"detail": "x"}),
+            json!({"detail": "x", "code": "not_found"}),
+        ] {
+            assert!(!violations(&doc, documented, &wrong).is_empty(), "{wrong}");
+        }
+    }
+}
