@@ -15,7 +15,7 @@ pub use errors::{
 };
 
 use crate::error::ErrorBody;
-use crate::routes::{admin, docs, health, password, sessions, static_files, user};
+use crate::routes::{admin, audit, docs, health, password, sessions, static_files, user};
 
 /// The name of the Bearer scheme in `security(...)`.
 pub const BEARER: &str = "OAuth2PasswordBearer";
@@ -46,6 +46,7 @@ pub const COOKIE: &str = "RefreshCookie";
         admin::read,
         admin::update,
         admin::delete,
+        audit::list,
         health::healthz,
         health::live,
         docs::openapi_json,

@@ -1,6 +1,7 @@
 //! The route table: every (method, path) the server answers, in one list that both the router and the OpenAPI test read, and JSON 404/405 for everything else.
 
 pub(crate) mod admin;
+pub(crate) mod audit;
 pub mod body;
 pub mod cookie;
 pub mod cors;
@@ -65,6 +66,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     at(Method::DELETE, "/admin/users/{username}", |r| {
         r.to(admin::delete)
     }),
+    at(Method::GET, "/admin/audit", |r| r.to(audit::list)),
     at(Method::GET, "/healthz", |r| r.to(health::healthz)),
     at(Method::GET, "/healthz/live", |r| r.to(health::live)),
     at(Method::GET, "/openapi.json", |r| r.to(docs::openapi_json)),

@@ -4,6 +4,7 @@ mod admin_access;
 mod admin_effects;
 mod admin_list;
 mod admin_users;
+mod audit;
 mod audit_cli;
 mod audit_storage;
 mod backup;

@@ -1,0 +1,246 @@
+//! `GET /admin/audit`: the audit trail for admin UIs, paged and filtered like `/admin/users` (`_start`, `_end`, `X-Total-Count`), newest first by default; an unknown parameter or value is 422.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use crate::audit::Kind;
+use crate::auth::extract::Admin;
+use crate::blocking;
+use crate::clock;
+use crate::error::ApiError;
+use crate::openapi::{self, AdminOnly};
+use crate::state::AppState;
+use crate::store::{AuditQuery, AuditRecord};
+
+/// One security event.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditEntry {
+    /// Grows with time.
+    pub id: i64,
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// `login_ok`, `login_failed`, `login_throttled`, `refresh_reuse_detected`, `logout`, `logout_all`, `session_ended`, `sessions_revoked`, `password_changed`, `password_change_failed`, `user_created`, `user_disabled`, `user_enabled`, `user_deleted` or `user_role_changed`.
+    pub event: String,
+    /// The user the event is about (for a failed login, the name tried).
+    #[schema(required = true)]
+    pub username: Option<String>,
+    /// Who did it when not the user: an admin's name, or `cli`.
+    #[schema(required = true)]
+    pub actor: Option<String>,
+    /// The client address (the last proxy hop with `--trust-proxy`).
+    #[schema(required = true)]
+    pub address: Option<String>,
+    #[schema(required = true)]
+    pub user_agent: Option<String>,
+    /// A machine code saying why, e.g. `invalid_credentials`, `admin_api`, `cli`.
+    #[schema(required = true)]
+    pub reason: Option<String>,
+    /// The request's `X-Request-Id`, to find its log line.
+    #[schema(required = true)]
+    pub request_id: Option<String>,
+}
+
+impl From<AuditRecord> for AuditEntry {
+    fn from(record: AuditRecord) -> AuditEntry {
+        let e = record.event;
+        AuditEntry {
+            id: record.id,
+            at: clock::rfc3339(e.at),
+            event: e.event,
+            username: e.username,
+            actor: e.actor,
+            address: e.address,
+            user_agent: e.user_agent,
+            reason: e.reason,
+            request_id: e.request_id,
+        }
+    }
+}
+
+/// The parameters as the OpenAPI document shows them; `parse` reads them.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct AuditParams {
+    /// Index of the first event of the page (0-based).
+    #[param(minimum = 0, maximum = 18446744073709551615_u64, format = "uint64")]
+    _start: Option<u64>,
+    /// Index after the last event of the page; not less than `_start`.
+    #[param(minimum = 0, maximum = 18446744073709551615_u64, format = "uint64")]
+    _end: Option<u64>,
+    /// `id` or `at` (the same order).
+    #[param(inline)]
+    _sort: Option<AuditSort>,
+    /// `DESC` (newest first, the default) or `ASC` (case-insensitive).
+    #[param(inline)]
+    _order: Option<AuditOrder>,
+    /// Only this user's events (case-insensitive).
+    username: Option<String>,
+    /// Only this kind of event.
+    #[param(inline)]
+    event: Option<EventName>,
+}
+
+/// `audit::Kind` as the document lists it (a test keeps the two equal).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, non_camel_case_types)]
+pub enum EventName {
+    login_ok,
+    login_failed,
+    login_throttled,
+    refresh_reuse_detected,
+    logout,
+    logout_all,
+    session_ended,
+    sessions_revoked,
+    password_changed,
+    password_change_failed,
+    user_created,
+    user_disabled,
+    user_enabled,
+    user_deleted,
+    user_role_changed,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, non_camel_case_types)]
+pub enum AuditSort {
+    id,
+    at,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, clippy::upper_case_acronyms)]
+pub enum AuditOrder {
+    ASC,
+    DESC,
+}
+
+#[utoipa::path(get, path = "/admin/audit", tag = "admin", operation_id = "list_audit",
+    summary = "The audit trail",
+    description = "Security events, newest first: logins, throttling, refresh-id reuse, logouts, \
+        password changes and user changes (by the admin API and the CLI).",
+    security(("OAuth2PasswordBearer" = [])),
+    params(AuditParams),
+    responses(
+        (status = 200, description = "One page of events", body = Vec<AuditEntry>,
+            headers(("X-Total-Count" = u64, description = "Matches after filtering, before paging"))),
+        AdminOnly, openapi::Invalid))]
+pub async fn list(
+    _: Admin,
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let query = parse(req.query_string())?;
+    let store = state.store.clone();
+    let (events, total) = blocking::run(move || Ok(store.query_audit(&query)?)).await?;
+    let entries: Vec<AuditEntry> = events.into_iter().map(AuditEntry::from).collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("X-Total-Count", total.to_string()))
+        .json(entries))
+}
+
+fn parse(query_string: &str) -> Result<AuditQuery, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
+        .map_err(|e| ApiError::Invalid(format!("Invalid query string: {e}")))?;
+    let mut query = AuditQuery::default();
+    let (mut start, mut end) = (None, None);
+    for (key, value) in pairs {
+        match key.as_str() {
+            "_start" => start = Some(number(&key, &value)?),
+            "_end" => end = Some(number(&key, &value)?),
+            "_sort" if matches!(value.as_str(), "id" | "at") => {}
+            "_sort" => return Err(ApiError::Invalid("_sort must be id or at".into())),
+            "_order" => query.oldest_first = ascending(&value)?,
+            "username" => query.username = Some(value),
+            "event" => query.event = Some(event(&value)?),
+            _ => {
+                return Err(ApiError::Invalid(format!(
+                "unknown query parameter {key}; use _start, _end, _sort, _order, username or event"
+            )))
+            }
+        }
+    }
+    query.offset = start.unwrap_or(0);
+    if let Some(end) = end {
+        if end < query.offset {
+            return Err(ApiError::Invalid(
+                "_end must not be less than _start".into(),
+            ));
+        }
+        query.limit = Some(end - query.offset);
+    }
+    Ok(query)
+}
+
+fn number(key: &str, value: &str) -> Result<u64, ApiError> {
+    value
+        .parse()
+        .map_err(|_| ApiError::Invalid(format!("{key} must be a whole number of 0 or more")))
+}
+
+fn ascending(value: &str) -> Result<bool, ApiError> {
+    match value.to_ascii_uppercase().as_str() {
+        "ASC" => Ok(true),
+        "DESC" => Ok(false),
+        _ => Err(ApiError::Invalid("_order must be ASC or DESC".into())),
+    }
+}
+
+fn event(value: &str) -> Result<String, ApiError> {
+    match Kind::parse(value) {
+        Some(kind) => Ok(kind.as_str().to_string()),
+        None => {
+            let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+            Err(ApiError::Invalid(format!(
+                "event must be one of {}",
+                known.join(", ")
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_filters_and_order_are_read() {
+        let q =
+            parse("_start=5&_end=15&_sort=at&_order=asc&username=Alice&event=login_ok").unwrap();
+        assert_eq!((q.offset, q.limit, q.oldest_first), (5, Some(10), true));
+        assert_eq!(q.username.as_deref(), Some("Alice"));
+        assert_eq!(q.event.as_deref(), Some("login_ok"));
+        assert!(!parse("").unwrap().oldest_first, "newest first by default");
+    }
+
+    #[test]
+    fn the_documented_event_names_are_exactly_the_kinds() {
+        use utoipa::IntoParams;
+        let params = serde_json::to_value(AuditParams::into_params(|| None)).unwrap();
+        let event = params
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "event");
+        let documented = &event.unwrap()["schema"]["enum"];
+        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(documented, &serde_json::json!(kinds));
+    }
+
+    #[test]
+    fn unknown_or_malformed_parameters_are_refused() {
+        for bad in [
+            "event=nope",
+            "_sort=username",
+            "_order=up",
+            "_start=-1",
+            "_start=5&_end=2",
+            "q=x",
+        ] {
+            assert!(parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+}
