@@ -1,6 +1,6 @@
 //! The load benchmark: starts latchkey on a temp database and measures every scenario against a no-work route of the same server, in one run.
 //!
-//! `cargo bench --bench load -- [--duration 5] [--connections 32] [--no-pin] [--scale-sessions 1000000]`
+//! `cargo bench --bench load -- [--duration 5] [--connections 32] [--no-pin] [--scale-sessions 1000000] [--only me,refresh]`
 //! Under `cargo test` (no `--bench` argument) it does a one-second smoke run instead.
 
 mod client;
@@ -17,6 +17,14 @@ pub struct Options {
     pub pin: bool,
     pub scale_sessions: usize,
     pub smoke: bool,
+    /// Scenarios to run (the ceiling always runs); empty means all.
+    pub only: Vec<String>,
+}
+
+impl Options {
+    pub fn wants(&self, scenario: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|s| s == scenario)
+    }
 }
 
 fn options() -> Options {
@@ -43,6 +51,12 @@ fn options() -> Options {
         scale_sessions: value("--scale-sessions")
             .map_or(if smoke { 2_000 } else { 1_000_000 }, |v| v as usize),
         smoke,
+        only: args
+            .iter()
+            .position(|a| a == "--only")
+            .and_then(|i| args.get(i + 1))
+            .map(|list| list.split(',').map(str::to_string).collect())
+            .unwrap_or_default(),
     }
 }
 

@@ -36,14 +36,25 @@ pub fn run_all(options: &Options) -> u64 {
     println!("server RSS idle: {idle_rss:.1} MiB; argon2 bound: {argon2_per_sec:.1} hashes/s on one core\n");
     print_header();
     let mut failures = 0;
+    let mut cpu_mark = server.cpu_seconds();
     let mut row = |name: &str, outcome: Outcome, ratio: String| {
         failures += outcome.samples.errors;
+        let cpu_now = server.cpu_seconds();
+        let requests = outcome.samples.micros.len() as f64;
+        // A mixed run's CPU belongs to both of its rows, so neither gets it.
+        let cpu_us = if requests == 0.0 || name.starts_with("mixed") {
+            0.0
+        } else {
+            (cpu_now - cpu_mark) * 1e6 / requests
+        };
+        cpu_mark = cpu_now;
         let row = Row {
             name: name.into(),
             rps: outcome.rps,
             samples: outcome.samples,
             ratio,
             peak_rss_mib: server.take_peak_rss_mib(),
+            cpu_us,
         };
         print_row(&row);
         row.rps
@@ -57,26 +68,34 @@ pub fn run_all(options: &Options) -> u64 {
         ),
         "1.00x".into(),
     );
-    let me = drive(server.port, me_users(&sessions), options.duration);
-    let me_ratio = format!("{:.2}x ceil", me.rps / ceiling);
-    row("me", me, me_ratio);
-    let refresh = drive(server.port, refresh_users(&sessions), options.duration);
-    let refresh_ratio = format!("{:.2}x ceil", refresh.rps / ceiling);
-    row("refresh", refresh, refresh_ratio);
-    let login_conns = options.connections.min(8);
-    let login = drive(
-        server.port,
-        repeat(login_conns, post_form("/user/token", LOGIN_BODY, "")),
-        options.duration,
-    );
-    let login_ratio = format!("{:.2}x argon2", login.rps / argon2_per_sec);
-    row("login", login, login_ratio);
-    let (flood, me_during) = mixed(server.port, &sessions, options.duration);
-    let me_p99 = format!("me p99 {:.1}ms", me_during.samples.percentile(0.99));
-    row("mixed: login", flood, String::new());
-    row("mixed: me", me_during, me_p99);
+    if options.wants("me") {
+        let me = drive(server.port, me_users(&sessions), options.duration);
+        let ratio = format!("{:.2}x ceil", me.rps / ceiling);
+        row("me", me, ratio);
+    }
+    if options.wants("refresh") {
+        let refresh = drive(server.port, refresh_users(&sessions), options.duration);
+        let ratio = format!("{:.2}x ceil", refresh.rps / ceiling);
+        row("refresh", refresh, ratio);
+    }
+    if options.wants("login") {
+        let login_conns = options.connections.min(8);
+        let requests = repeat(login_conns, post_form("/user/token", LOGIN_BODY, ""));
+        let login = drive(server.port, requests, options.duration);
+        let ratio = format!("{:.2}x argon2", login.rps / argon2_per_sec);
+        row("login", login, ratio);
+    }
+    if options.wants("mixed") {
+        let (flood, me_during) = mixed(server.port, &sessions, options.duration);
+        let me_p99 = format!("me p99 {:.1}ms", me_during.samples.percentile(0.99));
+        row("mixed: login", flood, String::new());
+        row("mixed: me", me_during, me_p99);
+    }
     drop(server);
-    failures + scale(options)
+    if options.wants("scale") {
+        failures += scale(options);
+    }
+    failures
 }
 
 fn repeat(count: usize, request: Vec<u8>) -> Vec<Step> {
@@ -181,6 +200,7 @@ fn scale(options: &Options) -> u64 {
             samples: outcome.samples,
             ratio,
             peak_rss_mib: 0.0,
+            cpu_us: 0.0,
         });
     }
     errors

@@ -42,19 +42,30 @@ pub struct Row {
     pub samples: Samples,
     pub ratio: String,
     pub peak_rss_mib: f64,
+    /// Server CPU time per request, in microseconds (0 when not measured).
+    pub cpu_us: f64,
 }
 
 pub fn print_header() {
     println!(
-        "{:<16} {:>10} {:>8} {:>8} {:>8} {:>9} {:>8} {:>12} {:>9}",
-        "scenario", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "non-2xx", "ratio", "RSS MiB"
+        "{:<16} {:>10} {:>8} {:>8} {:>8} {:>9} {:>8} {:>14} {:>9} {:>11}",
+        "scenario",
+        "req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "non-2xx",
+        "ratio",
+        "RSS MiB",
+        "CPU us/req"
     );
 }
 
 pub fn print_row(row: &Row) {
     let s = &row.samples;
     println!(
-        "{:<16} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>8} {:>12} {:>9.1}",
+        "{:<16} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>8} {:>14} {:>9.1} {:>11.1}",
         row.name,
         row.rps,
         s.percentile(0.5),
@@ -63,6 +74,7 @@ pub fn print_row(row: &Row) {
         s.percentile(1.0),
         s.errors,
         row.ratio,
-        row.peak_rss_mib
+        row.peak_rss_mib,
+        row.cpu_us
     );
 }

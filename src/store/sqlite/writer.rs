@@ -1,7 +1,10 @@
 //! Group commit: one thread with its own connection runs queued write jobs, many to a transaction, and answers each only after that transaction has committed — the same durability as one commit per job, at a fraction of the commits.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::Arc;
 use std::thread;
+use std::time::Duration;
 
 use rusqlite::Connection;
 
@@ -11,6 +14,8 @@ use crate::store::{StoreError, StoreResult};
 const MAX_BATCH: usize = 256;
 /// Jobs waiting beyond this make submitters wait: memory stays bounded.
 const QUEUE: usize = 4096;
+/// How often the WAL is folded back into the database while writes happen.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// Runs against the batch's connection (`None`: the batch could not start)
 /// and returns what to do once the batch's fate is known.
@@ -23,12 +28,22 @@ pub(super) struct Writer {
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection) -> Result<Writer, String> {
+    /// `conn` writes; `checkpointer` folds the WAL back in on its own thread,
+    /// so a checkpoint's fsync never stalls the writer (and every request behind it).
+    pub(super) fn start(conn: Connection, checkpointer: Connection) -> Result<Writer, String> {
         let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUE);
+        let wrote = Arc::new(AtomicBool::new(false));
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")
+            .map_err(|e| format!("cannot configure the database writer: {e}"))?;
+        let flag = wrote.clone();
         thread::Builder::new()
             .name("latchkey-writer".into())
-            .spawn(move || drain(conn, queue))
+            .spawn(move || drain(conn, queue, &flag))
             .map_err(|e| format!("cannot start the database writer: {e}"))?;
+        thread::Builder::new()
+            .name("latchkey-checkpoint".into())
+            .spawn(move || checkpoint_while_in_use(checkpointer, &wrote))
+            .map_err(|e| format!("cannot start the checkpointer: {e}"))?;
         Ok(Writer { jobs })
     }
 
@@ -55,7 +70,7 @@ impl Writer {
     }
 }
 
-fn drain(conn: Connection, queue: Receiver<Job>) {
+fn drain(conn: Connection, queue: Receiver<Job>, wrote: &AtomicBool) {
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         batch.extend(queue.try_iter().take(MAX_BATCH - 1));
@@ -68,8 +83,22 @@ fn drain(conn: Connection, queue: Receiver<Job>) {
         if committed.is_err() && !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
         }
+        wrote.store(true, Ordering::Relaxed);
         for deliver in deliveries {
             deliver(committed.clone());
+        }
+    }
+}
+
+/// PASSIVE never blocks readers or the writer. Ends when the store is dropped
+/// (the writer's queue closes, then `wrote` has no other owner).
+fn checkpoint_while_in_use(conn: Connection, wrote: &Arc<AtomicBool>) {
+    while Arc::strong_count(wrote) > 1 {
+        thread::sleep(CHECKPOINT_EVERY);
+        if wrote.swap(false, Ordering::Relaxed) {
+            if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+            }
         }
     }
 }
@@ -97,7 +126,8 @@ mod tests {
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER UNIQUE);")
             .unwrap();
-        (Writer::start(conn).unwrap(), dir)
+        let checkpointer = Connection::open(&path).unwrap();
+        (Writer::start(conn, checkpointer).unwrap(), dir)
     }
 
     #[test]
