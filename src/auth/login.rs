@@ -38,10 +38,12 @@ pub async fn login(
         let store = state.store.as_ref();
         let now = clock::now_ms();
         let user = check_password(store, &credentials)?;
-        let grant = state
-            .sessions
-            .start(store, user, presented.as_ref(), client, now)?;
-        Ok(grant)
+        let rules = state.clone();
+        blocking::sessions_from_blocking_thread(store, move |tx| {
+            rules
+                .sessions
+                .start(tx, user, presented.as_ref(), client, now)
+        })
     })
     .await;
     drop(slot);

@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::clock;
 use crate::domain::{RefreshSecret, SessionId};
 use crate::error::ApiError;
-use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, Store, User};
+use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, SessionTx, User};
 
 /// How far behind the live id a replay within the grace may be. Two tabs
 /// racing put an id one generation behind; more than a few is not a race.
@@ -63,22 +63,22 @@ impl SessionRules {
     /// session if its cookie came along, else start a new one.
     pub fn start(
         &self,
-        store: &dyn Store,
+        tx: &dyn SessionTx,
         user: User,
         presented: Option<&RefreshSecret>,
         client: Client,
         now: i64,
     ) -> Result<Grant, ApiError> {
         if let Some(presented) = presented {
-            if let Some(record) = store.find_refresh(&presented.hash())? {
+            if let Some(record) = tx.find_refresh(&presented.hash())? {
                 let own_live_id =
                     record.user.id == user.id && matches!(self.decide(&record, now), Step::Rotate);
                 if own_live_id {
-                    if let Some(grant) = self.rotate(store, &record, presented, now)? {
+                    if let Some(grant) = self.rotate(tx, &record, presented, now)? {
                         return Ok(grant);
                     }
                 } else if record.session.is_expired(now) {
-                    store.delete_session(&record.session.id)?;
+                    tx.delete_session(&record.session.id)?;
                 }
             }
         }
@@ -93,7 +93,7 @@ impl SessionRules {
             user_agent: client.user_agent,
             ip: client.ip,
         };
-        store.create_session(&session)?;
+        tx.create_session(&session)?;
         Ok(Grant {
             user,
             session_id: session.id.as_str().to_string(),
@@ -105,64 +105,62 @@ impl SessionRules {
 
     pub fn refresh(
         &self,
-        store: &dyn Store,
+        tx: &dyn SessionTx,
         presented: &RefreshSecret,
         now: i64,
     ) -> Result<Grant, ApiError> {
-        // A lost race to rotate means another request moved the session on:
-        // read again and the presented id is now a replay within the grace.
-        for _ in 0..3 {
-            let record = store
-                .find_refresh(&presented.hash())?
-                .ok_or(ApiError::RefreshNotFound)?;
-            let session_id = &record.session.id;
-            match self.decide(&record, now) {
-                Step::Rotate => {
-                    if let Some(grant) = self.rotate(store, &record, presented, now)? {
-                        return Ok(grant);
-                    }
+        // Inside the writer's transaction nothing can change between this
+        // read and the writes below: two tabs refreshing at once are simply
+        // one rotation followed by one replay within the grace.
+        let record = tx
+            .find_refresh(&presented.hash())?
+            .ok_or(ApiError::RefreshNotFound)?;
+        let session_id = &record.session.id;
+        match self.decide(&record, now) {
+            Step::Rotate => self
+                .rotate(tx, &record, presented, now)?
+                .ok_or_else(|| ApiError::internal("session moved inside its own transaction")),
+            Step::Replay { steps } => {
+                let mut current = presented.clone();
+                for _ in 0..steps {
+                    current = current.successor(&self.chain_key);
                 }
-                Step::Replay { steps } => {
-                    let mut current = presented.clone();
-                    for _ in 0..steps {
-                        current = current.successor(&self.chain_key);
-                    }
-                    return Ok(Grant {
-                        expires_at: record.session.expires_at(),
-                        session_id: record.session.id,
-                        user: record.user,
-                        refresh: current,
-                        replayed: true,
-                    });
-                }
-                Step::Reuse => {
-                    store.end_session(session_id, EndReason::ReuseDetected, now)?;
-                    tracing::warn!(session = %session_id, "refresh id replayed after the grace: session family revoked");
-                    return Err(ApiError::ReuseDetected);
-                }
-                Step::Expired => {
-                    store.delete_session(session_id)?;
-                    return Err(ApiError::RefreshExpired);
-                }
-                Step::Ended(EndReason::ReuseDetected) => return Err(ApiError::ReuseDetected),
-                Step::Ended(_) => return Err(ApiError::Revoked),
-                Step::Disabled => return Err(ApiError::UserDisabled),
+                Ok(Grant {
+                    expires_at: record.session.expires_at(),
+                    session_id: record.session.id,
+                    user: record.user,
+                    refresh: current,
+                    replayed: true,
+                })
             }
+            Step::Reuse => {
+                tx.end_session(session_id, EndReason::ReuseDetected, now)?;
+                tracing::warn!(session = %session_id, "refresh id replayed after the grace: session family revoked");
+                Err(ApiError::ReuseDetected)
+            }
+            Step::Expired => {
+                tx.delete_session(session_id)?;
+                Err(ApiError::RefreshExpired)
+            }
+            Step::Ended(EndReason::ReuseDetected) => Err(ApiError::ReuseDetected),
+            Step::Ended(_) => Err(ApiError::Revoked),
+            Step::Disabled => Err(ApiError::UserDisabled),
         }
-        Err(ApiError::Busy)
     }
 
-    /// Ends the family the presented id belongs to; unknown ids are ignored.
+    /// Ends the family the presented id belongs to and names its user when it
+    /// was live; unknown or dead ids are ignored.
     pub fn logout(
         &self,
-        store: &dyn Store,
+        tx: &dyn SessionTx,
         presented: &RefreshSecret,
         now: i64,
-    ) -> Result<(), ApiError> {
-        if let Some(record) = store.find_refresh(&presented.hash())? {
-            store.end_session(&record.session.id, EndReason::Logout, now)?;
-        }
-        Ok(())
+    ) -> Result<Option<String>, ApiError> {
+        let Some(record) = tx.find_refresh(&presented.hash())? else {
+            return Ok(None);
+        };
+        let ended = tx.end_session(&record.session.id, EndReason::Logout, now)?;
+        Ok(ended.then_some(record.user.username))
     }
 
     fn decide(&self, record: &RefreshRecord, now: i64) -> Step {
@@ -193,7 +191,7 @@ impl SessionRules {
     /// `None` when another request rotated first.
     fn rotate(
         &self,
-        store: &dyn Store,
+        tx: &dyn SessionTx,
         record: &RefreshRecord,
         presented: &RefreshSecret,
         now: i64,
@@ -210,7 +208,7 @@ impl SessionRules {
             now,
             idle_expires_at,
         };
-        if !store.rotate(&rotation)? {
+        if !tx.rotate(&rotation)? {
             return Ok(None);
         }
         Ok(Some(Grant {

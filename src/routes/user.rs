@@ -118,18 +118,17 @@ pub async fn refresh(
     grant_response(&state, grant?)
 }
 
-/// One blocking hop: the refresh and, when it revoked a family for reuse,
+/// One group-committed job: the refresh and, when it revoked a family for reuse,
 /// whose family that was (for the audit trail).
 async fn rotate(
     state: &web::Data<AppState>,
     presented: RefreshSecret,
 ) -> (Result<Grant, ApiError>, Option<String>) {
-    let state = state.clone();
-    let outcome = blocking::run(move || {
-        let store = state.store.as_ref();
-        let grant = state.sessions.refresh(store, &presented, clock::now_ms());
+    let rules = state.clone();
+    let outcome = blocking::sessions(state.store.as_ref(), move |tx| {
+        let grant = rules.sessions.refresh(tx, &presented, clock::now_ms());
         let reused_by = match &grant {
-            Err(ApiError::ReuseDetected) => store.find_refresh(&presented.hash()).ok().flatten(),
+            Err(ApiError::ReuseDetected) => tx.find_refresh(&presented.hash()).ok().flatten(),
             _ => None,
         };
         Ok((grant, reused_by.map(|record| record.user.username)))
@@ -153,18 +152,9 @@ pub async fn logout(
 ) -> Result<HttpResponse, ApiError> {
     state.guard.require_same_origin(&req)?;
     if let Some(presented) = state.cookie.read(&req) {
-        let worker_state = state.clone();
-        let ended = blocking::run(move || {
-            let store = worker_state.store.as_ref();
-            // Whose live session this ends, for the audit trail.
-            let owner = store
-                .find_refresh(&presented.hash())?
-                .filter(|record| record.session.ended.is_none())
-                .map(|record| record.user.username);
-            worker_state
-                .sessions
-                .logout(store, &presented, clock::now_ms())?;
-            Ok(owner)
+        let rules = state.clone();
+        let ended = blocking::sessions(state.store.as_ref(), move |tx| {
+            rules.sessions.logout(tx, &presented, clock::now_ms())
         })
         .await?;
         if let Some(username) = ended {

@@ -142,6 +142,25 @@ pub enum EndSessions<'a> {
     AllBut(&'a str, EndReason),
 }
 
+/// The reads and writes of the refresh rules. They all run inside one write
+/// transaction, shared with other requests' work (group commit), so what is
+/// read cannot change before it is written.
+pub trait SessionTx {
+    fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>>;
+    fn create_session(&self, session: &NewSession) -> StoreResult<()>;
+    /// Returns false when the session is no longer at `from_generation`.
+    fn rotate(&self, rotation: &Rotation) -> StoreResult<bool>;
+    /// Returns false when there was no live session with that id.
+    fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool>;
+    fn delete_session(&self, session_id: &str) -> StoreResult<()>;
+}
+
+/// Work for the session writer. It gets the transaction (or why there is
+/// none), says whether its writes are to be kept, and returns what to tell its
+/// caller once the whole transaction has committed (or failed).
+pub type SessionWork = Box<dyn FnOnce(StoreResult<&dyn SessionTx>) -> (bool, SessionReply) + Send>;
+pub type SessionReply = Box<dyn FnOnce(StoreResult<()>) + Send>;
+
 pub trait Store: Send + Sync {
     fn ping(&self) -> StoreResult<()>;
 
@@ -162,14 +181,9 @@ pub trait Store: Send + Sync {
     /// Deletes the user and, by cascade, its sessions.
     fn delete_user(&self, user_id: i64) -> StoreResult<()>;
 
-    fn create_session(&self, session: &NewSession) -> StoreResult<()>;
-    fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>>;
-    /// Returns false when another request rotated the session first.
-    fn rotate(&self, rotation: &Rotation) -> StoreResult<bool>;
-    /// Returns false when there was no live session with that id.
-    fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool>;
+    /// Queues refresh-rule work for the next group commit (see `SessionTx`).
+    fn submit_session_work(&self, work: SessionWork);
     fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize>;
-    fn delete_session(&self, session_id: &str) -> StoreResult<()>;
     /// The session and its user, for checking an access token.
     fn session_with_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>>;
     fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>>;

@@ -4,8 +4,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use latchkey::blocking::sessions_from_blocking_thread;
 use latchkey::domain::{RefreshSecret, SessionId};
-use latchkey::store::{EndReason, NewSession, Rotation, SqliteStore, Store};
+use latchkey::store::{EndReason, NewSession, Rotation, SqliteStore};
 
 use crate::helpers::*;
 use crate::process::{seed_users, ServerProcess};
@@ -22,18 +23,17 @@ fn add_session(
 ) -> String {
     let id = SessionId::generate();
     let mut refresh = RefreshSecret::generate();
-    store
-        .create_session(&NewSession {
-            id: id.clone(),
-            user_id: 1,
-            refresh_hash: refresh.hash(),
-            now: now - DAY,
-            idle_expires_at: now + idle_left,
-            absolute_expires_at: now + absolute_left,
-            user_agent: None,
-            ip: None,
-        })
-        .unwrap();
+    let session = NewSession {
+        id: id.clone(),
+        user_id: 1,
+        refresh_hash: refresh.hash(),
+        now: now - DAY,
+        idle_expires_at: now + idle_left,
+        absolute_expires_at: now + absolute_left,
+        user_agent: None,
+        ip: None,
+    };
+    sessions_from_blocking_thread(store, move |tx| Ok(tx.create_session(&session)?)).unwrap();
     for generation in 0..rotations {
         let next = RefreshSecret::generate();
         let rotation = Rotation {
@@ -44,7 +44,8 @@ fn add_session(
             now: now - DAY / 2,
             idle_expires_at: now + idle_left,
         };
-        assert!(store.rotate(&rotation).unwrap());
+        let rotated = sessions_from_blocking_thread(store, move |tx| Ok(tx.rotate(&rotation)?));
+        assert!(rotated.unwrap());
         refresh = next;
     }
     id.as_str().into()
@@ -85,7 +86,11 @@ fn seed_sessions(db: &Path) -> (String, Vec<String>) {
     let idle_expired = add_session(&store, now, -1, 30 * DAY, 2);
     let absolute_expired = add_session(&store, now, DAY, -1, 1);
     let ended = add_session(&store, now, DAY, 30 * DAY, 2);
-    assert!(store.end_session(&ended, EndReason::Logout, now).unwrap());
+    let session = ended.clone();
+    let logged_out = sessions_from_blocking_thread(&store, move |tx| {
+        Ok(tx.end_session(&session, EndReason::Logout, now)?)
+    });
+    assert!(logged_out.unwrap());
     (live, vec![idle_expired, absolute_expired, ended])
 }
 

@@ -153,32 +153,16 @@ impl Store for SqliteStore {
         users::delete(&*self.conn()?, user_id)
     }
 
-    fn create_session(&self, session: &NewSession) -> StoreResult<()> {
-        let session = session.clone();
+    fn submit_session_work(&self, work: SessionWork) {
         self.writer
-            .submit(move |conn| sessions::create(conn, &session))
-    }
-
-    fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
-        sessions::find_refresh(&*self.conn()?, hash)
-    }
-
-    fn rotate(&self, rotation: &Rotation) -> StoreResult<bool> {
-        let rotation = rotation.clone();
-        self.writer
-            .submit(move |conn| sessions::rotate(conn, &rotation))
-    }
-
-    fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {
-        sessions::end_one(&*self.conn()?, session_id, reason, now)
+            .enqueue(Box::new(move |conn: StoreResult<&Connection>| match conn {
+                Ok(conn) => work(Ok(&sessions::InTransaction(conn))),
+                Err(e) => work(Err(e)),
+            }));
     }
 
     fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize> {
         sessions::end_for_user(&*self.conn()?, user_id, end, now)
-    }
-
-    fn delete_session(&self, session_id: &str) -> StoreResult<()> {
-        sessions::delete(&*self.conn()?, session_id)
     }
 
     fn session_with_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {

@@ -4,8 +4,8 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::users;
 use crate::store::{
-    EndReason, EndSessions, NewSession, RefreshHash, RefreshRecord, Rotation, Session, StoreResult,
-    User,
+    EndReason, EndSessions, NewSession, RefreshHash, RefreshRecord, Rotation, Session, SessionTx,
+    StoreResult, User,
 };
 
 const SESSION_COLUMNS: &str = "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
@@ -28,8 +28,33 @@ fn from_row(row: &Row) -> rusqlite::Result<Session> {
     })
 }
 
-/// Runs inside the writer's transaction.
-pub(super) fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
+/// The refresh rules' reads and writes on the writer's connection, inside
+/// its batch transaction.
+pub(super) struct InTransaction<'a>(pub(super) &'a Connection);
+
+impl SessionTx for InTransaction<'_> {
+    fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
+        find_refresh(self.0, hash)
+    }
+
+    fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        create(self.0, session)
+    }
+
+    fn rotate(&self, rotation: &Rotation) -> StoreResult<bool> {
+        rotate(self.0, rotation)
+    }
+
+    fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {
+        end_one(self.0, session_id, reason, now)
+    }
+
+    fn delete_session(&self, session_id: &str) -> StoreResult<()> {
+        delete(self.0, session_id)
+    }
+}
+
+fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at, idle_expires_at,
                                absolute_expires_at, user_agent, ip)
@@ -51,10 +76,7 @@ pub(super) fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
     Ok(())
 }
 
-pub(super) fn find_refresh(
-    conn: &Connection,
-    hash: &RefreshHash,
-) -> StoreResult<Option<RefreshRecord>> {
+fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
     let sql = format!(
         "SELECT {SESSION_COLUMNS}, {}, r.generation, r.rotated_at
          FROM refresh_ids r JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
@@ -76,9 +98,8 @@ pub(super) fn find_refresh(
     Ok(record)
 }
 
-/// Runs inside the writer's transaction. Moves the session on only from the
-/// generation that was read, so of two racing rotations exactly one wins.
-pub(super) fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
+/// Moves the session on only from the generation that was read.
+fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
     let moved = conn
         .prepare_cached(
             "UPDATE sessions SET generation = ?3, last_used_at = ?4, idle_expires_at = ?5
@@ -107,12 +128,7 @@ pub(super) fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool
     Ok(true)
 }
 
-pub(super) fn end_one(
-    conn: &Connection,
-    session_id: &str,
-    reason: EndReason,
-    now: i64,
-) -> StoreResult<bool> {
+fn end_one(conn: &Connection, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {
     let ended = conn.execute(
         "UPDATE sessions SET ended_at = ?3, end_reason = ?2 WHERE id = ?1 AND end_reason IS NULL",
         params![session_id, reason.as_str(), now],
@@ -155,7 +171,7 @@ pub(super) fn end_for_user(
     )?)
 }
 
-pub(super) fn delete(conn: &Connection, session_id: &str) -> StoreResult<()> {
+fn delete(conn: &Connection, session_id: &str) -> StoreResult<()> {
     conn.execute("DELETE FROM sessions WHERE id = ?1", [session_id])?;
     Ok(())
 }

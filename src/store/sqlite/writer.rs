@@ -1,7 +1,7 @@
 //! Group commit: one thread with its own connection runs queued write jobs, many to a transaction, and answers each only after that transaction has committed — the same durability as one commit per job, at a fraction of the commits.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
@@ -12,15 +12,16 @@ use crate::store::{StoreError, StoreResult};
 
 /// The most jobs one transaction takes, so a commit is never far away.
 const MAX_BATCH: usize = 256;
-/// Jobs waiting beyond this make submitters wait: memory stays bounded.
+/// Jobs waiting beyond this are refused as busy: memory stays bounded.
 const QUEUE: usize = 4096;
 /// How often the WAL is folded back into the database while writes happen.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
-/// Runs against the batch's connection (`None`: the batch could not start)
-/// and returns what to do once the batch's fate is known.
-type Job = Box<dyn FnOnce(Option<&Connection>) -> Delivery + Send>;
-type Delivery = Box<dyn FnOnce(StoreResult<()>) + Send>;
+/// Runs against the batch's connection (or learns why there is none), says
+/// whether to keep its writes, and returns what to do once the batch's fate
+/// is known.
+pub(super) type Job = Box<dyn FnOnce(StoreResult<&Connection>) -> (bool, Delivery) + Send>;
+pub(super) type Delivery = Box<dyn FnOnce(StoreResult<()>) + Send>;
 
 #[derive(Clone)]
 pub(super) struct Writer {
@@ -47,26 +48,14 @@ impl Writer {
         Ok(Writer { jobs })
     }
 
-    /// Runs `work` in the next batch, inside a savepoint so a failing job
-    /// undoes only itself; blocks until the batch has committed.
-    pub(super) fn submit<T, F>(&self, work: F) -> StoreResult<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
-    {
-        let (reply, answer) = mpsc::sync_channel::<StoreResult<T>>(1);
-        let job: Job = Box::new(move |conn| {
-            let outcome = match conn {
-                Some(conn) => in_savepoint(conn, work),
-                None => Err(StoreError::Busy),
-            };
-            Box::new(move |batch: StoreResult<()>| {
-                let _ = reply.send(batch.and(outcome));
-            })
-        });
-        let stopped = || StoreError::Other("the database writer has stopped".into());
-        self.jobs.send(job).map_err(|_| stopped())?;
-        answer.recv().map_err(|_| stopped())?
+    /// Never blocks: a full queue (or a stopped writer) answers the job busy.
+    pub(super) fn enqueue(&self, job: Job) {
+        if let Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) =
+            self.jobs.try_send(job)
+        {
+            let (_, deliver) = job(Err(StoreError::Busy));
+            deliver(Err(StoreError::Busy));
+        }
     }
 }
 
@@ -77,8 +66,13 @@ fn drain(conn: Connection, queue: Receiver<Job>, wrote: &AtomicBool) {
         let began = conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(StoreError::from);
-        let run_on = began.is_ok().then_some(&conn);
-        let deliveries: Vec<Delivery> = batch.into_iter().map(|job| job(run_on)).collect();
+        let deliveries: Vec<Delivery> = batch
+            .into_iter()
+            .map(|job| match &began {
+                Ok(()) => in_savepoint(&conn, job),
+                Err(e) => job(Err(e.clone())).1,
+            })
+            .collect();
         let committed = began.and_then(|()| conn.execute_batch("COMMIT").map_err(StoreError::from));
         if committed.is_err() && !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
@@ -88,6 +82,27 @@ fn drain(conn: Connection, queue: Receiver<Job>, wrote: &AtomicBool) {
             deliver(committed.clone());
         }
     }
+}
+
+/// A job that fails undoes only its own writes, not the batch's.
+fn in_savepoint(conn: &Connection, job: Job) -> Delivery {
+    let opened = conn
+        .prepare_cached("SAVEPOINT job")
+        .and_then(|mut s| s.execute([]));
+    if let Err(e) = opened {
+        return job(Err(e.into())).1;
+    }
+    let (keep, deliver) = job(Ok(conn));
+    let closed = (|| {
+        if !keep {
+            conn.prepare_cached("ROLLBACK TO job")?.execute([])?;
+        }
+        conn.prepare_cached("RELEASE job")?.execute([])
+    })();
+    if let Err(e) = closed {
+        tracing::error!(error = %e, "could not close a write job's savepoint");
+    }
+    deliver
 }
 
 /// PASSIVE never blocks readers or the writer. Ends when the store is dropped
@@ -103,54 +118,44 @@ fn checkpoint_while_in_use(conn: Connection, wrote: &Arc<AtomicBool>) {
     }
 }
 
-fn in_savepoint<T>(
-    conn: &Connection,
-    work: impl FnOnce(&Connection) -> StoreResult<T>,
-) -> StoreResult<T> {
-    conn.prepare_cached("SAVEPOINT job")?.execute([])?;
-    let outcome = work(conn);
-    if outcome.is_err() {
-        conn.prepare_cached("ROLLBACK TO job")?.execute([])?;
-    }
-    conn.prepare_cached("RELEASE job")?.execute([])?;
-    outcome
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn writer_over_a_table() -> (Writer, tempfile::TempDir) {
+    fn insert(writer: &Writer, value: i64) -> mpsc::Receiver<StoreResult<()>> {
+        let (reply, answer) = mpsc::channel();
+        writer.enqueue(Box::new(move |conn| {
+            let inserted = conn.and_then(|conn| {
+                conn.execute("INSERT INTO t (v) VALUES (?1)", [value])?;
+                Ok(())
+            });
+            let keep = inserted.is_ok();
+            let deliver: Delivery = Box::new(move |batch| {
+                let _ = reply.send(batch.and(inserted));
+            });
+            (keep, deliver)
+        }));
+        answer
+    }
+
+    #[test]
+    fn queued_jobs_all_commit_and_a_failing_one_undoes_only_itself() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("w.db");
         let conn = Connection::open(&path).unwrap();
         conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER UNIQUE);")
             .unwrap();
-        let checkpointer = Connection::open(&path).unwrap();
-        (Writer::start(conn, checkpointer).unwrap(), dir)
-    }
+        let writer = Writer::start(conn, Connection::open(&path).unwrap()).unwrap();
 
-    #[test]
-    fn concurrent_jobs_all_commit_and_a_failing_one_undoes_only_itself() {
-        let (writer, dir) = writer_over_a_table();
-        let handles: Vec<_> = (0..50)
-            .map(|i| {
-                let writer = writer.clone();
-                thread::spawn(move || {
-                    writer.submit(move |conn| {
-                        conn.execute("INSERT INTO t (v) VALUES (?1)", [i % 49])?;
-                        Ok(())
-                    })
-                })
-            })
-            .collect();
-        let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        let answers: Vec<_> = (0..50).map(|i| insert(&writer, i % 49)).collect();
+
+        let results: Vec<_> = answers.into_iter().map(|a| a.recv().unwrap()).collect();
         assert_eq!(
             results.iter().filter(|r| r.is_err()).count(),
             1,
             "one duplicate fails"
         );
-        let reader = Connection::open(dir.path().join("w.db")).unwrap();
+        let reader = Connection::open(&path).unwrap();
         let stored: i64 = reader
             .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
             .unwrap();
