@@ -33,20 +33,20 @@ pub async fn login(
     state.throttle.check(&credentials.username, &address)?;
     let username = credentials.username.clone();
     let worker_state = Arc::clone(&state);
-    let outcome = blocking::run(move || {
-        let state = worker_state;
-        let store = state.store.as_ref();
-        let now = clock::now_ms();
-        let user = check_password(store, &credentials)?;
-        let rules = state.clone();
-        blocking::sessions_from_blocking_thread(store, move |tx| {
-            rules
-                .sessions
-                .start(tx, user, presented.as_ref(), client, now)
+    let outcome = slot
+        .run(move || {
+            let state = worker_state;
+            let store = state.store.as_ref();
+            let now = clock::now_ms();
+            let user = check_password(store, &credentials)?;
+            let rules = state.clone();
+            blocking::sessions_from_blocking_thread(store, move |tx| {
+                rules
+                    .sessions
+                    .start(tx, user, presented.as_ref(), client, now)
+            })
         })
-    })
-    .await;
-    drop(slot);
+        .await;
     match &outcome {
         Ok(_) => state.throttle.record_success(&username),
         Err(ApiError::InvalidCredentials) => state.throttle.record_failure(&username, &address),

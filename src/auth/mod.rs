@@ -1,5 +1,6 @@
 //! The rules of authentication: passwords, tokens, sessions, and who the caller is.
 
+mod argon;
 pub mod extract;
 pub mod hashing;
 pub mod jwt;

@@ -3,9 +3,9 @@
 use std::sync::OnceLock;
 
 use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::Params;
 
+use crate::auth::argon;
 use crate::domain::NewPassword;
 
 /// The outcome of checking a password against a stored hash.
@@ -17,27 +17,15 @@ pub enum Verdict {
     RightButOutdated,
 }
 
-fn current() -> Argon2<'static> {
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::default())
-}
-
 pub fn hash(password: &NewPassword) -> Result<String, String> {
-    current()
-        .hash_password(password.expose().as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| format!("hashing failed: {e}"))
+    argon::hash(password.expose().as_bytes()).map_err(|e| format!("hashing failed: {e}"))
 }
 
 pub fn verify(password: &str, stored: &str) -> Verdict {
     let right = if is_bcrypt(stored) {
         bcrypt::verify(password, stored).unwrap_or(false)
     } else {
-        match PasswordHash::new(stored) {
-            Ok(parsed) => current()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
-            Err(_) => false,
-        }
+        PasswordHash::new(stored).is_ok_and(|parsed| argon::verify(password.as_bytes(), &parsed))
     };
     match (right, is_current(stored)) {
         (false, _) => Verdict::Wrong,
@@ -88,6 +76,8 @@ fn is_current(stored: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::password_hash::PasswordHasher;
+    use argon2::{Algorithm, Argon2, Version};
 
     const SEED_BCRYPT: &str = "$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW";
 

@@ -10,6 +10,7 @@ use crate::blocking;
 use crate::clock;
 use crate::error::ApiError;
 use crate::openapi::{self, AdminOnly};
+use crate::routes::paging::{pairs, Range};
 use crate::state::AppState;
 use crate::store::{AuditQuery, AuditRecord};
 
@@ -143,14 +144,13 @@ pub async fn list(
 }
 
 fn parse(query_string: &str) -> Result<AuditQuery, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
-        .map_err(|e| ApiError::Invalid(format!("Invalid query string: {e}")))?;
     let mut query = AuditQuery::default();
-    let (mut start, mut end) = (None, None);
-    for (key, value) in pairs {
+    let mut range = Range::default();
+    for (key, value) in pairs(query_string)? {
+        if range.take(&key, &value)? {
+            continue;
+        }
         match key.as_str() {
-            "_start" => start = Some(number(&key, &value)?),
-            "_end" => end = Some(number(&key, &value)?),
             "_sort" if matches!(value.as_str(), "id" | "at") => {}
             "_sort" => return Err(ApiError::Invalid("_sort must be id or at".into())),
             "_order" => query.oldest_first = ascending(&value)?,
@@ -163,22 +163,8 @@ fn parse(query_string: &str) -> Result<AuditQuery, ApiError> {
             }
         }
     }
-    query.offset = start.unwrap_or(0);
-    if let Some(end) = end {
-        if end < query.offset {
-            return Err(ApiError::Invalid(
-                "_end must not be less than _start".into(),
-            ));
-        }
-        query.limit = Some(end - query.offset);
-    }
+    (query.offset, query.limit) = range.finish()?;
     Ok(query)
-}
-
-fn number(key: &str, value: &str) -> Result<u64, ApiError> {
-    value
-        .parse()
-        .map_err(|_| ApiError::Invalid(format!("{key} must be a whole number of 0 or more")))
 }
 
 fn ascending(value: &str) -> Result<bool, ApiError> {

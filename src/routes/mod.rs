@@ -9,6 +9,7 @@ pub(crate) mod docs;
 pub mod guard;
 pub mod headers;
 pub(crate) mod health;
+mod paging;
 pub mod panic;
 pub(crate) mod password;
 pub(crate) mod report;

@@ -7,7 +7,6 @@ use serde::Deserialize;
 use crate::audit::{Describe, Kind};
 use crate::auth::extract::Caller;
 use crate::auth::password::{self, Verdict};
-use crate::blocking;
 use crate::clock;
 use crate::domain::NewPassword;
 use crate::error::ApiError;
@@ -64,20 +63,20 @@ pub async fn change(
     }
     let slot = state.hashing.acquire().await?;
     let store = state.store.clone();
-    let outcome = blocking::run(move || {
-        // Read again: the hash may have changed since the token was checked.
-        let user = store
-            .user_by_name(&caller.user.username)?
-            .ok_or(ApiError::InvalidToken)?;
-        if password::verify(&current, &user.password_hash) == Verdict::Wrong {
-            return Err(ApiError::WrongCurrentPassword);
-        }
-        let hash = password::hash(&new).map_err(ApiError::internal)?;
-        let keep = EndSessions::AllBut(&caller.session_id, EndReason::PasswordChanged);
-        Ok(store.set_password_hash(user.id, &hash, clock::now_ms(), keep)?)
-    })
-    .await;
-    drop(slot);
+    let outcome = slot
+        .run(move || {
+            // Read again: the hash may have changed since the token was checked.
+            let user = store
+                .user_by_name(&caller.user.username)?
+                .ok_or(ApiError::InvalidToken)?;
+            if password::verify(&current, &user.password_hash) == Verdict::Wrong {
+                return Err(ApiError::WrongCurrentPassword);
+            }
+            let hash = password::hash(&new).map_err(ApiError::internal)?;
+            let keep = EndSessions::AllBut(&caller.session_id, EndReason::PasswordChanged);
+            Ok(store.set_password_hash(user.id, &hash, clock::now_ms(), keep)?)
+        })
+        .await;
     if let Err(ApiError::WrongCurrentPassword) = outcome {
         state.throttle.record_failure(&username, &address);
         let event = report::event(&state, &req, Kind::PasswordChangeFailed, &username);

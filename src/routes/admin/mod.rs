@@ -66,12 +66,12 @@ pub async fn create(
     let (mut user, new_password) = body.validate()?;
     let slot = state.hashing.acquire().await?;
     let store = state.store.clone();
-    let created = blocking::run(move || {
-        user.password_hash = password::hash(&new_password).map_err(ApiError::internal)?;
-        Ok(store.insert_user(&user, clock::now_ms())?)
-    })
-    .await;
-    drop(slot);
+    let created = slot
+        .run(move || {
+            user.password_hash = password::hash(&new_password).map_err(ApiError::internal)?;
+            Ok(store.insert_user(&user, clock::now_ms())?)
+        })
+        .await;
     let created = created?;
     let name = &admin.user.username;
     let event = report::by_admin(&state, &req, Kind::UserCreated, &created.username, name);
@@ -167,7 +167,7 @@ async fn apply(
         None => None,
     };
     let store = state.store.clone();
-    let outcome = blocking::run(move || {
+    let work = move || {
         if let Some(new_password) = new_password {
             let hash = password::hash(&new_password).map_err(ApiError::internal)?;
             change.password_hash = Some(hash);
@@ -177,10 +177,11 @@ async fn apply(
         };
         let after = store.update_user(&username, &change, clock::now_ms())?;
         Ok(after.map(|after| (before, after)))
-    })
-    .await;
-    drop(slot);
-    outcome
+    };
+    match slot {
+        Some(slot) => slot.run(work).await,
+        None => blocking::run(work).await,
+    }
 }
 
 fn record(user: &User) -> HttpResponse {

@@ -1,6 +1,7 @@
 //! The list query of `GET /admin/users` as React Admin's `ra-data-json-server` sends it; an unknown parameter or value is 422 rather than silently ignored.
 
 use crate::error::ApiError;
+use crate::routes::paging::{pairs, Range};
 use crate::store::{UserQuery, UserSort};
 
 /// The parameters as the OpenAPI document shows them; `parse` reads the
@@ -51,14 +52,13 @@ pub enum SortOrder {
 }
 
 pub fn parse(query_string: &str) -> Result<UserQuery, ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query_string)
-        .map_err(|e| ApiError::Invalid(format!("Invalid query string: {e}")))?;
     let mut query = UserQuery::default();
-    let (mut start, mut end) = (None, None);
-    for (key, value) in pairs {
+    let mut range = Range::default();
+    for (key, value) in pairs(query_string)? {
+        if range.take(&key, &value)? {
+            continue;
+        }
         match key.as_str() {
-            "_start" => start = Some(number(&key, &value)?),
-            "_end" => end = Some(number(&key, &value)?),
             "_sort" => query.sort = sort(&value)?,
             "_order" => query.descending = descending(&value)?,
             "q" => query.search = Some(value.trim().to_string()).filter(|q| !q.is_empty()),
@@ -72,22 +72,8 @@ pub fn parse(query_string: &str) -> Result<UserQuery, ApiError> {
             }
         }
     }
-    query.offset = start.unwrap_or(0);
-    if let Some(end) = end {
-        if end < query.offset {
-            return Err(ApiError::Invalid(
-                "_end must not be less than _start".into(),
-            ));
-        }
-        query.limit = Some(end - query.offset);
-    }
+    (query.offset, query.limit) = range.finish()?;
     Ok(query)
-}
-
-fn number(key: &str, value: &str) -> Result<u64, ApiError> {
-    value
-        .parse()
-        .map_err(|_| ApiError::Invalid(format!("{key} must be a whole number of 0 or more")))
 }
 
 fn boolean(key: &str, value: &str) -> Result<bool, ApiError> {
