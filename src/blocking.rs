@@ -1,6 +1,8 @@
-//! The ways to run blocking work, never on an async worker: `run` for anything on the blocking pool (argon2, SQLite reads and one-off writes), `sessions` for the refresh rules on the group-committing writer.
+//! The ways to run blocking work, never on an async worker: `run` for anything on the blocking pool, `read` for the hot-path access check on dedicated reader threads, `sessions` for the refresh rules on the group-committing writer (argon2 has its own threads, `auth::hashing`).
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, OnceLock};
+use std::thread;
 
 use actix_web::web;
 
@@ -15,6 +17,64 @@ where
     web::block(work)
         .await
         .map_err(|_| ApiError::internal("blocking task panicked"))?
+}
+
+/// A short read on a dedicated reader thread. Under load a reader takes the
+/// next job as soon as it finishes one, instead of a pool thread being woken
+/// per request: the access-token check on every authenticated request is the
+/// hottest read there is.
+pub async fn read<T, F>(work: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    readers().send(Box::new(move || {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+            .unwrap_or_else(|_| Err(ApiError::internal("read job panicked")));
+        let _ = reply.send(outcome);
+    }))?;
+    answer
+        .await
+        .map_err(|_| ApiError::internal("a reader dropped a job"))?
+}
+
+type ReadJob = Box<dyn FnOnce() + Send>;
+
+/// One queue per reader thread, served in turn.
+struct Readers {
+    queues: Vec<mpsc::Sender<ReadJob>>,
+    next: AtomicUsize,
+}
+
+impl Readers {
+    fn send(&self, job: ReadJob) -> Result<(), ApiError> {
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.queues.len();
+        self.queues[turn]
+            .send(job)
+            .map_err(|_| ApiError::internal("reader threads stopped"))
+    }
+}
+
+fn readers() -> &'static Readers {
+    static READERS: OnceLock<Readers> = OnceLock::new();
+    READERS.get_or_init(|| {
+        let count = thread::available_parallelism().map_or(2, |n| n.get());
+        let queues = (0..count)
+            .map(|i| {
+                let (queue, jobs) = mpsc::channel::<ReadJob>();
+                thread::Builder::new()
+                    .name(format!("latchkey-read-{i}"))
+                    .spawn(move || jobs.into_iter().for_each(|job| job()))
+                    .expect("a reader thread starts");
+                queue
+            })
+            .collect();
+        Readers {
+            queues,
+            next: AtomicUsize::new(0),
+        }
+    })
 }
 
 /// Runs `work` in the session writer's next transaction; resolves once that

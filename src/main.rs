@@ -55,7 +55,7 @@ fn settings(args: ServeArgs, db: PathBuf) -> Result<Config, ExitCode> {
 }
 
 fn serve(config: Config) -> Result<(), String> {
-    latchkey::memory::limit_allocator_arenas();
+    latchkey::memory::tune_allocator();
     actix_web::rt::System::new().block_on(async move {
         let (bind, metrics_bind) = (config.bind, config.metrics_bind);
         let app = Application::build(config)?;

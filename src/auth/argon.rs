@@ -17,6 +17,12 @@ pub fn keep_memory_on_this_thread() {
     KEEPS_MEMORY.with(|keeps| keeps.set(true));
 }
 
+/// Gives a hash thread's memory back (after a quiet spell), so RSS returns to
+/// its idle size once a flood of logins is over.
+pub fn release_memory() {
+    MEMORY.with(|memory| *memory.borrow_mut() = Vec::new());
+}
+
 /// A new argon2id PHC string with today's parameters and a random salt.
 pub fn hash(password: &[u8]) -> Result<String, argon2::Error> {
     let mut salt = [0u8; 16];

@@ -32,7 +32,7 @@ impl FromRequest for Caller {
             let claims = state.tokens.verify(&token?).ok_or(ApiError::InvalidToken)?;
             let store = state.store.clone();
             let sid = claims.sid.clone();
-            let found = blocking::run(move || Ok(store.session_with_user(&sid)?)).await?;
+            let found = blocking::read(move || Ok(store.session_with_user(&sid)?)).await?;
             let (session, user) = found.ok_or(ApiError::InvalidToken)?;
             let live = session.ended.is_none()
                 && !session.is_expired(clock::now_ms())

@@ -1,16 +1,19 @@
 //! Password hashing on a few dedicated, low-priority threads, one per slot: a login flood queues briefly, then gets 503, instead of exhausting memory (19 MiB per hash) or starving the requests that need no hash.
 
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::auth::argon;
 use crate::error::ApiError;
 
 /// How long a login waits for a slot before answering 503.
 const SLOT_WAIT: Duration = Duration::from_secs(2);
+/// A hash thread idle this long gives its 19 MiB back.
+const RELEASE_MEMORY_AFTER: Duration = Duration::from_secs(2);
 /// Hash threads yield to request threads: a flood of logins must not
 /// lengthen the answers that need no hash.
 const HASH_THREAD_NICENESS: i32 = 10;
@@ -91,15 +94,15 @@ impl HashSlot {
 
 fn serve(queue: &Mutex<Receiver<Job>>) {
     lower_priority();
-    crate::auth::argon::keep_memory_on_this_thread();
+    argon::keep_memory_on_this_thread();
     loop {
-        let job = match queue.lock() {
-            Ok(queue) => queue.recv(),
-            Err(_) => return,
-        };
-        match job {
+        let Ok(waiting) = queue.lock() else { return };
+        let next = waiting.recv_timeout(RELEASE_MEMORY_AFTER);
+        drop(waiting);
+        match next {
             Ok(job) => job(),
-            Err(_) => return,
+            Err(RecvTimeoutError::Timeout) => argon::release_memory(),
+            Err(RecvTimeoutError::Disconnected) => return,
         }
     }
 }
