@@ -1,4 +1,4 @@
-//! Login: throttle check first (no hash for a blocked name), then one blocking hop that finds the user, checks the password, upgrades an old hash and starts the session.
+//! Login: throttle check first (no hash for a blocked name), then one job on a hash thread that finds the user, checks the password, upgrades an old hash and starts the session (through the session writer).
 
 use std::sync::Arc;
 

@@ -1,0 +1,219 @@
+//! Settings from flags and `LATCHKEY_*` variables, validated once at start; nothing else reads the environment.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::ValueEnum;
+
+mod flags;
+mod values;
+
+pub use flags::ServeArgs;
+
+use values::{decode_secret, is_cookie_name, normalize_origin, sibling};
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SameSite {
+    Strict,
+    Lax,
+}
+
+/// Where the signing key comes from.
+#[derive(Clone)]
+pub enum KeySource {
+    /// `LATCHKEY_SECRET`: the key itself; no file is read or written.
+    Inline(Vec<u8>),
+    /// A file holding the key as hex, created on first start.
+    File(PathBuf),
+}
+
+/// The validated settings of `latchkey serve`.
+#[derive(Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub db_path: PathBuf,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub session_max_age: Duration,
+    pub cookie_name: String,
+    pub cookie_secure: bool,
+    pub cookie_samesite: SameSite,
+    pub cors_origins: Vec<String>,
+    pub issuer: String,
+    pub key: KeySource,
+    pub public_url: Option<String>,
+    pub reuse_grace: Duration,
+    pub login_max_failures: u32,
+    pub login_max_failures_per_address: u32,
+    pub login_window: Duration,
+    pub trust_proxy: bool,
+    /// `LATCHKEY_BOOTSTRAP_PASSWORD`: the first admin's password instead of a random one.
+    pub bootstrap_password: Option<String>,
+    /// How many password hashes may run at once.
+    pub hash_slots: usize,
+    /// The `/metrics` listener, if any.
+    pub metrics_bind: Option<SocketAddr>,
+    pub audit_retention: Duration,
+}
+
+impl Config {
+    /// Validates the flags; `inline_secret` and `bootstrap_password` are the
+    /// env-only settings, passed in so tests need not touch the environment.
+    pub fn from_args(
+        args: ServeArgs,
+        db_path: PathBuf,
+        inline_secret: Option<String>,
+        bootstrap_password: Option<String>,
+    ) -> Result<Config, String> {
+        check_limits(&args)?;
+        let bind = address("--bind", &args.bind, "127.0.0.1:8080")?;
+        let metrics_bind = match &args.metrics_bind {
+            Some(text) => Some(address("--metrics-bind", text, "127.0.0.1:9090")?),
+            None => None,
+        };
+        let cors_origins = args
+            .cors_origins
+            .iter()
+            .filter(|o| !o.trim().is_empty())
+            .map(|o| normalize_origin(o).map_err(|e| format!("--cors-origin {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let public_url = match &args.public_url {
+            Some(url) => Some(normalize_origin(url).map_err(|e| format!("--public-url {e}"))?),
+            None => None,
+        };
+        let key = match inline_secret {
+            Some(text) => KeySource::Inline(decode_secret(&text)?),
+            None => KeySource::File(
+                args.secret_file
+                    .clone()
+                    .unwrap_or_else(|| sibling(&db_path, "latchkey.secret")),
+            ),
+        };
+        Ok(Config {
+            bind,
+            db_path,
+            access_ttl: args.access_ttl,
+            refresh_ttl: args.refresh_ttl,
+            session_max_age: args.session_max_age,
+            cookie_name: args.cookie_name,
+            cookie_secure: args.cookie_secure,
+            cookie_samesite: args.cookie_samesite,
+            cors_origins,
+            issuer: args.issuer,
+            key,
+            public_url,
+            reuse_grace: args.reuse_grace,
+            login_max_failures: args.login_max_failures,
+            login_max_failures_per_address: args.login_max_failures_per_address,
+            login_window: args.login_window,
+            trust_proxy: args.trust_proxy,
+            bootstrap_password,
+            hash_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            metrics_bind,
+            audit_retention: args.audit_retention,
+        })
+    }
+}
+
+/// The settings that are wrong whatever else is set.
+fn check_limits(args: &ServeArgs) -> Result<(), String> {
+    for (name, value) in [
+        ("--access-ttl", args.access_ttl),
+        ("--refresh-ttl", args.refresh_ttl),
+        ("--session-max-age", args.session_max_age),
+        ("--login-window", args.login_window),
+        ("--audit-retention", args.audit_retention),
+    ] {
+        if value.is_zero() {
+            return Err(format!("{name} must be longer than 0s"));
+        }
+    }
+    if !is_cookie_name(&args.cookie_name) {
+        return Err("--cookie-name must be letters, digits, `_` or `-`".into());
+    }
+    if args.login_max_failures == 0 || args.login_max_failures_per_address == 0 {
+        return Err(
+            "--login-max-failures and --login-max-failures-per-address must be at least 1".into(),
+        );
+    }
+    if args.issuer.is_empty() {
+        return Err("--issuer must not be empty".into());
+    }
+    if args.cookie_samesite == SameSite::Lax && !args.cookie_secure {
+        tracing::warn!("the refresh cookie is neither Secure nor SameSite=Strict");
+    }
+    Ok(())
+}
+
+fn address(flag: &str, text: &str, example: &str) -> Result<SocketAddr, String> {
+    text.parse()
+        .map_err(|_| format!("{flag} `{text}` is not an address like {example}"))
+}
+
+/// The default database: `latchkey.db` in the directory of the executable.
+pub fn default_db_path() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("latchkey.db")))
+        .unwrap_or_else(|| PathBuf::from("latchkey.db"))
+}
+
+impl fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeySource::Inline(_) => f.write_str("Inline(<redacted>)"),
+            KeySource::File(path) => f.debug_tuple("File").field(path).finish(),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("db_path", &self.db_path)
+            .field("access_ttl", &self.access_ttl)
+            .field("refresh_ttl", &self.refresh_ttl)
+            .field("session_max_age", &self.session_max_age)
+            .field("cookie_name", &self.cookie_name)
+            .field("cookie_secure", &self.cookie_secure)
+            .field("cookie_samesite", &self.cookie_samesite)
+            .field("cors_origins", &self.cors_origins)
+            .field("issuer", &self.issuer)
+            .field("key", &self.key)
+            .field("public_url", &self.public_url)
+            .field("reuse_grace", &self.reuse_grace)
+            .field("trust_proxy", &self.trust_proxy)
+            .field("metrics_bind", &self.metrics_bind)
+            .field("audit_retention", &self.audit_retention)
+            .field(
+                "bootstrap_password",
+                &self.bootstrap_password.as_ref().map(|_| "<redacted>"),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flag_given_twice_takes_its_last_value() {
+        let args =
+            ServeArgs::from_flags(["--login-max-failures", "1000", "--login-max-failures", "3"])
+                .unwrap();
+        assert_eq!(args.login_max_failures, 3);
+    }
+
+    #[test]
+    fn debug_never_shows_the_key() {
+        let shown = format!(
+            "{:?}",
+            KeySource::Inline(b"super-secret-key-bytes".to_vec())
+        );
+        assert!(!shown.contains("super"));
+    }
+}

@@ -1,0 +1,84 @@
+//! Checks of single setting values: origins, cookie names, the inline signing key; each says in one line what is wrong.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+
+pub(super) fn sibling(path: &Path, name: &str) -> PathBuf {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(name),
+        _ => PathBuf::from(name),
+    }
+}
+
+pub(super) fn is_cookie_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// `https://host[:port]` with no path, lower-cased, no trailing slash.
+pub(super) fn normalize_origin(text: &str) -> Result<String, String> {
+    let trimmed = text.trim().trim_end_matches('/').to_ascii_lowercase();
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"))
+        .ok_or_else(|| format!("`{text}` must start with http:// or https://"))?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+        return Err(format!(
+            "`{text}` must be scheme://host[:port] with no path"
+        ));
+    }
+    Ok(trimmed)
+}
+
+/// Hex when every character is a hex digit, else base64; at least 32 bytes.
+pub(super) fn decode_secret(text: &str) -> Result<Vec<u8>, String> {
+    let text = text.trim();
+    let bytes = if !text.is_empty() && text.chars().all(|c| c.is_ascii_hexdigit()) {
+        hex::decode(text).map_err(|_| "LATCHKEY_SECRET is odd-length hex".to_string())?
+    } else {
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text))
+            .map_err(|_| "LATCHKEY_SECRET is neither hex nor base64".to_string())?
+    };
+    if bytes.len() < 32 {
+        return Err(format!(
+            "LATCHKEY_SECRET decodes to {} bytes; it needs at least 32 (try `openssl rand -hex 32`)",
+            bytes.len()
+        ));
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_read_as_hex_or_base64() {
+        assert_eq!(decode_secret(&"ab".repeat(32)).unwrap(), vec![0xab; 32]);
+        let b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 40]);
+        assert_eq!(decode_secret(&b64).unwrap(), vec![7; 40]);
+        assert!(decode_secret(&"ab".repeat(31)).is_err());
+        assert!(decode_secret("not a key!").is_err());
+    }
+
+    #[test]
+    fn origins_are_normalized_and_checked() {
+        assert_eq!(
+            normalize_origin("https://Admin.Example.com/").unwrap(),
+            "https://admin.example.com"
+        );
+        assert!(normalize_origin("admin.example.com").is_err());
+        assert!(normalize_origin("https://a.example/path").is_err());
+    }
+
+    #[test]
+    fn cookie_names_are_plain_tokens() {
+        assert!(is_cookie_name("refresh_token"));
+        assert!(!is_cookie_name("a;b") && !is_cookie_name(""));
+    }
+}
