@@ -1,5 +1,7 @@
--- latchkey schema, version 2. Applied on every start; every statement is idempotent,
--- so a version-1 database upgrades by running it (version 2 added audit_events).
+-- latchkey schema, version 3. Applied on every start; every statement is idempotent,
+-- so an older database upgrades by running it (version 2 added audit_events),
+-- after the one change CREATE cannot make (version 3 renamed
+-- refresh_ids.rotated_at to issued_at; see `migrate` in src/store/sqlite/mod.rs).
 -- Times are INTEGER milliseconds since the Unix epoch (UTC).
 
 CREATE TABLE IF NOT EXISTS users (
@@ -33,11 +35,13 @@ CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
 
 -- SHA-256 of every refresh id a session has handed out; never the id itself.
 -- Rotated ids stay until their session ends: replaying one is how theft shows.
+-- `issued_at` is when the id was handed out, so an id's successor's
+-- `issued_at` is when that id was rotated: a rotation only inserts a row.
 CREATE TABLE IF NOT EXISTS refresh_ids (
     hash       BLOB    PRIMARY KEY,
     session_id TEXT    NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
     generation INTEGER NOT NULL,
-    rotated_at INTEGER
+    issued_at  INTEGER
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS refresh_ids_by_session ON refresh_ids (session_id);

@@ -37,8 +37,7 @@ pub struct Client {
 
 enum Step {
     Rotate,
-    Replay { steps: i64 },
-    Reuse,
+    Behind { steps: i64 },
     Expired,
     Ended(EndReason),
     Disabled,
@@ -120,24 +119,20 @@ impl SessionRules {
             Step::Rotate => self
                 .rotate(tx, &record, presented, now)?
                 .ok_or_else(|| ApiError::internal("session moved inside its own transaction")),
-            Step::Replay { steps } => {
-                let mut current = presented.clone();
-                for _ in 0..steps {
-                    current = current.successor(&self.chain_key);
-                }
-                Ok(Grant {
+            Step::Behind { steps } => match self.replay(tx, presented, steps, now)? {
+                Some(current) => Ok(Grant {
                     expires_at: record.session.expires_at(),
                     session_id: record.session.id,
                     user: record.user,
                     refresh: current,
                     replayed: true,
-                })
-            }
-            Step::Reuse => {
-                tx.end_session(session_id, EndReason::ReuseDetected, now)?;
-                tracing::warn!(session = %session_id, "refresh id replayed after the grace: session family revoked");
-                Err(ApiError::ReuseDetected)
-            }
+                }),
+                None => {
+                    tx.end_session(session_id, EndReason::ReuseDetected, now)?;
+                    tracing::warn!(session = %session_id, "refresh id replayed after the grace: session family revoked");
+                    Err(ApiError::ReuseDetected)
+                }
+            },
             Step::Expired => {
                 tx.delete_session(session_id)?;
                 Err(ApiError::RefreshExpired)
@@ -174,18 +169,35 @@ impl SessionRules {
         if session.is_expired(now) {
             return Step::Expired;
         }
-        let behind = session.generation - record.generation;
-        if behind == 0 {
-            return Step::Rotate;
+        match session.generation - record.generation {
+            0 => Step::Rotate,
+            behind => Step::Behind { steps: behind },
         }
-        let within_grace = record
-            .rotated_at
-            .is_some_and(|rotated_at| now.saturating_sub(rotated_at) <= self.grace);
-        if within_grace && (1..=MAX_REPLAY_STEPS).contains(&behind) {
-            Step::Replay { steps: behind }
-        } else {
-            Step::Reuse
+    }
+
+    /// An already-rotated id: within the grace of its rotation (when its
+    /// successor was issued) and only a few generations behind, it gets the
+    /// family's current id; otherwise it was stolen, or is being replayed.
+    fn replay(
+        &self,
+        tx: &dyn SessionTx,
+        presented: &RefreshSecret,
+        steps: i64,
+        now: i64,
+    ) -> Result<Option<RefreshSecret>, ApiError> {
+        if !(1..=MAX_REPLAY_STEPS).contains(&steps) {
+            return Ok(None);
         }
+        let next = presented.successor(&self.chain_key);
+        let rotated_at = tx.find_refresh(&next.hash())?.and_then(|r| r.issued_at);
+        if rotated_at.is_none_or(|at| now.saturating_sub(at) > self.grace) {
+            return Ok(None);
+        }
+        let mut current = next;
+        for _ in 1..steps {
+            current = current.successor(&self.chain_key);
+        }
+        Ok(Some(current))
     }
 
     /// `None` when another request rotated first.
@@ -203,7 +215,6 @@ impl SessionRules {
         let rotation = Rotation {
             session_id: record.session.id.clone(),
             from_generation: record.generation,
-            old_hash: presented.hash(),
             new_hash: next.hash(),
             now,
             idle_expires_at,

@@ -120,15 +120,16 @@ pub struct RefreshRecord {
     pub user: User,
     /// The generation of the presented id; below `session.generation` once rotated.
     pub generation: i64,
-    pub rotated_at: Option<i64>,
+    /// When this id was handed out (its predecessor's rotation); `None` in
+    /// rows from before this was recorded.
+    pub issued_at: Option<i64>,
 }
 
-/// Move a session from `from_generation` to the next, retiring `old_hash`.
+/// Move a session from `from_generation` to the next, whose id is `new_hash`.
 #[derive(Clone, Debug)]
 pub struct Rotation {
     pub session_id: String,
     pub from_generation: i64,
-    pub old_hash: RefreshHash,
     pub new_hash: RefreshHash,
     pub now: i64,
     pub idle_expires_at: i64,

@@ -53,7 +53,7 @@ async fn the_sweeper_prunes_events_older_than_the_retention() {
 }
 
 #[tokio::test]
-async fn a_version_1_database_upgrades_to_version_2_and_keeps_its_users() {
+async fn a_version_1_database_upgrades_to_the_current_version_and_keeps_its_users() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("latchkey.db");
     let v1 = rusqlite::Connection::open(&db).unwrap();
@@ -85,6 +85,6 @@ async fn a_version_1_database_upgrades_to_version_2_and_keeps_its_users() {
     let admin: String = conn
         .query_row("SELECT password_hash FROM users", [], |r| r.get(0))
         .unwrap();
-    assert_eq!((version, events), (2, 0));
+    assert_eq!((version, events), (3, 0));
     assert_eq!(admin, hash);
 }

@@ -14,7 +14,8 @@ async fn logged_in_app(flags: &[&str]) -> (TestApp, Login) {
 fn live_ids(app: &TestApp) -> i64 {
     app.db()
         .query_row(
-            "SELECT COUNT(*) FROM refresh_ids WHERE rotated_at IS NULL",
+            "SELECT COUNT(*) FROM refresh_ids r JOIN sessions s ON s.id = r.session_id
+             WHERE r.generation = s.generation",
             [],
             |r| r.get(0),
         )

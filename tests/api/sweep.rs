@@ -22,11 +22,10 @@ fn add_session(
     rotations: i64,
 ) -> String {
     let id = SessionId::generate();
-    let mut refresh = RefreshSecret::generate();
     let session = NewSession {
         id: id.clone(),
         user_id: 1,
-        refresh_hash: refresh.hash(),
+        refresh_hash: RefreshSecret::generate().hash(),
         now: now - DAY,
         idle_expires_at: now + idle_left,
         absolute_expires_at: now + absolute_left,
@@ -35,18 +34,15 @@ fn add_session(
     };
     sessions_from_blocking_thread(store, move |tx| Ok(tx.create_session(&session)?)).unwrap();
     for generation in 0..rotations {
-        let next = RefreshSecret::generate();
         let rotation = Rotation {
             session_id: id.as_str().into(),
             from_generation: generation,
-            old_hash: refresh.hash(),
-            new_hash: next.hash(),
+            new_hash: RefreshSecret::generate().hash(),
             now: now - DAY / 2,
             idle_expires_at: now + idle_left,
         };
         let rotated = sessions_from_blocking_thread(store, move |tx| Ok(tx.rotate(&rotation)?));
         assert!(rotated.unwrap());
-        refresh = next;
     }
     id.as_str().into()
 }

@@ -17,7 +17,7 @@ use rusqlite::{Connection, ErrorCode};
 use super::*;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 type Conn = PooledConnection<SqliteConnectionManager>;
 
@@ -97,6 +97,12 @@ fn migrate(conn: &mut Connection) -> Result<(), String> {
         ));
     }
     let tx = conn.transaction().map_err(|e| e.to_string())?;
+    if (1..3).contains(&version) {
+        // Old rows keep their rotation times under the new name; at worst an
+        // id rotated just before the upgrade gets a shorter reuse grace.
+        tx.execute_batch("ALTER TABLE refresh_ids RENAME COLUMN rotated_at TO issued_at;")
+            .map_err(|e| e.to_string())?;
+    }
     tx.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
         .map_err(|e| e.to_string())?;

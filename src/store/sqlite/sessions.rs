@@ -70,15 +70,15 @@ fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
         new.ip
     ])?;
     conn.prepare_cached(
-        "INSERT INTO refresh_ids (hash, session_id, generation) VALUES (?1, ?2, 0)",
+        "INSERT INTO refresh_ids (hash, session_id, generation, issued_at) VALUES (?1, ?2, 0, ?3)",
     )?
-    .execute(params![&new.refresh_hash.0[..], new.id.as_str()])?;
+    .execute(params![&new.refresh_hash.0[..], new.id.as_str(), new.now])?;
     Ok(())
 }
 
 fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
     let sql = format!(
-        "SELECT {SESSION_COLUMNS}, {}, r.generation, r.rotated_at
+        "SELECT {SESSION_COLUMNS}, {}, r.generation, r.issued_at
          FROM refresh_ids r JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
          WHERE r.hash = ?1",
         users::USER_COLUMNS
@@ -91,7 +91,7 @@ fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<Ref
                 session: from_row(row)?,
                 user: users::from_row(row, SESSION_COLUMN_COUNT)?,
                 generation: row.get(after_user)?,
-                rotated_at: row.get(after_user + 1)?,
+                issued_at: row.get(after_user + 1)?,
             })
         })
         .optional()?;
@@ -115,15 +115,14 @@ fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
     if moved == 0 {
         return Ok(false);
     }
-    conn.prepare_cached("UPDATE refresh_ids SET rotated_at = ?2 WHERE hash = ?1")?
-        .execute(params![&rotation.old_hash.0[..], rotation.now])?;
     conn.prepare_cached(
-        "INSERT INTO refresh_ids (hash, session_id, generation) VALUES (?1, ?2, ?3)",
+        "INSERT INTO refresh_ids (hash, session_id, generation, issued_at) VALUES (?1, ?2, ?3, ?4)",
     )?
     .execute(params![
         &rotation.new_hash.0[..],
         rotation.session_id,
-        rotation.from_generation + 1
+        rotation.from_generation + 1,
+        rotation.now
     ])?;
     Ok(true)
 }
