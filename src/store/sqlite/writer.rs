@@ -16,6 +16,9 @@ const MAX_BATCH: usize = 256;
 const QUEUE: usize = 4096;
 /// How often the WAL is folded back into the database while writes happen.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// A WAL longer than this (about 16 MiB of 4 KiB pages) is started over; under
+/// a refresh flood it reaches a few times that between two checkpoints.
+const RESTART_ABOVE_FRAMES: i64 = 4000;
 
 /// Runs against the batch's connection (or learns why there is none), says
 /// whether to keep its writes, and returns what to do once the batch's fate
@@ -105,17 +108,35 @@ fn in_savepoint(conn: &Connection, job: Job) -> Delivery {
     deliver
 }
 
-/// PASSIVE never blocks readers or the writer. Ends when the store is dropped
-/// (the writer's queue closes, then `wrote` has no other owner).
+/// PASSIVE never blocks readers or the writer, but under steady writes it
+/// never catches up with the end of the WAL either, and the WAL grows without
+/// end; past `RESTART_ABOVE_FRAMES` a RESTART checkpoint (which waits for the
+/// writer's current batch) lets the next batch start the WAL from the top.
+/// Ends when the store is dropped (the writer's queue closes, then `wrote` has
+/// no other owner).
 fn checkpoint_while_in_use(conn: Connection, wrote: &Arc<AtomicBool>) {
     while Arc::strong_count(wrote) > 1 {
         thread::sleep(CHECKPOINT_EVERY);
-        if wrote.swap(false, Ordering::Relaxed) {
-            if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(PASSIVE);") {
-                tracing::warn!(error = %e, "WAL checkpoint failed");
+        if !wrote.swap(false, Ordering::Relaxed) {
+            continue;
+        }
+        let outcome = checkpoint(&conn, "PASSIVE").and_then(|frames| {
+            if frames > RESTART_ABOVE_FRAMES {
+                checkpoint(&conn, "RESTART")?;
             }
+            Ok(())
+        });
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
         }
     }
+}
+
+/// Runs a checkpoint; returns how many frames the WAL holds.
+fn checkpoint(conn: &Connection, mode: &str) -> rusqlite::Result<i64> {
+    conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
+        row.get(1)
+    })
 }
 
 #[cfg(test)]
