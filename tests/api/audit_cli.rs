@@ -1,25 +1,11 @@
 //! The command line records what it changes in the audit trail (actor `cli`) and shows the trail with `latchkey audit`.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use crate::helpers::*;
 
 fn latchkey(app: &TestApp, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
-        .arg("--db")
-        .arg(&app.db_path)
-        .args(args)
-        .env_remove("LATCHKEY_DB")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).unwrap();
-    drop(input);
-    let output = child.wait_with_output().unwrap();
+    let output = run_cli(&app.db_path, args, stdin);
     assert!(
         output.status.success() || args[0] == "audit",
         "{args:?}: {}",

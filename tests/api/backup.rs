@@ -2,19 +2,12 @@
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::helpers::*;
 
 fn latchkey(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_latchkey"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("LATCHKEY_DB")
-        .env_remove("LATCHKEY_SECRET")
-        .output()
-        .expect("the binary runs")
+    run_cli(db, args, "")
 }
 
 fn usernames(db: &Path) -> Vec<String> {

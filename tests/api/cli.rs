@@ -1,27 +1,10 @@
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use crate::helpers::*;
 
 /// Runs `latchkey --db <app's db> ARGS`, feeding `stdin`.
 fn latchkey(app: &TestApp, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
-        .arg("--db")
-        .arg(&app.db_path)
-        .args(args)
-        .env_remove("LATCHKEY_DB")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    run_cli(&app.db_path, args, stdin)
 }
 
 fn stdout(output: &Output) -> String {

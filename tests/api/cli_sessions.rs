@@ -1,17 +1,11 @@
-use std::process::{Command, Output};
+use std::process::Output;
 
 use crate::bearer::*;
 use crate::helpers::*;
 
 /// Runs `latchkey --db <app's db> ARGS` beside the running server.
 fn latchkey(app: &TestApp, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_latchkey"))
-        .arg("--db")
-        .arg(&app.db_path)
-        .args(args)
-        .env_remove("LATCHKEY_DB")
-        .output()
-        .expect("the binary runs")
+    run_cli(&app.db_path, args, "")
 }
 
 #[tokio::test]

@@ -226,3 +226,28 @@ pub fn claims(token: &str) -> serde_json::Value {
         .expect("base64url");
     serde_json::from_slice(&bytes).expect("json claims")
 }
+
+/// Runs `latchkey --db DB ARGS` as an operator would, feeding `stdin`; the
+/// environment's own `LATCHKEY_DB` and `LATCHKEY_SECRET` are kept out.
+pub fn run_cli(db: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("LATCHKEY_DB")
+        .env_remove("LATCHKEY_SECRET")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
