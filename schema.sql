@@ -1,7 +1,8 @@
--- latchkey schema, version 3. Applied on every start; every statement is idempotent,
+-- latchkey schema, version 4. Applied on every start; every statement is idempotent,
 -- so an older database upgrades by running it (version 2 added audit_events),
--- after the one change CREATE cannot make (version 3 renamed
--- refresh_ids.rotated_at to issued_at; see `migrate` in src/store/sqlite/mod.rs).
+-- after the changes CREATE cannot make (version 3 renamed refresh_ids.rotated_at
+-- to issued_at, version 4 rebuilt refresh_ids without its foreign key and
+-- session index; see `migrate` in src/store/sqlite/mod.rs).
 -- Times are INTEGER milliseconds since the Unix epoch (UTC).
 
 CREATE TABLE IF NOT EXISTS users (
@@ -37,14 +38,16 @@ CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
 -- Rotated ids stay until their session ends: replaying one is how theft shows.
 -- `issued_at` is when the id was handed out, so an id's successor's
 -- `issued_at` is when that id was rotated: a rotation only inserts a row.
+-- No foreign key and no index on session_id: each would make every rotation
+-- write one more page. The ids of a deleted session are found (they no longer
+-- join to a session, so they open nothing) and deleted by the sweeper.
 CREATE TABLE IF NOT EXISTS refresh_ids (
     hash       BLOB    PRIMARY KEY,
-    session_id TEXT    NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    session_id TEXT    NOT NULL,
     generation INTEGER NOT NULL,
     issued_at  INTEGER
 ) WITHOUT ROWID;
 
-CREATE INDEX IF NOT EXISTS refresh_ids_by_session ON refresh_ids (session_id);
 
 -- Security events (logins, logouts, reuse detection, password and user changes).
 -- No foreign key: the trail outlives deleted users and records unknown names.

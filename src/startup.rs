@@ -171,7 +171,7 @@ fn spawn_sweeper(state: web::Data<AppState>, audit_retention: Duration) {
             loop {
                 let store = state.store.clone();
                 match blocking::run(move || Ok(store.sweep(clock::now_ms(), SWEEP_BATCH)?)).await {
-                    Ok(n) if n == SWEEP_BATCH => continue,
+                    Ok(swept) if swept.was_full(SWEEP_BATCH) => continue,
                     Ok(_) => break,
                     Err(e) => {
                         tracing::warn!(error = %e, "session sweep failed");

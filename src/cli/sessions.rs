@@ -42,15 +42,16 @@ pub(super) fn run(store: &dyn Store, command: SessionsCommand) -> Result<(), Str
             Ok(())
         }
         SessionsCommand::Prune => {
-            let mut total = 0;
+            let (mut sessions, mut ids) = (0, 0);
             loop {
-                let deleted = store.sweep(now, 500).map_err(|e| e.to_string())?;
-                total += deleted;
-                if deleted < 500 {
+                let swept = store.sweep(now, 500).map_err(|e| e.to_string())?;
+                sessions += swept.sessions;
+                ids += swept.refresh_ids;
+                if !swept.was_full(500) {
                     break;
                 }
             }
-            println!("deleted {total} expired or ended session(s)");
+            println!("deleted {sessions} expired or ended session(s) and {ids} refresh id(s)");
             Ok(())
         }
     }

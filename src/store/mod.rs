@@ -135,6 +135,20 @@ pub struct Rotation {
     pub idle_expires_at: i64,
 }
 
+/// What one sweep deleted: dead sessions, and refresh ids whose session is gone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub sessions: usize,
+    pub refresh_ids: usize,
+}
+
+impl Swept {
+    /// Whether a sweep of `batch` filled it, so there may be more to delete.
+    pub fn was_full(&self, batch: usize) -> bool {
+        self.sessions >= batch || self.refresh_ids >= batch
+    }
+}
+
 /// Which of a user's sessions to end along with a change to the user.
 #[derive(Clone, Copy, Debug)]
 pub enum EndSessions<'a> {
@@ -188,8 +202,9 @@ pub trait Store: Send + Sync {
     /// The session and its user, for checking an access token.
     fn session_with_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>>;
     fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>>;
-    /// Deletes up to `batch` expired or ended sessions (and their ids); returns how many.
-    fn sweep(&self, now: i64, batch: usize) -> StoreResult<usize>;
+    /// Deletes up to `batch` expired or ended sessions, and up to `batch` refresh ids
+    /// whose session is gone.
+    fn sweep(&self, now: i64, batch: usize) -> StoreResult<Swept>;
 
     /// Ends a session only if it is a live one of `user_id`; false otherwise.
     fn end_own_session(

@@ -17,7 +17,7 @@ use rusqlite::{Connection, ErrorCode};
 use super::*;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 type Conn = PooledConnection<SqliteConnectionManager>;
 
@@ -103,6 +103,17 @@ fn migrate(conn: &mut Connection) -> Result<(), String> {
         tx.execute_batch("ALTER TABLE refresh_ids RENAME COLUMN rotated_at TO issued_at;")
             .map_err(|e| e.to_string())?;
     }
+    if (1..4).contains(&version) {
+        // SQLite cannot drop a foreign key in place: copy into the new shape.
+        tx.execute_batch(
+            "CREATE TABLE refresh_ids_v4 (hash BLOB PRIMARY KEY, session_id TEXT NOT NULL,
+                                          generation INTEGER NOT NULL, issued_at INTEGER) WITHOUT ROWID;
+             INSERT INTO refresh_ids_v4 SELECT hash, session_id, generation, issued_at FROM refresh_ids;
+             DROP TABLE refresh_ids;
+             ALTER TABLE refresh_ids_v4 RENAME TO refresh_ids;",
+        )
+        .map_err(|e| e.to_string())?;
+    }
     tx.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
         .map_err(|e| e.to_string())?;
@@ -179,7 +190,7 @@ impl Store for SqliteStore {
         sessions::live_for_user(&*self.conn()?, user_id, now)
     }
 
-    fn sweep(&self, now: i64, batch: usize) -> StoreResult<usize> {
+    fn sweep(&self, now: i64, batch: usize) -> StoreResult<Swept> {
         sessions::sweep(&*self.conn()?, now, batch)
     }
 

@@ -1,11 +1,11 @@
 //! SQL for `sessions` and `refresh_ids`. A rotation is one transaction that only succeeds from the generation it read.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
 use super::users;
 use crate::store::{
     EndReason, EndSessions, NewSession, RefreshHash, RefreshRecord, Rotation, Session, SessionTx,
-    StoreResult, User,
+    StoreResult, Swept, User,
 };
 
 const SESSION_COLUMNS: &str = "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
@@ -207,10 +207,11 @@ pub(super) fn live_for_user(
     Ok(sessions.collect::<Result<_, _>>()?)
 }
 
-/// Finds candidates with a plain read first, so the write lock is held only
-/// for deleting a small batch by primary key.
-pub(super) fn sweep(conn: &Connection, now: i64, batch: usize) -> StoreResult<usize> {
-    let ids: Vec<String> = conn
+/// Deletes up to `batch` dead sessions, then up to `batch` refresh ids whose
+/// session is gone. Candidates are found with plain reads (no write lock), so the
+/// write lock is held only to delete a small batch by primary key.
+pub(super) fn sweep(conn: &Connection, now: i64, batch: usize) -> StoreResult<Swept> {
+    let dead: Vec<String> = conn
         .prepare_cached(
             "SELECT id FROM sessions
              WHERE end_reason IS NOT NULL OR idle_expires_at <= ?1 OR absolute_expires_at <= ?1
@@ -218,21 +219,43 @@ pub(super) fn sweep(conn: &Connection, now: i64, batch: usize) -> StoreResult<us
         )?
         .query_map(params![now, batch as i64], |row| row.get(0))?
         .collect::<Result<_, _>>()?;
-    let mut delete = conn.prepare_cached(
+    let sessions = delete_each(
+        conn,
         "DELETE FROM sessions WHERE id = ?1
            AND (end_reason IS NOT NULL OR idle_expires_at <= ?2 OR absolute_expires_at <= ?2)",
+        dead.iter()
+            .map(|id| vec![id as &dyn ToSql, &now as &dyn ToSql]),
     )?;
+    let orphans: Vec<Vec<u8>> = conn
+        .prepare_cached(
+            "SELECT r.hash FROM refresh_ids r
+             WHERE NOT EXISTS (SELECT 1 FROM sessions s WHERE s.id = r.session_id) LIMIT ?1",
+        )?
+        .query_map([batch as i64], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    let refresh_ids = delete_each(
+        conn,
+        "DELETE FROM refresh_ids WHERE hash = ?1",
+        orphans.iter().map(|hash| vec![hash as &dyn ToSql]),
+    )?;
+    Ok(Swept {
+        sessions,
+        refresh_ids,
+    })
+}
+
+/// Runs one DELETE per parameter set, all in one short transaction.
+fn delete_each<'a>(
+    conn: &Connection,
+    sql: &str,
+    each: impl Iterator<Item = Vec<&'a dyn ToSql>>,
+) -> StoreResult<usize> {
+    let mut delete = conn.prepare_cached(sql)?;
+    let tx = conn.unchecked_transaction()?;
     let mut deleted = 0;
-    conn.execute_batch("BEGIN IMMEDIATE")?;
-    for id in &ids {
-        match delete.execute(params![id, now]) {
-            Ok(n) => deleted += n,
-            Err(e) => {
-                conn.execute_batch("ROLLBACK")?;
-                return Err(e.into());
-            }
-        }
+    for params in each {
+        deleted += delete.execute(params.as_slice())?;
     }
-    conn.execute_batch("COMMIT")?;
+    tx.commit()?;
     Ok(deleted)
 }
