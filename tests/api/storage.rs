@@ -3,6 +3,7 @@ use std::os::unix::fs::PermissionsExt;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey::config::{Config, ServeArgs};
+use latchkey::domain::RefreshSecret;
 use latchkey::startup::Application;
 
 use crate::helpers::*;
@@ -134,4 +135,67 @@ async fn healthz_answers_when_the_database_does() {
         response.json::<serde_json::Value>().await.unwrap(),
         serde_json::json!({"status": "ok"})
     );
+}
+
+#[tokio::test]
+async fn a_version_1_database_upgrades_and_its_sessions_still_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("latchkey.db");
+    let old = rusqlite::Connection::open(&db_path).unwrap();
+    old.execute_batch(include_str!("fixtures/schema_v1.sql"))
+        .unwrap();
+    old.execute_batch("PRAGMA user_version = 1;").unwrap();
+    let (sid, secret, now) = (
+        "0123456789abcdef0123456789abcdef",
+        RefreshSecret::generate(),
+        latchkey::clock::now_ms(),
+    );
+    old.execute(
+        "INSERT INTO users (id, username, password_hash, admin, created_at, updated_at)
+         VALUES (1, 'admin', 'x', 1, 0, 0)",
+        [],
+    )
+    .unwrap();
+    old.execute(
+        "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at, idle_expires_at, absolute_expires_at)
+         VALUES (?1, 1, 0, ?2, ?2, ?3, ?3)",
+        rusqlite::params![sid, now, now + 86_400_000],
+    )
+    .unwrap();
+    old.execute(
+        "INSERT INTO refresh_ids (hash, session_id, generation) VALUES (?1, ?2, 0)",
+        rusqlite::params![&secret.hash().0[..], sid],
+    )
+    .unwrap();
+    drop(old);
+
+    let args = ServeArgs::from_flags(["--bind", "127.0.0.1:0"]).unwrap();
+    let config = Config::from_args(args, db_path.clone(), None, None).unwrap();
+    let app = Application::build(config).expect("the old database upgrades");
+    let port = app.port();
+    tokio::spawn(app.run_until_stopped());
+    let response = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/user/refresh-token"))
+        .header("Cookie", format!("refresh_token={}", secret.to_cookie()))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        response.status(),
+        200,
+        "a session from before the upgrade lives on"
+    );
+    let conn = rusqlite::Connection::open(&db_path).unwrap();
+    let foreign_keys: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_foreign_key_list('refresh_ids')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let ids: i64 = conn
+        .query_row("SELECT COUNT(*) FROM refresh_ids", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!((foreign_keys, ids), (0, 2));
 }
