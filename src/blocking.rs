@@ -41,18 +41,23 @@ where
 
 type ReadJob = Box<dyn FnOnce() + Send>;
 
+/// Reads waiting per reader thread beyond this are refused as busy, so a
+/// flood cannot queue without bound.
+const READ_QUEUE: usize = 1024;
+
 /// One queue per reader thread, served in turn.
 struct Readers {
-    queues: Vec<mpsc::Sender<ReadJob>>,
+    queues: Vec<mpsc::SyncSender<ReadJob>>,
     next: AtomicUsize,
 }
 
 impl Readers {
     fn send(&self, job: ReadJob) -> Result<(), ApiError> {
         let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.queues.len();
-        self.queues[turn]
-            .send(job)
-            .map_err(|_| ApiError::internal("reader threads stopped"))
+        self.queues[turn].try_send(job).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => ApiError::Busy,
+            mpsc::TrySendError::Disconnected(_) => ApiError::internal("reader threads stopped"),
+        })
     }
 }
 
@@ -62,7 +67,7 @@ fn readers() -> &'static Readers {
         let count = thread::available_parallelism().map_or(2, |n| n.get());
         let queues = (0..count)
             .map(|i| {
-                let (queue, jobs) = mpsc::channel::<ReadJob>();
+                let (queue, jobs) = mpsc::sync_channel::<ReadJob>(READ_QUEUE);
                 thread::Builder::new()
                     .name(format!("latchkey-read-{i}"))
                     .spawn(move || jobs.into_iter().for_each(|job| job()))
