@@ -14,6 +14,8 @@ mod cli_sessions;
 mod cors;
 mod crash;
 mod csrf;
+mod deploy_guide;
+mod first_start;
 mod flood;
 mod fuzz;
 mod headers;
