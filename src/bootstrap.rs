@@ -44,20 +44,7 @@ pub fn ensure_admin(
     if store.has_enabled_admin().map_err(|e| e.to_string())? {
         return Ok(());
     }
-    let (password, generated) = match preset {
-        Some(text) => (
-            NewPassword::parse(text).map_err(|e| format!("LATCHKEY_BOOTSTRAP_PASSWORD: {e}"))?,
-            false,
-        ),
-        None => {
-            let mut bytes = [0u8; 18];
-            rand::rngs::OsRng.fill_bytes(&mut bytes);
-            (
-                NewPassword::parse(&URL_SAFE_NO_PAD.encode(bytes)).expect("24 characters"),
-                true,
-            )
-        }
-    };
+    let (password, generated) = choose(preset)?;
     let user = NewUser {
         username: "admin".into(),
         password_hash: password::hash(&password)?,
@@ -86,6 +73,22 @@ pub fn ensure_admin(
             Ok(())
         }
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The preset password, or a random one (`true`: generated).
+fn choose(preset: Option<&str>) -> Result<(NewPassword, bool), String> {
+    match preset {
+        Some(text) => Ok((
+            NewPassword::parse(text).map_err(|e| format!("LATCHKEY_BOOTSTRAP_PASSWORD: {e}"))?,
+            false,
+        )),
+        None => {
+            let mut bytes = [0u8; 18];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            let password = NewPassword::parse(&URL_SAFE_NO_PAD.encode(bytes));
+            Ok((password.expect("24 characters"), true))
+        }
     }
 }
 

@@ -1,9 +1,9 @@
-//! First contact with a machine: the generated admin password stays out of a log that is not a terminal (a 0600 file beside the database, gone at the first password change), and no command but `serve` and `user add` makes a database out of a mistyped path.
+//! First start: the generated admin password stays out of a log that is not a terminal (a 0600 file beside the database, gone at the admin's first password change), and is printed once on a terminal.
 
 use std::fs::File;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -154,64 +154,42 @@ async fn setting_the_admin_password_from_the_cli_or_the_admin_api_deletes_the_pa
     assert!(!file.exists(), "the admin API's password change deletes it");
 }
 
-fn refusal(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 #[test]
-fn commands_other_than_serve_and_user_add_refuse_a_missing_database_with_exit_2() {
+fn on_a_terminal_the_generated_password_is_printed_once_and_no_file_is_written() {
+    use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("typo.db");
-    let backup = dir.path().join("copy.db");
-    let commands: [&[&str]; 6] = [
-        &["user", "list"],
-        &["user", "passwd", "admin", "--password-stdin"],
-        &["user", "disable", "admin"],
-        &["sessions", "prune"],
-        &["audit"],
-        &["backup", backup.to_str().unwrap()],
-    ];
-    for args in commands {
-        let output = run_cli(&db, args, "some-password-1\n");
-        let text = refusal(&output);
-        assert_eq!(output.status.code(), Some(2), "{args:?}: {text}");
-        assert_eq!(text.lines().count(), 1, "{args:?}: {text}");
-        assert!(text.contains(&db.display().to_string()), "{text}");
-        assert!(
-            text.contains("--db") && text.contains("LATCHKEY_DB"),
-            "{text}"
-        );
-        assert!(!db.exists(), "{args:?} created the database");
-    }
-    assert!(!backup.exists());
-}
-
-#[test]
-fn the_refusal_names_the_path_from_latchkey_db() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("from-env.db");
-    let output = Command::new(env!("CARGO_BIN_EXE_latchkey"))
-        .args(["user", "list"])
-        .env("LATCHKEY_DB", &db)
-        .output()
-        .unwrap();
-
-    assert_eq!(output.status.code(), Some(2));
-    assert!(refusal(&output).contains(&db.display().to_string()));
-    assert!(!db.exists());
-}
-
-#[test]
-fn user_add_still_creates_a_missing_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("new.db");
-    let output = run_cli(
-        &db,
-        &["user", "add", "carol", "--password-stdin"],
-        "carol-password\n",
+    let out = dir.path().join("terminal.out");
+    // `script` gives the server a pseudo-terminal as standard error; `timeout`
+    // bounds it even if the Ctrl-C below never arrives.
+    let serve = format!(
+        "timeout 60 {} --db {} serve --bind 127.0.0.1:0",
+        env!("CARGO_BIN_EXE_latchkey"),
+        dir.path().join("latchkey.db").display()
     );
+    let mut child = Command::new("script")
+        .args(["-qefc", &serve, "/dev/null"])
+        .env_remove("LATCHKEY_BOOTSTRAP_PASSWORD")
+        .env_remove("LATCHKEY_SECRET")
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::piped())
+        .stdout(File::create(&out).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script (util-linux) runs");
+    let started = Instant::now();
+    let shown = loop {
+        let text = std::fs::read_to_string(&out).unwrap_or_default();
+        if text.contains("listening on") || started.elapsed() > Duration::from_secs(30) {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let _ = child.stdin.take().unwrap().write_all(b"\x03");
+    let _ = child.wait();
 
-    assert!(output.status.success(), "{}", refusal(&output));
-    let listed = run_cli(&db, &["user", "list"], "");
-    assert!(String::from_utf8_lossy(&listed.stdout).contains("carol"));
+    assert!(
+        shown.contains("created the admin user `admin` with password "),
+        "{shown}"
+    );
+    assert!(!dir.path().join(PASSWORD_FILE).exists());
 }

@@ -24,6 +24,7 @@ mod limits;
 mod login;
 mod logs;
 mod metrics;
+mod missing_database;
 mod openapi;
 mod password;
 mod process;
