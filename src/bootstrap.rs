@@ -1,4 +1,9 @@
-//! First start: a database without an enabled admin gets the user `admin`, with a random password printed once (or `LATCHKEY_BOOTSTRAP_PASSWORD`).
+//! First start: a database without an enabled admin gets the user `admin`, with a random password (or `LATCHKEY_BOOTSTRAP_PASSWORD`). A generated password never reaches a log that is not a terminal: it goes into a 0600 file beside the database, deleted at the admin's first password change.
+
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -9,42 +14,58 @@ use crate::clock;
 use crate::domain::NewPassword;
 use crate::store::{NewUser, Store, StoreError};
 
-pub fn ensure_admin(store: &dyn Store, preset: Option<&str>) -> Result<(), String> {
+/// Where a generated password is written when the log is not a terminal.
+pub fn password_file(db: &Path) -> PathBuf {
+    db.with_file_name("latchkey.bootstrap-password")
+}
+
+/// Deletes the password file once the admin's password has changed: the
+/// password in it no longer works, and the file must not outlive it.
+pub fn forget_password(username: &str, file: &Path) {
+    if username != "admin" {
+        return;
+    }
+    match std::fs::remove_file(file) {
+        Ok(()) => tracing::info!(file = %file.display(), "deleted the bootstrap password file"),
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => {
+            tracing::warn!(file = %file.display(), "cannot delete the bootstrap password file: {e}")
+        }
+    }
+}
+
+/// `reveal_in` is the password file when standard error is not a terminal,
+/// `None` to print a generated password in the log.
+pub fn ensure_admin(
+    store: &dyn Store,
+    preset: Option<&str>,
+    reveal_in: Option<&Path>,
+) -> Result<(), String> {
     if store.has_enabled_admin().map_err(|e| e.to_string())? {
         return Ok(());
     }
-    let (password, generated) = match preset {
-        Some(text) => (
-            NewPassword::parse(text).map_err(|e| format!("LATCHKEY_BOOTSTRAP_PASSWORD: {e}"))?,
-            false,
-        ),
-        None => {
-            let mut bytes = [0u8; 18];
-            rand::rngs::OsRng.fill_bytes(&mut bytes);
-            (
-                NewPassword::parse(&URL_SAFE_NO_PAD.encode(bytes)).expect("24 characters"),
-                true,
-            )
-        }
-    };
+    let (password, generated) = choose(preset)?;
     let user = NewUser {
         username: "admin".into(),
         password_hash: password::hash(&password)?,
         admin: true,
         ..NewUser::default()
     };
-    match store.insert_user(&user, clock::now_ms()) {
-        Ok(_) if generated => {
-            tracing::warn!(
-                "created the admin user `admin` with password {} (shown once; change it with `latchkey user passwd admin`)",
-                password.expose()
-            );
-            Ok(())
+    // Written before the user exists: a file that cannot be written leaves no
+    // admin whose password nobody knows.
+    let file = reveal_in.filter(|_| generated);
+    if let Some(file) = file {
+        write_password(file, &password)?;
+    }
+    let inserted = store.insert_user(&user, clock::now_ms());
+    if inserted.is_err() {
+        if let Some(file) = file {
+            let _ = std::fs::remove_file(file);
         }
+    }
+    match inserted {
         Ok(_) => {
-            tracing::info!(
-                "created the admin user `admin` with the password from LATCHKEY_BOOTSTRAP_PASSWORD"
-            );
+            announce(generated, file, &password);
             Ok(())
         }
         Err(StoreError::Conflict(_)) => {
@@ -53,4 +74,57 @@ pub fn ensure_admin(store: &dyn Store, preset: Option<&str>) -> Result<(), Strin
         }
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// The preset password, or a random one (`true`: generated).
+fn choose(preset: Option<&str>) -> Result<(NewPassword, bool), String> {
+    match preset {
+        Some(text) => Ok((
+            NewPassword::parse(text).map_err(|e| format!("LATCHKEY_BOOTSTRAP_PASSWORD: {e}"))?,
+            false,
+        )),
+        None => {
+            let mut bytes = [0u8; 18];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            let password = NewPassword::parse(&URL_SAFE_NO_PAD.encode(bytes));
+            Ok((password.expect("24 characters"), true))
+        }
+    }
+}
+
+fn announce(generated: bool, file: Option<&Path>, password: &NewPassword) {
+    match (generated, file) {
+        (true, Some(file)) => tracing::warn!(
+            "created the admin user `admin`; its password is in {} (deleted when the password is first changed)",
+            file.display()
+        ),
+        (true, None) => tracing::warn!(
+            "created the admin user `admin` with password {} (shown once; change it with `latchkey user passwd admin`)",
+            password.expose()
+        ),
+        (false, _) => tracing::info!(
+            "created the admin user `admin` with the password from LATCHKEY_BOOTSTRAP_PASSWORD"
+        ),
+    }
+}
+
+/// Mode 0600 from creation on: the password is never readable by others,
+/// not even for a moment. A stale file from an earlier database is replaced.
+fn write_password(file: &Path, password: &NewPassword) -> Result<(), String> {
+    let shown = file.display();
+    match std::fs::remove_file(file) {
+        Err(e) if e.kind() != ErrorKind::NotFound => {
+            return Err(format!("cannot replace {shown}: {e}"));
+        }
+        _ => {}
+    }
+    let mut out = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(file)
+        .map_err(|e| format!("cannot write the admin password to {shown}: {e}"))?;
+    writeln!(out, "{}", password.expose())
+        .and_then(|()| out.sync_all())
+        .map_err(|e| format!("cannot write the admin password to {shown}: {e}"))
 }

@@ -33,7 +33,13 @@ fn main() -> ExitCode {
             Ok(config) => cli::check::run(&config),
             Err(code) => return code,
         },
-        command => cli::run(db, command),
+        command => {
+            if let Some(refusal) = cli::missing_database(&db, &command) {
+                eprintln!("error: {refusal}");
+                return ExitCode::from(2);
+            }
+            cli::run(db, command)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! Builds the running server from a `Config`: opens the store, loads the key, wires the routes; tests use it exactly as `main` does.
 
+use std::io::IsTerminal;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,7 +39,9 @@ impl Application {
     pub fn build(config: Config) -> Result<Application, String> {
         let store = SqliteStore::open(&config.db_path, pool_size(&config))?;
         let signing_key = keys::load_or_create(&config.key)?;
-        bootstrap::ensure_admin(&store, config.bootstrap_password.as_deref())?;
+        let password_file = bootstrap::password_file(&config.db_path);
+        let reveal_in = (!std::io::stderr().is_terminal()).then_some(password_file.as_path());
+        bootstrap::ensure_admin(&store, config.bootstrap_password.as_deref(), reveal_in)?;
         let audit = AuditLog::start(Arc::new(store.clone()))?;
         let state = web::Data::new(AppState {
             store: Arc::new(store.clone()),
@@ -59,6 +62,7 @@ impl Application {
             guard: RequestGuard::new(&config),
             metrics: observe::Metrics::default(),
             audit: audit.clone(),
+            bootstrap_password_file: password_file,
         });
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}; pick another --bind", config.bind))?;

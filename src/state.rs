@@ -1,5 +1,6 @@
 //! What every request can reach: the store, the keys and the rules, built once at start.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::audit::AuditLog;
@@ -22,4 +23,6 @@ pub struct AppState {
     pub guard: RequestGuard,
     pub metrics: Metrics,
     pub audit: AuditLog,
+    /// Deleted at the admin's first password change (see `bootstrap`).
+    pub bootstrap_password_file: PathBuf,
 }

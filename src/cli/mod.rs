@@ -6,7 +6,7 @@ pub mod check;
 mod sessions;
 mod users;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -104,6 +104,23 @@ pub enum SessionsCommand {
     Prune,
 }
 
+/// Only `serve` and `user add` may create the database: any other command on a
+/// missing file would make an empty one and then report "no user named …",
+/// which reads as if the user did not exist. Returns the one-line refusal.
+pub fn missing_database(db: &Path, command: &Command) -> Option<String> {
+    let creates = matches!(
+        command,
+        Command::Serve(_) | Command::CheckConfig(_) | Command::User(UserCommand::Add(_))
+    );
+    if creates || db.exists() {
+        return None;
+    }
+    Some(format!(
+        "no database at {}; point to it with --db PATH or LATCHKEY_DB",
+        db.display()
+    ))
+}
+
 /// Runs an administration command; the message on error says what to fix.
 pub fn run(db: PathBuf, command: Command) -> Result<(), String> {
     if let Command::Backup(args) = command {
@@ -116,7 +133,7 @@ pub fn run(db: PathBuf, command: Command) -> Result<(), String> {
             Err("serve and check-config are started by main".into())
         }
         Command::Audit(args) => audit::run(&store, args),
-        Command::User(command) => users::run(&store, command),
+        Command::User(command) => users::run(&store, &db, command),
         Command::Sessions(command) => sessions::run(&store, command),
     }
 }

@@ -1,16 +1,17 @@
 //! `latchkey user …`: the same rules as the admin API (valid names, 8–1024 character passwords, the last admin stays).
 
 use std::io::{BufRead, IsTerminal};
+use std::path::Path;
 
 use crate::audit::Kind;
 use crate::auth::password;
 use crate::cli::audit::cli_event;
 use crate::cli::{AddUser, UserCommand};
-use crate::clock;
 use crate::domain::{NewPassword, Username};
 use crate::store::{EndReason, EndSessions, NewUser, Store, User};
+use crate::{bootstrap, clock};
 
-pub(super) fn run(store: &dyn Store, command: UserCommand) -> Result<(), String> {
+pub(super) fn run(store: &dyn Store, db: &Path, command: UserCommand) -> Result<(), String> {
     match command {
         UserCommand::Add(args) => add(store, args),
         UserCommand::List => list(store),
@@ -45,6 +46,7 @@ pub(super) fn run(store: &dyn Store, command: UserCommand) -> Result<(), String>
                 .set_password_hash(user.id, &hash, clock::now_ms(), end)
                 .map_err(|e| e.to_string())?;
             cli_event(store, Kind::PasswordChanged, &user.username);
+            bootstrap::forget_password(&user.username, &bootstrap::password_file(db));
             println!(
                 "set the password of {} and ended its sessions",
                 user.username

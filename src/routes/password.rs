@@ -7,7 +7,6 @@ use serde::Deserialize;
 use crate::audit::{Describe, Kind};
 use crate::auth::extract::Caller;
 use crate::auth::password::{self, Verdict};
-use crate::clock;
 use crate::domain::NewPassword;
 use crate::error::ApiError;
 use crate::openapi::{self, fields};
@@ -15,6 +14,7 @@ use crate::routes::body::{read_after_auth, required};
 use crate::routes::report;
 use crate::state::AppState;
 use crate::store::{EndReason, EndSessions};
+use crate::{bootstrap, clock};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct PasswordForm {
@@ -63,6 +63,7 @@ pub async fn change(
     }
     let slot = state.hashing.acquire().await?;
     let store = state.store.clone();
+    let password_file = state.bootstrap_password_file.clone();
     let outcome = slot
         .run(move || {
             // Read again: the hash may have changed since the token was checked.
@@ -74,7 +75,9 @@ pub async fn change(
             }
             let hash = password::hash(&new).map_err(ApiError::internal)?;
             let keep = EndSessions::AllBut(&caller.session_id, EndReason::PasswordChanged);
-            Ok(store.set_password_hash(user.id, &hash, clock::now_ms(), keep)?)
+            store.set_password_hash(user.id, &hash, clock::now_ms(), keep)?;
+            bootstrap::forget_password(&user.username, &password_file);
+            Ok(())
         })
         .await;
     if let Err(ApiError::WrongCurrentPassword) = outcome {

@@ -9,7 +9,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::audit::Kind;
 use crate::auth::extract::Admin;
 use crate::auth::password;
-use crate::blocking;
 use crate::clock;
 use crate::domain::NewPassword;
 use crate::error::ApiError;
@@ -19,6 +18,7 @@ use crate::routes::report;
 use crate::routes::user::UserRecord;
 use crate::state::AppState;
 use crate::store::{User, UserChange};
+use crate::{blocking, bootstrap};
 
 use input::{ChangeBody, CreateBody};
 
@@ -167,7 +167,9 @@ async fn apply(
         None => None,
     };
     let store = state.store.clone();
+    let password_file = state.bootstrap_password_file.clone();
     let work = move || {
+        let password_set = new_password.is_some();
         if let Some(new_password) = new_password {
             let hash = password::hash(&new_password).map_err(ApiError::internal)?;
             change.password_hash = Some(hash);
@@ -176,6 +178,9 @@ async fn apply(
             return Ok(None);
         };
         let after = store.update_user(&username, &change, clock::now_ms())?;
+        if password_set && after.is_some() {
+            bootstrap::forget_password(&username, &password_file);
+        }
         Ok(after.map(|after| (before, after)))
     };
     match slot {
