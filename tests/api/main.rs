@@ -10,6 +10,7 @@ mod audit_storage;
 mod backup;
 mod bearer;
 mod cli;
+mod cli_busy;
 mod cli_sessions;
 mod cors;
 mod crash;

@@ -12,12 +12,14 @@ use std::time::Duration;
 
 use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, ErrorCode};
+use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
 
 use super::*;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
 const SCHEMA_VERSION: i64 = 4;
+/// How long any connection waits for a lock held by another before it answers busy.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 type Conn = PooledConnection<SqliteConnectionManager>;
 
@@ -40,7 +42,7 @@ impl SqliteStore {
                 ));
             }
         }
-        let mut first = Connection::open(path).map_err(|e| {
+        let mut first = open_waiting(path).map_err(|e| {
             format!("cannot open database {shown}: {e}; check the path and its permissions")
         })?;
         migrate(&mut first).map_err(|e| format!("database {shown}: {e}"))?;
@@ -55,7 +57,7 @@ impl SqliteStore {
             .build(manager)
             .map_err(|e| format!("cannot open database {shown}: {e}"))?;
         let open = || {
-            Connection::open(path)
+            open_waiting(path)
                 .and_then(|mut conn| configure(&mut conn).map(|()| conn))
                 .map_err(|e| format!("cannot open database {shown}: {e}"))
         };
@@ -75,33 +77,82 @@ impl SqliteStore {
     }
 }
 
-/// Every connection: enforce foreign keys, wait for the write lock rather
-/// than fail, fsync only at checkpoints (WAL keeps commits safe from a crash of
+/// Opens a connection that waits for locks from its very first statement: a
+/// lock held by the server at that instant (a batch, a checkpoint) is waited
+/// out, never reported as "database is locked" at once.
+pub(crate) fn open_waiting(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
+}
+
+/// Every connection: wait for locks before anything else, enforce foreign
+/// keys, fsync only at checkpoints (WAL keeps commits safe from a crash of
 /// the process), and read through mmap so a large database costs no syscalls.
 fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch(
-        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;
-         PRAGMA mmap_size = 1073741824;",
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 1073741824;",
     )
 }
 
+/// Says what went wrong in one line; a lock still held after the wait is
+/// named as such, not as SQLite's bare "database is locked".
+fn explain(error: rusqlite::Error) -> String {
+    match StoreError::from(error) {
+        StoreError::Busy => StoreError::Busy.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Brings the schema up to date. A current file is only read (so a CLI read
+/// is a read); work happens in an IMMEDIATE transaction that reads the
+/// version again, so two openers never upgrade the same file twice.
 fn migrate(conn: &mut Connection) -> Result<(), String> {
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
-        .map_err(|e| e.to_string())?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .map_err(explain)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
+            row.get::<_, String>(0)
+        })
+        .map_err(explain)?;
+    }
+    if check_version(conn)? == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(explain)?;
+    let version = check_version(&tx)?;
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    upgrade(&tx, version).map_err(explain)?;
+    tx.commit().map_err(explain)
+}
+
+fn check_version(conn: &Connection) -> Result<i64, String> {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| format!("is not a SQLite database ({e})"))?;
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Busy => StoreError::Busy.to_string(),
+            other => format!("is not a SQLite database ({other})"),
+        })?;
     if version > SCHEMA_VERSION {
         return Err(format!(
             "was written by a newer latchkey (schema version {version}; this binary knows {SCHEMA_VERSION}): upgrade latchkey"
         ));
     }
-    let tx = conn.transaction().map_err(|e| e.to_string())?;
+    Ok(version)
+}
+
+/// The version steps, then the idempotent schema, inside the caller's transaction.
+fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
     if (1..3).contains(&version) {
         // Old rows keep their rotation times under the new name; at worst an
         // id rotated just before the upgrade gets a shorter reuse grace.
-        tx.execute_batch("ALTER TABLE refresh_ids RENAME COLUMN rotated_at TO issued_at;")
-            .map_err(|e| e.to_string())?;
+        tx.execute_batch("ALTER TABLE refresh_ids RENAME COLUMN rotated_at TO issued_at;")?;
     }
     if (1..4).contains(&version) {
         // SQLite cannot drop a foreign key in place: copy into the new shape.
@@ -111,13 +162,10 @@ fn migrate(conn: &mut Connection) -> Result<(), String> {
              INSERT INTO refresh_ids_v4 SELECT hash, session_id, generation, issued_at FROM refresh_ids;
              DROP TABLE refresh_ids;
              ALTER TABLE refresh_ids_v4 RENAME TO refresh_ids;",
-        )
-        .map_err(|e| e.to_string())?;
+        )?;
     }
-    tx.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
+    tx.execute_batch(SCHEMA)?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
-        .map_err(|e| e.to_string())?;
-    tx.commit().map_err(|e| e.to_string())
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -160,14 +208,6 @@ impl Store for SqliteStore {
         end: EndSessions,
     ) -> StoreResult<()> {
         users::set_password_hash(&mut *self.conn()?, user_id, hash, now, end)
-    }
-
-    fn set_disabled(&self, user_id: i64, disabled: bool, now: i64) -> StoreResult<()> {
-        users::set_disabled(&mut *self.conn()?, user_id, disabled, now)
-    }
-
-    fn delete_user(&self, user_id: i64) -> StoreResult<()> {
-        users::delete(&*self.conn()?, user_id)
     }
 
     fn submit_session_work(&self, work: SessionWork) {
