@@ -19,6 +19,7 @@ mod flood;
 mod fuzz;
 mod headers;
 mod helpers;
+mod last_admin;
 mod limits;
 mod login;
 mod logs;
