@@ -36,7 +36,11 @@ pub struct Application {
 impl Application {
     /// Opens everything and binds; the server runs once `run_until_stopped` is awaited.
     pub fn build(config: Config) -> Result<Application, String> {
-        let store = SqliteStore::open(&config.db_path, pool_size(&config))?;
+        let store = SqliteStore::open_capped(
+            &config.db_path,
+            pool_size(&config),
+            config.test_max_db_pages,
+        )?;
         let signing_key = keys::load_or_create(&config.key)?;
         bootstrap::ensure_admin(&store, config.bootstrap_password.as_deref())?;
         let audit = AuditLog::start(Arc::new(store.clone()))?;

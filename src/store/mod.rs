@@ -15,6 +15,10 @@ pub enum StoreError {
     /// No connection or lock in time: the caller should retry.
     #[error("database busy: another process held its lock past the 5 s wait; nothing was changed, try again")]
     Busy,
+    /// SQLite's "database or disk is full": nothing was written; retry once
+    /// there is space again.
+    #[error("database or disk is full")]
+    Full,
     #[error("{0}")]
     Conflict(String),
     #[error("database error: {0}")]

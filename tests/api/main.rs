@@ -31,6 +31,7 @@ mod refresh;
 mod sessions;
 mod shutdown;
 mod storage;
+mod storage_full;
 mod sweep;
 mod throttle;
 mod tokens;

@@ -33,6 +33,16 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database and brings its schema up to date.
     pub fn open(path: &Path, max_connections: u32) -> Result<SqliteStore, String> {
+        SqliteStore::open_capped(path, max_connections, None)
+    }
+
+    /// `open`, with every connection limited to `max_pages` pages when set:
+    /// for tests only, which need a full database without a full disk.
+    pub fn open_capped(
+        path: &Path,
+        max_connections: u32,
+        max_pages: Option<u32>,
+    ) -> Result<SqliteStore, String> {
         let shown = path.display();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if !dir.is_dir() {
@@ -47,7 +57,14 @@ impl SqliteStore {
         })?;
         migrate(&mut first).map_err(|e| format!("database {shown}: {e}"))?;
         drop(first);
-        let manager = SqliteConnectionManager::file(path).with_init(configure);
+        let init = move |conn: &mut Connection| {
+            configure(conn)?;
+            match max_pages {
+                Some(pages) => conn.pragma_update(None, "max_page_count", pages),
+                None => Ok(()),
+            }
+        };
+        let manager = SqliteConnectionManager::file(path).with_init(init);
         let pool = Pool::builder()
             .max_size(max_connections)
             .min_idle(Some(1))
@@ -58,7 +75,7 @@ impl SqliteStore {
             .map_err(|e| format!("cannot open database {shown}: {e}"))?;
         let open = || {
             open_waiting(path)
-                .and_then(|mut conn| configure(&mut conn).map(|()| conn))
+                .and_then(|mut conn| init(&mut conn).map(|()| conn))
                 .map_err(|e| format!("cannot open database {shown}: {e}"))
         };
         let writer = writer::Writer::start(open()?, open()?)?;
@@ -168,10 +185,22 @@ fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
 }
 
+/// "Answers and can be written": a row that needs a fresh page, rolled back,
+/// so a full disk shows here before a login finds it.
+fn ping_write(conn: &mut Connection) -> StoreResult<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO audit_events (at, event, reason) VALUES (0, 'healthz', zeroblob(8192))",
+        [],
+    )?;
+    Ok(tx.rollback()?)
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> StoreError {
         match error.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
+            Some(ErrorCode::DiskFull) => StoreError::Full,
             Some(ErrorCode::ConstraintViolation) => StoreError::Conflict("already exists".into()),
             _ => StoreError::Other(error.to_string()),
         }
@@ -180,8 +209,7 @@ impl From<rusqlite::Error> for StoreError {
 
 impl Store for SqliteStore {
     fn ping(&self) -> StoreResult<()> {
-        self.conn()?.query_row("SELECT 1", [], |_| Ok(()))?;
-        Ok(())
+        ping_write(&mut *self.conn()?)
     }
 
     fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {

@@ -76,14 +76,20 @@ fn drain(conn: Connection, queue: Receiver<Job>, wrote: &AtomicBool) {
         let began = conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(StoreError::from);
+        // A full disk (or an I/O error) can make SQLite roll the whole
+        // transaction back: the jobs after it, and the batch, are then lost.
         let deliveries: Vec<Delivery> = batch
             .into_iter()
             .map(|job| match &began {
+                Ok(()) if conn.is_autocommit() => job(Err(StoreError::Busy)).1,
                 Ok(()) => in_savepoint(&conn, job),
                 Err(e) => job(Err(e.clone())).1,
             })
             .collect();
-        let committed = began.and_then(|()| conn.execute_batch("COMMIT").map_err(StoreError::from));
+        let committed = began.and_then(|()| match conn.is_autocommit() {
+            true => Err(StoreError::Busy),
+            false => conn.execute_batch("COMMIT").map_err(StoreError::from),
+        });
         if committed.is_err() && !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
         }
