@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 pub mod maintenance;
+mod schema;
 mod sessions;
 mod users;
 mod writer;
@@ -12,12 +13,11 @@ use std::time::Duration;
 
 use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, ErrorCode, Transaction, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
 use super::*;
 
-const SCHEMA: &str = include_str!("../../../schema.sql");
-const SCHEMA_VERSION: i64 = 4;
+use schema::{migrate, SCHEMA_VERSION};
 /// How long any connection waits for a lock held by another before it answers busy.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -57,13 +57,7 @@ impl SqliteStore {
         })?;
         migrate(&mut first).map_err(|e| format!("database {shown}: {e}"))?;
         drop(first);
-        let init = move |conn: &mut Connection| {
-            configure(conn)?;
-            match max_pages {
-                Some(pages) => conn.pragma_update(None, "max_page_count", pages),
-                None => Ok(()),
-            }
-        };
+        let init = move |conn: &mut Connection| configure(conn, max_pages);
         let manager = SqliteConnectionManager::file(path).with_init(init);
         let pool = Pool::builder()
             .max_size(max_connections)
@@ -106,83 +100,15 @@ pub(crate) fn open_waiting(path: &Path) -> rusqlite::Result<Connection> {
 /// Every connection: wait for locks before anything else, enforce foreign
 /// keys, fsync only at checkpoints (WAL keeps commits safe from a crash of
 /// the process), and read through mmap so a large database costs no syscalls.
-fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
+fn configure(conn: &mut Connection, max_pages: Option<u32>) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 1073741824;",
-    )
-}
-
-/// Says what went wrong in one line; a lock still held after the wait is
-/// named as such, not as SQLite's bare "database is locked".
-fn explain(error: rusqlite::Error) -> String {
-    match StoreError::from(error) {
-        StoreError::Busy => StoreError::Busy.to_string(),
-        other => other.to_string(),
+    )?;
+    match max_pages {
+        Some(pages) => conn.pragma_update(None, "max_page_count", pages),
+        None => Ok(()),
     }
-}
-
-/// Brings the schema up to date. A current file is only read (so a CLI read
-/// is a read); work happens in an IMMEDIATE transaction that reads the
-/// version again, so two openers never upgrade the same file twice.
-fn migrate(conn: &mut Connection) -> Result<(), String> {
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
-        .map_err(explain)?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
-            row.get::<_, String>(0)
-        })
-        .map_err(explain)?;
-    }
-    if check_version(conn)? == SCHEMA_VERSION {
-        return Ok(());
-    }
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(explain)?;
-    let version = check_version(&tx)?;
-    if version == SCHEMA_VERSION {
-        return Ok(());
-    }
-    upgrade(&tx, version).map_err(explain)?;
-    tx.commit().map_err(explain)
-}
-
-fn check_version(conn: &Connection) -> Result<i64, String> {
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Busy => StoreError::Busy.to_string(),
-            other => format!("is not a SQLite database ({other})"),
-        })?;
-    if version > SCHEMA_VERSION {
-        return Err(format!(
-            "was written by a newer latchkey (schema version {version}; this binary knows {SCHEMA_VERSION}): upgrade latchkey"
-        ));
-    }
-    Ok(version)
-}
-
-/// The version steps, then the idempotent schema, inside the caller's transaction.
-fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
-    if (1..3).contains(&version) {
-        // Old rows keep their rotation times under the new name; at worst an
-        // id rotated just before the upgrade gets a shorter reuse grace.
-        tx.execute_batch("ALTER TABLE refresh_ids RENAME COLUMN rotated_at TO issued_at;")?;
-    }
-    if (1..4).contains(&version) {
-        // SQLite cannot drop a foreign key in place: copy into the new shape.
-        tx.execute_batch(
-            "CREATE TABLE refresh_ids_v4 (hash BLOB PRIMARY KEY, session_id TEXT NOT NULL,
-                                          generation INTEGER NOT NULL, issued_at INTEGER) WITHOUT ROWID;
-             INSERT INTO refresh_ids_v4 SELECT hash, session_id, generation, issued_at FROM refresh_ids;
-             DROP TABLE refresh_ids;
-             ALTER TABLE refresh_ids_v4 RENAME TO refresh_ids;",
-        )?;
-    }
-    tx.execute_batch(SCHEMA)?;
-    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
 }
 
 /// "Answers and can be written": a row that needs a fresh page, rolled back,
