@@ -13,7 +13,7 @@ use crate::domain::{RefreshHash, SessionId};
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     /// No connection or lock in time: the caller should retry.
-    #[error("database busy: another process held its lock past the 5 s wait; nothing was changed, try again")]
+    #[error("database busy: another process held its lock past the 5 s wait; try again")]
     Busy,
     /// SQLite's "database or disk is full": nothing was written; retry once
     /// there is space again.
