@@ -3,6 +3,8 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use latchkey::store::Store;
+
 use crate::helpers::*;
 
 /// Clients that each follow their own cookie chain, refreshing as fast as they can.
@@ -109,4 +111,26 @@ async fn two_hundred_cli_commands_beside_a_refresh_flood_all_succeed_and_take_ef
     assert_eq!(LANES * ROUNDS * PER_ROUND, 200);
     assert_eq!(failures.load(Ordering::Relaxed), 0, "of 200 CLI runs");
     assert!(refreshes > 100, "the load ran: {refreshes} refreshes");
+}
+
+/// Another process holds the write lock past the CLI's 5 s wait.
+#[tokio::test]
+async fn a_cli_change_that_cannot_get_the_lock_in_time_says_so_in_one_line_and_changes_nothing() {
+    let app = spawn_app().await;
+    app.add_user("bob", "bob-password", false);
+    let holder = app.db();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let db = app.db_path.clone();
+
+    let output = tokio::task::spawn_blocking(move || run_cli(&db, &["user", "disable", "bob"], ""))
+        .await
+        .unwrap();
+    holder.execute_batch("ROLLBACK").unwrap();
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("database busy"), "{stderr}");
+    let bob = app.store().user_by_name("bob").unwrap().unwrap();
+    assert!(!bob.disabled, "nothing was changed");
 }
