@@ -122,9 +122,16 @@ where
 {
     Box::new(move |tx| {
         let outcome = tx.map_err(ApiError::from).and_then(work);
-        let keep = !matches!(outcome, Err(ApiError::Internal(_) | ApiError::Busy));
+        let keep = !matches!(
+            outcome,
+            Err(ApiError::Internal(_) | ApiError::Busy | ApiError::StorageFull)
+        );
         let reply = Box::new(move |committed: Result<(), crate::store::StoreError>| {
-            answer(committed.map_err(ApiError::from).and(outcome));
+            // A job's own full-disk failure names the cause of a lost batch.
+            answer(match (committed, outcome) {
+                (Err(_), Err(ApiError::StorageFull)) => Err(ApiError::StorageFull),
+                (committed, outcome) => committed.map_err(ApiError::from).and(outcome),
+            });
         });
         (keep, reply as crate::store::SessionReply)
     })

@@ -1,5 +1,7 @@
 //! The one error type of the HTTP API: each variant picks its status, `detail` text and `code`; causes are logged, never shown.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -47,6 +49,9 @@ pub enum ApiError {
     Throttled { retry_after_secs: u64 },
     #[error("Server is busy; try again shortly")]
     Busy,
+    /// The database or its disk is full: an outage to retry, not a bug.
+    #[error("Database or disk is full; try again later")]
+    StorageFull,
     #[error("Internal server error")]
     Internal(String),
 }
@@ -85,7 +90,7 @@ impl ApiError {
             UnsupportedMediaType(_) => "unsupported_media_type",
             Invalid(_) => "invalid_request",
             Throttled { .. } => "throttled",
-            Busy => "busy",
+            Busy | StorageFull => "busy",
             Internal(_) => "internal",
         }
     }
@@ -94,6 +99,7 @@ impl ApiError {
         match self {
             ApiError::Throttled { retry_after_secs } => Some((*retry_after_secs).max(1)),
             ApiError::Busy => Some(1),
+            ApiError::StorageFull => Some(STORAGE_FULL_RETRY_SECS),
             _ => None,
         }
     }
@@ -114,14 +120,16 @@ impl ResponseError for ApiError {
             UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Busy => StatusCode::SERVICE_UNAVAILABLE,
+            Busy | StorageFull => StatusCode::SERVICE_UNAVAILABLE,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let ApiError::Internal(cause) = self {
-            tracing::error!(%cause, "request failed");
+        match self {
+            ApiError::Internal(cause) => tracing::error!(%cause, "request failed"),
+            ApiError::StorageFull => log_storage_full(),
+            _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
         if self.status_code() == StatusCode::UNAUTHORIZED {
@@ -143,8 +151,27 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match error {
             StoreError::Busy => ApiError::Busy,
+            StoreError::Full => ApiError::StorageFull,
             StoreError::Conflict(what) => ApiError::Conflict(what),
             StoreError::Other(cause) => ApiError::Internal(cause),
         }
+    }
+}
+
+/// Clients wait this long before retrying a full disk: freeing space takes an operator.
+const STORAGE_FULL_RETRY_SECS: u64 = 30;
+
+/// Once a minute at most: while the disk is full every write request ends
+/// here, and a line per request would fill what space is left.
+fn log_storage_full() {
+    static LAST: AtomicI64 = AtomicI64::new(i64::MIN);
+    let now = crate::clock::now_ms();
+    let last = LAST.load(Ordering::Relaxed);
+    if now.saturating_sub(last) >= 60_000
+        && LAST
+            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok()
+    {
+        tracing::error!("database or disk is full: answering 503 busy until space is freed");
     }
 }

@@ -37,7 +37,11 @@ pub struct Application {
 impl Application {
     /// Opens everything and binds; the server runs once `run_until_stopped` is awaited.
     pub fn build(config: Config) -> Result<Application, String> {
-        let store = SqliteStore::open(&config.db_path, pool_size(&config))?;
+        let store = SqliteStore::open_capped(
+            &config.db_path,
+            pool_size(&config),
+            config.test_max_db_pages,
+        )?;
         let signing_key = keys::load_or_create(&config.key)?;
         let password_file = bootstrap::password_file(&config.db_path);
         let reveal_in = (!std::io::stderr().is_terminal()).then_some(password_file.as_path());

@@ -1,6 +1,6 @@
 //! The server's audit writer: a request hands its event to a bounded channel and never waits; one thread drains the channel and writes each batch in one transaction. A full channel drops the event and counts it, so a flood can neither slow requests nor grow memory.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -14,6 +14,8 @@ const QUEUE: usize = 8192;
 /// Events per transaction at most.
 const BATCH: usize = 512;
 const WRITE_TRIES: u32 = 3;
+/// How often a batch is tried again while the disk is full.
+const FULL_RETRY: Duration = Duration::from_millis(500);
 
 enum Message {
     Event(AuditEvent),
@@ -29,6 +31,8 @@ pub struct AuditLog {
 struct Inner {
     sender: SyncSender<Message>,
     dropped: AtomicU64,
+    /// Set by `close`: a batch waiting out a full disk is given up.
+    closing: Arc<AtomicBool>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -36,14 +40,17 @@ impl AuditLog {
     /// Starts the writer thread over `store`.
     pub fn start(store: Arc<dyn Store>) -> Result<AuditLog, String> {
         let (sender, receiver) = mpsc::sync_channel(QUEUE);
+        let closing = Arc::new(AtomicBool::new(false));
+        let flag = closing.clone();
         let thread = std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || drain(store.as_ref(), receiver))
+            .spawn(move || drain(store.as_ref(), receiver, &flag))
             .map_err(|e| format!("cannot start the audit writer: {e}"))?;
         Ok(AuditLog {
             inner: Arc::new(Inner {
                 sender,
                 dropped: AtomicU64::new(0),
+                closing,
                 thread: Mutex::new(Some(thread)),
             }),
         })
@@ -73,6 +80,7 @@ impl AuditLog {
     /// Writes what is queued and ends the thread (blocking: call on a
     /// blocking thread). Later events are dropped.
     pub fn close(&self) {
+        self.inner.closing.store(true, Ordering::Relaxed);
         let _ = self.inner.sender.send(Message::Stop);
         let thread = self
             .inner
@@ -86,7 +94,7 @@ impl AuditLog {
     }
 }
 
-fn drain(store: &dyn Store, receiver: Receiver<Message>) {
+fn drain(store: &dyn Store, receiver: Receiver<Message>, closing: &AtomicBool) {
     let mut batch = Vec::with_capacity(BATCH);
     let mut stop = false;
     while !stop {
@@ -101,20 +109,29 @@ fn drain(store: &dyn Store, receiver: Receiver<Message>) {
                 next = receiver.try_recv().ok();
             }
         }
-        write(store, &mut batch);
+        write(store, &mut batch, closing);
     }
 }
 
-/// A busy database is retried briefly (this thread may wait; requests never do).
-fn write(store: &dyn Store, batch: &mut Vec<AuditEvent>) {
+/// A busy database is retried briefly (this thread may wait; requests never
+/// do). A full disk is waited out until space is freed: the batch stays here
+/// and new events queue in the bounded channel meanwhile (dropped and counted
+/// once it is full).
+fn write(store: &dyn Store, batch: &mut Vec<AuditEvent>, closing: &AtomicBool) {
     if batch.is_empty() {
         return;
     }
-    for attempt in 1..=WRITE_TRIES {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
         match store.append_audit(batch) {
             Ok(()) => break,
             Err(StoreError::Busy) if attempt < WRITE_TRIES => {
                 std::thread::sleep(Duration::from_millis(50 * u64::from(attempt)));
+            }
+            Err(StoreError::Full) if !closing.load(Ordering::Relaxed) => {
+                attempt = 0;
+                std::thread::sleep(FULL_RETRY);
             }
             Err(e) => {
                 tracing::warn!(error = %e, events = batch.len(), "could not write audit events");

@@ -8,7 +8,7 @@ use crate::auth::password;
 use crate::cli::audit::cli_event;
 use crate::cli::{AddUser, UserCommand};
 use crate::domain::{NewPassword, Username};
-use crate::store::{EndReason, EndSessions, NewUser, Store, User};
+use crate::store::{EndReason, EndSessions, NewUser, Store, User, UserChange};
 use crate::{bootstrap, clock};
 
 pub(super) fn run(store: &dyn Store, db: &Path, command: UserCommand) -> Result<(), String> {
@@ -16,20 +16,13 @@ pub(super) fn run(store: &dyn Store, db: &Path, command: UserCommand) -> Result<
         UserCommand::Add(args) => add(store, args),
         UserCommand::List => list(store),
         UserCommand::Disable { name } => {
-            let user = find(store, &name)?;
-            refuse_last_admin(store, &user, "disable")?;
-            store
-                .set_disabled(user.id, true, clock::now_ms())
-                .map_err(|e| e.to_string())?;
+            let user = change(store, &name, true)?;
             cli_event(store, Kind::UserDisabled, &user.username);
             println!("disabled {} and ended its sessions", user.username);
             Ok(())
         }
         UserCommand::Enable { name } => {
-            let user = find(store, &name)?;
-            store
-                .set_disabled(user.id, false, clock::now_ms())
-                .map_err(|e| e.to_string())?;
+            let user = change(store, &name, false)?;
             cli_event(store, Kind::UserEnabled, &user.username);
             println!("enabled {}", user.username);
             Ok(())
@@ -54,14 +47,29 @@ pub(super) fn run(store: &dyn Store, db: &Path, command: UserCommand) -> Result<
             Ok(())
         }
         UserCommand::Delete { name } => {
-            let user = find(store, &name)?;
-            refuse_last_admin(store, &user, "delete")?;
-            store.delete_user(user.id).map_err(|e| e.to_string())?;
+            let user = store
+                .delete_user_unless_last_admin(&name)
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no user named {name}"))?;
             cli_event(store, Kind::UserDeleted, &user.username);
             println!("deleted {} and its sessions", user.username);
             Ok(())
         }
     }
+}
+
+/// Disables or enables through the admin API's own store operation: the
+/// last-admin check and the change share one transaction, and disabling ends
+/// the sessions in it.
+fn change(store: &dyn Store, name: &str, disabled: bool) -> Result<User, String> {
+    let change = UserChange {
+        disabled: Some(disabled),
+        ..UserChange::default()
+    };
+    store
+        .update_user(name, &change, clock::now_ms())
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user named {name}"))
 }
 
 fn add(store: &dyn Store, args: AddUser) -> Result<(), String> {
@@ -123,25 +131,6 @@ pub(super) fn find(store: &dyn Store, name: &str) -> Result<User, String> {
         .user_by_name(name)
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("no user named {name}"))
-}
-
-fn refuse_last_admin(store: &dyn Store, user: &User, action: &str) -> Result<(), String> {
-    if !user.admin || user.disabled {
-        return Ok(());
-    }
-    let other_admins = store
-        .list_users()
-        .map_err(|e| e.to_string())?
-        .iter()
-        .any(|u| u.admin && !u.disabled && u.id != user.id);
-    if other_admins {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} is the last enabled admin; add another admin before you {action} it",
-            user.username
-        ))
-    }
 }
 
 /// From stdin with `--password-stdin`, else a prompt (twice) on a terminal.

@@ -78,6 +78,10 @@ pub struct ServeArgs {
     /// How long audit events are kept before the sweeper deletes them.
     #[arg(long, env = "LATCHKEY_AUDIT_RETENTION", default_value = "90d", value_parser = duration::parse)]
     pub audit_retention: Duration,
+    /// TEST ONLY (hidden): caps the database at this many pages, so the test
+    /// suite can make SQLite answer "database or disk is full" without root.
+    #[arg(long, hide = true)]
+    pub test_max_db_pages: Option<u32>,
 }
 
 impl ServeArgs {

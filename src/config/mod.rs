@@ -56,6 +56,8 @@ pub struct Config {
     /// The `/metrics` listener, if any.
     pub metrics_bind: Option<SocketAddr>,
     pub audit_retention: Duration,
+    /// Test only: see `ServeArgs::test_max_db_pages`.
+    pub test_max_db_pages: Option<u32>,
 }
 
 impl Config {
@@ -113,6 +115,7 @@ impl Config {
             hash_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
             metrics_bind,
             audit_retention: args.audit_retention,
+            test_max_db_pages: args.test_max_db_pages,
         })
     }
 }
@@ -188,6 +191,7 @@ impl fmt::Debug for Config {
             .field("trust_proxy", &self.trust_proxy)
             .field("metrics_bind", &self.metrics_bind)
             .field("audit_retention", &self.audit_retention)
+            .field("test_max_db_pages", &self.test_max_db_pages)
             .field(
                 "bootstrap_password",
                 &self.bootstrap_password.as_ref().map(|_| "<redacted>"),

@@ -7,8 +7,15 @@ use std::time::Duration;
 use super::histogram::Routes;
 use crate::error::ApiError;
 
-pub const LOGIN_OUTCOMES: [&str; 5] = ["success", "bad_credentials", "throttled", "busy", "error"];
-pub const REFRESH_OUTCOMES: [&str; 9] = [
+pub const LOGIN_OUTCOMES: [&str; 6] = [
+    "success",
+    "bad_credentials",
+    "throttled",
+    "busy",
+    "storage_full",
+    "error",
+];
+pub const REFRESH_OUTCOMES: [&str; 10] = [
     "ok",
     "grace",
     "reuse_detected",
@@ -17,6 +24,7 @@ pub const REFRESH_OUTCOMES: [&str; 9] = [
     "revoked",
     "user_disabled",
     "busy",
+    "storage_full",
     "error",
 ];
 
@@ -35,7 +43,8 @@ impl Metrics {
             Err(ApiError::InvalidCredentials) => 1,
             Err(ApiError::Throttled { .. }) => 2,
             Err(ApiError::Busy) => 3,
-            Err(_) => 4,
+            Err(ApiError::StorageFull) => 4,
+            Err(_) => 5,
         };
         self.logins[index].fetch_add(1, Ordering::Relaxed);
     }
@@ -51,7 +60,8 @@ impl Metrics {
             Err(ApiError::Revoked) => 5,
             Err(ApiError::UserDisabled) => 6,
             Err(ApiError::Busy) => 7,
-            Err(_) => 8,
+            Err(ApiError::StorageFull) => 8,
+            Err(_) => 9,
         };
         self.refreshes[index].fetch_add(1, Ordering::Relaxed);
     }

@@ -93,8 +93,8 @@ const THROTTLED: Answer = Answer {
 };
 const BUSY: Answer = Answer {
     name: "Busy",
-    description: "No password-hashing slot or database connection in time; retry after `Retry-After` seconds.",
-    errors: &[ApiError::Busy],
+    description: "No password-hashing slot or database connection in time, or the disk is full; retry after `Retry-After` seconds.",
+    errors: &[ApiError::Busy, ApiError::StorageFull],
 };
 
 /// Every answer, for `components.responses`.

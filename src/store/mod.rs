@@ -13,8 +13,12 @@ use crate::domain::{RefreshHash, SessionId};
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
     /// No connection or lock in time: the caller should retry.
-    #[error("database busy")]
+    #[error("database busy: another process held its lock past the 5 s wait; try again")]
     Busy,
+    /// SQLite's "database or disk is full": nothing was written; retry once
+    /// there is space again.
+    #[error("database or disk is full")]
+    Full,
     #[error("{0}")]
     Conflict(String),
     #[error("database error: {0}")]
@@ -191,10 +195,6 @@ pub trait Store: Send + Sync {
         now: i64,
         end: EndSessions,
     ) -> StoreResult<()>;
-    /// Disabling ends every session of the user in the same transaction.
-    fn set_disabled(&self, user_id: i64, disabled: bool, now: i64) -> StoreResult<()>;
-    /// Deletes the user and, by cascade, its sessions.
-    fn delete_user(&self, user_id: i64) -> StoreResult<()>;
 
     /// Queues refresh-rule work for the next group commit (see `SessionTx`).
     fn submit_session_work(&self, work: SessionWork);

@@ -83,7 +83,11 @@ impl TestApp {
 
     /// A raw connection, for asserting what is really in the database.
     pub fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(&self.db_path).expect("db opens")
+        let conn = rusqlite::Connection::open(&self.db_path).expect("db opens");
+        // The server may hold a lock at this instant: wait as its own connections do.
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .expect("busy timeout set");
+        conn
     }
 
     pub fn add_user(&self, username: &str, password: &str, admin: bool) -> User {

@@ -1,5 +1,5 @@
 use crate::helpers::*;
-use latchkey::store::Store;
+use latchkey::store::{Store, UserChange};
 
 #[tokio::test]
 async fn login_returns_a_token_and_an_http_only_refresh_cookie() {
@@ -69,9 +69,13 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
 #[tokio::test]
 async fn a_disabled_user_cannot_log_in() {
     let app = spawn_app().await;
-    let alice = app.add_user("alice", "alice-password", false);
+    app.add_user("alice", "alice-password", false);
+    let disable = UserChange {
+        disabled: Some(true),
+        ..UserChange::default()
+    };
     app.store()
-        .set_disabled(alice.id, true, latchkey::clock::now_ms())
+        .update_user("alice", &disable, latchkey::clock::now_ms())
         .unwrap();
 
     let response = app.login("alice", "alice-password").await;

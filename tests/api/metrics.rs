@@ -3,7 +3,7 @@
 use crate::helpers::*;
 
 /// The metrics text of the app's `/metrics` listener.
-async fn scrape(app: &TestApp) -> String {
+pub async fn scrape(app: &TestApp) -> String {
     let port = app.metrics_port.expect("started with --metrics-bind");
     let response = app
         .client
@@ -22,7 +22,7 @@ async fn scrape(app: &TestApp) -> String {
 
 /// The value of the sample `series` (name with labels), e.g.
 /// `latchkey_logins_total{outcome="success"}`.
-fn sample(text: &str, series: &str) -> f64 {
+pub fn sample(text: &str, series: &str) -> f64 {
     text.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .unwrap_or_else(|| panic!("no {series} in\n{text}"))

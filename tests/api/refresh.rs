@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use latchkey::store::Store;
+use latchkey::store::{Store, UserChange};
 
 use crate::helpers::*;
 
@@ -207,10 +207,15 @@ async fn the_absolute_max_age_caps_the_sliding_idle_limit() {
 #[tokio::test]
 async fn a_disabled_user_gets_user_account_error_and_reenabling_does_not_revive_the_session() {
     let (app, login) = logged_in_app(&[]).await;
-    let alice = app.store().user_by_name("alice").unwrap().unwrap();
     let now = latchkey::clock::now_ms;
+    let disabled = |disabled| UserChange {
+        disabled: Some(disabled),
+        ..UserChange::default()
+    };
 
-    app.store().set_disabled(alice.id, true, now()).unwrap();
+    app.store()
+        .update_user("alice", &disabled(true), now())
+        .unwrap();
     let response = app.refresh(&login.cookie).await;
     assert_eq!(response.status(), 401);
     assert_eq!(
@@ -222,7 +227,9 @@ async fn a_disabled_user_gets_user_account_error_and_reenabling_does_not_revive_
     );
     assert_eq!(app.me(&login.access_token).await.status(), 401);
 
-    app.store().set_disabled(alice.id, false, now()).unwrap();
+    app.store()
+        .update_user("alice", &disabled(false), now())
+        .unwrap();
     let response = app.refresh(&login.cookie).await;
     assert_eq!(response.status(), 401);
     assert_eq!(error_of(response).await.1, "revoked");
@@ -231,9 +238,7 @@ async fn a_disabled_user_gets_user_account_error_and_reenabling_does_not_revive_
 #[tokio::test]
 async fn a_deleted_users_session_is_not_found() {
     let (app, login) = logged_in_app(&[]).await;
-    let alice = app.store().user_by_name("alice").unwrap().unwrap();
-
-    app.store().delete_user(alice.id).unwrap();
+    app.store().delete_user_unless_last_admin("alice").unwrap();
 
     let response = app.refresh(&login.cookie).await;
     assert_eq!(error_of(response).await.1, "not_found");

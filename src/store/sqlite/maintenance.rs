@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 
-use super::SCHEMA_VERSION;
+use super::{BUSY_TIMEOUT, SCHEMA_VERSION};
 
 /// The schema version this binary writes; an older file is upgraded by `serve`.
 pub const KNOWN_SCHEMA_VERSION: i64 = SCHEMA_VERSION;
@@ -29,8 +29,7 @@ pub struct Inspection {
 /// has no tables yet, so it counts nothing.
 pub fn inspect(path: &Path) -> Result<Inspection, String> {
     let shown = path.display();
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| format!("cannot open database {shown}: {e}"))?;
+    let conn = open_read_only(path).map_err(|e| format!("cannot open database {shown}: {e}"))?;
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(|e| format!("{shown} is not a SQLite database ({e})"))?;
@@ -72,7 +71,7 @@ pub fn inspect(path: &Path) -> Result<Inspection, String> {
 /// temporary file that is renamed into place only once complete.
 /// `progress(copied, total)` is called after each step, in pages.
 pub fn backup(from: &Path, to: &Path, mut progress: impl FnMut(i32, i32)) -> Result<(), String> {
-    let source = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY)
+    let source = open_read_only(from)
         .map_err(|e| format!("cannot open database {}: {e}", from.display()))?;
     source
         .execute_batch("BEGIN; SELECT COUNT(*) FROM sqlite_schema;")
@@ -89,6 +88,13 @@ pub fn backup(from: &Path, to: &Path, mut progress: impl FnMut(i32, i32)) -> Res
             Err(e)
         }
     }
+}
+
+/// Read-only, and waiting for the server's locks from the first statement on.
+fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
 }
 
 fn copy(source: &Connection, to: &Path, progress: &mut impl FnMut(i32, i32)) -> Result<(), String> {

@@ -3,6 +3,7 @@
 mod admin;
 mod audit;
 pub mod maintenance;
+mod schema;
 mod sessions;
 mod users;
 mod writer;
@@ -12,12 +13,13 @@ use std::time::Duration;
 
 use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, ErrorCode};
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 
 use super::*;
 
-const SCHEMA: &str = include_str!("../../../schema.sql");
-const SCHEMA_VERSION: i64 = 4;
+use schema::{migrate, SCHEMA_VERSION};
+/// How long any connection waits for a lock held by another before it answers busy.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 type Conn = PooledConnection<SqliteConnectionManager>;
 
@@ -31,6 +33,16 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database and brings its schema up to date.
     pub fn open(path: &Path, max_connections: u32) -> Result<SqliteStore, String> {
+        SqliteStore::open_capped(path, max_connections, None)
+    }
+
+    /// `open`, with every connection limited to `max_pages` pages when set:
+    /// for tests only, which need a full database without a full disk.
+    pub fn open_capped(
+        path: &Path,
+        max_connections: u32,
+        max_pages: Option<u32>,
+    ) -> Result<SqliteStore, String> {
         let shown = path.display();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             if !dir.is_dir() {
@@ -40,12 +52,13 @@ impl SqliteStore {
                 ));
             }
         }
-        let mut first = Connection::open(path).map_err(|e| {
+        let mut first = open_waiting(path).map_err(|e| {
             format!("cannot open database {shown}: {e}; check the path and its permissions")
         })?;
         migrate(&mut first).map_err(|e| format!("database {shown}: {e}"))?;
         drop(first);
-        let manager = SqliteConnectionManager::file(path).with_init(configure);
+        let init = move |conn: &mut Connection| configure(conn, max_pages);
+        let manager = SqliteConnectionManager::file(path).with_init(init);
         let pool = Pool::builder()
             .max_size(max_connections)
             .min_idle(Some(1))
@@ -55,8 +68,8 @@ impl SqliteStore {
             .build(manager)
             .map_err(|e| format!("cannot open database {shown}: {e}"))?;
         let open = || {
-            Connection::open(path)
-                .and_then(|mut conn| configure(&mut conn).map(|()| conn))
+            open_waiting(path)
+                .and_then(|mut conn| init(&mut conn).map(|()| conn))
                 .map_err(|e| format!("cannot open database {shown}: {e}"))
         };
         let writer = writer::Writer::start(open()?, open()?)?;
@@ -75,55 +88,45 @@ impl SqliteStore {
     }
 }
 
-/// Every connection: enforce foreign keys, wait for the write lock rather
-/// than fail, fsync only at checkpoints (WAL keeps commits safe from a crash of
-/// the process), and read through mmap so a large database costs no syscalls.
-fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
-    conn.execute_batch(
-        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;
-         PRAGMA mmap_size = 1073741824;",
-    )
+/// Opens a connection that waits for locks from its very first statement: a
+/// lock held by the server at that instant (a batch, a checkpoint) is waited
+/// out, never reported as "database is locked" at once.
+pub(crate) fn open_waiting(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(conn)
 }
 
-fn migrate(conn: &mut Connection) -> Result<(), String> {
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
-        .map_err(|e| e.to_string())?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| format!("is not a SQLite database ({e})"))?;
-    if version > SCHEMA_VERSION {
-        return Err(format!(
-            "was written by a newer latchkey (schema version {version}; this binary knows {SCHEMA_VERSION}): upgrade latchkey"
-        ));
+/// Every connection: wait for locks before anything else, enforce foreign
+/// keys, fsync only at checkpoints (WAL keeps commits safe from a crash of
+/// the process), and read through mmap so a large database costs no syscalls.
+fn configure(conn: &mut Connection, max_pages: Option<u32>) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 1073741824;",
+    )?;
+    match max_pages {
+        Some(pages) => conn.pragma_update(None, "max_page_count", pages),
+        None => Ok(()),
     }
-    let tx = conn.transaction().map_err(|e| e.to_string())?;
-    if (1..3).contains(&version) {
-        // Old rows keep their rotation times under the new name; at worst an
-        // id rotated just before the upgrade gets a shorter reuse grace.
-        tx.execute_batch("ALTER TABLE refresh_ids RENAME COLUMN rotated_at TO issued_at;")
-            .map_err(|e| e.to_string())?;
-    }
-    if (1..4).contains(&version) {
-        // SQLite cannot drop a foreign key in place: copy into the new shape.
-        tx.execute_batch(
-            "CREATE TABLE refresh_ids_v4 (hash BLOB PRIMARY KEY, session_id TEXT NOT NULL,
-                                          generation INTEGER NOT NULL, issued_at INTEGER) WITHOUT ROWID;
-             INSERT INTO refresh_ids_v4 SELECT hash, session_id, generation, issued_at FROM refresh_ids;
-             DROP TABLE refresh_ids;
-             ALTER TABLE refresh_ids_v4 RENAME TO refresh_ids;",
-        )
-        .map_err(|e| e.to_string())?;
-    }
-    tx.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
-    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
-        .map_err(|e| e.to_string())?;
-    tx.commit().map_err(|e| e.to_string())
+}
+
+/// "Answers and can be written": a row that needs a fresh page, rolled back,
+/// so a full disk shows here before a login finds it.
+fn ping_write(conn: &mut Connection) -> StoreResult<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(
+        "INSERT INTO audit_events (at, event, reason) VALUES (0, 'healthz', zeroblob(8192))",
+        [],
+    )?;
+    Ok(tx.rollback()?)
 }
 
 impl From<rusqlite::Error> for StoreError {
     fn from(error: rusqlite::Error) -> StoreError {
         match error.sqlite_error_code() {
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
+            Some(ErrorCode::DiskFull) => StoreError::Full,
             Some(ErrorCode::ConstraintViolation) => StoreError::Conflict("already exists".into()),
             _ => StoreError::Other(error.to_string()),
         }
@@ -132,8 +135,7 @@ impl From<rusqlite::Error> for StoreError {
 
 impl Store for SqliteStore {
     fn ping(&self) -> StoreResult<()> {
-        self.conn()?.query_row("SELECT 1", [], |_| Ok(()))?;
-        Ok(())
+        ping_write(&mut *self.conn()?)
     }
 
     fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
@@ -160,14 +162,6 @@ impl Store for SqliteStore {
         end: EndSessions,
     ) -> StoreResult<()> {
         users::set_password_hash(&mut *self.conn()?, user_id, hash, now, end)
-    }
-
-    fn set_disabled(&self, user_id: i64, disabled: bool, now: i64) -> StoreResult<()> {
-        users::set_disabled(&mut *self.conn()?, user_id, disabled, now)
-    }
-
-    fn delete_user(&self, user_id: i64) -> StoreResult<()> {
-        users::delete(&*self.conn()?, user_id)
     }
 
     fn submit_session_work(&self, work: SessionWork) {

@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::sessions;
-use crate::store::{EndReason, EndSessions, NewUser, StoreError, StoreResult, User};
+use crate::store::{EndSessions, NewUser, StoreError, StoreResult, User};
 
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at";
@@ -76,26 +76,4 @@ pub(super) fn set_password_hash(
     )?;
     sessions::end_for_user(&tx, user_id, end, now)?;
     Ok(tx.commit()?)
-}
-
-pub(super) fn set_disabled(
-    conn: &mut Connection,
-    user_id: i64,
-    disabled: bool,
-    now: i64,
-) -> StoreResult<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    tx.execute(
-        "UPDATE users SET disabled = ?2, updated_at = ?3 WHERE id = ?1",
-        params![user_id, disabled, now],
-    )?;
-    if disabled {
-        sessions::end_for_user(&tx, user_id, EndSessions::All(EndReason::UserDisabled), now)?;
-    }
-    Ok(tx.commit()?)
-}
-
-pub(super) fn delete(conn: &Connection, user_id: i64) -> StoreResult<()> {
-    conn.execute("DELETE FROM users WHERE id = ?1", [user_id])?;
-    Ok(())
 }

@@ -19,6 +19,10 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 /// A WAL longer than this (about 16 MiB of 4 KiB pages) is started over; under
 /// a refresh flood it reaches a few times that between two checkpoints.
 const RESTART_ABOVE_FRAMES: i64 = 4000;
+/// How long a RESTART may wait for readers to leave the WAL. It holds the
+/// write lock meanwhile, so this bounds the writer's pause; one that runs out
+/// gives up and is tried again at the next tick.
+const RESTART_WAIT: Duration = Duration::from_millis(10);
 
 /// Runs against the batch's connection (or learns why there is none), says
 /// whether to keep its writes, and returns what to do once the batch's fate
@@ -39,6 +43,9 @@ impl Writer {
         let wrote = Arc::new(AtomicBool::new(false));
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")
             .map_err(|e| format!("cannot configure the database writer: {e}"))?;
+        checkpointer
+            .busy_timeout(RESTART_WAIT)
+            .map_err(|e| format!("cannot configure the checkpointer: {e}"))?;
         let flag = wrote.clone();
         thread::Builder::new()
             .name("latchkey-writer".into())
@@ -69,14 +76,20 @@ fn drain(conn: Connection, queue: Receiver<Job>, wrote: &AtomicBool) {
         let began = conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(StoreError::from);
+        // A full disk (or an I/O error) can make SQLite roll the whole
+        // transaction back: the jobs after it, and the batch, are then lost.
         let deliveries: Vec<Delivery> = batch
             .into_iter()
             .map(|job| match &began {
+                Ok(()) if conn.is_autocommit() => job(Err(StoreError::Busy)).1,
                 Ok(()) => in_savepoint(&conn, job),
                 Err(e) => job(Err(e.clone())).1,
             })
             .collect();
-        let committed = began.and_then(|()| conn.execute_batch("COMMIT").map_err(StoreError::from));
+        let committed = began.and_then(|()| match conn.is_autocommit() {
+            true => Err(StoreError::Busy),
+            false => conn.execute_batch("COMMIT").map_err(StoreError::from),
+        });
         if committed.is_err() && !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
         }
@@ -110,8 +123,11 @@ fn in_savepoint(conn: &Connection, job: Job) -> Delivery {
 
 /// PASSIVE never blocks readers or the writer, but under steady writes it
 /// never catches up with the end of the WAL either, and the WAL grows without
-/// end; past `RESTART_ABOVE_FRAMES` a RESTART checkpoint (which waits for the
-/// writer's current batch) lets the next batch start the WAL from the top.
+/// end; past `RESTART_ABOVE_FRAMES` a RESTART checkpoint lets the next batch
+/// start the WAL from the top. It runs right after a PASSIVE one, so it has
+/// little left to copy, and waits at most `RESTART_WAIT` for readers: the
+/// writer and other openers are held up for milliseconds, not for as long as
+/// a reader keeps reading.
 /// Ends when the store is dropped (the writer's queue closes, then `wrote` has
 /// no other owner).
 fn checkpoint_while_in_use(conn: Connection, wrote: &Arc<AtomicBool>) {

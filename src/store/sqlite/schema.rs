@@ -1,0 +1,80 @@
+//! The schema's version steps. A file at the current version is only read, so opening it never takes the write lock; an upgrade runs in an IMMEDIATE transaction that reads the version again, so two openers never upgrade the same file twice.
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::store::StoreError;
+
+const SCHEMA: &str = include_str!("../../../schema.sql");
+pub(super) const SCHEMA_VERSION: i64 = 4;
+
+/// Says what went wrong in one line; a lock still held after the wait is
+/// named as such, not as SQLite's bare "database is locked".
+fn explain(error: rusqlite::Error) -> String {
+    match StoreError::from(error) {
+        StoreError::Busy => StoreError::Busy.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// Brings the schema up to date. A current file is only read (so a CLI read
+/// is a read); work happens in an IMMEDIATE transaction that reads the
+/// version again, so two openers never upgrade the same file twice.
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .map_err(explain)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
+            row.get::<_, String>(0)
+        })
+        .map_err(explain)?;
+    }
+    if check_version(conn)? == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(explain)?;
+    let version = check_version(&tx)?;
+    if version == SCHEMA_VERSION {
+        return Ok(());
+    }
+    upgrade(&tx, version).map_err(explain)?;
+    tx.commit().map_err(explain)
+}
+
+fn check_version(conn: &Connection) -> Result<i64, String> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |row| row.get(0))
+        .map_err(|e| match StoreError::from(e) {
+            StoreError::Busy => StoreError::Busy.to_string(),
+            other => format!("is not a SQLite database ({other})"),
+        })?;
+    if version > SCHEMA_VERSION {
+        return Err(format!(
+            "was written by a newer latchkey (schema version {version}; this binary knows {SCHEMA_VERSION}): upgrade latchkey"
+        ));
+    }
+    Ok(version)
+}
+
+/// The version steps, then the idempotent schema, inside the caller's transaction.
+fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
+    if (1..3).contains(&version) {
+        // Old rows keep their rotation times under the new name; at worst an
+        // id rotated just before the upgrade gets a shorter reuse grace.
+        tx.execute_batch("ALTER TABLE refresh_ids RENAME COLUMN rotated_at TO issued_at;")?;
+    }
+    if (1..4).contains(&version) {
+        // SQLite cannot drop a foreign key in place: copy into the new shape.
+        tx.execute_batch(
+            "CREATE TABLE refresh_ids_v4 (hash BLOB PRIMARY KEY, session_id TEXT NOT NULL,
+                                          generation INTEGER NOT NULL, issued_at INTEGER) WITHOUT ROWID;
+             INSERT INTO refresh_ids_v4 SELECT hash, session_id, generation, issued_at FROM refresh_ids;
+             DROP TABLE refresh_ids;
+             ALTER TABLE refresh_ids_v4 RENAME TO refresh_ids;",
+        )?;
+    }
+    tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
+}
