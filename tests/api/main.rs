@@ -17,6 +17,7 @@ mod csrf;
 mod flood;
 mod fuzz;
 mod headers;
+mod hostile_input;
 mod helpers;
 mod limits;
 mod login;
