@@ -56,6 +56,11 @@ pub struct Config {
     /// The `/metrics` listener, if any.
     pub metrics_bind: Option<SocketAddr>,
     pub audit_retention: Duration,
+    /// Test hook, never set from flags or the environment: a refresh whose
+    /// `User-Agent` is exactly this panics inside the session writer, so a
+    /// test can prove the writer outlives a panicking job.
+    #[doc(hidden)]
+    pub panic_on_user_agent: Option<String>,
 }
 
 impl Config {
@@ -113,6 +118,7 @@ impl Config {
             hash_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
             metrics_bind,
             audit_retention: args.audit_retention,
+            panic_on_user_agent: None,
         })
     }
 }

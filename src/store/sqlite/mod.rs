@@ -17,7 +17,7 @@ use rusqlite::{Connection, ErrorCode};
 use super::*;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 type Conn = PooledConnection<SqliteConnectionManager>;
 
@@ -113,6 +113,12 @@ fn migrate(conn: &mut Connection) -> Result<(), String> {
              ALTER TABLE refresh_ids_v4 RENAME TO refresh_ids;",
         )
         .map_err(|e| e.to_string())?;
+    }
+    if (1..5).contains(&version) {
+        // Ids rotated before the upgrade have no fingerprint: a replay of one
+        // gets no grace (at worst a tab racing the upgrade is logged out).
+        tx.execute_batch("ALTER TABLE refresh_ids ADD COLUMN issued_to BLOB;")
+            .map_err(|e| e.to_string())?;
     }
     tx.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
