@@ -121,9 +121,10 @@ fn answer(
 
 #[utoipa::path(method(get, post), path = "/user/refresh-token", tag = "user",
     operation_id = "refresh", summary = "Get a new access token",
-    description = "Rotates the refresh cookie. An id already rotated within the reuse grace \
-        gets the same successor the first request got; after the grace the whole session \
-        family is revoked (`reuse_detected`).",
+    description = "Rotates the refresh cookie. An id already rotated, presented again within the \
+        reuse grace by the client that rotated it (same User-Agent, same /24 or /64), gets the \
+        same successor the first request got; any other replay revokes the whole session \
+        family (`reuse_detected`). A cookie sent twice is not used (`not_found`).",
     security(("RefreshCookie" = [])),
     responses((status = 200, response = Granted), openapi::RefreshFailed, CookieRoute))]
 pub async fn refresh(

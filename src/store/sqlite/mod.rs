@@ -86,7 +86,8 @@ fn configure(conn: &mut Connection) -> rusqlite::Result<()> {
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), String> {
-    conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;")
+    // The timeout first, so switching to WAL waits out a writer too.
+    conn.execute_batch("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
         .map_err(|e| e.to_string())?;
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
@@ -96,7 +97,12 @@ fn migrate(conn: &mut Connection) -> Result<(), String> {
             "was written by a newer latchkey (schema version {version}; this binary knows {SCHEMA_VERSION}): upgrade latchkey"
         ));
     }
-    let tx = conn.transaction().map_err(|e| e.to_string())?;
+    // IMMEDIATE: take the write lock up front, where the busy timeout applies;
+    // a read transaction that turns into a write after another connection
+    // committed fails at once ("database is locked"), timeout or not.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| e.to_string())?;
     if (1..3).contains(&version) {
         // Old rows keep their rotation times under the new name; at worst an
         // id rotated just before the upgrade gets a shorter reuse grace.
