@@ -1,8 +1,9 @@
--- latchkey schema, version 4. Applied on every start; every statement is idempotent,
+-- latchkey schema, version 5. Applied on every start; every statement is idempotent,
 -- so an older database upgrades by running it (version 2 added audit_events),
 -- after the changes CREATE cannot make (version 3 renamed refresh_ids.rotated_at
 -- to issued_at, version 4 rebuilt refresh_ids without its foreign key and
--- session index; see `migrate` in src/store/sqlite/mod.rs).
+-- session index, version 5 added refresh_ids.issued_to; see `migrate` in
+-- src/store/sqlite/mod.rs).
 -- Times are INTEGER milliseconds since the Unix epoch (UTC).
 
 CREATE TABLE IF NOT EXISTS users (
@@ -41,11 +42,14 @@ CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
 -- No foreign key and no index on session_id: each would make every rotation
 -- write one more page. The ids of a deleted session are found (they no longer
 -- join to a session, so they open nothing) and deleted by the sweeper.
+-- `issued_to` is a keyed hash of the User-Agent and network (/24, /64) of the
+-- client the id was handed to: only that client's replay gets the reuse grace.
 CREATE TABLE IF NOT EXISTS refresh_ids (
     hash       BLOB    PRIMARY KEY,
     session_id TEXT    NOT NULL,
     generation INTEGER NOT NULL,
-    issued_at  INTEGER
+    issued_at  INTEGER,
+    issued_to  BLOB
 ) WITHOUT ROWID;
 
 

@@ -55,7 +55,8 @@ impl Application {
                 config.refresh_ttl,
                 config.session_max_age,
                 config.reuse_grace,
-            ),
+            )
+            .panicking_for(config.panic_on_user_agent.clone()),
             hashing: HashSlots::new(config.hash_slots),
             throttle: LoginThrottle::new(
                 config.login_max_failures,

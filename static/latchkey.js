@@ -69,9 +69,20 @@ function emit(event) {
   }
 }
 
+const apiOrigin = () => new URL(opts.baseUrl || '/', location.href).origin;
+
 function credentials() {
-  const base = new URL(opts.baseUrl || '/', location.href);
-  return base.origin === location.origin ? 'same-origin' : 'include';
+  return apiOrigin() === location.origin ? 'same-origin' : 'include';
+}
+
+/** Whether `input` (a URL, a string, or a Request) points at the API's own origin. */
+function isApiUrl(input) {
+  const url = input instanceof Request ? input.url : String(input);
+  try {
+    return new URL(url, location.href).origin === apiOrigin();
+  } catch {
+    return false;
+  }
 }
 
 async function api(path, init = {}) {
@@ -220,8 +231,11 @@ export async function logoutAll() {
 }
 
 /** `fetch` with `Authorization: Bearer`; on a 401 `invalid_token` it refreshes once
- * and retries, so bodies must be re-sendable (strings, FormData, URLSearchParams). */
+ * and retries, so bodies must be re-sendable (strings, FormData, URLSearchParams).
+ * The token goes only to the API's own origin (`baseUrl`): any other URL is
+ * fetched as it is, so a third party never sees it. */
 export async function fetch(input, init = {}) {
+  if (!isApiUrl(input)) return globalThis.fetch(input, init);
   const send = (bearer) => {
     const headers = new Headers(init.headers);
     if (bearer) headers.set('Authorization', `Bearer ${bearer}`);

@@ -1,6 +1,7 @@
 //! The rules of authentication: passwords, tokens, sessions, and who the caller is.
 
 mod argon;
+pub mod client;
 pub mod extract;
 pub mod hashing;
 pub mod jwt;

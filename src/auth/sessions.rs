@@ -1,7 +1,9 @@
-//! The session rules: login starts (or continues) a family, refresh rotates it, an old id replayed within the grace gets the current one, after the grace it ends the family.
+//! The session rules: login starts (or continues) a family, refresh rotates it, an old id replayed within the grace by the client that rotated it gets the current one; any other replay ends the family.
 
 use std::time::Duration;
 
+pub use crate::auth::client::Client;
+use crate::auth::client::{self, Fingerprint};
 use crate::clock;
 use crate::domain::{RefreshSecret, SessionId};
 use crate::error::ApiError;
@@ -11,11 +13,18 @@ use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, SessionTx, Us
 /// racing put an id one generation behind; more than a few is not a race.
 const MAX_REPLAY_STEPS: i64 = 4;
 
+mod replay;
+
 pub struct SessionRules {
     chain_key: [u8; 32],
+    /// Keys client fingerprints; derived from the chain key, so it differs from it.
+    client_key: [u8; 32],
     refresh_ttl: i64,
     max_age: i64,
     grace: i64,
+    /// Test hook (see `Config::panic_on_user_agent`); `None` in every real
+    /// configuration.
+    panic_on_user_agent: Option<String>,
 }
 
 /// A session handed to a client: who, which family, its live refresh id.
@@ -28,11 +37,10 @@ pub struct Grant {
     pub replayed: bool,
 }
 
-/// What is recorded about the client that logged in.
-#[derive(Clone, Debug, Default)]
-pub struct Client {
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
+/// A family that logout ended, and why: a plain logout, or reuse of an old id.
+pub struct Ended {
+    pub username: String,
+    pub reason: EndReason,
 }
 
 enum Step {
@@ -50,11 +58,22 @@ impl SessionRules {
         max_age: Duration,
         grace: Duration,
     ) -> SessionRules {
+        let client_key = client::fingerprint_key(&chain_key);
         SessionRules {
             chain_key,
+            client_key,
             refresh_ttl: clock::ms(refresh_ttl),
             max_age: clock::ms(max_age),
             grace: clock::ms(grace),
+            panic_on_user_agent: None,
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn panicking_for(self, user_agent: Option<String>) -> SessionRules {
+        SessionRules {
+            panic_on_user_agent: user_agent,
+            ..self
         }
     }
 
@@ -68,12 +87,13 @@ impl SessionRules {
         client: Client,
         now: i64,
     ) -> Result<Grant, ApiError> {
+        let issued_to = client.fingerprint(&self.client_key);
         if let Some(presented) = presented {
             if let Some(record) = tx.find_refresh(&presented.hash())? {
                 let own_live_id =
                     record.user.id == user.id && matches!(self.decide(&record, now), Step::Rotate);
                 if own_live_id {
-                    if let Some(grant) = self.rotate(tx, &record, presented, now)? {
+                    if let Some(grant) = self.rotate(tx, &record, presented, issued_to, now)? {
                         return Ok(grant);
                     }
                 } else if record.session.is_expired(now) {
@@ -91,6 +111,7 @@ impl SessionRules {
             absolute_expires_at: now.saturating_add(self.max_age),
             user_agent: client.user_agent,
             ip: client.ip,
+            issued_to,
         };
         tx.create_session(&session)?;
         Ok(Grant {
@@ -106,8 +127,11 @@ impl SessionRules {
         &self,
         tx: &dyn SessionTx,
         presented: &RefreshSecret,
+        client: &Client,
         now: i64,
     ) -> Result<Grant, ApiError> {
+        self.test_hook(client);
+        let fingerprint = client.fingerprint(&self.client_key);
         // Inside the writer's transaction nothing can change between this
         // read and the writes below: two tabs refreshing at once are simply
         // one rotation followed by one replay within the grace.
@@ -117,22 +141,11 @@ impl SessionRules {
         let session_id = &record.session.id;
         match self.decide(&record, now) {
             Step::Rotate => self
-                .rotate(tx, &record, presented, now)?
+                .rotate(tx, &record, presented, fingerprint, now)?
                 .ok_or_else(|| ApiError::internal("session moved inside its own transaction")),
-            Step::Behind { steps } => match self.replay(tx, presented, steps, now)? {
-                Some(current) => Ok(Grant {
-                    expires_at: record.session.expires_at(),
-                    session_id: record.session.id,
-                    user: record.user,
-                    refresh: current,
-                    replayed: true,
-                }),
-                None => {
-                    tx.end_session(session_id, EndReason::ReuseDetected, now)?;
-                    tracing::warn!(session = %session_id, "refresh id replayed after the grace: session family revoked");
-                    Err(ApiError::ReuseDetected)
-                }
-            },
+            Step::Behind { steps } => {
+                self.replay_or_end(tx, record, presented, steps, fingerprint, now)
+            }
             Step::Expired => {
                 tx.delete_session(session_id)?;
                 Err(ApiError::RefreshExpired)
@@ -143,19 +156,10 @@ impl SessionRules {
         }
     }
 
-    /// Ends the family the presented id belongs to and names its user when it
-    /// was live; unknown or dead ids are ignored.
-    pub fn logout(
-        &self,
-        tx: &dyn SessionTx,
-        presented: &RefreshSecret,
-        now: i64,
-    ) -> Result<Option<String>, ApiError> {
-        let Some(record) = tx.find_refresh(&presented.hash())? else {
-            return Ok(None);
-        };
-        let ended = tx.end_session(&record.session.id, EndReason::Logout, now)?;
-        Ok(ended.then_some(record.user.username))
+    fn test_hook(&self, client: &Client) {
+        if self.panic_on_user_agent.is_some() && self.panic_on_user_agent == client.user_agent {
+            panic!("test hook: a session job panics on purpose");
+        }
     }
 
     fn decide(&self, record: &RefreshRecord, now: i64) -> Step {
@@ -175,37 +179,13 @@ impl SessionRules {
         }
     }
 
-    /// An already-rotated id: within the grace of its rotation (when its
-    /// successor was issued) and only a few generations behind, it gets the
-    /// family's current id; otherwise it was stolen, or is being replayed.
-    fn replay(
-        &self,
-        tx: &dyn SessionTx,
-        presented: &RefreshSecret,
-        steps: i64,
-        now: i64,
-    ) -> Result<Option<RefreshSecret>, ApiError> {
-        if !(1..=MAX_REPLAY_STEPS).contains(&steps) {
-            return Ok(None);
-        }
-        let next = presented.successor(&self.chain_key);
-        let rotated_at = tx.find_refresh(&next.hash())?.and_then(|r| r.issued_at);
-        if rotated_at.is_none_or(|at| now.saturating_sub(at) > self.grace) {
-            return Ok(None);
-        }
-        let mut current = next;
-        for _ in 1..steps {
-            current = current.successor(&self.chain_key);
-        }
-        Ok(Some(current))
-    }
-
     /// `None` when another request rotated first.
     fn rotate(
         &self,
         tx: &dyn SessionTx,
         record: &RefreshRecord,
         presented: &RefreshSecret,
+        issued_to: Fingerprint,
         now: i64,
     ) -> Result<Option<Grant>, ApiError> {
         let next = presented.successor(&self.chain_key);
@@ -218,6 +198,7 @@ impl SessionRules {
             new_hash: next.hash(),
             now,
             idle_expires_at,
+            issued_to,
         };
         if !tx.rotate(&rotation)? {
             return Ok(None);

@@ -58,6 +58,11 @@ pub struct Config {
     pub audit_retention: Duration,
     /// Test only: see `ServeArgs::test_max_db_pages`.
     pub test_max_db_pages: Option<u32>,
+    /// Test hook, never set from flags or the environment: a refresh whose
+    /// `User-Agent` is exactly this panics inside the session writer, so a
+    /// test can prove the writer outlives a panicking job.
+    #[doc(hidden)]
+    pub panic_on_user_agent: Option<String>,
 }
 
 impl Config {
@@ -116,6 +121,7 @@ impl Config {
             metrics_bind,
             audit_retention: args.audit_retention,
             test_max_db_pages: args.test_max_db_pages,
+            panic_on_user_agent: None,
         })
     }
 }

@@ -76,7 +76,7 @@ const TOO_LARGE: Answer = Answer {
 };
 const UNSUPPORTED: Answer = Answer {
     name: "UnsupportedMediaType",
-    description: "The body is neither `application/x-www-form-urlencoded` nor `application/json`.",
+    description: "The body's `Content-Type` is missing, or neither `application/x-www-form-urlencoded` nor `application/json`.",
     errors: &[ApiError::UnsupportedMediaType(String::new())],
 };
 const INVALID: Answer = Answer {

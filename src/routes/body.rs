@@ -19,6 +19,9 @@ pub struct FormOrJson<T>(pub T);
 enum Kind {
     Form,
     Json,
+    /// No `Content-Type`: only an empty body is accepted (read as an empty
+    /// form), so a bare POST is 422 "field is required" rather than a puzzling 415.
+    Untyped,
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for FormOrJson<T> {
@@ -47,7 +50,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for FormOrJson<T> {
                 body.extend_from_slice(&chunk);
             }
             let parsed = match kind {
-                Kind::Form => serde_urlencoded::from_bytes(&body)
+                Kind::Untyped if !body.is_empty() => Err(untyped()),
+                Kind::Form | Kind::Untyped => serde_urlencoded::from_bytes(&body)
                     .map_err(|e| ApiError::Invalid(format!("Invalid form body: {e}"))),
                 Kind::Json => json_object(&body),
             };
@@ -69,14 +73,22 @@ fn body_kind(req: &HttpRequest) -> Result<Kind, ApiError> {
         .trim()
         .to_ascii_lowercase();
     match essence.as_str() {
-        // No type at all is read as an (often empty) form, so a bare POST is
-        // 422 "field is required" rather than a puzzling 415.
-        "application/x-www-form-urlencoded" | "" => Ok(Kind::Form),
+        "application/x-www-form-urlencoded" => Ok(Kind::Form),
+        "" if content_type.is_empty() => Ok(Kind::Untyped),
         "application/json" => Ok(Kind::Json),
         other => Err(ApiError::UnsupportedMediaType(format!(
             "Content-Type {other} is not supported; use application/x-www-form-urlencoded or application/json"
         ))),
     }
+}
+
+/// A body is never guessed to be a form: that would let a page post one
+/// with no type at all.
+fn untyped() -> ApiError {
+    ApiError::UnsupportedMediaType(
+        "A request body needs a Content-Type: application/x-www-form-urlencoded or application/json"
+            .into(),
+    )
 }
 
 /// Only an object: serde would otherwise read a struct from a JSON array

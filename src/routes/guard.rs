@@ -1,5 +1,7 @@
 //! Who is calling from where: the cross-origin check for cookie routes, and the client address (the peer, or the last proxy hop when trusted).
 
+use std::net::IpAddr;
+
 use actix_web::http::header;
 use actix_web::HttpRequest;
 
@@ -80,17 +82,20 @@ impl RequestGuard {
         }
     }
 
+    /// Behind a trusted proxy, the last address of the last `X-Forwarded-For`
+    /// line: the one the proxy itself appended (a client may send lines and
+    /// addresses of its own before it). Anything that is not an IP address
+    /// there means the peer.
     pub fn client_address(&self, req: &HttpRequest) -> String {
         let forwarded = self
             .trust_proxy
-            .then(|| req.headers().get("x-forwarded-for")?.to_str().ok())
+            .then(|| req.headers().get_all("x-forwarded-for").last())
             .flatten()
-            .and_then(|list| list.rsplit(',').next())
-            .map(|hop| hop.trim().to_string())
-            .filter(|hop| !hop.is_empty());
+            .and_then(|line| line.to_str().ok()?.rsplit(',').next())
+            .and_then(|hop| hop.trim().parse::<IpAddr>().ok());
         forwarded
-            .or_else(|| req.peer_addr().map(|addr| addr.ip().to_string()))
-            .unwrap_or_else(|| "unknown".into())
+            .or_else(|| req.peer_addr().map(|addr| addr.ip()))
+            .map_or_else(|| "unknown".into(), |ip| ip.to_string())
     }
 }
 

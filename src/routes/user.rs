@@ -4,19 +4,20 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::Kind;
+use crate::audit::{Describe, Kind};
 use crate::auth::extract::Caller;
 use crate::auth::login::{self, Credentials};
-use crate::auth::sessions::Grant;
+use crate::auth::sessions::{Client, Ended, Grant};
 use crate::blocking;
 use crate::clock;
 use crate::domain::RefreshSecret;
 use crate::error::ApiError;
 use crate::openapi::{self, fields, CookieRoute};
 use crate::routes::body::{required, FormOrJson};
+use crate::routes::cookie::Presented;
 use crate::routes::report;
 use crate::state::AppState;
-use crate::store::User;
+use crate::store::{EndReason, User};
 
 /// Credentials, as OAuth2's password grant sends them (other fields, such as
 /// `grant_type`, are ignored).
@@ -91,18 +92,39 @@ pub async fn token(
         password: required(form.password, "password")?,
     };
     let presented = state.cookie.read(&req);
+    let tossed = matches!(presented, Presented::Tossed);
     let client = state.guard.client(&req);
     let tried = credentials.username.clone();
-    let grant = login::login(state.clone(), credentials, presented, client).await;
+    let grant = login::login(state.clone(), credentials, presented.id(), client).await;
     report::login(&state, &req, &tried, &grant);
-    grant_response(&state, grant?)
+    answer(
+        &state,
+        &req,
+        tossed,
+        grant.and_then(|g| grant_response(&state, g)),
+    )
+}
+
+/// A request that carried the cookie twice gets it cleared, whatever the answer.
+fn answer(
+    state: &AppState,
+    req: &HttpRequest,
+    tossed: bool,
+    outcome: Result<HttpResponse, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    if !tossed {
+        return outcome;
+    }
+    let response = outcome.unwrap_or_else(HttpResponse::from_error);
+    Ok(state.cookie.clear_tossed(req, response))
 }
 
 #[utoipa::path(method(get, post), path = "/user/refresh-token", tag = "user",
     operation_id = "refresh", summary = "Get a new access token",
-    description = "Rotates the refresh cookie. An id already rotated within the reuse grace \
-        gets the same successor the first request got; after the grace the whole session \
-        family is revoked (`reuse_detected`).",
+    description = "Rotates the refresh cookie. An id already rotated, presented again within the \
+        reuse grace by the client that rotated it (same User-Agent, same /24 or /64), gets the \
+        same successor the first request got; any other replay revokes the whole session \
+        family (`reuse_detected`). A cookie sent twice is not used (`not_found`).",
     security(("RefreshCookie" = [])),
     responses((status = 200, response = Granted), openapi::RefreshFailed, CookieRoute))]
 pub async fn refresh(
@@ -110,12 +132,19 @@ pub async fn refresh(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.guard.require_same_origin(&req)?;
-    let (grant, reused_by) = match state.cookie.read(&req) {
-        Some(presented) => rotate(&state, presented).await,
+    let presented = state.cookie.read(&req);
+    let tossed = matches!(presented, Presented::Tossed);
+    let (grant, reused_by) = match presented.id() {
+        Some(presented) => rotate(&state, presented, state.guard.client(&req)).await,
         None => (Err(ApiError::RefreshNotFound), None),
     };
     report::refresh(&state, &req, &grant, reused_by.as_deref());
-    grant_response(&state, grant?)
+    answer(
+        &state,
+        &req,
+        tossed,
+        grant.and_then(|g| grant_response(&state, g)),
+    )
 }
 
 /// One group-committed job: the refresh and, when it revoked a family for reuse,
@@ -123,10 +152,13 @@ pub async fn refresh(
 async fn rotate(
     state: &web::Data<AppState>,
     presented: RefreshSecret,
+    client: Client,
 ) -> (Result<Grant, ApiError>, Option<String>) {
     let rules = state.clone();
     let outcome = blocking::sessions(state.store.as_ref(), move |tx| {
-        let grant = rules.sessions.refresh(tx, &presented, clock::now_ms());
+        let grant = rules
+            .sessions
+            .refresh(tx, &presented, &client, clock::now_ms());
         let reused_by = match &grant {
             Err(ApiError::ReuseDetected) => tx.find_refresh(&presented.hash()).ok().flatten(),
             _ => None,
@@ -140,7 +172,9 @@ async fn rotate(
 /// Always 204: admin UIs call logout whenever a check fails, even with no session.
 #[utoipa::path(post, path = "/user/logout", tag = "user", operation_id = "logout",
     summary = "End this session",
-    description = "Ends the cookie's session family and clears the cookie. No cookie or a dead one is a harmless 204.",
+    description = "Ends the cookie's session family and clears the cookie. No cookie or a dead one is a harmless 204. \
+        An id rotated longer ago than the reuse grace (or by another client) ends the family as `reuse_detected`; \
+        a cookie sent twice ends nothing.",
     security((), ("RefreshCookie" = [])),
     responses(
         (status = 204, description = "Logged out; the cookie is cleared",
@@ -151,20 +185,32 @@ pub async fn logout(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     state.guard.require_same_origin(&req)?;
-    if let Some(presented) = state.cookie.read(&req) {
-        let rules = state.clone();
+    let presented = state.cookie.read(&req);
+    let tossed = matches!(presented, Presented::Tossed);
+    if let Some(presented) = presented.id() {
+        let (rules, client) = (state.clone(), state.guard.client(&req));
         let ended = blocking::sessions(state.store.as_ref(), move |tx| {
-            rules.sessions.logout(tx, &presented, clock::now_ms())
+            rules
+                .sessions
+                .logout(tx, &presented, &client, clock::now_ms())
         })
         .await?;
-        if let Some(username) = ended {
-            report::audit(&state, report::event(&state, &req, Kind::Logout, &username));
+        if let Some(Ended { username, reason }) = ended {
+            let event = match reason {
+                EndReason::ReuseDetected => {
+                    report::event(&state, &req, Kind::RefreshReuseDetected, &username)
+                        .reason(reason.as_str())
+                }
+                _ => report::event(&state, &req, Kind::Logout, &username),
+            };
+            report::audit(&state, event);
         }
     }
-    Ok(HttpResponse::NoContent()
+    let response = HttpResponse::NoContent()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .cookie(state.cookie.clear())
-        .finish())
+        .finish();
+    answer(&state, &req, tossed, Ok(response))
 }
 
 #[utoipa::path(get, path = "/user/me", tag = "user", operation_id = "me",

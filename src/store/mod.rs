@@ -115,6 +115,8 @@ pub struct NewSession {
     pub absolute_expires_at: i64,
     pub user_agent: Option<String>,
     pub ip: Option<String>,
+    /// The fingerprint of the client the first id is issued to.
+    pub issued_to: [u8; 16],
 }
 
 /// What a presented refresh id leads to.
@@ -127,6 +129,9 @@ pub struct RefreshRecord {
     /// When this id was handed out (its predecessor's rotation); `None` in
     /// rows from before this was recorded.
     pub issued_at: Option<i64>,
+    /// The fingerprint of the client this id was issued to (the one that
+    /// rotated its predecessor); `None` in rows from before version 5.
+    pub issued_to: Option<Vec<u8>>,
 }
 
 /// Move a session from `from_generation` to the next, whose id is `new_hash`.
@@ -137,6 +142,8 @@ pub struct Rotation {
     pub new_hash: RefreshHash,
     pub now: i64,
     pub idle_expires_at: i64,
+    /// The fingerprint of the client that rotated, kept with the new id.
+    pub issued_to: [u8; 16],
 }
 
 /// What one sweep deleted: dead sessions, and refresh ids whose session is gone.

@@ -31,6 +31,7 @@ fn add_session(
         absolute_expires_at: now + absolute_left,
         user_agent: None,
         ip: None,
+        issued_to: [0; 16],
     };
     sessions_from_blocking_thread(store, move |tx| Ok(tx.create_session(&session)?)).unwrap();
     for generation in 0..rotations {
@@ -40,6 +41,7 @@ fn add_session(
             new_hash: RefreshSecret::generate().hash(),
             now: now - DAY / 2,
             idle_expires_at: now + idle_left,
+            issued_to: [0; 16],
         };
         let rotated = sessions_from_blocking_thread(store, move |tx| Ok(tx.rotate(&rotation)?));
         assert!(rotated.unwrap());

@@ -5,7 +5,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::store::StoreError;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-pub(super) const SCHEMA_VERSION: i64 = 4;
+pub(super) const SCHEMA_VERSION: i64 = 5;
 
 /// Says what went wrong in one line; a lock still held after the wait is
 /// named as such, not as SQLite's bare "database is locked".
@@ -74,6 +74,11 @@ fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
              DROP TABLE refresh_ids;
              ALTER TABLE refresh_ids_v4 RENAME TO refresh_ids;",
         )?;
+    }
+    if (1..5).contains(&version) {
+        // Ids rotated before the upgrade have no fingerprint: a replay of one
+        // gets no grace (at worst a tab racing the upgrade is logged out).
+        tx.execute_batch("ALTER TABLE refresh_ids ADD COLUMN issued_to BLOB;")?;
     }
     tx.execute_batch(SCHEMA)?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))

@@ -70,15 +70,21 @@ fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
         new.ip
     ])?;
     conn.prepare_cached(
-        "INSERT INTO refresh_ids (hash, session_id, generation, issued_at) VALUES (?1, ?2, 0, ?3)",
+        "INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
+         VALUES (?1, ?2, 0, ?3, ?4)",
     )?
-    .execute(params![&new.refresh_hash.0[..], new.id.as_str(), new.now])?;
+    .execute(params![
+        &new.refresh_hash.0[..],
+        new.id.as_str(),
+        new.now,
+        &new.issued_to[..]
+    ])?;
     Ok(())
 }
 
 fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
     let sql = format!(
-        "SELECT {SESSION_COLUMNS}, {}, r.generation, r.issued_at
+        "SELECT {SESSION_COLUMNS}, {}, r.generation, r.issued_at, r.issued_to
          FROM refresh_ids r JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
          WHERE r.hash = ?1",
         users::USER_COLUMNS
@@ -92,6 +98,7 @@ fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<Ref
                 user: users::from_row(row, SESSION_COLUMN_COUNT)?,
                 generation: row.get(after_user)?,
                 issued_at: row.get(after_user + 1)?,
+                issued_to: row.get(after_user + 2)?,
             })
         })
         .optional()?;
@@ -116,13 +123,15 @@ fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
         return Ok(false);
     }
     conn.prepare_cached(
-        "INSERT INTO refresh_ids (hash, session_id, generation, issued_at) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![
         &rotation.new_hash.0[..],
         rotation.session_id,
         rotation.from_generation + 1,
-        rotation.now
+        rotation.now,
+        &rotation.issued_to[..]
     ])?;
     Ok(true)
 }

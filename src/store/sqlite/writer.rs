@@ -1,5 +1,6 @@
 //! Group commit: one thread with its own connection runs queued write jobs, many to a transaction, and answers each only after that transaction has committed — the same durability as one commit per job, at a fraction of the commits.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
@@ -100,7 +101,9 @@ fn drain(conn: Connection, queue: Receiver<Job>, wrote: &AtomicBool) {
     }
 }
 
-/// A job that fails undoes only its own writes, not the batch's.
+/// A job that fails undoes only its own writes, not the batch's. A job that
+/// panics is undone too, and its caller, whose reply went down with the
+/// job, learns it was dropped (500); the writer and the batch go on.
 fn in_savepoint(conn: &Connection, job: Job) -> Delivery {
     let opened = conn
         .prepare_cached("SAVEPOINT job")
@@ -108,7 +111,13 @@ fn in_savepoint(conn: &Connection, job: Job) -> Delivery {
     if let Err(e) = opened {
         return job(Err(e.into())).1;
     }
-    let (keep, deliver) = job(Ok(conn));
+    let (keep, deliver) = match catch_unwind(AssertUnwindSafe(|| job(Ok(conn)))) {
+        Ok(ran) => ran,
+        Err(_) => {
+            tracing::error!("a session write job panicked; its writes are undone");
+            (false, Box::new(|_| {}) as Delivery)
+        }
+    };
     let closed = (|| {
         if !keep {
             conn.prepare_cached("ROLLBACK TO job")?.execute([])?;

@@ -1,0 +1,101 @@
+//! An already-rotated id presented again: only the client that rotated it, within the grace, gets the family's current id; logout with any other is reuse too.
+
+use super::{Ended, Grant, SessionRules, Step, MAX_REPLAY_STEPS};
+use crate::auth::client::{Client, Fingerprint};
+use crate::domain::RefreshSecret;
+use crate::error::ApiError;
+use crate::store::{EndReason, RefreshRecord, SessionTx};
+
+impl SessionRules {
+    /// Refresh with an id behind the live one: the current id for the client
+    /// that rotated it within the grace, else the family ends as reuse.
+    pub(super) fn replay_or_end(
+        &self,
+        tx: &dyn SessionTx,
+        record: RefreshRecord,
+        presented: &RefreshSecret,
+        steps: i64,
+        fingerprint: Fingerprint,
+        now: i64,
+    ) -> Result<Grant, ApiError> {
+        let Some(current) = self.replay(tx, presented, steps, fingerprint, now)? else {
+            let session_id = &record.session.id;
+            tx.end_session(session_id, EndReason::ReuseDetected, now)?;
+            tracing::warn!(session = %session_id, "refresh id replayed after the grace or by another client: session family revoked");
+            return Err(ApiError::ReuseDetected);
+        };
+        Ok(Grant {
+            expires_at: record.session.expires_at(),
+            session_id: record.session.id,
+            user: record.user,
+            refresh: current,
+            replayed: true,
+        })
+    }
+
+    /// Ends the family the presented id belongs to and says whose and why
+    /// when it was live; unknown or dead ids are ignored. A rotated id that a
+    /// refresh would not answer (past the grace, or from another client) is
+    /// reuse here too.
+    pub fn logout(
+        &self,
+        tx: &dyn SessionTx,
+        presented: &RefreshSecret,
+        client: &Client,
+        now: i64,
+    ) -> Result<Option<Ended>, ApiError> {
+        let Some(record) = tx.find_refresh(&presented.hash())? else {
+            return Ok(None);
+        };
+        let fingerprint = client.fingerprint(&self.client_key);
+        let reason = match self.decide(&record, now) {
+            Step::Behind { steps }
+                if self
+                    .replay(tx, presented, steps, fingerprint, now)?
+                    .is_none() =>
+            {
+                EndReason::ReuseDetected
+            }
+            _ => EndReason::Logout,
+        };
+        let ended = tx.end_session(&record.session.id, reason, now)?;
+        Ok(ended.then_some(Ended {
+            username: record.user.username,
+            reason,
+        }))
+    }
+
+    /// An already-rotated id: within the grace of its rotation (when its
+    /// successor was issued), only a few generations behind, and from the
+    /// client that rotated it, it gets the family's current id; otherwise it
+    /// was stolen, or is being replayed.
+    pub(super) fn replay(
+        &self,
+        tx: &dyn SessionTx,
+        presented: &RefreshSecret,
+        steps: i64,
+        fingerprint: Fingerprint,
+        now: i64,
+    ) -> Result<Option<RefreshSecret>, ApiError> {
+        if !(1..=MAX_REPLAY_STEPS).contains(&steps) {
+            return Ok(None);
+        }
+        let next = presented.successor(&self.chain_key);
+        let Some(rotation) = tx.find_refresh(&next.hash())? else {
+            return Ok(None);
+        };
+        let in_grace = rotation
+            .issued_at
+            .is_some_and(|at| now.saturating_sub(at) <= self.grace);
+        // Rows from before fingerprints were kept have none: no grace for them.
+        let same_client = rotation.issued_to.as_deref() == Some(&fingerprint[..]);
+        if !(in_grace && same_client) {
+            return Ok(None);
+        }
+        let mut current = next;
+        for _ in 1..steps {
+            current = current.successor(&self.chain_key);
+        }
+        Ok(Some(current))
+    }
+}
