@@ -14,6 +14,7 @@ mod cli_sessions;
 mod cors;
 mod crash;
 mod csrf;
+mod files;
 mod flood;
 mod fuzz;
 mod headers;
