@@ -36,6 +36,54 @@ impl fmt::Display for Username {
     }
 }
 
+/// The form of a name typed at login that the throttle counts by: NFKC,
+/// then Unicode full case folding. `None` for a name no user can have
+/// (empty, over 64 characters after NFKC, a control or format character):
+/// such a login costs no hash and no per-name counter.
+pub fn login_key(text: &str) -> Option<String> {
+    use unicode_normalization::UnicodeNormalization;
+    // A bound before normalising: NFKC expands a character at most 18-fold.
+    if text.is_empty() || text.len() > 64 * 4 {
+        return None;
+    }
+    let normal: String = text.nfkc().collect();
+    let len = normal.chars().count();
+    if !(1..=64).contains(&len) || normal.chars().any(is_control_or_format) {
+        return None;
+    }
+    Some(caseless::default_case_fold_str(&normal))
+}
+
+/// Unicode general categories Cc and Cf (Unicode 15.1): invisible
+/// characters that make one name look like another or reorder its text.
+pub fn is_control_or_format(c: char) -> bool {
+    const FORMAT: &[(u32, u32)] = &[
+        (0x00AD, 0x00AD),
+        (0x0600, 0x0605),
+        (0x061C, 0x061C),
+        (0x06DD, 0x06DD),
+        (0x070F, 0x070F),
+        (0x0890, 0x0891),
+        (0x08E2, 0x08E2),
+        (0x180E, 0x180E),
+        (0x200B, 0x200F),
+        (0x202A, 0x202E),
+        (0x2060, 0x2064),
+        (0x2066, 0x206F),
+        (0xFEFF, 0xFEFF),
+        (0xFFF9, 0xFFFB),
+        (0x110BD, 0x110BD),
+        (0x110CD, 0x110CD),
+        (0x13430, 0x1343F),
+        (0x1BCA0, 0x1BCA3),
+        (0x1D173, 0x1D17A),
+        (0xE0001, 0xE0001),
+        (0xE0020, 0xE007F),
+    ];
+    let code = c as u32;
+    c.is_control() || FORMAT.iter().any(|(lo, hi)| (*lo..=*hi).contains(&code))
+}
+
 /// A password chosen now (not one typed at login): 8–1024 characters.
 #[derive(Clone)]
 pub struct NewPassword(String);

@@ -32,4 +32,5 @@ mod shutdown;
 mod storage;
 mod sweep;
 mod throttle;
+mod throttle_bounds;
 mod tokens;

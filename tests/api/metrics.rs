@@ -3,7 +3,7 @@
 use crate::helpers::*;
 
 /// The metrics text of the app's `/metrics` listener.
-async fn scrape(app: &TestApp) -> String {
+pub async fn scrape(app: &TestApp) -> String {
     let port = app.metrics_port.expect("started with --metrics-bind");
     let response = app
         .client
@@ -30,7 +30,7 @@ fn sample(text: &str, series: &str) -> f64 {
         .unwrap()
 }
 
-fn login_count(text: &str, outcome: &str) -> f64 {
+pub fn login_count(text: &str, outcome: &str) -> f64 {
     sample(
         text,
         &format!("latchkey_logins_total{{outcome=\"{outcome}\"}}"),
