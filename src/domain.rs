@@ -8,18 +8,20 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// 1–64 characters of letters, digits, `.`, `_`, `-` or `@`.
+/// 1–64 characters of letters, digits, `.`, `_`, `-` or `@`, after NFKC
+/// (stored in that form, so `é` typed precomposed or combined is one name).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Username(String);
 
 impl Username {
     pub fn parse(text: &str) -> Result<Username, String> {
+        let text = nfkc(text);
         let ok_chars = text
             .chars()
             .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
         let len = text.chars().count();
         if (1..=64).contains(&len) && ok_chars {
-            Ok(Username(text.to_string()))
+            Ok(Username(text))
         } else {
             Err("username must be 1-64 characters of letters, digits, '.', '_', '-' or '@'".into())
         }
@@ -41,17 +43,23 @@ impl fmt::Display for Username {
 /// (empty, over 64 characters after NFKC, a control or format character):
 /// such a login costs no hash and no per-name counter.
 pub fn login_key(text: &str) -> Option<String> {
-    use unicode_normalization::UnicodeNormalization;
-    // A bound before normalising: NFKC expands a character at most 18-fold.
-    if text.is_empty() || text.len() > 64 * 4 {
+    // A bound before normalising, loose enough for 64 characters sent
+    // decomposed (a base and several combining marks each).
+    if text.is_empty() || text.len() > 1024 {
         return None;
     }
-    let normal: String = text.nfkc().collect();
+    let normal = nfkc(text);
     let len = normal.chars().count();
     if !(1..=64).contains(&len) || normal.chars().any(is_control_or_format) {
         return None;
     }
     Some(caseless::default_case_fold_str(&normal))
+}
+
+/// A name in the form it is stored and looked up in.
+pub fn nfkc(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc().collect()
 }
 
 /// Unicode general categories Cc and Cf (Unicode 15.1): invisible

@@ -34,3 +34,4 @@ mod sweep;
 mod throttle;
 mod throttle_bounds;
 mod tokens;
+mod usernames;
