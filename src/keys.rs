@@ -2,7 +2,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use hmac::{Hmac, Mac};
@@ -27,6 +27,7 @@ pub fn chain_key(signing_key: &[u8]) -> [u8; 32] {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {
+    check_private(path)?;
     let shown = path.display();
     let text =
         fs::read_to_string(path).map_err(|e| format!("cannot read secret file {shown}: {e}"))?;
@@ -39,13 +40,30 @@ fn read(path: &Path) -> Result<Vec<u8>, String> {
             key.len()
         ));
     }
-    let mode = fs::metadata(path)
-        .map(|m| m.permissions().mode())
-        .unwrap_or(0);
-    if mode & 0o077 != 0 {
-        tracing::warn!(file = %shown, "secret file is readable by other users; run chmod 600 on it");
-    }
     Ok(key)
+}
+
+/// A key that another user can read, or that another user could swap, signs
+/// nothing: refused, with the command that fixes it.
+pub fn check_private(path: &Path) -> Result<(), String> {
+    let shown = path.display();
+    let meta = fs::metadata(path).map_err(|e| format!("cannot read secret file {shown}: {e}"))?;
+    if meta.uid() != current_uid() {
+        return Err(format!(
+            "secret file {shown} is owned by another user; chown it to the user latchkey runs as and chmod 600 it"
+        ));
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        return Err(format!(
+            "secret file {shown} can be read by other users; run `chmod 600 {shown}`"
+        ));
+    }
+    Ok(())
+}
+
+fn current_uid() -> u32 {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() }
 }
 
 fn create(path: &Path) -> Result<Vec<u8>, String> {

@@ -55,6 +55,24 @@ impl Kind {
         Kind::UserRoleChanged,
     ];
 
+    /// Events an investigation cannot do without: never dropped when the
+    /// queue is full (see `writer.rs`). Each one costs an authenticated
+    /// change or a whole session family, so their rate is bounded by the
+    /// work that causes them, not by what a client can send.
+    pub fn is_critical(self) -> bool {
+        matches!(
+            self,
+            Kind::RefreshReuseDetected
+                | Kind::PasswordChanged
+                | Kind::SessionsRevoked
+                | Kind::UserCreated
+                | Kind::UserDisabled
+                | Kind::UserEnabled
+                | Kind::UserDeleted
+                | Kind::UserRoleChanged
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::LoginOk => "login_ok",

@@ -1,4 +1,4 @@
-//! The server's audit writer: a request hands its event to a bounded channel and never waits; one thread drains the channel and writes each batch in one transaction. A full channel drops the event and counts it, so a flood can neither slow requests nor grow memory.
+//! The server's audit writer: a request hands its event to a bounded channel and never waits; one thread drains the channel and writes each batch in one transaction. A full channel drops a routine event and counts it, so a flood can neither slow requests nor grow memory; a critical event (reuse detected, password or admin changes) is never dropped: it waits in its own list, which only authenticated work can grow.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -30,6 +30,9 @@ pub struct AuditLog {
 
 struct Inner {
     sender: SyncSender<Message>,
+    /// Critical events the full channel could not take; the writer takes
+    /// them after every batch.
+    critical: Arc<Mutex<Vec<AuditEvent>>>,
     dropped: AtomicU64,
     /// Set by `close`: a batch waiting out a full disk is given up.
     closing: Arc<AtomicBool>,
@@ -42,13 +45,16 @@ impl AuditLog {
         let (sender, receiver) = mpsc::sync_channel(QUEUE);
         let closing = Arc::new(AtomicBool::new(false));
         let flag = closing.clone();
+        let critical = Arc::new(Mutex::new(Vec::new()));
+        let overflow = Arc::clone(&critical);
         let thread = std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || drain(store.as_ref(), receiver, &flag))
+            .spawn(move || drain(store.as_ref(), receiver, &overflow, &flag))
             .map_err(|e| format!("cannot start the audit writer: {e}"))?;
         Ok(AuditLog {
             inner: Arc::new(Inner {
                 sender,
+                critical,
                 dropped: AtomicU64::new(0),
                 closing,
                 thread: Mutex::new(Some(thread)),
@@ -56,10 +62,14 @@ impl AuditLog {
         })
     }
 
-    /// Queues an event; never blocks.
+    /// Queues an event; never blocks. A critical event the full queue cannot
+    /// take goes to the writer's own list instead of being dropped.
     pub fn record(&self, event: AuditEvent) {
         match self.inner.sender.try_send(Message::Event(event)) {
             Ok(()) => {}
+            Err(TrySendError::Full(Message::Event(event))) if is_critical(&event) => {
+                lock(&self.inner.critical).push(event);
+            }
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 let dropped = self.inner.dropped.fetch_add(1, Ordering::Relaxed);
                 if dropped.is_multiple_of(1000) {
@@ -94,7 +104,20 @@ impl AuditLog {
     }
 }
 
-fn drain(store: &dyn Store, receiver: Receiver<Message>, closing: &AtomicBool) {
+fn is_critical(event: &AuditEvent) -> bool {
+    crate::audit::Kind::parse(&event.event).is_some_and(|kind| kind.is_critical())
+}
+
+fn lock(list: &Mutex<Vec<AuditEvent>>) -> std::sync::MutexGuard<'_, Vec<AuditEvent>> {
+    list.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn drain(
+    store: &dyn Store,
+    receiver: Receiver<Message>,
+    critical: &Mutex<Vec<AuditEvent>>,
+    closing: &AtomicBool,
+) {
     let mut batch = Vec::with_capacity(BATCH);
     let mut stop = false;
     while !stop {
@@ -110,6 +133,10 @@ fn drain(store: &dyn Store, receiver: Receiver<Message>, closing: &AtomicBool) {
             }
         }
         write(store, &mut batch, closing);
+        // Only a full channel fills this list, and a full channel means this
+        // loop runs again at once: nothing waits here for long.
+        let mut waiting = std::mem::take(&mut *lock(critical));
+        write(store, &mut waiting, closing);
     }
 }
 
@@ -168,5 +195,34 @@ mod tests {
             1,
             "after close, events are dropped and counted"
         );
+    }
+
+    /// The database is locked while a flood fills the queue: routine events
+    /// are dropped and counted, the reuse detection in the middle is kept.
+    #[test]
+    fn a_full_queue_drops_routine_events_but_never_a_critical_one() {
+        use crate::audit::{event, Kind};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let store = SqliteStore::open(&path, 2).unwrap();
+        let blocker = rusqlite::Connection::open(&path).unwrap();
+        blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let log = AuditLog::start(Arc::new(store.clone())).unwrap();
+        for i in 0..QUEUE * 2 {
+            log.record(event(Kind::LoginFailed, &format!("u{i}")));
+        }
+        log.record(event(Kind::RefreshReuseDetected, "victim"));
+        log.record(event(Kind::LoginFailed, "late"));
+        blocker.execute_batch("COMMIT").unwrap();
+        log.close();
+
+        let query = AuditQuery {
+            event: Some("refresh_reuse_detected".into()),
+            ..AuditQuery::default()
+        };
+        let (found, _) = store.query_audit(&query).unwrap();
+        assert!(log.dropped() > 0, "the flood overflowed the queue");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].event.username.as_deref(), Some("victim"));
     }
 }

@@ -1,4 +1,4 @@
-//! Login: throttle check first (no hash for a blocked name), then one job on a hash thread that finds the user, checks the password, upgrades an old hash and starts the session (through the session writer).
+//! Login: a throttle slot first (no hash for a blocked or impossible name), then one job on a hash thread that finds the user, checks the password, upgrades an old hash and starts the session (through the session writer).
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use crate::auth::password::{self, Verdict};
 use crate::auth::sessions::{Client, Grant};
 use crate::blocking;
 use crate::clock;
-use crate::domain::{NewPassword, RefreshSecret};
+use crate::domain::{self, NewPassword, RefreshSecret};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{EndSessions, Store, User};
@@ -25,13 +25,16 @@ pub async fn login(
     client: Client,
 ) -> Result<Grant, ApiError> {
     let address = client.ip.clone().unwrap_or_default();
-    state.throttle.check(&credentials.username, &address)?;
+    let key = domain::login_key(&credentials.username);
+    // Counted before any hash, so attempts in flight count and parallel
+    // guesses never pass the limit together.
+    let attempt = state.throttle.reserve(key.as_deref(), &address)?;
+    if key.is_none() {
+        // No user can have this name: a failure of the address, no hash.
+        attempt.failed();
+        return Err(ApiError::InvalidCredentials);
+    }
     let slot = state.hashing.acquire().await?;
-    // Again once a slot is ours: failures recorded while this request queued
-    // count too, so a burst of parallel guesses gets at most one hash per
-    // slot past the limit instead of one per queued request.
-    state.throttle.check(&credentials.username, &address)?;
-    let username = credentials.username.clone();
     let worker_state = Arc::clone(&state);
     let outcome = slot
         .run(move || {
@@ -48,8 +51,9 @@ pub async fn login(
         })
         .await;
     match &outcome {
-        Ok(_) => state.throttle.record_success(&username),
-        Err(ApiError::InvalidCredentials) => state.throttle.record_failure(&username, &address),
+        Ok(_) => attempt.succeeded(),
+        Err(ApiError::InvalidCredentials) => attempt.failed(),
+        // Busy or an error proved nothing: the slot is given back on drop.
         Err(_) => {}
     }
     outcome
@@ -58,7 +62,13 @@ pub async fn login(
 /// Same cost and same answer for a missing user, a wrong password and a
 /// disabled user.
 fn check_password(store: &dyn Store, credentials: &Credentials) -> Result<User, ApiError> {
-    let Some(user) = store.user_by_name(&credentials.username)? else {
+    let normal = domain::nfkc(&credentials.username);
+    let mut found = store.user_by_name(&normal)?;
+    if found.is_none() && normal != credentials.username {
+        // A name stored before names were normalised.
+        found = store.user_by_name(&credentials.username)?;
+    }
+    let Some(user) = found else {
         password::verify_against_nothing(&credentials.password);
         return Err(ApiError::InvalidCredentials);
     };

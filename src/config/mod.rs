@@ -92,11 +92,16 @@ impl Config {
         };
         let key = match inline_secret {
             Some(text) => KeySource::Inline(decode_secret(&text)?),
-            None => KeySource::File(
-                args.secret_file
+            None => {
+                let path = args
+                    .secret_file
                     .clone()
-                    .unwrap_or_else(|| sibling(&db_path, "latchkey.secret")),
-            ),
+                    .unwrap_or_else(|| sibling(&db_path, "latchkey.secret"));
+                if path.exists() {
+                    crate::keys::check_private(&path)?;
+                }
+                KeySource::File(path)
+            }
         };
         Ok(Config {
             bind,

@@ -33,7 +33,7 @@ pub(super) fn normalize_origin(text: &str) -> Result<String, String> {
     Ok(trimmed)
 }
 
-/// Hex when every character is a hex digit, else base64; at least 32 bytes.
+/// Hex when every character is a hex digit, else base64; at least 32 bytes, not all equal.
 pub(super) fn decode_secret(text: &str) -> Result<Vec<u8>, String> {
     let text = text.trim();
     let bytes = if !text.is_empty() && text.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -50,6 +50,12 @@ pub(super) fn decode_secret(text: &str) -> Result<Vec<u8>, String> {
             bytes.len()
         ));
     }
+    if bytes.iter().all(|b| *b == bytes[0]) {
+        return Err(
+            "LATCHKEY_SECRET is one byte repeated, not a key; generate one with `openssl rand -hex 32`"
+                .to_string(),
+        );
+    }
     Ok(bytes)
 }
 
@@ -59,9 +65,14 @@ mod tests {
 
     #[test]
     fn secrets_are_read_as_hex_or_base64() {
-        assert_eq!(decode_secret(&"ab".repeat(32)).unwrap(), vec![0xab; 32]);
-        let b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 40]);
-        assert_eq!(decode_secret(&b64).unwrap(), vec![7; 40]);
+        let key: Vec<u8> = (0..40).collect();
+        assert_eq!(decode_secret(&hex::encode(&key)).unwrap(), key);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&key);
+        assert_eq!(decode_secret(&b64).unwrap(), key);
+        assert!(
+            decode_secret(&"00".repeat(32)).is_err(),
+            "one byte repeated"
+        );
         assert!(decode_secret(&"ab".repeat(31)).is_err());
         assert!(decode_secret("not a key!").is_err());
     }

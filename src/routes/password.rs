@@ -7,7 +7,7 @@ use serde::Deserialize;
 use crate::audit::{Describe, Kind};
 use crate::auth::extract::Caller;
 use crate::auth::password::{self, Verdict};
-use crate::domain::NewPassword;
+use crate::domain::{self, NewPassword};
 use crate::error::ApiError;
 use crate::openapi::{self, fields};
 use crate::routes::body::{read_after_auth, required};
@@ -56,11 +56,15 @@ pub async fn change(
     }
     let username = caller.user.username.clone();
     let address = state.guard.client_address(&req);
-    if let Err(e) = state.throttle.check(&username, &address) {
-        let event = report::event(&state, &req, Kind::PasswordChangeFailed, &username);
-        report::audit(&state, event.reason(e.code()));
-        return Err(e);
-    }
+    let key = domain::login_key(&username);
+    let attempt = match state.throttle.reserve(key.as_deref(), &address) {
+        Ok(attempt) => attempt,
+        Err(e) => {
+            let event = report::event(&state, &req, Kind::PasswordChangeFailed, &username);
+            report::audit(&state, event.reason(e.code()));
+            return Err(e);
+        }
+    };
     let slot = state.hashing.acquire().await?;
     let store = state.store.clone();
     let password_file = state.bootstrap_password_file.clone();
@@ -81,9 +85,12 @@ pub async fn change(
         })
         .await;
     if let Err(ApiError::WrongCurrentPassword) = outcome {
-        state.throttle.record_failure(&username, &address);
+        attempt.failed();
         let event = report::event(&state, &req, Kind::PasswordChangeFailed, &username);
         report::audit(&state, event.reason("invalid_credentials"));
+    } else {
+        // Right (or no verdict): not a failure, and no reset of the name's count.
+        drop(attempt);
     }
     outcome?;
     let event = report::event(&state, &req, Kind::PasswordChanged, &username);

@@ -30,6 +30,16 @@ pub fn login(state: &AppState, req: &HttpRequest, tried: &str, outcome: &Result<
     let event = match outcome {
         Ok(grant) => event(state, req, Kind::LoginOk, &grant.user.username),
         Err(e @ ApiError::Throttled { .. }) => {
+            // A flood of refusals writes one row per name or address per
+            // window; `latchkey_logins_total{outcome="throttled"}` counts all.
+            let address = state.guard.client(req).ip.unwrap_or_default();
+            let key = crate::domain::login_key(tried);
+            if !state
+                .throttle
+                .first_refusal_in_window(key.as_deref(), &address)
+            {
+                return;
+            }
             event(state, req, Kind::LoginThrottled, tried).reason(e.code())
         }
         Err(e) => event(state, req, Kind::LoginFailed, tried).reason(e.code()),

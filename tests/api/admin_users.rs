@@ -66,6 +66,10 @@ async fn invalid_new_users_are_422_and_not_created() {
         json!({"username": "dave", "password": "p".repeat(1025)}),
         json!({"username": "dave"}),
         json!({"username": "dave", "password": "long-enough", "email": "not-an-email"}),
+        // Right-to-left override and zero-width space: format characters.
+        json!({"username": "dave", "password": "long-enough", "email": "dave\u{202E}@example.com"}),
+        json!({"username": "dave", "password": "long-enough", "full_name": "Dave \u{202E}gnp.exe"}),
+        json!({"username": "dave", "password": "long-enough", "full_name": "Da\u{200B}ve"}),
         json!({"username": "dave", "password": "long-enough", "admin": "yes"}),
         json!({"username": "dave", "password": "long-enough", "role": "admin"}),
     ];

@@ -142,7 +142,10 @@ fn check_config_exits_1_for_a_bad_database_or_key() {
     std::fs::write(&not_a_db, "this is not a database, just text long enough").unwrap();
     let good = dir.path().join("good").join("latchkey.db");
     std::fs::create_dir(good.parent().unwrap()).unwrap();
-    std::fs::write(good.with_file_name("latchkey.secret"), "not hex\n").unwrap();
+    let key = good.with_file_name("latchkey.secret");
+    std::fs::write(&key, "not hex\n").unwrap();
+    // Private, so the check reaches its content (a readable one is exit 2).
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
 
     let bad_db = latchkey(&not_a_db, &["check-config"]);
     let bad_key = latchkey(&good, &["check-config"]);

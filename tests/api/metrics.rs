@@ -30,7 +30,7 @@ pub fn sample(text: &str, series: &str) -> f64 {
         .unwrap()
 }
 
-fn login_count(text: &str, outcome: &str) -> f64 {
+pub fn login_count(text: &str, outcome: &str) -> f64 {
     sample(
         text,
         &format!("latchkey_logins_total{{outcome=\"{outcome}\"}}"),

@@ -122,7 +122,7 @@ impl Drop for ServerProcess {
 
 fn spawn(db: &Path, port: u16, flags: &[&str]) -> ServerProcess {
     let log = db.with_extension(format!("{port}.log"));
-    let child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
+    let child = under_common_umask(&mut Command::new(env!("CARGO_BIN_EXE_latchkey")))
         .arg("--db")
         .arg(db)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
@@ -135,6 +135,19 @@ fn spawn(db: &Path, port: u16, flags: &[&str]) -> ServerProcess {
         .spawn()
         .expect("the latchkey binary starts");
     ServerProcess { child, port, log }
+}
+
+/// The child runs under umask 022, as most installs do, whatever the test
+/// runner's umask: file modes are then checked as users would see them.
+pub fn under_common_umask(command: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: umask is async-signal-safe and touches nothing else.
+    unsafe {
+        command.pre_exec(|| {
+            libc::umask(0o022);
+            Ok(())
+        })
+    }
 }
 
 fn free_port() -> u16 {

@@ -97,7 +97,7 @@ async fn a_database_from_a_newer_version_is_refused_with_a_clear_message() {
 async fn an_inline_secret_is_used_and_no_file_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let args = ServeArgs::from_flags(["--bind", "127.0.0.1:0"]).unwrap();
-    let inline = Some("ab".repeat(32));
+    let inline = Some("0123456789abcdef".repeat(4));
     let config = Config::from_args(
         args,
         dir.path().join("l.db"),
@@ -118,7 +118,8 @@ async fn an_inline_secret_is_used_and_no_file_is_written() {
     let token = login_from(response).await.access_token;
 
     assert!(!dir.path().join("latchkey.secret").exists());
-    let key = jsonwebtoken::DecodingKey::from_secret(&[0xab; 32]).unwrap();
+    let bytes = hex::decode("0123456789abcdef".repeat(4)).unwrap();
+    let key = jsonwebtoken::DecodingKey::from_secret(&bytes).unwrap();
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
     validation.set_issuer(&["latchkey"]);
     assert!(jsonwebtoken::decode::<serde_json::Value>(&token, &key, &validation).is_ok());

@@ -3,7 +3,7 @@
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};
 
-use crate::domain::{NewPassword, Username};
+use crate::domain::{is_control_or_format, NewPassword, Username};
 use crate::error::ApiError;
 use crate::openapi::fields;
 use crate::store::{NewUser, UserChange};
@@ -132,7 +132,9 @@ fn is_email_shaped(text: &str) -> bool {
     text.chars().count() <= MAX_EMAIL
         && !local.is_empty()
         && !local.contains('@')
-        && !text.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || is_control_or_format(c))
         && domain
             .split('.')
             .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
@@ -145,9 +147,9 @@ fn full_name(value: Option<String>) -> Result<Option<String>, ApiError> {
     else {
         return Ok(None);
     };
-    if value.chars().count() > MAX_FULL_NAME || value.chars().any(char::is_control) {
+    if value.chars().count() > MAX_FULL_NAME || value.chars().any(is_control_or_format) {
         return Err(ApiError::Invalid(format!(
-            "full_name must be at most {MAX_FULL_NAME} characters, without control characters"
+            "full_name must be at most {MAX_FULL_NAME} characters, without control or format characters"
         )));
     }
     Ok(Some(value))

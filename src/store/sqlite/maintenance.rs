@@ -1,6 +1,6 @@
 //! Operator tasks on the database file: look at it without changing it (`check-config`), and copy it while the server runs (`backup`) with SQLite's online backup API.
 
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use rusqlite::backup::{Backup, StepResult};
@@ -99,6 +99,7 @@ fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
 
 fn copy(source: &Connection, to: &Path, progress: &mut impl FnMut(i32, i32)) -> Result<(), String> {
     let shown = to.display();
+    create_private(to, true).map_err(|e| format!("cannot create {shown}: {e}"))?;
     let mut dest = Connection::open(to).map_err(|e| format!("cannot create {shown}: {e}"))?;
     {
         let backup = Backup::new(source, &mut dest).map_err(|e| e.to_string())?;
@@ -117,10 +118,25 @@ fn copy(source: &Connection, to: &Path, progress: &mut impl FnMut(i32, i32)) -> 
     // A single self-contained file: no -wal beside it to forget.
     dest.execute_batch("PRAGMA journal_mode = DELETE;")
         .map_err(|e| format!("{shown}: {e}"))?;
-    dest.close().map_err(|(_, e)| format!("{shown}: {e}"))?;
-    // It holds password hashes and the audit trail: owner only.
-    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| format!("{shown}: {e}"))
+    dest.close().map_err(|(_, e)| format!("{shown}: {e}"))
+}
+
+/// Creates `path` as an empty owner-only file before SQLite opens it: the
+/// file holds password hashes, and SQLite gives its `-wal`, `-shm` and
+/// `-journal` files the database file's mode, so all are 0600 from their
+/// first byte whatever the umask. `truncate` empties a stale file (a
+/// backup's partial copy); otherwise an existing file is left as it is.
+pub(super) fn create_private(path: &Path, truncate: bool) -> std::io::Result<()> {
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(truncate)
+        .mode(0o600)
+        .open(path)?;
+    if truncate {
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
 }
 
 fn partial_path(to: &Path) -> PathBuf {
@@ -172,5 +188,37 @@ mod tests {
         assert_eq!(check, "ok");
         assert!(steps > 1, "{steps} step(s)");
         assert!(rows >= 3000, "{rows}");
+    }
+
+    /// Under the common umask 022 every file of a backup in progress (the
+    /// partial copy, its journal) is already owner-only at each step.
+    #[test]
+    fn a_backup_in_progress_is_owner_only_at_every_step() {
+        // SAFETY: umask only changes the mode of files created after it.
+        unsafe { libc::umask(0o022) };
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("a.db"), dir.path().join("b.db"));
+        Connection::open(&from)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE t (x BLOB);
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000)
+                 INSERT INTO t SELECT randomblob(4000) FROM n;",
+            )
+            .unwrap();
+        let mut seen = Vec::new();
+        backup(&from, &to, |_, _| {
+            for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.contains("partial") {
+                    let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+                    seen.push((name, mode));
+                }
+            }
+        })
+        .unwrap();
+
+        assert!(!seen.is_empty(), "the partial copy was seen");
+        assert!(seen.iter().all(|(_, mode)| *mode == 0o600), "{seen:?}");
     }
 }

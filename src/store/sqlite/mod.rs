@@ -52,6 +52,10 @@ impl SqliteStore {
                 ));
             }
         }
+        if !path.exists() {
+            maintenance::create_private(path, false)
+                .map_err(|e| format!("cannot create database {shown}: {e}"))?;
+        }
         let mut first = open_waiting(path).map_err(|e| {
             format!("cannot open database {shown}: {e}; check the path and its permissions")
         })?;
