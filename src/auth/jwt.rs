@@ -1,4 +1,4 @@
-//! Access tokens: HS256 JWTs with `typ: at+jwt`; verification pins the algorithm and checks signature, `exp` and `iss`.
+//! Access tokens: HS256 JWTs with `typ: at+jwt`; verification pins the algorithm and checks signature, `typ`, `exp`, `iat` (30 s leeway either way) and `iss`.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::User;
 
-/// Clock skew tolerated on `exp`.
+/// Clock skew tolerated on `exp` and `iat`.
 const LEEWAY_SECS: u64 = 30;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -43,7 +43,7 @@ impl TokenKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = LEEWAY_SECS;
         validation.set_issuer(&[issuer]);
-        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
+        validation.set_required_spec_claims(&["exp", "iss", "sub", "iat"]);
         let mut header = Header::new(Algorithm::HS256);
         header.typ = Some("at+jwt".into());
         Ok(TokenKeys {
@@ -79,11 +79,18 @@ impl TokenKeys {
     }
 
     /// Any failure — bad signature, other algorithm, expired, wrong issuer,
-    /// malformed — is the same `None`: the caller answers one 401 for all.
+    /// not typed `at+jwt` (RFC 9068: an ID token or other JWT signed with the
+    /// same key is no access token), issued in the future, malformed — is the
+    /// same `None`: the caller answers one 401 for all.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        decode::<Claims>(token, &self.decoding, &self.validation)
-            .ok()
-            .map(|data| data.claims)
+        let data = decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
+        let typed = data
+            .header
+            .typ
+            .as_deref()
+            .is_some_and(|typ| typ.eq_ignore_ascii_case("at+jwt"));
+        let issued_in_past = data.claims.iat <= chrono::Utc::now().timestamp() + LEEWAY_SECS as i64;
+        (typed && issued_in_past).then_some(data.claims)
     }
 }
 

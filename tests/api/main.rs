@@ -31,4 +31,5 @@ mod shutdown;
 mod storage;
 mod sweep;
 mod throttle;
+mod token_rules;
 mod tokens;
