@@ -15,6 +15,7 @@ mod cors;
 mod crash;
 mod csrf;
 mod flood;
+mod forward_auth;
 mod fuzz;
 mod headers;
 mod helpers;
