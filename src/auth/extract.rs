@@ -30,7 +30,17 @@ impl FromRequest for Caller {
             let claims = state.tokens.verify(&token?).ok_or(ApiError::InvalidToken)?;
             let store = state.store.clone();
             let sid = claims.sid.clone();
-            let found = blocking::read(move || Ok(store.session_with_user(&sid)?)).await?;
+            let kid = claims.kid.clone();
+            let found = blocking::read(move || {
+                // A revoked key's tokens are refused at once, though validly signed.
+                if let Some(kid) = kid {
+                    if store.signing_key_refused(&kid)? {
+                        return Ok(None);
+                    }
+                }
+                Ok(store.session_with_user(&sid)?)
+            })
+            .await?;
             let (session, user) = found.ok_or(ApiError::InvalidToken)?;
             let live = session.ended.is_none()
                 && !session.is_expired(clock::now_ms())

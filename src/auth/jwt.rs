@@ -1,10 +1,14 @@
-//! Access tokens: HS256 JWTs with `typ: at+jwt`; verification pins the algorithm and checks signature, `typ`, `exp`, `iat` (30 s leeway either way) and `iss`.
+//! Access tokens: JWTs with `typ: at+jwt`, HS256 or EdDSA (with `kid`); verification pins each algorithm to its own keys (HS256 to the secret, EdDSA to the ring's public keys, so tokens of either stay valid across a switch) and checks signature, `typ`, `exp`, `iat` (30 s leeway either way) and `iss`.
 
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::ring::Ring;
 use crate::store::User;
 
 /// Clock skew tolerated on `exp` and `iat`.
@@ -19,15 +23,30 @@ pub struct Claims {
     pub jti: String,
     pub sid: String,
     pub admin: bool,
+    /// The EdDSA key that signed it (from the header; not a claim).
+    #[serde(skip)]
+    pub kid: Option<String>,
 }
 
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    ed_validation: Validation,
     header: Header,
     issuer: String,
     ttl: Duration,
+    /// Sign with EdDSA (the ring's signer) rather than HS256.
+    eddsa: bool,
+    ring: RwLock<Arc<Ring>>,
+}
+
+fn validation(alg: Algorithm, issuer: &str) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.leeway = LEEWAY_SECS;
+    validation.set_issuer(&[issuer]);
+    validation.set_required_spec_claims(&["exp", "iss", "sub", "iat"]);
+    validation
 }
 
 pub struct AccessToken {
@@ -40,20 +59,37 @@ impl TokenKeys {
     pub fn new(key: &[u8], issuer: &str, ttl: Duration) -> Result<TokenKeys, String> {
         let encoding = EncodingKey::from_secret(key).map_err(|e| format!("signing key: {e}"))?;
         let decoding = DecodingKey::from_secret(key).map_err(|e| format!("signing key: {e}"))?;
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = LEEWAY_SECS;
-        validation.set_issuer(&[issuer]);
-        validation.set_required_spec_claims(&["exp", "iss", "sub", "iat"]);
         let mut header = Header::new(Algorithm::HS256);
         header.typ = Some("at+jwt".into());
         Ok(TokenKeys {
             encoding,
             decoding,
-            validation,
+            validation: validation(Algorithm::HS256, issuer),
+            ed_validation: validation(Algorithm::EdDSA, issuer),
             header,
             issuer: issuer.into(),
             ttl,
+            eddsa: false,
+            ring: RwLock::default(),
         })
+    }
+
+    /// Signs with the ring's EdDSA key from now on.
+    pub fn with_eddsa(mut self, eddsa: bool) -> TokenKeys {
+        self.eddsa = eddsa;
+        self
+    }
+
+    pub fn ring(&self) -> Arc<Ring> {
+        self.ring.read().expect("ring lock").clone()
+    }
+
+    pub fn set_ring(&self, ring: Ring) {
+        *self.ring.write().expect("ring lock") = Arc::new(ring);
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
     }
 
     pub fn issue(
@@ -70,8 +106,19 @@ impl TokenKeys {
             jti: uuid::Uuid::new_v4().simple().to_string(),
             sid: session_id.into(),
             admin: user.admin,
+            kid: None,
         };
-        let token = encode(&self.header, &claims, &self.encoding).map_err(|e| e.to_string())?;
+        let token = if self.eddsa {
+            let ring = self.ring();
+            let (kid, key) = ring.signer.as_ref().ok_or("no EdDSA signing key")?;
+            let mut header = Header::new(Algorithm::EdDSA);
+            header.typ = self.header.typ.clone();
+            header.kid = Some(kid.clone());
+            encode(&header, &claims, key)
+        } else {
+            encode(&self.header, &claims, &self.encoding)
+        };
+        let token = token.map_err(|e| e.to_string())?;
         Ok(AccessToken {
             token,
             expires_in: self.ttl.as_secs(),
@@ -83,7 +130,17 @@ impl TokenKeys {
     /// same key is no access token), issued in the future, malformed — is the
     /// same `None`: the caller answers one 401 for all.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
+        let header = decode_header(token).ok()?;
+        let mut data = match header.alg {
+            Algorithm::HS256 => decode::<Claims>(token, &self.decoding, &self.validation).ok()?,
+            Algorithm::EdDSA => {
+                let ring = self.ring();
+                let key = ring.verifiers.get(header.kid.as_deref()?)?;
+                decode::<Claims>(token, key, &self.ed_validation).ok()?
+            }
+            _ => return None,
+        };
+        data.claims.kid = header.kid.filter(|_| header.alg == Algorithm::EdDSA);
         let typed = data
             .header
             .typ

@@ -10,6 +10,7 @@ pub(crate) mod forward;
 pub mod guard;
 pub mod headers;
 pub(crate) mod health;
+pub(crate) mod jwks;
 mod paging;
 pub mod panic;
 pub(crate) mod password;
@@ -69,6 +70,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
         r.to(admin::delete)
     }),
     at(Method::GET, "/admin/audit", |r| r.to(audit::list)),
+    at(Method::GET, "/.well-known/jwks.json", |r| r.to(jwks::jwks)),
     at(Method::GET, "/auth/verify", |r| r.to(forward::verify_get)),
     at(Method::HEAD, "/auth/verify", |r| r.to(forward::verify_head)),
     at(Method::POST, "/auth/verify", |r| r.to(forward::verify_post)),

@@ -29,6 +29,8 @@ mod process;
 mod refresh;
 mod sessions;
 mod shutdown;
+mod signing_keys;
+mod signing_keys_cli;
 mod storage;
 mod sweep;
 mod throttle;

@@ -4,6 +4,7 @@ mod admin;
 mod audit;
 pub mod maintenance;
 mod sessions;
+mod signing_keys;
 mod users;
 mod writer;
 
@@ -17,7 +18,7 @@ use rusqlite::{Connection, ErrorCode};
 use super::*;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 7;
 
 type Conn = PooledConnection<SqliteConnectionManager>;
 
@@ -114,6 +115,10 @@ fn migrate(conn: &mut Connection) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?;
     }
+    if version < 7 {
+        tx.execute_batch(signing_keys::TABLE)
+            .map_err(|e| e.to_string())?;
+    }
     tx.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
         .map_err(|e| e.to_string())?;
@@ -180,6 +185,26 @@ impl Store for SqliteStore {
 
     fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize> {
         sessions::end_for_user(&*self.conn()?, user_id, end, now)
+    }
+
+    fn signing_keys(&self) -> StoreResult<Vec<StoredKey>> {
+        Ok(signing_keys::all(&*self.conn()?)?)
+    }
+
+    fn save_signing_keys(&self, added: &[StoredKey], changed: &[StoredKey]) -> StoreResult<()> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        for key in added {
+            signing_keys::insert(&tx, key)?;
+        }
+        for key in changed {
+            signing_keys::update_dates(&tx, key)?;
+        }
+        Ok(tx.commit()?)
+    }
+
+    fn signing_key_refused(&self, kid: &str) -> StoreResult<bool> {
+        Ok(signing_keys::refused(&*self.conn()?, kid)?)
     }
 
     fn session_with_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
