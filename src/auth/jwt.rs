@@ -4,17 +4,19 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use jsonwebtoken::{
-    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, TokenData,
+    Validation,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::auth::ring::Ring;
+use crate::auth::verified::VerifiedTokens;
 use crate::store::User;
 
 /// Clock skew tolerated on `exp` and `iat`.
 const LEEWAY_SECS: u64 = 30;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
     pub iat: i64,
@@ -39,6 +41,8 @@ pub struct TokenKeys {
     /// Sign with EdDSA (the ring's signer) rather than HS256.
     eddsa: bool,
     ring: RwLock<Arc<Ring>>,
+    /// Ed25519 checks cost many HMACs: a token verified once is remembered.
+    verified: VerifiedTokens,
 }
 
 fn validation(alg: Algorithm, issuer: &str) -> Validation {
@@ -71,6 +75,7 @@ impl TokenKeys {
             ttl,
             eddsa: false,
             ring: RwLock::default(),
+            verified: VerifiedTokens::default(),
         })
     }
 
@@ -131,24 +136,40 @@ impl TokenKeys {
     /// same `None`: the caller answers one 401 for all.
     pub fn verify(&self, token: &str) -> Option<Claims> {
         let header = decode_header(token).ok()?;
-        let mut data = match header.alg {
-            Algorithm::HS256 => decode::<Claims>(token, &self.decoding, &self.validation).ok()?,
-            Algorithm::EdDSA => {
-                let ring = self.ring();
-                let key = ring.verifiers.get(header.kid.as_deref()?)?;
-                decode::<Claims>(token, key, &self.ed_validation).ok()?
-            }
-            _ => return None,
-        };
-        data.claims.kid = header.kid.filter(|_| header.alg == Algorithm::EdDSA);
-        let typed = data
-            .header
-            .typ
-            .as_deref()
-            .is_some_and(|typ| typ.eq_ignore_ascii_case("at+jwt"));
-        let issued_in_past = data.claims.iat <= chrono::Utc::now().timestamp() + LEEWAY_SECS as i64;
-        (typed && issued_in_past).then_some(data.claims)
+        match header.alg {
+            Algorithm::HS256 => checked(decode(token, &self.decoding, &self.validation).ok()?),
+            Algorithm::EdDSA => self.verify_eddsa(token, header.kid?),
+            _ => None,
+        }
     }
+
+    /// A token of a key that left the ring (revoked) fails before the cache
+    /// is asked, so a cached token never outlives its key.
+    fn verify_eddsa(&self, token: &str, kid: String) -> Option<Claims> {
+        let ring = self.ring();
+        let key = ring.verifiers.get(&kid)?;
+        let now = chrono::Utc::now().timestamp();
+        let leeway = LEEWAY_SECS as i64;
+        if let Some(claims) = self.verified.get(token, now, leeway) {
+            return Some(claims);
+        }
+        let mut claims = checked(decode(token, key, &self.ed_validation).ok()?)?;
+        claims.kid = Some(kid);
+        self.verified.insert(token, &claims, now, leeway);
+        Some(claims)
+    }
+}
+
+/// The checks `Validation` lacks: `typ` (RFC 9068: an ID token or other JWT
+/// signed with the same key is no access token) and an `iat` not in the future.
+fn checked(data: TokenData<Claims>) -> Option<Claims> {
+    let typed = data
+        .header
+        .typ
+        .as_deref()
+        .is_some_and(|typ| typ.eq_ignore_ascii_case("at+jwt"));
+    let issued_in_past = data.claims.iat <= chrono::Utc::now().timestamp() + LEEWAY_SECS as i64;
+    (typed && issued_in_past).then_some(data.claims)
 }
 
 #[cfg(test)]

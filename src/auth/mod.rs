@@ -11,3 +11,4 @@ pub mod ring;
 pub mod sessions;
 pub mod signing;
 pub mod throttle;
+pub mod verified;

@@ -145,3 +145,23 @@ async fn an_unknown_kid_or_a_foreign_key_under_the_real_kid_is_refused() {
     .unwrap();
     assert_refused(&app, &foreign).await;
 }
+
+#[tokio::test]
+async fn a_token_verified_before_is_still_refused_once_its_session_ends() {
+    let (app, login) = eddsa_alice(&[]).await;
+    for _ in 0..3 {
+        assert_eq!(app.me(&login.access_token).await.status(), 200);
+    }
+
+    let ended = crate::bearer::send(
+        &app,
+        reqwest::Method::POST,
+        "/user/logout-all",
+        Some(&login.access_token),
+        None,
+    )
+    .await;
+    assert_eq!(ended.status(), 204);
+
+    assert_refused(&app, &login.access_token).await;
+}

@@ -69,6 +69,11 @@ async fn a_rotated_key_is_published_at_once_and_listed_as_next() {
 async fn revoking_the_signing_key_refuses_its_tokens_at_once_and_a_new_key_signs() {
     let (app, login) = eddsa_alice(&[]).await;
     let revoked = kid(&login.access_token);
+    assert_eq!(
+        app.me(&login.access_token).await.status(),
+        200,
+        "verified and cached"
+    );
 
     keys_cli(&app, &["keys", "revoke", &revoked]);
 
