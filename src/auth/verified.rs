@@ -42,7 +42,8 @@ impl VerifiedTokens {
         entries.insert(key(token), claims.clone());
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    fn len(&self) -> usize {
         self.entries.lock().expect("cache lock").len()
     }
 }
