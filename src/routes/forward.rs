@@ -11,7 +11,7 @@ use crate::openapi;
 /// `?admin=true` (after the token check, so a missing token is still 401)
 /// lets only admins through.
 async fn verify(req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiError> {
-    if wants_admin(req.query_string()) && !caller.user.admin {
+    if wants_admin(req.query_string())? && !caller.user.admin {
         return Err(ApiError::Forbidden("Admin role required"));
     }
     let mut answer = HttpResponse::Ok();
@@ -26,11 +26,21 @@ async fn verify(req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiErr
     Ok(answer.finish())
 }
 
-fn wants_admin(query: &str) -> bool {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
-        .unwrap_or_default()
+/// Anything but one `admin=true` or `admin=false` is refused (422), so a typo
+/// in a proxy's configuration never opens an admin-only location.
+fn wants_admin(query: &str) -> Result<bool, ApiError> {
+    let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .map_err(|_| ApiError::Invalid("admin must be true or false".into()))?;
+    let values: Vec<&str> = pairs
         .iter()
-        .any(|(name, value)| name == "admin" && value == "true")
+        .filter(|(name, _)| name == "admin")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    match values[..] {
+        [] | ["false"] => Ok(false),
+        ["true"] => Ok(true),
+        _ => Err(ApiError::Invalid("admin must be true or false".into())),
+    }
 }
 
 /// One documented operation per method, since a proxy sends the original
@@ -49,7 +59,7 @@ macro_rules! verify_for {
                     ("X-Auth-Session" = String, description = "The session id (the token's `sid`)"),
                     ("X-Auth-Email" = String, description = "The user's email, when set"),
                     ("Cache-Control" = String, description = "`no-store`"),
-                )), openapi::AdminOnly))]
+                )), openapi::AdminOnly, openapi::Invalid))]
         pub async fn $name(req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiError> {
             verify(req, caller).await
         }

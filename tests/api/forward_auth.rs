@@ -139,3 +139,20 @@ async fn the_refresh_cookie_is_neither_read_nor_changed() {
 
     assert_eq!(app.refresh(&login.cookie).await.status(), 200);
 }
+
+#[tokio::test]
+async fn an_admin_value_other_than_true_or_false_is_refused() {
+    let app = spawn_app().await;
+    let token = admin_token(&app).await;
+    for query in [
+        "?admin=ture",
+        "?admin=null&admin=null",
+        "?admin=true&admin=false",
+    ] {
+        let response = verify(&app, Method::GET, query, Some(&token)).await;
+        assert_eq!(response.status(), 422, "{query}");
+        assert_eq!(error_of(response).await.1, "invalid_request");
+    }
+    let plain = verify(&app, Method::GET, "?admin=false", Some(&token)).await;
+    assert_eq!(plain.status(), 200);
+}
