@@ -15,7 +15,9 @@ pub use errors::{
 };
 
 use crate::error::ErrorBody;
-use crate::routes::{admin, audit, docs, health, password, sessions, static_files, user};
+use crate::routes::{
+    admin, audit, docs, forward, health, jwks, password, sessions, static_files, user,
+};
 
 /// The name of the Bearer scheme in `security(...)`.
 pub const BEARER: &str = "OAuth2PasswordBearer";
@@ -47,6 +49,14 @@ pub const COOKIE: &str = "RefreshCookie";
         admin::update,
         admin::delete,
         audit::list,
+        jwks::jwks,
+        forward::verify_get,
+        forward::verify_head,
+        forward::verify_post,
+        forward::verify_put,
+        forward::verify_patch,
+        forward::verify_delete,
+        forward::verify_options,
         health::healthz,
         health::live,
         docs::openapi_json,
@@ -60,6 +70,8 @@ pub const COOKIE: &str = "RefreshCookie";
         (name = "user", description = "Log in, refresh, log out, the current user"),
         (name = "sessions", description = "The caller's own sessions and password"),
         (name = "admin", description = "User management for admin UIs (React Admin's ra-data-json-server shape)"),
+        (name = "keys", description = "Public keys for verifying access tokens elsewhere"),
+        (name = "forward-auth", description = "For reverse proxies protecting other services"),
         (name = "health", description = "Liveness"),
         (name = "docs", description = "This document and its interactive page"),
         (name = "pages", description = "The demo page and its assets"),

@@ -16,6 +16,7 @@ use crate::auth::sessions::SessionRules;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::key_refresh::{self, KeySettings};
 use crate::routes::body::MAX_BODY;
 use crate::routes::cookie::CookieSettings;
 use crate::routes::guard::RequestGuard;
@@ -49,7 +50,8 @@ impl Application {
         let audit = AuditLog::start(Arc::new(store.clone()))?;
         let state = web::Data::new(AppState {
             store: Arc::new(store.clone()),
-            tokens: TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)?,
+            tokens: TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)?
+                .with_eddsa(config.eddsa),
             sessions: SessionRules::new(
                 keys::chain_key(&signing_key),
                 config.refresh_ttl,
@@ -69,10 +71,19 @@ impl Application {
             audit: audit.clone(),
             bootstrap_password_file: password_file,
         });
+        let key_settings = Arc::new(KeySettings::new(
+            &signing_key,
+            config.eddsa,
+            config.key_rotation,
+            config.access_ttl,
+        ));
+        key_refresh::start(state.store.as_ref(), &state.tokens, &key_settings)
+            .map_err(|e| format!("signing keys: {e}"))?;
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}; pick another --bind", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         spawn_sweeper(state.clone(), config.audit_retention);
+        key_refresh::spawn(state.clone(), key_settings);
         let metrics = match config.metrics_bind {
             Some(bind) => Some(observe::server::build(bind, state.clone())?),
             None => None,

@@ -34,10 +34,14 @@ pub enum Kind {
     UserDeleted,
     /// Admin role granted or taken away (`reason` says which).
     UserRoleChanged,
+    /// A new signing key was published (`keys rotate`); `reason` names its kid.
+    KeyRotated,
+    /// A signing key was revoked (`keys revoke`); `reason` names its kid.
+    KeyRevoked,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 17] = [
         Kind::LoginOk,
         Kind::LoginFailed,
         Kind::LoginThrottled,
@@ -53,6 +57,8 @@ impl Kind {
         Kind::UserEnabled,
         Kind::UserDeleted,
         Kind::UserRoleChanged,
+        Kind::KeyRotated,
+        Kind::KeyRevoked,
     ];
 
     /// Events an investigation cannot do without: never dropped when the
@@ -90,6 +96,8 @@ impl Kind {
             Kind::UserEnabled => "user_enabled",
             Kind::UserDeleted => "user_deleted",
             Kind::UserRoleChanged => "user_role_changed",
+            Kind::KeyRotated => "key_rotated",
+            Kind::KeyRevoked => "key_revoked",
         }
     }
 

@@ -4,10 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{self, Header};
+use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
-
-use actix_web_httpauth::headers::authorization::{Authorization, Bearer};
 
 use crate::blocking;
 use crate::clock;
@@ -32,7 +30,17 @@ impl FromRequest for Caller {
             let claims = state.tokens.verify(&token?).ok_or(ApiError::InvalidToken)?;
             let store = state.store.clone();
             let sid = claims.sid.clone();
-            let found = blocking::read(move || Ok(store.session_with_user(&sid)?)).await?;
+            let kid = claims.kid.clone();
+            let found = blocking::read(move || {
+                // A revoked key's tokens are refused at once, though validly signed.
+                if let Some(kid) = kid {
+                    if store.signing_key_refused(&kid)? {
+                        return Ok(None);
+                    }
+                }
+                Ok(store.session_with_user(&sid)?)
+            })
+            .await?;
             let (session, user) = found.ok_or(ApiError::InvalidToken)?;
             let live = session.ended.is_none()
                 && !session.is_expired(clock::now_ms())
@@ -51,18 +59,26 @@ impl FromRequest for Caller {
 
 /// Like FastAPI's OAuth2PasswordBearer: no `Authorization: Bearer` header is
 /// "Not authenticated"; a Bearer header with a bad token is "Could not validate".
-fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
-    let is_bearer = req
+/// The scheme is matched case-insensitively (RFC 9110 §11.1).
+pub(crate) fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim_start().get(..6))
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer"));
-    if !is_bearer {
+        .map(str::trim)
+        .unwrap_or_default();
+    let (scheme, rest) = value.split_at_checked(6).unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(ApiError::NotAuthenticated);
     }
-    let parsed = Authorization::<Bearer>::parse(req).map_err(|_| ApiError::InvalidToken)?;
-    Ok(parsed.into_scheme().token().to_string())
+    let token = rest
+        .strip_prefix(' ')
+        .map(str::trim_start)
+        .ok_or(ApiError::InvalidToken)?;
+    if token.is_empty() || token.contains(char::is_whitespace) {
+        return Err(ApiError::InvalidToken);
+    }
+    Ok(token.to_string())
 }
 
 /// An admin, per the database (not the token's claim, which may be stale).

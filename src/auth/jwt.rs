@@ -1,16 +1,22 @@
-//! Access tokens: HS256 JWTs with `typ: at+jwt`; verification pins the algorithm and checks signature, `exp` and `iss`.
+//! Access tokens: JWTs with `typ: at+jwt`, HS256 or EdDSA (with `kid`); verification pins each algorithm to its own keys (HS256 to the secret, EdDSA to the ring's public keys, so tokens of either stay valid across a switch) and checks signature, `typ`, `exp`, `iat` (30 s leeway either way) and `iss`.
 
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, TokenData,
+    Validation,
+};
 use serde::{Deserialize, Serialize};
 
+use crate::auth::ring::Ring;
+use crate::auth::verified::VerifiedTokens;
 use crate::store::User;
 
-/// Clock skew tolerated on `exp`.
+/// Clock skew tolerated on `exp` and `iat`.
 const LEEWAY_SECS: u64 = 30;
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
     pub iat: i64,
@@ -19,15 +25,32 @@ pub struct Claims {
     pub jti: String,
     pub sid: String,
     pub admin: bool,
+    /// The EdDSA key that signed it (from the header; not a claim).
+    #[serde(skip)]
+    pub kid: Option<String>,
 }
 
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    ed_validation: Validation,
     header: Header,
     issuer: String,
     ttl: Duration,
+    /// Sign with EdDSA (the ring's signer) rather than HS256.
+    eddsa: bool,
+    ring: RwLock<Arc<Ring>>,
+    /// Ed25519 checks cost many HMACs: a token verified once is remembered.
+    verified: VerifiedTokens,
+}
+
+fn validation(alg: Algorithm, issuer: &str) -> Validation {
+    let mut validation = Validation::new(alg);
+    validation.leeway = LEEWAY_SECS;
+    validation.set_issuer(&[issuer]);
+    validation.set_required_spec_claims(&["exp", "iss", "sub", "iat"]);
+    validation
 }
 
 pub struct AccessToken {
@@ -40,20 +63,38 @@ impl TokenKeys {
     pub fn new(key: &[u8], issuer: &str, ttl: Duration) -> Result<TokenKeys, String> {
         let encoding = EncodingKey::from_secret(key).map_err(|e| format!("signing key: {e}"))?;
         let decoding = DecodingKey::from_secret(key).map_err(|e| format!("signing key: {e}"))?;
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = LEEWAY_SECS;
-        validation.set_issuer(&[issuer]);
-        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
         let mut header = Header::new(Algorithm::HS256);
         header.typ = Some("at+jwt".into());
         Ok(TokenKeys {
             encoding,
             decoding,
-            validation,
+            validation: validation(Algorithm::HS256, issuer),
+            ed_validation: validation(Algorithm::EdDSA, issuer),
             header,
             issuer: issuer.into(),
             ttl,
+            eddsa: false,
+            ring: RwLock::default(),
+            verified: VerifiedTokens::default(),
         })
+    }
+
+    /// Signs with the ring's EdDSA key from now on.
+    pub fn with_eddsa(mut self, eddsa: bool) -> TokenKeys {
+        self.eddsa = eddsa;
+        self
+    }
+
+    pub fn ring(&self) -> Arc<Ring> {
+        self.ring.read().expect("ring lock").clone()
+    }
+
+    pub fn set_ring(&self, ring: Ring) {
+        *self.ring.write().expect("ring lock") = Arc::new(ring);
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
     }
 
     pub fn issue(
@@ -70,8 +111,19 @@ impl TokenKeys {
             jti: uuid::Uuid::new_v4().simple().to_string(),
             sid: session_id.into(),
             admin: user.admin,
+            kid: None,
         };
-        let token = encode(&self.header, &claims, &self.encoding).map_err(|e| e.to_string())?;
+        let token = if self.eddsa {
+            let ring = self.ring();
+            let (kid, key) = ring.signer.as_ref().ok_or("no EdDSA signing key")?;
+            let mut header = Header::new(Algorithm::EdDSA);
+            header.typ = self.header.typ.clone();
+            header.kid = Some(kid.clone());
+            encode(&header, &claims, key)
+        } else {
+            encode(&self.header, &claims, &self.encoding)
+        };
+        let token = token.map_err(|e| e.to_string())?;
         Ok(AccessToken {
             token,
             expires_in: self.ttl.as_secs(),
@@ -79,12 +131,45 @@ impl TokenKeys {
     }
 
     /// Any failure — bad signature, other algorithm, expired, wrong issuer,
-    /// malformed — is the same `None`: the caller answers one 401 for all.
+    /// not typed `at+jwt` (RFC 9068: an ID token or other JWT signed with the
+    /// same key is no access token), issued in the future, malformed — is the
+    /// same `None`: the caller answers one 401 for all.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        decode::<Claims>(token, &self.decoding, &self.validation)
-            .ok()
-            .map(|data| data.claims)
+        let header = decode_header(token).ok()?;
+        match header.alg {
+            Algorithm::HS256 => checked(decode(token, &self.decoding, &self.validation).ok()?),
+            Algorithm::EdDSA => self.verify_eddsa(token, header.kid?),
+            _ => None,
+        }
     }
+
+    /// A token of a key that left the ring (revoked) fails before the cache
+    /// is asked, so a cached token never outlives its key.
+    fn verify_eddsa(&self, token: &str, kid: String) -> Option<Claims> {
+        let ring = self.ring();
+        let key = ring.verifiers.get(&kid)?;
+        let now = chrono::Utc::now().timestamp();
+        let leeway = LEEWAY_SECS as i64;
+        if let Some(claims) = self.verified.get(token, now, leeway) {
+            return Some(claims);
+        }
+        let mut claims = checked(decode(token, key, &self.ed_validation).ok()?)?;
+        claims.kid = Some(kid);
+        self.verified.insert(token, &claims, now, leeway);
+        Some(claims)
+    }
+}
+
+/// The checks `Validation` lacks: `typ` (RFC 9068: an ID token or other JWT
+/// signed with the same key is no access token) and an `iat` not in the future.
+fn checked(data: TokenData<Claims>) -> Option<Claims> {
+    let typed = data
+        .header
+        .typ
+        .as_deref()
+        .is_some_and(|typ| typ.eq_ignore_ascii_case("at+jwt"));
+    let issued_in_past = data.claims.iat <= chrono::Utc::now().timestamp() + LEEWAY_SECS as i64;
+    (typed && issued_in_past).then_some(data.claims)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 mod audit;
 mod backup;
 pub mod check;
+mod keys;
 mod sessions;
 mod users;
 
@@ -50,6 +51,8 @@ pub enum Command {
     #[command(subcommand)]
     Sessions(SessionsCommand),
     /// Show security events (logins, logouts, reuse detection, user changes), oldest first.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     Audit(audit::AuditArgs),
     /// Copy the database to PATH, consistently, while the server runs.
     Backup(backup::BackupArgs),
@@ -94,6 +97,17 @@ pub struct AddUser {
     pub password_hash: Option<String>,
 }
 
+/// The EdDSA signing keys (see `--jwt-alg`).
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// One line per key: kid, state (next, signing, retiring, revoked), dates.
+    List,
+    /// Publish a new key now; it signs 5 minutes later.
+    Rotate,
+    /// Unpublish a key and refuse its tokens at once.
+    Revoke { kid: String },
+}
+
 #[derive(Subcommand, Debug)]
 pub enum SessionsCommand {
     /// List a user's live sessions.
@@ -135,5 +149,9 @@ pub fn run(db: PathBuf, command: Command) -> Result<(), String> {
         Command::Audit(args) => audit::run(&store, args),
         Command::User(command) => users::run(&store, &db, command),
         Command::Sessions(command) => sessions::run(&store, command),
+        Command::Keys(command) => {
+            let source = crate::config::key_source(&db, None)?;
+            keys::run(&store, &crate::keys::load_or_create(&source)?, command)
+        }
     }
 }

@@ -75,6 +75,12 @@ pub struct ServeArgs {
     /// Address for a second listener serving only `/metrics` (Prometheus); off when unset. Keep it off the internet.
     #[arg(long, env = "LATCHKEY_METRICS_BIND")]
     pub metrics_bind: Option<String>,
+    /// Access-token algorithm: HS256 (the secret) or EdDSA (Ed25519 keys published at /.well-known/jwks.json).
+    #[arg(long, env = "LATCHKEY_JWT_ALG", default_value = "HS256", value_parser = ["HS256", "EdDSA"], ignore_case = true)]
+    pub jwt_alg: String,
+    /// Rotate the EdDSA signing key on this period (e.g. 30d); `off` never.
+    #[arg(long, env = "LATCHKEY_KEY_ROTATION", default_value = "off", value_parser = rotation)]
+    pub key_rotation: Duration,
     /// How long audit events are kept before the sweeper deletes them.
     #[arg(long, env = "LATCHKEY_AUDIT_RETENTION", default_value = "90d", value_parser = duration::parse)]
     pub audit_retention: Duration,
@@ -82,6 +88,14 @@ pub struct ServeArgs {
     /// suite can make SQLite answer "database or disk is full" without root.
     #[arg(long, hide = true)]
     pub test_max_db_pages: Option<u32>,
+}
+
+/// `off` is zero: no rotation.
+fn rotation(text: &str) -> Result<Duration, String> {
+    match text {
+        "off" => Ok(Duration::ZERO),
+        _ => duration::parse(text).map_err(|e| format!("{e}, or off")),
+    }
 }
 
 impl ServeArgs {

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::ValueEnum;
@@ -18,6 +18,19 @@ use values::{decode_secret, is_cookie_name, normalize_origin, sibling};
 pub enum SameSite {
     Strict,
     Lax,
+}
+
+/// Where the signing secret comes from, for the CLI as for `serve`.
+pub fn key_source(db_path: &Path, secret_file: Option<PathBuf>) -> Result<KeySource, String> {
+    match std::env::var("LATCHKEY_SECRET")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
+        Some(text) => Ok(KeySource::Inline(decode_secret(&text)?)),
+        None => Ok(KeySource::File(
+            secret_file.unwrap_or_else(|| sibling(db_path, "latchkey.secret")),
+        )),
+    }
 }
 
 /// Where the signing key comes from.
@@ -42,6 +55,10 @@ pub struct Config {
     pub cookie_samesite: SameSite,
     pub cors_origins: Vec<String>,
     pub issuer: String,
+    /// Sign access tokens with EdDSA rather than HS256.
+    pub eddsa: bool,
+    /// `--key-rotation`; zero is off.
+    pub key_rotation: Duration,
     pub key: KeySource,
     pub public_url: Option<String>,
     pub reuse_grace: Duration,
@@ -114,6 +131,8 @@ impl Config {
             cookie_samesite: args.cookie_samesite,
             cors_origins,
             issuer: args.issuer,
+            eddsa: args.jwt_alg.eq_ignore_ascii_case("EdDSA"),
+            key_rotation: args.key_rotation,
             key,
             public_url,
             reuse_grace: args.reuse_grace,
@@ -196,6 +215,8 @@ impl fmt::Debug for Config {
             .field("cookie_samesite", &self.cookie_samesite)
             .field("cors_origins", &self.cors_origins)
             .field("issuer", &self.issuer)
+            .field("eddsa", &self.eddsa)
+            .field("key_rotation", &self.key_rotation)
             .field("key", &self.key)
             .field("public_url", &self.public_url)
             .field("reuse_grace", &self.reuse_grace)

@@ -6,9 +6,11 @@ pub mod body;
 pub mod cookie;
 pub mod cors;
 pub(crate) mod docs;
+pub(crate) mod forward;
 pub mod guard;
 pub mod headers;
 pub(crate) mod health;
+pub(crate) mod jwks;
 mod paging;
 pub mod panic;
 pub(crate) mod password;
@@ -68,6 +70,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
         r.to(admin::delete)
     }),
     at(Method::GET, "/admin/audit", |r| r.to(audit::list)),
+    at(Method::GET, "/.well-known/jwks.json", |r| r.to(jwks::jwks)),
+    at(Method::GET, "/auth/verify", |r| r.to(forward::verify_get)),
+    at(Method::HEAD, "/auth/verify", |r| r.to(forward::verify_head)),
+    at(Method::POST, "/auth/verify", |r| r.to(forward::verify_post)),
+    at(Method::PUT, "/auth/verify", |r| r.to(forward::verify_put)),
+    at(Method::PATCH, "/auth/verify", |r| {
+        r.to(forward::verify_patch)
+    }),
+    at(Method::DELETE, "/auth/verify", |r| {
+        r.to(forward::verify_delete)
+    }),
+    at(Method::OPTIONS, "/auth/verify", |r| {
+        r.to(forward::verify_options)
+    }),
     at(Method::GET, "/healthz", |r| r.to(health::healthz)),
     at(Method::GET, "/healthz/live", |r| r.to(health::live)),
     at(Method::GET, "/openapi.json", |r| r.to(docs::openapi_json)),

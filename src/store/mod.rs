@@ -2,10 +2,12 @@
 
 mod admin;
 mod audit;
+mod signing_keys;
 mod sqlite;
 
 pub use admin::{UserChange, UserQuery, UserSort};
 pub use audit::{AuditEvent, AuditQuery, AuditRecord};
+pub use signing_keys::StoredKey;
 pub use sqlite::{maintenance, SqliteStore};
 
 use crate::domain::{RefreshHash, SessionId};
@@ -206,6 +208,12 @@ pub trait Store: Send + Sync {
     /// Queues refresh-rule work for the next group commit (see `SessionTx`).
     fn submit_session_work(&self, work: SessionWork);
     fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize>;
+    /// Every signing key, oldest first.
+    fn signing_keys(&self) -> StoreResult<Vec<StoredKey>>;
+    /// Inserts `added` and rewrites the dates of `changed`, in one transaction.
+    fn save_signing_keys(&self, added: &[StoredKey], changed: &[StoredKey]) -> StoreResult<()>;
+    /// Whether latchkey's own routes refuse tokens of `kid` (revoked or unknown).
+    fn signing_key_refused(&self, kid: &str) -> StoreResult<bool>;
     /// The session and its user, for checking an access token.
     fn session_with_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>>;
     fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>>;

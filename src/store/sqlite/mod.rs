@@ -5,6 +5,7 @@ mod audit;
 pub mod maintenance;
 mod schema;
 mod sessions;
+mod signing_keys;
 mod users;
 mod writer;
 
@@ -178,6 +179,26 @@ impl Store for SqliteStore {
 
     fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize> {
         sessions::end_for_user(&*self.conn()?, user_id, end, now)
+    }
+
+    fn signing_keys(&self) -> StoreResult<Vec<StoredKey>> {
+        Ok(signing_keys::all(&*self.conn()?)?)
+    }
+
+    fn save_signing_keys(&self, added: &[StoredKey], changed: &[StoredKey]) -> StoreResult<()> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        for key in added {
+            signing_keys::insert(&tx, key)?;
+        }
+        for key in changed {
+            signing_keys::update_dates(&tx, key)?;
+        }
+        Ok(tx.commit()?)
+    }
+
+    fn signing_key_refused(&self, kid: &str) -> StoreResult<bool> {
+        Ok(signing_keys::refused(&*self.conn()?, kid)?)
     }
 
     fn session_with_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {

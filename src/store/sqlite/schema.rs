@@ -5,7 +5,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::store::StoreError;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-pub(super) const SCHEMA_VERSION: i64 = 5;
+pub(super) const SCHEMA_VERSION: i64 = 7;
 
 /// Says what went wrong in one line; a lock still held after the wait is
 /// named as such, not as SQLite's bare "database is locked".
@@ -79,6 +79,9 @@ fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
         // Ids rotated before the upgrade have no fingerprint: a replay of one
         // gets no grace (at worst a tab racing the upgrade is logged out).
         tx.execute_batch("ALTER TABLE refresh_ids ADD COLUMN issued_to BLOB;")?;
+    }
+    if version < 7 {
+        tx.execute_batch(super::signing_keys::TABLE)?;
     }
     tx.execute_batch(SCHEMA)?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))

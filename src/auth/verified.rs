@@ -1,0 +1,90 @@
+//! A bounded cache of verified EdDSA tokens, keyed by SHA-256 of the token and kept until the token's `exp` (plus the leeway), so a repeated token costs a hash instead of an Ed25519 verification. It replaces only the signature check: the session-live check still runs on every request.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
+
+use crate::auth::jwt::Claims;
+
+/// Enough for every token live at once on a busy single server; when full,
+/// expired entries go first, else everything (the next requests re-verify).
+const CAPACITY: usize = 16_384;
+
+#[derive(Default)]
+pub struct VerifiedTokens {
+    entries: Mutex<HashMap<[u8; 32], Claims>>,
+}
+
+fn key(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+impl VerifiedTokens {
+    /// The claims of `token` if it was verified before and is still within
+    /// `exp + leeway` at `now` (seconds).
+    pub fn get(&self, token: &str, now: i64, leeway: i64) -> Option<Claims> {
+        let entries = self.entries.lock().expect("cache lock");
+        entries
+            .get(&key(token))
+            .filter(|claims| claims.exp + leeway > now)
+            .cloned()
+    }
+
+    pub fn insert(&self, token: &str, claims: &Claims, now: i64, leeway: i64) {
+        let mut entries = self.entries.lock().expect("cache lock");
+        if entries.len() >= CAPACITY {
+            entries.retain(|_, claims| claims.exp + leeway > now);
+            if entries.len() >= CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(key(token), claims.clone());
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.entries.lock().expect("cache lock").len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(exp: i64) -> Claims {
+        Claims {
+            sub: "alice".into(),
+            iat: exp - 300,
+            exp,
+            iss: "latchkey".into(),
+            jti: "j".into(),
+            sid: "s".into(),
+            admin: false,
+            kid: Some("k".into()),
+        }
+    }
+
+    #[test]
+    fn an_entry_lives_until_its_exp_plus_the_leeway() {
+        let cache = VerifiedTokens::default();
+        cache.insert("t", &claims(1000), 900, 30);
+        assert_eq!(cache.get("t", 1029, 30).unwrap().sub, "alice");
+        assert!(cache.get("t", 1030, 30).is_none());
+        assert!(cache.get("other", 900, 30).is_none());
+    }
+
+    #[test]
+    fn a_full_cache_drops_expired_entries_then_everything() {
+        let cache = VerifiedTokens::default();
+        for i in 0..CAPACITY {
+            cache.insert(&format!("old{i}"), &claims(100), 0, 0);
+        }
+        cache.insert("new", &claims(10_000), 5_000, 0);
+        assert_eq!(cache.len(), 1);
+        for i in 0..CAPACITY {
+            cache.insert(&format!("live{i}"), &claims(10_000), 5_000, 0);
+        }
+        assert!(cache.len() <= CAPACITY);
+    }
+}

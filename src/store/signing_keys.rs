@@ -1,0 +1,17 @@
+//! The signing-key record: an Ed25519 key pair whose private half is stored sealed; its state (next, signing, retiring, revoked) follows from its dates.
+
+/// Times are Unix milliseconds.
+#[derive(Clone, Debug)]
+pub struct StoredKey {
+    pub kid: String,
+    /// The 32-byte Ed25519 public key.
+    pub public_key: Vec<u8>,
+    /// nonce ‖ ChaCha20-Poly1305 ciphertext of the 32-byte seed.
+    pub sealed_private: Vec<u8>,
+    pub created_at: i64,
+    /// From when it signs (the newest such key signs; older ones retire).
+    pub signs_from: i64,
+    /// When signing stopped without a successor (the server switched to HS256).
+    pub retired_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
