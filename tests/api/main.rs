@@ -19,6 +19,7 @@ mod fuzz;
 mod headers;
 mod helpers;
 mod limits;
+mod log_delivery;
 mod login;
 mod logs;
 mod metrics;
