@@ -4,10 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::{self, Header};
+use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
-
-use actix_web_httpauth::headers::authorization::{Authorization, Bearer};
 
 use crate::blocking;
 use crate::clock;
@@ -51,18 +49,23 @@ impl FromRequest for Caller {
 
 /// Like FastAPI's OAuth2PasswordBearer: no `Authorization: Bearer` header is
 /// "Not authenticated"; a Bearer header with a bad token is "Could not validate".
+/// The header is read once: only the exact `Bearer <token>` form carries a
+/// token (as `actix-web-httpauth` parses it); any other spelling is refused.
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
-    let is_bearer = req
+    let value = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim_start().get(..6))
-        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer"));
-    if !is_bearer {
-        return Err(ApiError::NotAuthenticated);
+        .filter(|v| {
+            v.trim_start()
+                .get(..6)
+                .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer"))
+        })
+        .ok_or(ApiError::NotAuthenticated)?;
+    match value.split_once(' ') {
+        Some(("Bearer", token)) => Ok(token.to_string()),
+        _ => Err(ApiError::InvalidToken),
     }
-    let parsed = Authorization::<Bearer>::parse(req).map_err(|_| ApiError::InvalidToken)?;
-    Ok(parsed.into_scheme().token().to_string())
 }
 
 /// An admin, per the database (not the token's claim, which may be stale).
