@@ -22,7 +22,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    latchkey::observe::logging::init(cli.log_format);
+    let serving = matches!(cli.command, Command::Serve(_));
+    latchkey::observe::logging::init(cli.log_format, serving);
+    let _flush = FlushLogOnExit;
     let db = cli.db.unwrap_or_else(config::default_db_path);
     let result = match cli.command {
         Command::Serve(args) => match settings(args, db) {
@@ -41,12 +43,23 @@ fn main() -> ExitCode {
             cli::run(db, command)
         }
     };
+    // Graceful shutdown ends here: every line taken so far is written.
+    latchkey::observe::log_sink::flush();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Every return from `main` writes the log lines still queued.
+struct FlushLogOnExit;
+
+impl Drop for FlushLogOnExit {
+    fn drop(&mut self) {
+        latchkey::observe::log_sink::flush();
     }
 }
 

@@ -1,10 +1,12 @@
-//! The load benchmark: starts latchkey on a temp database and measures every scenario against a no-work route of the same server, in one run.
+//! The load benchmark: measures a bare actix-web hello server, then latchkey run as the README runs it (defaults, request log on, stderr to a file), with the same load in one run, and prints every scenario's share of the hello server's rate and its server CPU per request.
 //!
 //! `cargo bench --bench load -- [--duration 5] [--connections 32] [--no-pin] [--scale-sessions 1000000] [--only me,refresh]`
 //! Under `cargo test` (no `--bench` argument) it does a one-second smoke run instead.
 
 mod client;
+mod hello;
 mod load;
+mod scale;
 mod scenarios;
 mod server;
 mod stats;
@@ -61,6 +63,11 @@ fn options() -> Options {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == hello::FLAG) {
+        let port = args.get(at + 1).and_then(|p| p.parse().ok());
+        return hello::serve(port.expect("--hello-server takes a port"));
+    }
     let options = options();
     if options.pin {
         scenarios::pin_this_process_to_cpu(1);

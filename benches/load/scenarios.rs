@@ -27,75 +27,133 @@ pub fn pin_this_process_to_cpu(cpu: usize) {
 
 /// Runs every scenario and prints the table; returns the number of non-2xx answers.
 pub fn run_all(options: &Options) -> u64 {
+    let pin = options.pin.then_some(0);
+    let hello = hello_row(options);
+
     let dir = tempfile::tempdir().expect("temp dir");
-    let server = Server::start(&dir.path().join("bench.db"), options.pin.then_some(0));
+    let server = Server::start(
+        &dir.path().join("bench.db"),
+        &dir.path().join("stderr.log"),
+        pin,
+    );
     std::thread::sleep(Duration::from_millis(300));
     let idle_rss = server.current_rss_mib();
     let sessions = log_in_each(server.port, options.connections.max(2));
     let argon2_per_sec = argon2_bound(options);
-    println!("server RSS idle: {idle_rss:.1} MiB; argon2 bound: {argon2_per_sec:.1} hashes/s on one core\n");
+    println!("latchkey RSS idle: {idle_rss:.1} MiB; argon2 bound: {argon2_per_sec:.1} hashes/s on one core\n");
+    let mut run = Recorder::new(&server, hello.rps);
+    run.failures = hello.samples.errors;
     print_header();
-    let mut failures = 0;
-    let mut cpu_mark = server.cpu_seconds();
-    let mut row = |name: &str, outcome: Outcome, ratio: String| {
-        failures += outcome.samples.errors;
-        let cpu_now = server.cpu_seconds();
-        let requests = outcome.samples.micros.len() as f64;
-        // A mixed run's CPU belongs to both of its rows, so neither gets it.
-        let cpu_us = if requests == 0.0 || name.starts_with("mixed") {
-            0.0
-        } else {
-            (cpu_now - cpu_mark) * 1e6 / requests
-        };
-        cpu_mark = cpu_now;
-        let row = Row {
-            name: name.into(),
-            rps: outcome.rps,
-            samples: outcome.samples,
-            ratio,
-            peak_rss_mib: server.take_peak_rss_mib(),
-            cpu_us,
-        };
-        print_row(&row);
-        row.rps
-    };
-    let ceiling = row(
-        "ceiling",
-        drive(
-            server.port,
-            repeat(options.connections, get("/healthz/live", "")),
-            options.duration,
-        ),
-        "1.00x".into(),
+    print_row(&hello);
+    let live = repeat(options.connections, get("/healthz/live", ""));
+    run.row(
+        "ceiling (/healthz/live)",
+        drive(server.port, live, options.duration),
+        "no-work route",
     );
     if options.wants("me") {
-        let me = drive(server.port, me_users(&sessions), options.duration);
-        let ratio = format!("{:.2}x ceil", me.rps / ceiling);
-        row("me", me, ratio);
+        run.row(
+            "me",
+            drive(server.port, me_users(&sessions), options.duration),
+            "",
+        );
     }
     if options.wants("refresh") {
-        let refresh = drive(server.port, refresh_users(&sessions), options.duration);
-        let ratio = format!("{:.2}x ceil", refresh.rps / ceiling);
-        row("refresh", refresh, ratio);
+        run.row(
+            "refresh",
+            drive(server.port, refresh_users(&sessions), options.duration),
+            "",
+        );
     }
     if options.wants("login") {
-        let login_conns = options.connections.min(8);
-        let requests = repeat(login_conns, post_form("/user/token", LOGIN_BODY, ""));
+        let requests = repeat(
+            options.connections.min(8),
+            post_form("/user/token", LOGIN_BODY, ""),
+        );
         let login = drive(server.port, requests, options.duration);
-        let ratio = format!("{:.2}x argon2", login.rps / argon2_per_sec);
-        row("login", login, ratio);
+        let note = format!("{:.2}x argon2 bound", login.rps / argon2_per_sec);
+        run.row("login (8 conns)", login, &note);
     }
     if options.wants("mixed") {
         let (flood, me_during) = mixed(server.port, &sessions, options.duration);
-        let me_p99 = format!("me p99 {:.1}ms", me_during.samples.percentile(0.99));
-        row("mixed: login", flood, String::new());
-        row("mixed: me", me_during, me_p99);
+        // A mixed run's CPU belongs to both of its rows, so neither gets it.
+        run.cpu = false;
+        run.row("mixed: login", flood, "");
+        run.row("mixed: me", me_during, "");
     }
+    let Recorder { rows, failures, .. } = run;
+    rows.iter().for_each(print_row);
     drop(server);
+    let mut failures = failures;
     if options.wants("scale") {
-        failures += scale(options);
+        failures += crate::scale::scale(options);
     }
     failures
+}
+
+/// The ceiling, alone on the same CPU before latchkey starts.
+fn hello_row(options: &Options) -> Row {
+    let server = Server::hello(options.pin.then_some(0));
+    let mut hello = Recorder::new(&server, 0.0);
+    let requests = repeat(options.connections, get("/", ""));
+    let outcome = drive(server.port, requests, options.duration);
+    hello.row("hello (bare actix)", outcome, "the ceiling");
+    hello.rows.remove(0)
+}
+
+/// Turns each scenario's outcome into a row: its share of the hello
+/// server's rate, and the server CPU it cost per request.
+struct Recorder<'a> {
+    server: &'a Server,
+    hello_rps: f64,
+    cpu_mark: f64,
+    cpu: bool,
+    failures: u64,
+    rows: Vec<Row>,
+}
+
+impl<'a> Recorder<'a> {
+    fn new(server: &'a Server, hello_rps: f64) -> Recorder<'a> {
+        Recorder {
+            server,
+            hello_rps,
+            cpu_mark: server.cpu_seconds(),
+            // Starts the peak afresh: setup logins are not a scenario.
+            rows: {
+                server.take_peak_rss_mib();
+                Vec::new()
+            },
+            cpu: true,
+            failures: 0,
+        }
+    }
+
+    fn row(&mut self, name: &str, outcome: Outcome, note: &str) -> f64 {
+        self.failures += outcome.samples.errors;
+        let cpu_now = self.server.cpu_seconds();
+        let requests = outcome.samples.micros.len() as f64;
+        let cpu_us =
+            (self.cpu && requests > 0.0).then(|| (cpu_now - self.cpu_mark) * 1e6 / requests);
+        self.cpu_mark = cpu_now;
+        let rps = outcome.rps;
+        self.rows.push(Row {
+            name: name.into(),
+            rps,
+            samples: outcome.samples,
+            // The hello server's own row is its own base.
+            vs_hello: Some(
+                rps / if self.hello_rps > 0.0 {
+                    self.hello_rps
+                } else {
+                    rps
+                },
+            ),
+            note: note.into(),
+            peak_rss_mib: self.server.take_peak_rss_mib(),
+            cpu_us,
+        });
+        rps
+    }
 }
 
 fn repeat(count: usize, request: Vec<u8>) -> Vec<Step> {
@@ -108,7 +166,7 @@ fn repeat(count: usize, request: Vec<u8>) -> Vec<Step> {
 }
 
 /// One session per connection: (access token, refresh cookie).
-fn log_in_each(port: u16, count: usize) -> Vec<(String, String)> {
+pub fn log_in_each(port: u16, count: usize) -> Vec<(String, String)> {
     let mut conn = Conn::open(port).expect("connect");
     (0..count)
         .map(|_| {
@@ -135,7 +193,7 @@ fn me_users(sessions: &[(String, String)]) -> Vec<Step> {
 }
 
 /// Each user follows its own cookie chain, so every request is a real rotation.
-fn refresh_users(sessions: &[(String, String)]) -> Vec<Step> {
+pub fn refresh_users(sessions: &[(String, String)]) -> Vec<Step> {
     sessions
         .iter()
         .map(|(_, cookie)| {
@@ -176,82 +234,4 @@ fn argon2_bound(options: &Options) -> f64 {
         hashes += 1;
     }
     hashes as f64 / started.elapsed().as_secs_f64()
-}
-
-fn scale(options: &Options) -> u64 {
-    let small = scale_run(options, 1_000);
-    let large = scale_run(options, options.scale_sessions);
-    let ratio = format!(
-        "p50 {:.2}x",
-        large.samples.percentile(0.5) / small.samples.percentile(0.5).max(0.001)
-    );
-    let errors = small.samples.errors + large.samples.errors;
-    for (name, outcome, ratio) in [
-        ("scale: 1k", small, String::new()),
-        (
-            &*format!("scale: {}", short(options.scale_sessions)),
-            large,
-            ratio,
-        ),
-    ] {
-        print_row(&Row {
-            name: name.into(),
-            rps: outcome.rps,
-            samples: outcome.samples,
-            ratio,
-            peak_rss_mib: 0.0,
-            cpu_us: 0.0,
-        });
-    }
-    errors
-}
-
-fn short(n: usize) -> String {
-    if n >= 1_000_000 {
-        format!("{}M", n / 1_000_000)
-    } else {
-        format!("{}k", n / 1_000)
-    }
-}
-
-fn scale_run(options: &Options, stored: usize) -> Outcome {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("scale.db");
-    crate::scenarios::fill::sessions(&db, stored);
-    let server = Server::start(&db, options.pin.then_some(0));
-    let sessions = log_in_each(server.port, options.connections);
-    drive(server.port, refresh_users(&sessions), options.duration)
-}
-
-pub mod fill {
-    //! Stores many sessions straight into a fresh database, as years of logins would.
-
-    use rand::RngCore;
-    use std::path::Path;
-
-    pub fn sessions(db: &Path, count: usize) {
-        latchkey::store::SqliteStore::open(db, 1).expect("schema");
-        let mut conn = rusqlite::Connection::open(db).unwrap();
-        let tx = conn.transaction().unwrap();
-        tx.execute("INSERT INTO users (username, password_hash, created_at, updated_at) VALUES ('filler', 'x', 0, 0)", []).unwrap();
-        let user = tx.last_insert_rowid();
-        let far = i64::MAX / 2;
-        {
-            let mut session = tx.prepare("INSERT INTO sessions (id, user_id, generation, created_at, last_used_at, idle_expires_at, absolute_expires_at) VALUES (?1, ?2, 0, 0, 0, ?3, ?3)").unwrap();
-            let mut id = tx
-                .prepare(
-                    "INSERT INTO refresh_ids (hash, session_id, generation) VALUES (?1, ?2, 0)",
-                )
-                .unwrap();
-            let mut rng = rand::thread_rng();
-            for _ in 0..count {
-                let mut bytes = [0u8; 48];
-                rng.fill_bytes(&mut bytes);
-                let sid = hex::encode(&bytes[..16]);
-                session.execute(rusqlite::params![sid, user, far]).unwrap();
-                id.execute(rusqlite::params![&bytes[16..], sid]).unwrap();
-            }
-        }
-        tx.commit().unwrap();
-    }
 }

@@ -1,5 +1,6 @@
-//! Starts the latchkey binary under test (pinned to one CPU when asked) and watches its memory.
+//! Starts the server under test — latchkey as the README runs it, or the bare hello server — pinned to one CPU when asked, and watches its CPU time and memory.
 
+use std::fs::File;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -17,17 +18,12 @@ pub struct Server {
 }
 
 impl Server {
-    pub fn start(db: &Path, pin_cpu: Option<usize>) -> Server {
+    /// latchkey with its defaults (request log on, at `info`), its stderr
+    /// in `log` as journald or a redirect would take it; only the login
+    /// throttle is lifted, so the load's logins are not refused.
+    pub fn start(db: &Path, log: &Path, pin_cpu: Option<usize>) -> Server {
         let port = free_port();
-        let binary = env!("CARGO_BIN_EXE_latchkey");
-        let mut command = match pin_cpu {
-            Some(cpu) => {
-                let mut c = Command::new("taskset");
-                c.args(["-c", &cpu.to_string(), binary]);
-                c
-            }
-            None => Command::new(binary),
-        };
+        let mut command = pinned(env!("CARGO_BIN_EXE_latchkey"), pin_cpu);
         command
             .arg("--db")
             .arg(db)
@@ -39,10 +35,28 @@ impl Server {
                 "1000000",
             ])
             .env("LATCHKEY_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)
-            .env("RUST_LOG", "warn")
+            .env_remove("RUST_LOG")
+            .env_remove("LATCHKEY_LOG_FORMAT")
+            .stderr(File::create(log).expect("log file"));
+        Server::spawn(command, port)
+    }
+
+    /// This binary as the bare actix-web hello server.
+    pub fn hello(pin_cpu: Option<usize>) -> Server {
+        let port = free_port();
+        let exe = std::env::current_exe().expect("the bench binary's path");
+        let mut command = pinned(exe.to_str().expect("a UTF-8 path"), pin_cpu);
+        command.args([crate::hello::FLAG, &port.to_string()]);
+        command.stderr(Stdio::inherit());
+        Server::spawn(command, port)
+    }
+
+    fn spawn(mut command: Command, port: u16) -> Server {
+        let child = command
+            .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit());
-        let child = command.spawn().expect("the latchkey binary starts");
+            .spawn()
+            .expect("the server starts");
         wait_until_up(port);
         let peak_rss_kib = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
@@ -84,6 +98,17 @@ impl Drop for Server {
         self.stop.store(true, Ordering::Relaxed);
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+fn pinned(binary: &str, pin_cpu: Option<usize>) -> Command {
+    match pin_cpu {
+        Some(cpu) => {
+            let mut command = Command::new("taskset");
+            command.args(["-c", &cpu.to_string(), binary]);
+            command
+        }
+        None => Command::new(binary),
     }
 }
 

@@ -40,41 +40,50 @@ pub struct Row {
     pub name: String,
     pub rps: f64,
     pub samples: Samples,
-    pub ratio: String,
+    /// req/s as a share of the bare actix-web hello server's.
+    pub vs_hello: Option<f64>,
+    pub note: String,
     pub peak_rss_mib: f64,
-    /// Server CPU time per request, in microseconds (0 when not measured).
-    pub cpu_us: f64,
+    /// Server CPU time (user + system, all threads) per request, in µs.
+    pub cpu_us: Option<f64>,
 }
 
+/// The table is Markdown, so a run can be pasted into the README as it is.
 pub fn print_header() {
     println!(
-        "{:<16} {:>10} {:>8} {:>8} {:>8} {:>9} {:>8} {:>14} {:>9} {:>11}",
+        "| {:<24} | {:>8} | {:>7} | {:>6} | {:>6} | {:>7} | {:>7} | {:>10} | {:>7} | {:<20} |",
         "scenario",
         "req/s",
+        "x hello",
         "p50 ms",
-        "p90 ms",
         "p99 ms",
         "max ms",
         "non-2xx",
-        "ratio",
+        "CPU us/req",
         "RSS MiB",
-        "CPU us/req"
+        "note"
+    );
+    println!(
+        "|{:-<26}|{:->9}:|{:->8}:|{:->7}:|{:->7}:|{:->8}:|{:->8}:|{:->11}:|{:->8}:|{:-<22}|",
+        "", "", "", "", "", "", "", "", "", ""
     );
 }
 
 pub fn print_row(row: &Row) {
     let s = &row.samples;
+    let or_blank =
+        |v: Option<f64>, digits: usize| v.map_or(String::new(), |v| format!("{v:.digits$}"));
     println!(
-        "{:<16} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>9.2} {:>8} {:>14} {:>9.1} {:>11.1}",
+        "| {:<24} | {:>8.0} | {:>7} | {:>6.2} | {:>6.2} | {:>7.2} | {:>7} | {:>10} | {:>7} | {:<20} |",
         row.name,
         row.rps,
+        or_blank(row.vs_hello, 2),
         s.percentile(0.5),
-        s.percentile(0.9),
         s.percentile(0.99),
         s.percentile(1.0),
         s.errors,
-        row.ratio,
-        row.peak_rss_mib,
-        row.cpu_us
+        or_blank(row.cpu_us, 1),
+        or_blank((row.peak_rss_mib > 0.0).then_some(row.peak_rss_mib), 1),
+        row.note
     );
 }

@@ -55,6 +55,10 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     out.push_str(&format!(
         "# HELP latchkey_audit_dropped_total Audit events dropped because the queue was full.\n# TYPE latchkey_audit_dropped_total counter\nlatchkey_audit_dropped_total {dropped}\n"
     ));
+    let dropped = super::log_sink::dropped();
+    out.push_str(&format!(
+        "# HELP latchkey_log_dropped_total Log lines dropped because the log writer fell behind.\n# TYPE latchkey_log_dropped_total counter\nlatchkey_log_dropped_total {dropped}\n"
+    ));
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(out)

@@ -13,15 +13,15 @@ const NEW_PASSWORD: &str = "a-brand-new-password-9";
 const WRONG_PASSWORD: &str = "guessed-wrong-password-7";
 
 /// `latchkey serve` at info level with its stderr in a file; killed on drop.
-struct LoggedServer {
-    child: Child,
+pub struct LoggedServer {
+    pub child: Child,
     log: PathBuf,
     address: String,
-    client: reqwest::Client,
+    pub client: reqwest::Client,
 }
 
 impl LoggedServer {
-    async fn start(dir: &Path, flags: &[&str]) -> LoggedServer {
+    pub async fn start(dir: &Path, flags: &[&str]) -> LoggedServer {
         let log = dir.join("stderr.log");
         let child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
             .arg("--db")
@@ -61,11 +61,20 @@ impl LoggedServer {
         panic!("no listening line in:\n{}", self.log());
     }
 
-    fn log(&self) -> String {
+    /// Stops the server as systemd does (SIGTERM), so every line is written.
+    pub fn stop(&mut self) -> String {
+        // SAFETY: kill only sends a signal to the child this test started.
+        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "exit after SIGTERM: {status}");
+        self.log()
+    }
+
+    pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }
 
@@ -184,11 +193,11 @@ fn assert_no_secret(log: &str, secrets: &[String]) {
 #[tokio::test]
 async fn the_log_of_a_full_session_has_a_line_per_request_and_no_secret() {
     let dir = tempfile::tempdir().unwrap();
-    let server = LoggedServer::start(dir.path(), &[]).await;
+    let mut server = LoggedServer::start(dir.path(), &[]).await;
 
     let (secrets, ids) = full_run(&server).await;
 
-    let log = server.log();
+    let log = server.stop();
     assert_no_secret(&log, &secrets);
     for id in &ids {
         let line = log
@@ -211,11 +220,11 @@ async fn the_log_of_a_full_session_has_a_line_per_request_and_no_secret() {
 #[tokio::test]
 async fn json_logs_are_one_object_per_line_with_the_request_fields() {
     let dir = tempfile::tempdir().unwrap();
-    let server = LoggedServer::start(dir.path(), &["--log-format", "json"]).await;
+    let mut server = LoggedServer::start(dir.path(), &["--log-format", "json"]).await;
 
     let (secrets, ids) = full_run(&server).await;
 
-    let log = server.log();
+    let log = server.stop();
     assert_no_secret(&log, &secrets);
     let lines: Vec<serde_json::Value> = log
         .lines()
@@ -236,7 +245,7 @@ async fn json_logs_are_one_object_per_line_with_the_request_fields() {
 #[tokio::test]
 async fn a_proxys_request_id_is_kept_and_a_bad_one_replaced() {
     let dir = tempfile::tempdir().unwrap();
-    let server = LoggedServer::start(dir.path(), &[]).await;
+    let mut server = LoggedServer::start(dir.path(), &[]).await;
 
     let given = server.client.get(server.url("/healthz"));
     let given = given
@@ -254,5 +263,5 @@ async fn a_proxys_request_id_is_kept_and_a_bad_one_replaced() {
     assert_eq!(given.headers()["x-request-id"], "nginx-3f2a9c1e");
     let replaced = bad.headers()["x-request-id"].to_str().unwrap();
     assert_eq!(replaced.len(), 16, "a fresh id: {replaced}");
-    assert!(server.log().contains("request_id=nginx-3f2a9c1e"));
+    assert!(server.stop().contains("request_id=nginx-3f2a9c1e"));
 }

@@ -27,6 +27,7 @@ mod helpers;
 mod hostile_input;
 mod last_admin;
 mod limits;
+mod log_delivery;
 mod login;
 mod logs;
 mod metrics;

@@ -1,5 +1,7 @@
 //! SQL for `sessions` and `refresh_ids`. A rotation is one transaction that only succeeds from the generation it read.
 
+use std::sync::OnceLock;
+
 use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
 use super::users;
@@ -83,14 +85,18 @@ fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
 }
 
 fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
-    let sql = format!(
-        "SELECT {SESSION_COLUMNS}, {}, r.generation, r.issued_at, r.issued_to
-         FROM refresh_ids r JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
-         WHERE r.hash = ?1",
-        users::USER_COLUMNS
-    );
+    // Built once: every refresh looks its statement up by this text.
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {SESSION_COLUMNS}, {}, r.generation, r.issued_at, r.issued_to
+             FROM refresh_ids r JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
+             WHERE r.hash = ?1",
+            users::USER_COLUMNS
+        )
+    });
     let record = conn
-        .prepare_cached(&sql)?
+        .prepare_cached(sql)?
         .query_row([&hash.0[..]], |row| {
             let after_user = SESSION_COLUMN_COUNT + 8;
             Ok(RefreshRecord {
@@ -188,12 +194,16 @@ pub(super) fn with_user(
     conn: &Connection,
     session_id: &str,
 ) -> StoreResult<Option<(Session, User)>> {
-    let sql = format!(
-        "SELECT {SESSION_COLUMNS}, {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
-        users::USER_COLUMNS
-    );
+    // Built once: every Bearer request looks its statement up by this text.
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {SESSION_COLUMNS}, {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
+            users::USER_COLUMNS
+        )
+    });
     Ok(conn
-        .prepare_cached(&sql)?
+        .prepare_cached(sql)?
         .query_row([session_id], |row| {
             Ok((from_row(row)?, users::from_row(row, SESSION_COLUMN_COUNT)?))
         })
