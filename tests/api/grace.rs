@@ -214,7 +214,7 @@ async fn a_version_4_database_upgrades_and_its_live_session_still_refreshes() {
     );
     assert_eq!(
         (version, fingerprints),
-        (5, 2),
+        (latchkey::store::maintenance::KNOWN_SCHEMA_VERSION, 2),
         "new rotations keep a fingerprint"
     );
 }

@@ -160,7 +160,10 @@ async fn a_version_4_database_gains_the_keys_table_and_serves_eddsa() {
     let app = spawn_app().await;
     app.add_user("alice", "alice-password", false);
     app.db()
-        .execute_batch("DROP TABLE signing_keys; PRAGMA user_version = 4;")
+        .execute_batch(
+            "DROP TABLE signing_keys; ALTER TABLE refresh_ids DROP COLUMN issued_to;
+             PRAGMA user_version = 4;",
+        )
         .unwrap();
 
     let upgraded = restart(&app, &["--jwt-alg", "EdDSA"]).await;
@@ -169,7 +172,7 @@ async fn a_version_4_database_gains_the_keys_table_and_serves_eddsa() {
         .db()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 7);
+    assert_eq!(version, latchkey::store::maintenance::KNOWN_SCHEMA_VERSION);
     let login = upgraded.login_ok("alice", "alice-password").await;
     assert_eq!(upgraded.me(&login.access_token).await.status(), 200);
 }

@@ -24,7 +24,7 @@ fn fill(app: &TestApp) {
     pack(&conn, "INSERT INTO filler VALUES (randomblob(?1))");
     pack(
         &conn,
-        "INSERT INTO refresh_ids VALUES (randomblob(32), 'filler' || zeroblob(?1), 0, 0)",
+        "INSERT INTO refresh_ids VALUES (randomblob(32), 'filler' || zeroblob(?1), 0, 0, NULL)",
     );
     pack(
         &conn,
