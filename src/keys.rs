@@ -61,6 +61,7 @@ pub fn check_private(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
+#[allow(unsafe_code)] // the libc call below, with its SAFETY note
 fn current_uid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }

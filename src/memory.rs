@@ -4,6 +4,7 @@
 //! which keep their argon2 memory while busy and give it back when idle: RSS
 //! is bounded by the number of slots during a flood and falls back after it.
 
+#[allow(unsafe_code)] // the libc call below, with its SAFETY note
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes an allocator tunable; it is called once at

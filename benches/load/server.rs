@@ -142,6 +142,7 @@ fn watch_rss(pid: u32, peak: Arc<AtomicU64>, stop: Arc<AtomicBool>) {
     });
 }
 
+#[allow(unsafe_code)] // the libc call below, with its SAFETY note
 fn clock_ticks_per_second() -> f64 {
     // SAFETY: sysconf only reads a system constant.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };

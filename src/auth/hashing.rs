@@ -107,6 +107,7 @@ fn serve(queue: &Mutex<Receiver<Job>>) {
     }
 }
 
+#[allow(unsafe_code)] // the libc call below, with its SAFETY note
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     // SAFETY: setpriority on this thread's own id only changes its niceness.

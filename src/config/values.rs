@@ -20,17 +20,18 @@ pub(super) fn is_cookie_name(name: &str) -> bool {
 
 /// `https://host[:port]` with no path, lower-cased, no trailing slash.
 pub(super) fn normalize_origin(text: &str) -> Result<String, String> {
-    let trimmed = text.trim().trim_end_matches('/').to_ascii_lowercase();
-    let rest = trimmed
-        .strip_prefix("https://")
-        .or_else(|| trimmed.strip_prefix("http://"))
-        .ok_or_else(|| format!("`{text}` must start with http:// or https://"))?;
-    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+    let url = url::Url::parse(text.trim())
+        .map_err(|e| format!("`{text}` must be an http:// or https:// URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("`{text}` must start with http:// or https://"));
+    }
+    let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+    if !bare || !url.username().is_empty() || url.password().is_some() {
         return Err(format!(
             "`{text}` must be scheme://host[:port] with no path"
         ));
     }
-    Ok(trimmed)
+    Ok(url.origin().ascii_serialization())
 }
 
 /// Hex when every character is a hex digit, else base64; at least 32 bytes, not all equal.
@@ -83,7 +84,17 @@ mod tests {
             normalize_origin("https://Admin.Example.com/").unwrap(),
             "https://admin.example.com"
         );
+        assert_eq!(
+            normalize_origin("https://admin.example.com:443").unwrap(),
+            "https://admin.example.com"
+        );
+        assert_eq!(
+            normalize_origin("http://localhost:8080").unwrap(),
+            "http://localhost:8080"
+        );
         assert!(normalize_origin("admin.example.com").is_err());
+        assert!(normalize_origin("ftp://admin.example.com").is_err());
+        assert!(normalize_origin("https://user@admin.example.com").is_err());
         assert!(normalize_origin("https://a.example/path").is_err());
     }
 

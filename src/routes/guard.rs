@@ -25,9 +25,8 @@ impl RequestGuard {
     }
 
     pub fn is_cors_origin(&self, origin: &str) -> bool {
-        self.cors_origins
-            .iter()
-            .any(|o| o.eq_ignore_ascii_case(origin))
+        let origin = serialized_origin(origin);
+        self.cors_origins.contains(&origin)
     }
 
     /// Routes that read the refresh cookie refuse other sites' pages, so a
@@ -55,7 +54,7 @@ impl RequestGuard {
 
     fn is_same_origin(&self, req: &HttpRequest, origin: &str) -> bool {
         if let Some(public) = &self.public_url {
-            return public.eq_ignore_ascii_case(origin.trim_end_matches('/'));
+            return *public == serialized_origin(origin);
         }
         let Some((scheme, authority)) = origin.split_once("://") else {
             return false;
@@ -97,6 +96,13 @@ impl RequestGuard {
             .or_else(|| req.peer_addr().map(|addr| addr.ip()))
             .map_or_else(|| "unknown".into(), |ip| ip.to_string())
     }
+}
+
+/// The origin as the configured ones are kept (lower case, no default
+/// port), so `https://x:443` and `https://X` match `https://x`; anything
+/// that is no URL matches nothing.
+fn serialized_origin(origin: &str) -> String {
+    url::Url::parse(origin).map_or_else(|_| String::new(), |u| u.origin().ascii_serialization())
 }
 
 fn without_default_port<'a>(scheme: &str, authority: &'a str) -> &'a str {

@@ -79,6 +79,32 @@ async fn a_refresh_from_a_configured_cors_origin_is_allowed() {
 }
 
 #[tokio::test]
+async fn origins_written_with_their_default_port_or_in_capitals_are_the_same_origin() {
+    let app = spawn_app_with(&[
+        "--public-url",
+        "https://Auth.Example.com:443",
+        "--cors-origin",
+        "http://admin.example.com:80",
+    ])
+    .await;
+    app.add_user("alice", "alice-password", false);
+    let login = app.login_ok("alice", "alice-password").await;
+
+    let own = refresh_from(&app, &login.cookie, "https://auth.example.com").await;
+    let next = login_from(own).await.cookie;
+    let listed = refresh_from(&app, &next, "http://admin.example.com").await;
+
+    assert_eq!(listed.status(), 200);
+    assert_eq!(
+        listed.headers()["access-control-allow-origin"],
+        "http://admin.example.com"
+    );
+    let next = login_from(listed).await.cookie;
+    let other_port = refresh_from(&app, &next, "https://auth.example.com:8443").await;
+    assert_eq!(other_port.status(), 403, "another port is another origin");
+}
+
+#[tokio::test]
 async fn a_logout_from_a_foreign_origin_is_403_and_the_session_lives_on() {
     let app = spawn_app().await;
     app.add_user("alice", "alice-password", false);

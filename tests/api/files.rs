@@ -86,6 +86,7 @@ fn a_secret_file_others_can_read_is_refused_with_the_fix() {
 }
 
 #[test]
+#[allow(unsafe_code)] // the libc call below, with its SAFETY note
 fn a_secret_file_owned_by_another_user_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("latchkey.db");

@@ -62,6 +62,7 @@ impl LoggedServer {
     }
 
     /// Stops the server as systemd does (SIGTERM), so every line is written.
+    #[allow(unsafe_code)] // the libc call below, with its SAFETY note
     pub fn stop(&mut self) -> String {
         // SAFETY: kill only sends a signal to the child this test started.
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };

@@ -139,6 +139,7 @@ fn spawn(db: &Path, port: u16, flags: &[&str]) -> ServerProcess {
 
 /// The child runs under umask 022, as most installs do, whatever the test
 /// runner's umask: file modes are then checked as users would see them.
+#[allow(unsafe_code)] // the libc call below, with its SAFETY note
 pub fn under_common_umask(command: &mut Command) -> &mut Command {
     use std::os::unix::process::CommandExt;
     // SAFETY: umask is async-signal-safe and touches nothing else.

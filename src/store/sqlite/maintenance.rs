@@ -193,6 +193,7 @@ mod tests {
     /// Under the common umask 022 every file of a backup in progress (the
     /// partial copy, its journal) is already owner-only at each step.
     #[test]
+    #[allow(unsafe_code)] // the libc call below, with its SAFETY note
     fn a_backup_in_progress_is_owner_only_at_every_step() {
         // SAFETY: umask only changes the mode of files created after it.
         unsafe { libc::umask(0o022) };
