@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+mod errors;
 pub mod maintenance;
 mod schema;
 mod sessions;
@@ -14,7 +15,7 @@ use std::time::Duration;
 
 use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior};
 
 use super::*;
 
@@ -125,17 +126,6 @@ fn ping_write(conn: &mut Connection) -> StoreResult<()> {
         [],
     )?;
     Ok(tx.rollback()?)
-}
-
-impl From<rusqlite::Error> for StoreError {
-    fn from(error: rusqlite::Error) -> StoreError {
-        match error.sqlite_error_code() {
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy,
-            Some(ErrorCode::DiskFull) => StoreError::Full,
-            Some(ErrorCode::ConstraintViolation) => StoreError::Conflict("already exists".into()),
-            _ => StoreError::Other(error.to_string()),
-        }
-    }
 }
 
 impl Store for SqliteStore {
