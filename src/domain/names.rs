@@ -107,14 +107,17 @@ mod tests {
         assert!(Username::parse(&"a".repeat(65)).is_err());
     }
 
-
     #[test]
     fn spellings_of_one_name_share_a_key() {
         let key = name_key("\u{c9}lise");
         assert_eq!(name_key("\u{e9}LISE"), key);
         assert_eq!(name_key("E\u{301}lise"), key);
         assert_eq!(name_key("STRASSE"), name_key("Stra\u{df}e"));
-        assert_ne!(name_key("\u{430}lice"), name_key("alice"), "Cyrillic a is its own letter");
+        assert_ne!(
+            name_key("\u{430}lice"),
+            name_key("alice"),
+            "Cyrillic a is its own letter"
+        );
         assert_eq!(login_key("\u{ff21}LICE").as_deref(), Some("alice"));
         assert_eq!(login_key("a\u{202e}b"), None);
     }

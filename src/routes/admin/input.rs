@@ -9,7 +9,7 @@ use crate::openapi::fields;
 use crate::store::{NewUser, UserChange};
 
 /// A new user. The username is 1–64 letters or digits (of any script),
-/// `.`, `_`, `-` or `@`, unique case-insensitively.
+/// `.`, `_`, `-` or `@` after NFKC, unique under Unicode case folding.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateBody {
@@ -57,7 +57,7 @@ pub struct ChangeBody {
     #[serde(rename = "created_at", default)]
     #[schema(value_type = Value)]
     _created_at: IgnoredAny,
-    /// If sent, it must be the user's own (a user cannot be renamed).
+    /// If sent, it must be the user's own in any spelling (the API renames no one).
     username: Option<String>,
     /// `null` or empty clears it.
     #[serde(default, deserialize_with = "present")]
@@ -78,7 +78,7 @@ impl ChangeBody {
     /// The change (its hash not yet computed) and the new password, if any.
     pub fn validate(self, username: &str) -> Result<(UserChange, Option<NewPassword>), ApiError> {
         if let Some(given) = &self.username {
-            if !given.eq_ignore_ascii_case(username) {
+            if domain::name_key(given) != domain::name_key(username) {
                 return Err(ApiError::Invalid(
                     "username cannot be changed; create a new user instead".into(),
                 ));
