@@ -130,3 +130,25 @@ async fn admin_routes_find_a_user_by_any_case_of_its_name() {
     assert_eq!(changed["full_name"], "\u{c9}lise Example");
     assert_eq!(app.login(COMPOSED, "elise-password").await.status(), 401);
 }
+
+#[tokio::test]
+async fn the_user_list_search_matches_a_name_in_any_unicode_case() {
+    let app = spawn_app().await;
+    let token = admin_token(&app).await;
+    app.add_user(COMPOSED, "elise-password", false);
+    app.add_user("Stra\u{df}e", "street-password", false);
+
+    let (_, found) = call(
+        &app,
+        &token,
+        Method::GET,
+        &format!("/admin/users?q={UPPER}"),
+        None,
+    )
+    .await;
+    let (_, street) = call(&app, &token, Method::GET, "/admin/users?q=strasse", None).await;
+
+    assert_eq!(found[0]["username"], COMPOSED, "{found}");
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(street[0]["username"], "Stra\u{df}e", "{street}");
+}
