@@ -51,6 +51,7 @@ fn scale_run(options: &Options, stored: usize) -> Outcome {
         &db,
         &dir.path().join("stderr.log"),
         options.pin.then_some(0),
+        &[],
     );
     let sessions = log_in_each(server.port, options.connections);
     drive(server.port, refresh_users(&sessions), options.duration)

@@ -35,6 +35,7 @@ pub fn run_all(options: &Options) -> u64 {
         &dir.path().join("bench.db"),
         &dir.path().join("stderr.log"),
         pin,
+        &[],
     );
     std::thread::sleep(Duration::from_millis(300));
     let idle_rss = server.current_rss_mib();
@@ -56,6 +57,17 @@ pub fn run_all(options: &Options) -> u64 {
             "me",
             drive(server.port, me_users(&sessions), options.duration),
             "",
+        );
+    }
+    if options.wants("verify") {
+        run.row(
+            "verify (/auth/verify)",
+            drive(
+                server.port,
+                bearer_users(&sessions, "/auth/verify"),
+                options.duration,
+            ),
+            "forward auth",
         );
     }
     if options.wants("refresh") {
@@ -81,10 +93,17 @@ pub fn run_all(options: &Options) -> u64 {
         run.row("mixed: login", flood, "");
         run.row("mixed: me", me_during, "");
     }
-    let Recorder { rows, failures, .. } = run;
-    rows.iter().for_each(print_row);
+    let Recorder {
+        mut rows, failures, ..
+    } = run;
     drop(server);
     let mut failures = failures;
+    if options.wants("eddsa") {
+        let (row, errors) = crate::eddsa::me_row(options, hello.rps);
+        rows.push(row);
+        failures += errors;
+    }
+    rows.iter().for_each(print_row);
     if options.wants("scale") {
         failures += crate::scale::scale(options);
     }
@@ -103,17 +122,17 @@ fn hello_row(options: &Options) -> Row {
 
 /// Turns each scenario's outcome into a row: its share of the hello
 /// server's rate, and the server CPU it cost per request.
-struct Recorder<'a> {
+pub struct Recorder<'a> {
     server: &'a Server,
     hello_rps: f64,
     cpu_mark: f64,
     cpu: bool,
-    failures: u64,
-    rows: Vec<Row>,
+    pub failures: u64,
+    pub rows: Vec<Row>,
 }
 
 impl<'a> Recorder<'a> {
-    fn new(server: &'a Server, hello_rps: f64) -> Recorder<'a> {
+    pub fn new(server: &'a Server, hello_rps: f64) -> Recorder<'a> {
         Recorder {
             server,
             hello_rps,
@@ -128,7 +147,7 @@ impl<'a> Recorder<'a> {
         }
     }
 
-    fn row(&mut self, name: &str, outcome: Outcome, note: &str) -> f64 {
+    pub fn row(&mut self, name: &str, outcome: Outcome, note: &str) -> f64 {
         self.failures += outcome.samples.errors;
         let cpu_now = self.server.cpu_seconds();
         let requests = outcome.samples.micros.len() as f64;
@@ -182,11 +201,16 @@ pub fn log_in_each(port: u16, count: usize) -> Vec<(String, String)> {
         .collect()
 }
 
-fn me_users(sessions: &[(String, String)]) -> Vec<Step> {
+pub fn me_users(sessions: &[(String, String)]) -> Vec<Step> {
+    bearer_users(sessions, "/user/me")
+}
+
+/// Each connection calls `path` with its own access token.
+fn bearer_users(sessions: &[(String, String)], path: &str) -> Vec<Step> {
     sessions
         .iter()
         .map(|(token, _)| {
-            let request = get("/user/me", &format!("Authorization: Bearer {token}\r\n"));
+            let request = get(path, &format!("Authorization: Bearer {token}\r\n"));
             Box::new(move |conn: &mut Conn| Ok(conn.send(&request)?.status == 200)) as Step
         })
         .collect()

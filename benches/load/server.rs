@@ -18,22 +18,16 @@ pub struct Server {
 }
 
 impl Server {
-    /// latchkey with its defaults (request log on, at `info`), its stderr
-    /// in `log` as journald or a redirect would take it; only the login
-    /// throttle is lifted, so the load's logins are not refused.
-    pub fn start(db: &Path, log: &Path, pin_cpu: Option<usize>) -> Server {
+    /// latchkey with its defaults (request log on, at `info`) and `flags`,
+    /// its stderr in `log` as journald or a redirect would take it.
+    pub fn start(db: &Path, log: &Path, pin_cpu: Option<usize>, flags: &[&str]) -> Server {
         let port = free_port();
         let mut command = pinned(env!("CARGO_BIN_EXE_latchkey"), pin_cpu);
         command
             .arg("--db")
             .arg(db)
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .args([
-                "--login-max-failures",
-                "1000000",
-                "--login-max-failures-per-address",
-                "1000000",
-            ])
+            .args(flags)
             .env("LATCHKEY_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)
             .env_remove("RUST_LOG")
             .env_remove("LATCHKEY_LOG_FORMAT")

@@ -28,7 +28,7 @@ pub async fn login(
     let key = domain::login_key(&credentials.username);
     // Counted before any hash, so attempts in flight count and parallel
     // guesses never pass the limit together.
-    let attempt = state.throttle.reserve(key.as_deref(), &address)?;
+    let attempt = state.throttle.reserve(key.as_deref(), &address).await?;
     if key.is_none() {
         // No user can have this name: a failure of the address, no hash.
         attempt.failed();

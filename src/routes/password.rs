@@ -57,7 +57,7 @@ pub async fn change(
     let username = caller.user.username.clone();
     let address = state.guard.client_address(&req);
     let key = domain::login_key(&username);
-    let attempt = match state.throttle.reserve(key.as_deref(), &address) {
+    let attempt = match state.throttle.reserve(key.as_deref(), &address).await {
         Ok(attempt) => attempt,
         Err(e) => {
             let event = report::event(&state, &req, Kind::PasswordChangeFailed, &username);

@@ -44,6 +44,24 @@ async fn fourteen_parallel_wrong_logins_with_a_limit_of_5_get_exactly_5_answers_
 }
 
 #[tokio::test]
+async fn fourteen_parallel_right_logins_with_a_limit_of_5_all_get_in() {
+    let app = spawn_app_with(&["--login-max-failures", "5"]).await;
+    app.add_user("ivan", "ivan-password", false);
+
+    let logins = (0..14).map(|_| {
+        let form = [("username", "ivan"), ("password", "ivan-password")];
+        app.client.post(app.url("/user/token")).form(&form).send()
+    });
+    let answers = futures_util::future::join_all(logins).await;
+
+    let statuses: Vec<u16> = answers
+        .iter()
+        .map(|r| r.as_ref().unwrap().status().as_u16())
+        .collect();
+    assert_eq!(statuses, [200; 14], "attempts in flight are no failures");
+}
+
+#[tokio::test]
 async fn a_name_no_user_can_have_has_no_counter_of_its_own_and_counts_for_the_address() {
     let app = spawn_app_with(&[
         "--login-max-failures",

@@ -1,10 +1,12 @@
-//! Failed-login counting per username and per client address in a sliding window: a slot is reserved before any hash (so a failure in flight counts and the limit is exact), keys are hashes (IPv6 per /64) and the number of tracked keys is capped.
+//! Failed-login counting per username and per client address in a sliding window: a slot is taken before any hash (so a failure in flight counts and the limit is exact; an attempt that would pass the limit only because others are still in flight waits for their verdict), keys are hashes (IPv6 per /64) and the number of tracked keys is capped.
 
 mod key;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
 
 use crate::error::ApiError;
 pub use key::Key;
@@ -16,6 +18,10 @@ pub use key::Key;
 /// entries go first, then the half whose last failure is oldest.
 pub const MAX_KEYS: usize = 50_000;
 
+/// How long an attempt waits for the verdicts of attempts in flight before
+/// it is refused: far longer than a hash, which bounds every attempt.
+const WAIT_FOR_VERDICTS: Duration = Duration::from_secs(10);
+
 /// Time in 10 ms ticks since the throttle started: 4 bytes per failure,
 /// good for 497 days of uptime.
 type Tick = u32;
@@ -26,22 +32,36 @@ pub struct LoginThrottle {
     window: Tick,
     started: Instant,
     entries: Mutex<HashMap<Key, Entry>>,
+    /// Woken whenever an attempt in flight gets its verdict.
+    settled: Notify,
 }
 
 #[derive(Default)]
 struct Entry {
-    /// Failures (and attempts in flight) within the window, oldest first.
+    /// Failures within the window, oldest first.
     times: Vec<Tick>,
+    /// Attempts in flight: each may still become a failure.
+    in_flight: u32,
     /// When a refusal of this key was last written to the audit trail.
     refusal_audited: Option<Tick>,
 }
 
-/// A counted attempt: it stays a failure unless `succeeded` or dropped
+/// What the counters say about one more attempt.
+enum Verdict {
+    Counted,
+    /// The failures alone are at the limit.
+    Refused {
+        retry_after_secs: u64,
+    },
+    /// Only attempts in flight fill the limit: wait for one of them.
+    Wait,
+}
+
+/// A counted attempt: it becomes a failure unless `succeeded` or dropped
 /// without a verdict (busy, error), which gives the slot back.
 pub struct Attempt<'a> {
     throttle: &'a LoginThrottle,
     keys: Vec<Key>,
-    at: Tick,
     settled: bool,
 }
 
@@ -53,14 +73,44 @@ impl LoginThrottle {
             window: (window.as_millis() / 10).clamp(1, Tick::MAX as u128) as Tick,
             started: Instant::now(),
             entries: Mutex::default(),
+            settled: Notify::new(),
         }
     }
 
     /// Counts an attempt for `name` (a folded username; `None` for a name
     /// that can never be valid, which counts for the address only) from
-    /// `address`, or 429 when either is at its limit. Atomic: parallel
-    /// attempts never get past the limit together.
-    pub fn reserve(&self, name: Option<&str>, address: &str) -> Result<Attempt<'_>, ApiError> {
+    /// `address`, or 429 when either is at its limit. Exact under parallel
+    /// attempts: one that would pass the limit only because others are in
+    /// flight waits for their verdicts, so parallel right passwords all
+    /// get in and parallel guesses never pass the limit together.
+    pub async fn reserve(
+        &self,
+        name: Option<&str>,
+        address: &str,
+    ) -> Result<Attempt<'_>, ApiError> {
+        let deadline = tokio::time::Instant::now() + WAIT_FOR_VERDICTS;
+        loop {
+            // Listening before looking, so a verdict in between is not missed.
+            let settled = self.settled.notified();
+            tokio::pin!(settled);
+            settled.as_mut().enable();
+            match self.try_reserve(name, address) {
+                Ok(attempt) => return Ok(attempt),
+                Err(Verdict::Refused { retry_after_secs }) => {
+                    return Err(ApiError::Throttled { retry_after_secs })
+                }
+                Err(_) => {
+                    if tokio::time::timeout_at(deadline, settled).await.is_err() {
+                        return Err(ApiError::Throttled {
+                            retry_after_secs: 1,
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn try_reserve(&self, name: Option<&str>, address: &str) -> Result<Attempt<'_>, Verdict> {
         let now = self.now();
         let mut keys = vec![Key::address(address)];
         keys.extend(name.map(Key::user));
@@ -68,29 +118,35 @@ impl LoginThrottle {
         for key in &keys {
             if let Some(entry) = entries.get_mut(key) {
                 self.forget_old(entry, now);
-                if entry.times.len() >= self.max_for(key) {
-                    let oldest = entry.times.first().copied().unwrap_or(now);
-                    let wait = self.window.saturating_sub(now.wrapping_sub(oldest));
-                    return Err(ApiError::Throttled {
-                        retry_after_secs: u64::from(wait) / 100 + 1,
-                    });
+                match self.verdict(entry, self.max_for(key), now) {
+                    Verdict::Counted => {}
+                    other => return Err(other),
                 }
             }
         }
         self.make_room(&mut entries, now, keys.len());
         for key in &keys {
-            let entry = entries.entry(key.clone()).or_default();
-            if entry.times.capacity() == 0 {
-                entry.times.reserve_exact(self.max_for(key));
-            }
-            entry.times.push(now);
+            entries.entry(key.clone()).or_default().in_flight += 1;
         }
         Ok(Attempt {
             throttle: self,
             keys,
-            at: now,
             settled: false,
         })
+    }
+
+    fn verdict(&self, entry: &Entry, max: usize, now: Tick) -> Verdict {
+        if entry.times.len() >= max {
+            let oldest = entry.times.first().copied().unwrap_or(now);
+            let wait = self.window.saturating_sub(now.wrapping_sub(oldest));
+            Verdict::Refused {
+                retry_after_secs: u64::from(wait) / 100 + 1,
+            }
+        } else if entry.times.len() + entry.in_flight as usize >= max {
+            Verdict::Wait
+        } else {
+            Verdict::Counted
+        }
     }
 
     /// Whether a refusal for these keys should be written to the audit
@@ -155,9 +211,10 @@ impl LoginThrottle {
             return;
         }
         entries.retain(|_, e| {
-            e.times
-                .last()
-                .is_some_and(|t| now.wrapping_sub(*t) < self.window)
+            e.in_flight > 0
+                || e.times
+                    .last()
+                    .is_some_and(|t| now.wrapping_sub(*t) < self.window)
         });
         if entries.len() + adding <= MAX_KEYS {
             return;
@@ -168,47 +225,70 @@ impl LoginThrottle {
             .collect();
         last.sort_unstable();
         let cutoff = last[last.len() / 2];
-        entries.retain(|_, e| e.times.last().is_some_and(|t| *t > cutoff));
+        entries.retain(|_, e| e.in_flight > 0 || e.times.last().is_some_and(|t| *t > cutoff));
         entries.shrink_to(MAX_KEYS);
     }
 
-    fn release(&self, keys: &[Key], at: Tick) {
+    /// Settles an attempt in flight: a failure is counted now; a user key
+    /// of a success is cleared (not the address's: one right password must
+    /// not reset a spray across many accounts).
+    fn settle(&self, keys: &[Key], outcome: Outcome) {
+        let now = self.now();
         let mut entries = self.lock();
         for key in keys {
-            if let Some(entry) = entries.get_mut(key) {
-                if let Some(i) = entry.times.iter().rposition(|t| *t == at) {
-                    entry.times.remove(i);
+            let Some(entry) = entries.get_mut(key) else {
+                continue;
+            };
+            entry.in_flight = entry.in_flight.saturating_sub(1);
+            match (outcome, key) {
+                (Outcome::Failed, _) => {
+                    if entry.times.capacity() == 0 {
+                        entry.times.reserve_exact(self.max_for(key));
+                    }
+                    entry.times.push(now);
                 }
+                (Outcome::Succeeded, Key::User(_)) if entry.in_flight == 0 => {
+                    entries.remove(key);
+                }
+                (Outcome::Succeeded, Key::User(_)) => entry.times.clear(),
+                _ => {}
             }
         }
+        drop(entries);
+        self.settled.notify_waiters();
     }
 }
 
+#[derive(Clone, Copy)]
+enum Outcome {
+    Failed,
+    Succeeded,
+    /// No verdict (busy, an error): the attempt proved nothing.
+    Void,
+}
+
 impl Attempt<'_> {
-    /// The attempt failed: it stays counted.
+    /// The attempt failed: it counts for the window.
     pub fn failed(mut self) {
-        self.settled = true;
+        self.settle(Outcome::Failed);
     }
 
-    /// A success clears the username's failures (not the address's: one
-    /// right password must not reset a spray across many accounts), and the
-    /// attempt itself is no failure of the address.
+    /// A success clears the username's failures and is no failure of the
+    /// address.
     pub fn succeeded(mut self) {
+        self.settle(Outcome::Succeeded);
+    }
+
+    fn settle(&mut self, outcome: Outcome) {
         self.settled = true;
-        let throttle = self.throttle;
-        throttle.release(&self.keys[..1], self.at);
-        let mut entries = throttle.lock();
-        for key in &self.keys[1..] {
-            entries.remove(key);
-        }
+        self.throttle.settle(&self.keys, outcome);
     }
 }
 
 impl Drop for Attempt<'_> {
-    /// Neither verdict (busy, an error): the attempt proved nothing.
     fn drop(&mut self) {
         if !self.settled {
-            self.throttle.release(&self.keys, self.at);
+            self.settle(Outcome::Void);
         }
     }
 }
