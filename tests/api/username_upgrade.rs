@@ -213,3 +213,23 @@ async fn renaming_a_kept_duplicate_settles_the_collision() {
         .expect("the name is the first user's now");
     assert_eq!(first.id, 1);
 }
+
+#[tokio::test]
+async fn a_renamed_user_keeps_its_session_under_the_new_name() {
+    let app = spawn_app().await;
+    app.add_user("carol", "carol-password", false);
+    let login = app.login_ok("carol", "carol-password").await;
+
+    let renamed = run_cli(&app.db_path, &["user", "rename", "CAROL", "Caroline"], "");
+
+    assert!(renamed.status.success(), "{}", stderr(&renamed));
+    assert_eq!(
+        app.me(&login.access_token).await.status(),
+        401,
+        "the token names carol"
+    );
+    let refreshed = app.refresh_ok(&login.cookie).await;
+    assert_eq!(claims(&refreshed.access_token)["sub"], "Caroline");
+    app.login_ok("caroline", "carol-password").await;
+    assert_eq!(app.login("carol", "carol-password").await.status(), 401);
+}
