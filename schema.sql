@@ -1,14 +1,21 @@
--- latchkey schema, version 5. Applied on every start; every statement is idempotent,
+-- latchkey schema, version 8. Applied on every start; every statement is idempotent,
 -- so an older database upgrades by running it (version 2 added audit_events),
 -- after the changes CREATE cannot make (version 3 renamed refresh_ids.rotated_at
 -- to issued_at, version 4 rebuilt refresh_ids without its foreign key and
--- session index, version 5 added refresh_ids.issued_to; see `migrate` in
--- src/store/sqlite/mod.rs).
+-- session index, version 5 added refresh_ids.issued_to, version 7 added
+-- signing_keys, version 8 added users.username_key; see `upgrade` in
+-- src/store/sqlite/schema.rs).
 -- Times are INTEGER milliseconds since the Unix epoch (UTC).
 
+-- `username` is the name as shown (NFKC); `username_key` is what makes two
+-- names one (NFKC, then Unicode full case folding: SQLite's NOCASE folds
+-- ASCII only), computed in Rust. A key with a control character is a name
+-- that collided with an older one when version 8 was applied: such a key
+-- can never be taken by a new name (see src/store/sqlite/name_keys.rs).
 CREATE TABLE IF NOT EXISTS users (
     id            INTEGER PRIMARY KEY,
     username      TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    username_key  TEXT    NOT NULL,
     email         TEXT,
     full_name     TEXT,
     password_hash TEXT    NOT NULL,
@@ -17,6 +24,8 @@ CREATE TABLE IF NOT EXISTS users (
     created_at    INTEGER NOT NULL,
     updated_at    INTEGER NOT NULL
 );
+
+CREATE UNIQUE INDEX IF NOT EXISTS users_by_key ON users (username_key);
 
 -- One row per login: the family of rotating refresh ids. `id` is the JWT's sid.
 CREATE TABLE IF NOT EXISTS sessions (

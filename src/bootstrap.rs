@@ -14,6 +14,28 @@ use crate::clock;
 use crate::domain::NewPassword;
 use crate::store::{NewUser, Store, StoreError};
 
+/// Users kept from before names were unique under case folding (schema
+/// version 8): one warning per collision at every start, naming the users by
+/// id, until an operator deletes or renames one of them.
+pub fn warn_name_collisions(store: &dyn Store) {
+    let collisions = match store.name_collisions() {
+        Ok(found) => found,
+        Err(e) => return tracing::warn!(error = %e, "could not check usernames for collisions"),
+    };
+    for kept in collisions {
+        let other = match &kept.held_by {
+            Some((id, name)) => format!("user {id} ({name})"),
+            None => "a deleted user".to_string(),
+        };
+        tracing::warn!(
+            "user {} ({}) has the same name as {other} under the username rules (Unicode case folding); \
+             it still logs in, by its exact name only: rename one of them (`latchkey user rename OLD NEW`)",
+            kept.id,
+            kept.username,
+        );
+    }
+}
+
 /// Where a generated password is written when the log is not a terminal.
 pub fn password_file(db: &Path) -> PathBuf {
     db.with_file_name("latchkey.bootstrap-password")

@@ -1,5 +1,8 @@
 //! Values that are checked once when they enter and can then be trusted: a `Username` is valid, a `RefreshSecret` never prints.
 
+mod contact;
+mod names;
+
 use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,89 +11,8 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// 1–64 characters of letters, digits, `.`, `_`, `-` or `@`, after NFKC
-/// (stored in that form, so `é` typed precomposed or combined is one name).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Username(String);
-
-impl Username {
-    pub fn parse(text: &str) -> Result<Username, String> {
-        let text = nfkc(text);
-        let ok_chars = text
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
-        let len = text.chars().count();
-        if (1..=64).contains(&len) && ok_chars {
-            Ok(Username(text))
-        } else {
-            Err("username must be 1-64 characters of letters, digits, '.', '_', '-' or '@'".into())
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for Username {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// The form of a name typed at login that the throttle counts by: NFKC,
-/// then Unicode full case folding. `None` for a name no user can have
-/// (empty, over 64 characters after NFKC, a control or format character):
-/// such a login costs no hash and no per-name counter.
-pub fn login_key(text: &str) -> Option<String> {
-    // A bound before normalising, loose enough for 64 characters sent
-    // decomposed (a base and several combining marks each).
-    if text.is_empty() || text.len() > 1024 {
-        return None;
-    }
-    let normal = nfkc(text);
-    let len = normal.chars().count();
-    if !(1..=64).contains(&len) || normal.chars().any(is_control_or_format) {
-        return None;
-    }
-    Some(caseless::default_case_fold_str(&normal))
-}
-
-/// A name in the form it is stored and looked up in.
-pub fn nfkc(text: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
-    text.nfkc().collect()
-}
-
-/// Unicode general categories Cc and Cf (Unicode 15.1): invisible
-/// characters that make one name look like another or reorder its text.
-pub fn is_control_or_format(c: char) -> bool {
-    const FORMAT: &[(u32, u32)] = &[
-        (0x00AD, 0x00AD),
-        (0x0600, 0x0605),
-        (0x061C, 0x061C),
-        (0x06DD, 0x06DD),
-        (0x070F, 0x070F),
-        (0x0890, 0x0891),
-        (0x08E2, 0x08E2),
-        (0x180E, 0x180E),
-        (0x200B, 0x200F),
-        (0x202A, 0x202E),
-        (0x2060, 0x2064),
-        (0x2066, 0x206F),
-        (0xFEFF, 0xFEFF),
-        (0xFFF9, 0xFFFB),
-        (0x110BD, 0x110BD),
-        (0x110CD, 0x110CD),
-        (0x13430, 0x1343F),
-        (0x1BCA0, 0x1BCA3),
-        (0x1D173, 0x1D17A),
-        (0xE0001, 0xE0001),
-        (0xE0020, 0xE007F),
-    ];
-    let code = c as u32;
-    c.is_control() || FORMAT.iter().any(|(lo, hi)| (*lo..=*hi).contains(&code))
-}
+pub use contact::{email, full_name};
+pub use names::{is_control_or_format, login_key, name_key, nfkc, Username};
 
 /// A password chosen now (not one typed at login): 8–1024 characters.
 #[derive(Clone)]
@@ -194,14 +116,6 @@ impl fmt::Debug for RefreshSecret {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn usernames_are_checked() {
-        assert!(Username::parse("alice.b-c_d@example").is_ok());
-        assert!(Username::parse("").is_err());
-        assert!(Username::parse("has space").is_err());
-        assert!(Username::parse(&"a".repeat(65)).is_err());
-    }
 
     #[test]
     fn refresh_secrets_round_trip_and_chain() {

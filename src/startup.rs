@@ -43,6 +43,7 @@ impl Application {
             pool_size(&config),
             config.test_max_db_pages,
         )?;
+        bootstrap::warn_name_collisions(&store);
         let signing_key = keys::load_or_create(&config.key)?;
         let password_file = bootstrap::password_file(&config.db_path);
         let reveal_in = (!std::io::stderr().is_terminal()).then_some(password_file.as_path());

@@ -67,7 +67,7 @@ pub mod fill {
         latchkey::store::SqliteStore::open(db, 1).expect("schema");
         let mut conn = rusqlite::Connection::open(db).unwrap();
         let tx = conn.transaction().unwrap();
-        tx.execute("INSERT INTO users (username, password_hash, created_at, updated_at) VALUES ('filler', 'x', 0, 0)", []).unwrap();
+        tx.execute("INSERT INTO users (username, username_key, password_hash, created_at, updated_at) VALUES ('filler', 'filler', 'x', 0, 0)", []).unwrap();
         let user = tx.last_insert_rowid();
         let far = i64::MAX / 2;
         {

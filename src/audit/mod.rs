@@ -34,6 +34,8 @@ pub enum Kind {
     UserDeleted,
     /// Admin role granted or taken away (`reason` says which).
     UserRoleChanged,
+    /// A user renamed (`user rename`); `reason` names the old name.
+    UserRenamed,
     /// A new signing key was published (`keys rotate`); `reason` names its kid.
     KeyRotated,
     /// A signing key was revoked (`keys revoke`); `reason` names its kid.
@@ -41,7 +43,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 17] = [
+    pub const ALL: [Kind; 18] = [
         Kind::LoginOk,
         Kind::LoginFailed,
         Kind::LoginThrottled,
@@ -57,6 +59,7 @@ impl Kind {
         Kind::UserEnabled,
         Kind::UserDeleted,
         Kind::UserRoleChanged,
+        Kind::UserRenamed,
         Kind::KeyRotated,
         Kind::KeyRevoked,
     ];
@@ -76,6 +79,7 @@ impl Kind {
                 | Kind::UserEnabled
                 | Kind::UserDeleted
                 | Kind::UserRoleChanged
+                | Kind::UserRenamed
         )
     }
 
@@ -96,6 +100,7 @@ impl Kind {
             Kind::UserEnabled => "user_enabled",
             Kind::UserDeleted => "user_deleted",
             Kind::UserRoleChanged => "user_role_changed",
+            Kind::UserRenamed => "user_renamed",
             Kind::KeyRotated => "key_rotated",
             Kind::KeyRevoked => "key_revoked",
         }

@@ -62,13 +62,9 @@ pub async fn login(
 /// Same cost and same answer for a missing user, a wrong password and a
 /// disabled user.
 fn check_password(store: &dyn Store, credentials: &Credentials) -> Result<User, ApiError> {
-    let normal = domain::nfkc(&credentials.username);
-    let mut found = store.user_by_name(&normal)?;
-    if found.is_none() && normal != credentials.username {
-        // A name stored before names were normalised.
-        found = store.user_by_name(&credentials.username)?;
-    }
-    let Some(user) = found else {
+    // By the name's key: any spelling of the name (`ÉLISE`, its decomposed
+    // form, `STRASSE` for `Straße`) finds the user.
+    let Some(user) = store.user_by_name(&credentials.username)? else {
         password::verify_against_nothing(&credentials.password);
         return Err(ApiError::InvalidCredentials);
     };

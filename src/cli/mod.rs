@@ -9,9 +9,14 @@ mod users;
 
 use std::path::{Path, PathBuf};
 
+use std::ffi::OsStr;
+
+use clap::builder::TypedValueParser;
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::ServeArgs;
+use crate::domain;
 use crate::observe::logging::LogFormat;
 use crate::store::SqliteStore;
 
@@ -44,7 +49,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Check the settings (the same flags and variables as serve), the key and the database without serving: exit 0 with a summary, 2 for a bad setting, 1 for a key or database problem.
     CheckConfig(ServeArgs),
-    /// Add, list, disable, enable, delete users or set a password.
+    /// Add, list, disable, enable, rename, delete users or set a password.
     #[command(subcommand)]
     User(UserCommand),
     /// List or end a user's sessions, or delete expired ones.
@@ -77,14 +82,16 @@ pub enum UserCommand {
     },
     /// Delete a user and its sessions.
     Delete { name: String },
+    /// Give a user a new name (the same rules as a new user's); its access tokens stop working, its sessions go on.
+    Rename { name: String, new_name: String },
 }
 
 #[derive(Args, Debug)]
 pub struct AddUser {
     pub name: String,
-    #[arg(long)]
+    #[arg(long, value_parser = Checked(domain::email))]
     pub email: Option<String>,
-    #[arg(long)]
+    #[arg(long, value_parser = Checked(domain::full_name))]
     pub full_name: Option<String>,
     /// Give the user the admin role.
     #[arg(long)]
@@ -95,6 +102,30 @@ pub struct AddUser {
     /// Import an existing PHC hash (argon2 or bcrypt) instead of a password.
     #[arg(long)]
     pub password_hash: Option<String>,
+}
+
+/// A text argument checked by the admin API's own rule. A refusal is a usage
+/// error (exit 2) in one line that names the rule, never echoing the value:
+/// it may hold a right-to-left override that would garble the terminal.
+#[derive(Clone)]
+struct Checked(fn(Option<String>) -> Result<Option<String>, String>);
+
+impl TypedValueParser for Checked {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        let refuse = |reason: String| clap::Error::raw(ErrorKind::ValueValidation, reason + "\n");
+        let text = value
+            .to_str()
+            .ok_or_else(|| refuse("arguments must be UTF-8".into()))?;
+        let checked = (self.0)(Some(text.to_string())).map_err(refuse)?;
+        Ok(checked.unwrap_or_default())
+    }
 }
 
 /// The EdDSA signing keys (see `--jwt-alg`).

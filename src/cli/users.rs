@@ -3,7 +3,7 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
-use crate::audit::Kind;
+use crate::audit::{self, Describe, Kind};
 use crate::auth::password;
 use crate::cli::audit::cli_event;
 use crate::cli::{AddUser, UserCommand};
@@ -46,6 +46,7 @@ pub(super) fn run(store: &dyn Store, db: &Path, command: UserCommand) -> Result<
             );
             Ok(())
         }
+        UserCommand::Rename { name, new_name } => rename(store, &name, &new_name),
         UserCommand::Delete { name } => {
             let user = store
                 .delete_user_unless_last_admin(&name)
@@ -72,14 +73,30 @@ fn change(store: &dyn Store, name: &str, disabled: bool) -> Result<User, String>
         .ok_or_else(|| format!("no user named {name}"))
 }
 
+fn rename(store: &dyn Store, name: &str, new_name: &str) -> Result<(), String> {
+    let new_name = Username::parse(new_name)?;
+    let before = find(store, name)?;
+    let user = store
+        .rename_user(&before.username, new_name.as_str(), clock::now_ms())
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no user named {name}"))?;
+    let event = audit::event(Kind::UserRenamed, &user.username)
+        .actor("cli")
+        .reason(&format!("renamed from {}", before.username));
+    if let Err(e) = store.append_audit(&[event]) {
+        eprintln!("warning: could not write the audit event: {e}");
+    }
+    println!("renamed {} to {}", before.username, user.username);
+    Ok(())
+}
+
 fn add(store: &dyn Store, args: AddUser) -> Result<(), String> {
     let username = Username::parse(&args.name)?;
-    if store
+    if let Some(holder) = store
         .user_by_name(username.as_str())
         .map_err(|e| e.to_string())?
-        .is_some()
     {
-        return Err(format!("user {username} already exists"));
+        return Err(format!("user {} already exists", holder.username));
     }
     let password_hash = match args.password_hash {
         Some(hash) if password::is_supported_hash(&hash) => hash,

@@ -66,7 +66,7 @@ const NOT_FOUND: Answer = Answer {
 const CONFLICT: Answer = Answer {
     name: "Conflict",
     description:
-        "The username is taken (case-insensitively), or the change would leave no enabled admin.",
+        "The username is taken (in any case or spelling: Unicode case folding after NFKC), or the change would leave no enabled admin.",
     errors: &[ApiError::Conflict(String::new())],
 };
 const TOO_LARGE: Answer = Answer {

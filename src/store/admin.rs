@@ -54,3 +54,14 @@ pub struct UserChange {
     pub disabled: Option<bool>,
     pub password_hash: Option<String>,
 }
+
+/// A user kept from before names were unique under case folding, whose
+/// name is one with an older user's: it logs in by its exact name only,
+/// until one of the two is renamed or deleted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NameCollision {
+    pub id: i64,
+    pub username: String,
+    /// The older user holding the name (id, username); `None` once deleted.
+    pub held_by: Option<(i64, String)>,
+}

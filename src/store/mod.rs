@@ -5,7 +5,7 @@ mod audit;
 mod signing_keys;
 mod sqlite;
 
-pub use admin::{UserChange, UserQuery, UserSort};
+pub use admin::{NameCollision, UserChange, UserQuery, UserSort};
 pub use audit::{AuditEvent, AuditQuery, AuditRecord};
 pub use signing_keys::StoredKey;
 pub use sqlite::{maintenance, SqliteStore};
@@ -192,10 +192,14 @@ pub type SessionReply = Box<dyn FnOnce(StoreResult<()>) + Send>;
 pub trait Store: Send + Sync {
     fn ping(&self) -> StoreResult<()>;
 
+    /// By the name's key (see `domain::name_key`), so every spelling of a
+    /// name finds its user; a user whose exact name is given comes first.
     fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
+    /// Users whose names collided when keys were introduced (for a warning).
+    fn name_collisions(&self) -> StoreResult<Vec<NameCollision>>;
     fn list_users(&self) -> StoreResult<Vec<User>>;
     fn has_enabled_admin(&self) -> StoreResult<bool>;
-    /// Fails with `Conflict` when the name is taken (case-insensitively).
+    /// Fails with `Conflict` when the name's key is taken.
     fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User>;
     fn set_password_hash(
         &self,
@@ -240,6 +244,9 @@ pub trait Store: Send + Sync {
         change: &UserChange,
         now: i64,
     ) -> StoreResult<Option<User>>;
+    /// `None` for an unknown user, else the renamed user; `Conflict` when
+    /// the new name's key is taken by another user.
+    fn rename_user(&self, username: &str, new_name: &str, now: i64) -> StoreResult<Option<User>>;
     /// `None` for an unknown user, else the deleted user; refuses (`Conflict`)
     /// to delete the last enabled admin, in the same transaction.
     fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>>;

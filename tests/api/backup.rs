@@ -113,7 +113,11 @@ async fn check_config_exits_0_with_a_summary_for_good_settings() {
     );
     assert!(text.contains("settings: ok"), "{text}");
     assert!(text.contains("http://127.0.0.1:9464/metrics"), "{text}");
-    assert!(text.contains("schema version 7"), "{text}");
+    let version = latchkey::store::maintenance::KNOWN_SCHEMA_VERSION;
+    assert!(
+        text.contains(&format!("schema version {version}")),
+        "{text}"
+    );
     assert!(text.contains("1 user(s), 1 enabled admin(s)"), "{text}");
 }
 

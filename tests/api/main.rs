@@ -49,4 +49,5 @@ mod throttle_bounds;
 mod token_rules;
 mod tokens;
 mod tossing;
+mod username_upgrade;
 mod usernames;

@@ -162,6 +162,7 @@ async fn a_version_4_database_gains_the_keys_table_and_serves_eddsa() {
     app.db()
         .execute_batch(
             "DROP TABLE signing_keys; ALTER TABLE refresh_ids DROP COLUMN issued_to;
+             DROP INDEX users_by_key; ALTER TABLE users DROP COLUMN username_key;
              PRAGMA user_version = 4;",
         )
         .unwrap();

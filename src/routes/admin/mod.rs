@@ -47,7 +47,7 @@ pub async fn list(
         .json(records))
 }
 
-/// 201 with the record; 409 when the name is taken (case-insensitively).
+/// 201 with the record; 409 when the name is taken (under Unicode case folding).
 #[utoipa::path(post, path = "/admin/users", tag = "admin", operation_id = "create_user",
     summary = "Create a user", security(("OAuth2PasswordBearer" = [])),
     request_body(content((CreateBody = "application/json")),

@@ -3,13 +3,17 @@
 use rusqlite::{params, Connection, ToSql, Transaction, TransactionBehavior};
 
 use super::{sessions, users};
+use crate::domain;
 use crate::store::{
     EndReason, EndSessions, StoreError, StoreResult, User, UserChange, UserQuery, UserSort,
 };
 
 /// Every filter is "unset or matches", so one statement serves all queries.
+/// SQLite's `lower` folds ASCII only: the username is also searched in its
+/// key with the folded search text (?5), so `q=ÉLISE` finds `Élise`.
 const FILTER: &str = "FROM users u
      WHERE (?1 IS NULL OR instr(lower(u.username), lower(?1)) > 0
+                       OR instr(u.username_key, ?5) > 0
                        OR instr(lower(coalesce(u.email, '')), lower(?1)) > 0
                        OR instr(lower(coalesce(u.full_name, '')), lower(?1)) > 0)
        AND (?2 IS NULL OR u.disabled = ?2)
@@ -41,18 +45,20 @@ pub(super) fn query(conn: &mut Connection, query: &UserQuery) -> StoreResult<(Ve
         .limit
         .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
-    let args: [&dyn ToSql; 6] = [
+    let folded = query.search.as_deref().map(domain::name_key);
+    let args: [&dyn ToSql; 7] = [
         &query.search,
         &query.disabled,
         &query.admin,
         &usernames,
+        &folded,
         &limit,
         &offset,
     ];
     let tx = conn.transaction()?;
     let total: i64 = tx
         .prepare_cached(&format!("SELECT COUNT(*) {FILTER}"))?
-        .query_row(&args[..4], |row| row.get(0))?;
+        .query_row(&args[..5], |row| row.get(0))?;
     let page = tx
         .prepare_cached(&page_sql(query))?
         .query_map(&args[..], |row| users::from_row(row, 0))?
@@ -64,7 +70,7 @@ pub(super) fn query(conn: &mut Connection, query: &UserQuery) -> StoreResult<(Ve
 fn page_sql(query: &UserQuery) -> String {
     let direction = if query.descending { "DESC" } else { "ASC" };
     format!(
-        "SELECT {} {FILTER} ORDER BY {} {direction}, u.username LIMIT ?5 OFFSET ?6",
+        "SELECT {} {FILTER} ORDER BY {} {direction}, u.username LIMIT ?6 OFFSET ?7",
         users::USER_COLUMNS,
         sort_column(query.sort)
     )

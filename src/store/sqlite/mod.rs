@@ -4,6 +4,7 @@ mod admin;
 mod audit;
 mod errors;
 pub mod maintenance;
+mod name_keys;
 mod schema;
 mod sessions;
 mod signing_keys;
@@ -137,6 +138,10 @@ impl Store for SqliteStore {
         users::by_name(&*self.conn()?, username)
     }
 
+    fn name_collisions(&self) -> StoreResult<Vec<NameCollision>> {
+        Ok(name_keys::collisions(&*self.conn()?)?)
+    }
+
     fn list_users(&self) -> StoreResult<Vec<User>> {
         users::list(&*self.conn()?)
     }
@@ -224,6 +229,10 @@ impl Store for SqliteStore {
         now: i64,
     ) -> StoreResult<Option<User>> {
         admin::update(&mut *self.conn()?, username, change, now)
+    }
+
+    fn rename_user(&self, username: &str, new_name: &str, now: i64) -> StoreResult<Option<User>> {
+        users::rename(&mut *self.conn()?, username, new_name, now)
     }
 
     fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>> {

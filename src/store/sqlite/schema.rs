@@ -5,7 +5,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::store::StoreError;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-pub(super) const SCHEMA_VERSION: i64 = 7;
+pub(super) const SCHEMA_VERSION: i64 = 8;
 
 /// Says what went wrong in one line; a lock still held after the wait is
 /// named as such, not as SQLite's bare "database is locked".
@@ -82,6 +82,10 @@ fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
     }
     if version < 7 {
         tx.execute_batch(super::signing_keys::TABLE)?;
+    }
+    if (1..8).contains(&version) {
+        // Before schema.sql, whose unique index needs every key filled in.
+        super::name_keys::add(tx)?;
     }
     tx.execute_batch(SCHEMA)?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))

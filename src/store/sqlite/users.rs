@@ -1,8 +1,9 @@
 //! SQL for the `users` table.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, Row};
 
-use super::sessions;
+use super::{name_keys, sessions};
+use crate::domain;
 use crate::store::{EndSessions, NewUser, StoreError, StoreResult, User};
 
 pub(super) const USER_COLUMNS: &str =
@@ -22,12 +23,27 @@ pub(super) fn from_row(row: &Row, at: usize) -> rusqlite::Result<User> {
     })
 }
 
+/// Finds the user by the name's key. The range also takes the key's kept
+/// duplicates (see `name_keys`), so a user kept from before version 8 is
+/// still found by its exact name; otherwise the key's holder answers.
 pub(super) fn by_name(conn: &Connection, username: &str) -> StoreResult<Option<User>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = ?1");
-    Ok(conn
+    let key = domain::name_key(username);
+    let sql = format!(
+        "SELECT {USER_COLUMNS}, u.username_key FROM users u
+         WHERE u.username_key >= ?1 AND u.username_key < ?2 ORDER BY u.id"
+    );
+    let mut found = conn
         .prepare_cached(&sql)?
-        .query_row([username], |row| from_row(row, 0))
-        .optional()?)
+        .query_map(params![key, name_keys::upper_bound(&key)], |row| {
+            Ok((from_row(row, 0)?, row.get::<_, String>(8)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let normal = domain::nfkc(username);
+    let exact = found
+        .iter()
+        .position(|(user, _)| user.username == username || user.username == normal);
+    let chosen = exact.or_else(|| found.iter().position(|(_, k)| *k == key));
+    Ok(chosen.map(|at| found.swap_remove(at).0))
 }
 
 pub(super) fn list(conn: &Connection) -> StoreResult<Vec<User>> {
@@ -47,9 +63,9 @@ pub(super) fn has_enabled_admin(conn: &Connection) -> StoreResult<bool> {
 
 pub(super) fn insert(conn: &Connection, user: &NewUser, now: i64) -> StoreResult<User> {
     let inserted = conn.execute(
-        "INSERT INTO users (username, email, full_name, password_hash, admin, disabled, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-        params![user.username, user.email, user.full_name, user.password_hash, user.admin, user.disabled, now],
+        "INSERT INTO users (username, username_key, email, full_name, password_hash, admin, disabled, created_at, updated_at)
+         VALUES (?1, ?8, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+        params![user.username, user.email, user.full_name, user.password_hash, user.admin, user.disabled, now, domain::name_key(&user.username)],
     );
     match inserted.map_err(StoreError::from) {
         Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(format!(
@@ -60,6 +76,37 @@ pub(super) fn insert(conn: &Connection, user: &NewUser, now: i64) -> StoreResult
         Ok(_) => by_name(conn, &user.username)?
             .ok_or_else(|| StoreError::Other("inserted user vanished".into())),
     }
+}
+
+/// Gives the user a new name and key in one IMMEDIATE transaction, so the
+/// key's uniqueness decides between two renames at once. Access tokens carry
+/// the old name and stop working; refresh issues tokens with the new one.
+pub(super) fn rename(
+    conn: &mut Connection,
+    username: &str,
+    new_name: &str,
+    now: i64,
+) -> StoreResult<Option<User>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let Some(before) = by_name(&tx, username)? else {
+        return Ok(None);
+    };
+    let changed = tx.execute(
+        "UPDATE users SET username = ?2, username_key = ?3, updated_at = ?4 WHERE id = ?1",
+        params![before.id, new_name, domain::name_key(new_name), now],
+    );
+    match changed.map_err(StoreError::from) {
+        Err(StoreError::Conflict(_)) => {
+            return Err(StoreError::Conflict(format!(
+                "user {new_name} already exists"
+            )))
+        }
+        Err(other) => return Err(other),
+        Ok(_) => {}
+    }
+    let after = by_name(&tx, new_name)?;
+    tx.commit()?;
+    Ok(after)
 }
 
 pub(super) fn set_password_hash(
