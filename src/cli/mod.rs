@@ -136,7 +136,11 @@ pub enum KeysCommand {
     /// Publish a new key now; it signs 5 minutes later.
     Rotate,
     /// Unpublish a key and refuse its tokens at once.
-    Revoke { kid: String },
+    Revoke {
+        /// A kid is base64url, so it may start with `-`.
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -110,6 +110,18 @@ async fn revoking_the_signing_key_lets_the_next_key_sign_at_once() {
     assert_eq!(kid(&fresh.access_token), next);
 }
 
+/// A kid is base64url: one in 64 starts with `-`, which must not read as a flag.
+#[tokio::test]
+async fn a_kid_that_starts_with_a_dash_is_taken_as_a_kid() {
+    let (app, _) = eddsa_alice(&[]).await;
+
+    let output = run_cli(&app.db_path, &["keys", "revoke", "-AbCdEfGhIjKlMnOp"], "");
+
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(said.contains("no signing key -AbCdEfGhIjKlMnOp"), "{said}");
+}
+
 #[tokio::test]
 async fn key_rotation_publishes_a_new_key_on_its_period() {
     let (app, _) = eddsa_alice(&["--key-rotation", "1s"]).await;
