@@ -31,16 +31,9 @@ impl FromRequest for Caller {
             let store = state.store.clone();
             let sid = claims.sid.clone();
             let kid = claims.kid.clone();
-            let found = blocking::read(move || {
-                // A revoked key's tokens are refused at once, though validly signed.
-                if let Some(kid) = kid {
-                    if store.signing_key_refused(&kid)? {
-                        return Ok(None);
-                    }
-                }
-                Ok(store.session_with_user(&sid)?)
-            })
-            .await?;
+            // A revoked key's tokens are refused at once, though validly signed.
+            let found =
+                blocking::read(move || Ok(store.session_with_user(&sid, kid.as_deref())?)).await?;
             let (session, user) = found.ok_or(ApiError::InvalidToken)?;
             let live = session.ended.is_none()
                 && !session.is_expired(clock::now_ms())

@@ -216,10 +216,14 @@ pub trait Store: Send + Sync {
     fn signing_keys(&self) -> StoreResult<Vec<StoredKey>>;
     /// Inserts `added` and rewrites the dates of `changed`, in one transaction.
     fn save_signing_keys(&self, added: &[StoredKey], changed: &[StoredKey]) -> StoreResult<()>;
-    /// Whether latchkey's own routes refuse tokens of `kid` (revoked or unknown).
-    fn signing_key_refused(&self, kid: &str) -> StoreResult<bool>;
-    /// The session and its user, for checking an access token.
-    fn session_with_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>>;
+    /// The session and its user, for checking an access token; `None` as
+    /// well when the token's `kid` is revoked or unknown (one connection,
+    /// as this runs on every authenticated request).
+    fn session_with_user(
+        &self,
+        session_id: &str,
+        kid: Option<&str>,
+    ) -> StoreResult<Option<(Session, User)>>;
     fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>>;
     /// Deletes up to `batch` expired or ended sessions, and up to `batch` refresh ids
     /// whose session is gone.

@@ -192,12 +192,20 @@ impl Store for SqliteStore {
         Ok(tx.commit()?)
     }
 
-    fn signing_key_refused(&self, kid: &str) -> StoreResult<bool> {
-        Ok(signing_keys::refused(&*self.conn()?, kid)?)
-    }
-
-    fn session_with_user(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
-        sessions::with_user(&*self.conn()?, session_id)
+    fn session_with_user(
+        &self,
+        session_id: &str,
+        kid: Option<&str>,
+    ) -> StoreResult<Option<(Session, User)>> {
+        let conn = self.conn()?;
+        if kid
+            .map(|kid| signing_keys::refused(&conn, kid))
+            .transpose()?
+            == Some(true)
+        {
+            return Ok(None);
+        }
+        sessions::with_user(&conn, session_id)
     }
 
     fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>> {

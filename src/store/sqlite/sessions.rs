@@ -98,7 +98,7 @@ fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<Ref
     let record = conn
         .prepare_cached(sql)?
         .query_row([&hash.0[..]], |row| {
-            let after_user = SESSION_COLUMN_COUNT + 8;
+            let after_user = SESSION_COLUMN_COUNT + users::USER_COLUMN_COUNT;
             Ok(RefreshRecord {
                 session: from_row(row)?,
                 user: users::from_row(row, SESSION_COLUMN_COUNT)?,

@@ -8,6 +8,7 @@ use crate::store::{EndSessions, NewUser, StoreError, StoreResult, User};
 
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at";
+pub(super) const USER_COLUMN_COUNT: usize = 8;
 
 /// Reads the `USER_COLUMNS` starting at column `at`.
 pub(super) fn from_row(row: &Row, at: usize) -> rusqlite::Result<User> {
