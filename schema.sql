@@ -3,7 +3,8 @@
 -- after the changes CREATE cannot make (version 3 renamed refresh_ids.rotated_at
 -- to issued_at, version 4 rebuilt refresh_ids without its foreign key and
 -- session index, version 5 added refresh_ids.issued_to, version 7 added
--- signing_keys, version 8 added users.username_key; see `upgrade` in
+-- signing_keys, version 8 added users.username_key, version 9 added
+-- sessions.mfa and the second factor's tables; see `upgrade` in
 -- src/store/sqlite/schema.rs).
 -- Times are INTEGER milliseconds since the Unix epoch (UTC).
 
@@ -39,7 +40,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     ended_at            INTEGER,
     end_reason          TEXT,
     user_agent          TEXT,
-    ip                  TEXT
+    ip                  TEXT,
+    mfa                 INTEGER NOT NULL DEFAULT 0  -- login passed a second factor (amr otp)
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
@@ -79,3 +81,37 @@ CREATE TABLE IF NOT EXISTS audit_events (
 
 CREATE INDEX IF NOT EXISTS audit_events_by_at ON audit_events (at);
 CREATE INDEX IF NOT EXISTS audit_events_by_username ON audit_events (username, id);
+
+-- A user's second factor (TOTP, schema version 9). Secrets are sealed with
+-- ChaCha20-Poly1305 under a key derived from the signing secret (the user id is
+-- the associated data), never stored in clear. `secret` is the one login asks
+-- for (NULL until confirmed), `pending_secret` an enrolment not yet confirmed,
+-- `last_step` the newest time step used: it and earlier steps are refused.
+CREATE TABLE IF NOT EXISTS user_mfa (
+    user_id        INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    secret         BLOB,
+    pending_secret BLOB,
+    last_step      INTEGER,
+    confirmed_at   INTEGER,
+    updated_at     INTEGER NOT NULL
+);
+
+-- Recovery codes: an HMAC of each (key derived from the signing secret), so a
+-- copy of the database yields none; each works once.
+CREATE TABLE IF NOT EXISTS mfa_recovery_codes (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    hash    BLOB    NOT NULL,
+    used_at INTEGER,
+    PRIMARY KEY (user_id, hash)
+) WITHOUT ROWID;
+
+-- The second step of a login that needs a code: SHA-256 of the `mfa_token`,
+-- single use, dead at `expires_at` or after a few wrong codes.
+CREATE TABLE IF NOT EXISTS mfa_tokens (
+    hash       BLOB    PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL,
+    failures   INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS mfa_tokens_by_user ON mfa_tokens (user_id);

@@ -9,6 +9,17 @@ use serde::Serialize;
 use crate::store::StoreError;
 
 const REFRESH_FAILED: &str = "The refresh token has expired or was not found.";
+const INVALID_CODE: &str = "Invalid or expired one-time code.";
+
+/// The opaque second-step token of an `mfa_required` answer; never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MfaToken(pub String);
+
+impl std::fmt::Debug for MfaToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MfaToken(<redacted>)")
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -29,6 +40,16 @@ pub enum ApiError {
     UserDisabled,
     #[error("Could not validate credentials")]
     InvalidToken,
+    /// The password was right; the user has a second factor. Carries the
+    /// `mfa_token` for `POST /user/token/mfa`.
+    #[error("A one-time code is required.")]
+    MfaRequired(MfaToken),
+    /// Login: a wrong, reused or expired one-time code or `mfa_token`.
+    #[error("{INVALID_CODE}")]
+    InvalidCode,
+    /// The same on a Bearer route: 400, so an SPA does not log out.
+    #[error("{INVALID_CODE}")]
+    WrongCode,
     #[error("Not authenticated")]
     NotAuthenticated,
     #[error("{0}")]
@@ -64,8 +85,13 @@ pub struct ErrorBody {
     /// What a client should do: `invalid_credentials`, `not_found`, `expired`,
     /// `reuse_detected`, `revoked`, `user_disabled` and `invalid_token` are
     /// terminal (log out); `throttled` and `busy` are transient (retry after
-    /// `Retry-After`).
+    /// `Retry-After`); `mfa_required` asks for a one-time code and
+    /// `invalid_code` says the code was wrong, used or expired.
     pub code: &'static str,
+    /// Only with `mfa_required`: send it with the code to `POST /user/token/mfa`
+    /// (single use, 5 minutes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_token: Option<String>,
 }
 
 impl ApiError {
@@ -83,6 +109,8 @@ impl ApiError {
             Revoked => "revoked",
             UserDisabled => "user_disabled",
             InvalidToken | NotAuthenticated => "invalid_token",
+            MfaRequired(_) => "mfa_required",
+            InvalidCode | WrongCode => "invalid_code",
             Forbidden(_) => "forbidden",
             MethodNotAllowed => "method_not_allowed",
             Conflict(_) => "conflict",
@@ -109,9 +137,11 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         use ApiError::*;
         match self {
-            WrongCurrentPassword => StatusCode::BAD_REQUEST,
+            WrongCurrentPassword | WrongCode => StatusCode::BAD_REQUEST,
             InvalidCredentials | RefreshNotFound | RefreshExpired | ReuseDetected | Revoked
-            | UserDisabled | InvalidToken | NotAuthenticated => StatusCode::UNAUTHORIZED,
+            | UserDisabled | InvalidToken | NotAuthenticated | MfaRequired(_) | InvalidCode => {
+                StatusCode::UNAUTHORIZED
+            }
             Forbidden(_) => StatusCode::FORBIDDEN,
             NotFound(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -143,6 +173,10 @@ impl ResponseError for ApiError {
             .json(ErrorBody {
                 detail: self.to_string(),
                 code: self.code(),
+                mfa_token: match self {
+                    ApiError::MfaRequired(token) => Some(token.0.clone()),
+                    _ => None,
+                },
             })
     }
 }

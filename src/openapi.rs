@@ -11,12 +11,12 @@ use utoipa::OpenApi;
 
 pub use errors::{
     AdminOnly, Bearer, Body, Busy, Conflict, CookieRoute, Invalid, LoginFailed, NotFound,
-    RefreshFailed, WrongCurrentPassword,
+    RefreshFailed, WrongCode, WrongCurrentPassword, WrongPasswordOrCode,
 };
 
 use crate::error::ErrorBody;
 use crate::routes::{
-    admin, audit, docs, forward, health, jwks, password, sessions, static_files, user,
+    admin, audit, docs, forward, health, jwks, mfa, password, sessions, static_files, user,
 };
 
 /// The name of the Bearer scheme in `security(...)`.
@@ -36,6 +36,7 @@ pub const COOKIE: &str = "RefreshCookie";
     ),
     paths(
         user::token,
+        mfa::step::token,
         user::refresh,
         user::logout,
         user::me,
@@ -43,11 +44,16 @@ pub const COOKIE: &str = "RefreshCookie";
         sessions::end,
         sessions::logout_all,
         password::change,
+        mfa::status,
+        mfa::enrol,
+        mfa::confirm,
+        mfa::remove,
         admin::list,
         admin::create,
         admin::read,
         admin::update,
         admin::delete,
+        mfa::admin::reset,
         audit::list,
         jwks::jwks,
         forward::verify_get,
@@ -69,6 +75,7 @@ pub const COOKIE: &str = "RefreshCookie";
     tags(
         (name = "user", description = "Log in, refresh, log out, the current user"),
         (name = "sessions", description = "The caller's own sessions and password"),
+        (name = "mfa", description = "The caller's second factor (TOTP, RFC 6238)"),
         (name = "admin", description = "User management for admin UIs (React Admin's ra-data-json-server shape)"),
         (name = "keys", description = "Public keys for verifying access tokens elsewhere"),
         (name = "forward-auth", description = "For reverse proxies protecting other services"),

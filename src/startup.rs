@@ -12,6 +12,7 @@ use actix_web::{error, web, App, HttpRequest, HttpServer};
 use crate::audit::AuditLog;
 use crate::auth::hashing::HashSlots;
 use crate::auth::jwt::TokenKeys;
+use crate::auth::mfa::MfaRules;
 use crate::auth::sessions::SessionRules;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
@@ -60,6 +61,7 @@ impl Application {
                 config.reuse_grace,
             )
             .panicking_for(config.panic_on_user_agent.clone()),
+            mfa: MfaRules::new(&signing_key, &config.mfa_issuer),
             hashing: HashSlots::new(config.hash_slots),
             throttle: LoginThrottle::new(
                 config.login_max_failures,
@@ -201,6 +203,7 @@ fn spawn_sweeper(state: web::Data<AppState>, audit_retention: Duration) {
                 }
             }
             prune_audit(&state, audit_retention).await;
+            sweep_mfa_tokens(&state).await;
         }
     });
 }
@@ -225,6 +228,19 @@ async fn stop_signal() {
             tracing::warn!(error = %e, "cannot listen for SIGTERM/SIGINT; stop with SIGKILL");
             std::future::pending::<()>().await;
         }
+    }
+}
+
+/// Deletes expired login second steps, a batch per statement.
+async fn sweep_mfa_tokens(state: &AppState) {
+    let store = state.store.clone();
+    let swept = blocking::run(move || {
+        while store.sweep_mfa_tokens(clock::now_ms(), SWEEP_BATCH)? == SWEEP_BATCH {}
+        Ok(())
+    })
+    .await;
+    if let Err(e) = swept {
+        tracing::warn!(error = %e, "sweeping expired mfa tokens failed");
     }
 }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::audit::AuditLog;
 use crate::auth::hashing::HashSlots;
 use crate::auth::jwt::TokenKeys;
+use crate::auth::mfa::MfaRules;
 use crate::auth::sessions::SessionRules;
 use crate::auth::throttle::LoginThrottle;
 use crate::observe::Metrics;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub tokens: TokenKeys,
     pub sessions: SessionRules,
+    pub mfa: MfaRules,
     pub hashing: HashSlots,
     pub throttle: LoginThrottle,
     pub cookie: CookieSettings,

@@ -40,10 +40,22 @@ pub enum Kind {
     KeyRotated,
     /// A signing key was revoked (`keys revoke`); `reason` names its kid.
     KeyRevoked,
+    /// The right password of a user with a second factor: a code was asked for.
+    LoginCodeRequired,
+    /// A pending TOTP secret was made (`POST /user/mfa/totp`).
+    MfaEnrolled,
+    /// The pending secret was confirmed: login now needs a code.
+    MfaConfirmed,
+    /// The second factor was removed; `actor` and `reason` say by whom.
+    MfaRemoved,
+    /// A recovery code was used in place of a code.
+    MfaRecoveryCodeUsed,
+    /// A wrong, reused or expired one-time code (or `mfa_token`).
+    MfaCodeFailed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 24] = [
         Kind::LoginOk,
         Kind::LoginFailed,
         Kind::LoginThrottled,
@@ -62,6 +74,12 @@ impl Kind {
         Kind::UserRenamed,
         Kind::KeyRotated,
         Kind::KeyRevoked,
+        Kind::LoginCodeRequired,
+        Kind::MfaEnrolled,
+        Kind::MfaConfirmed,
+        Kind::MfaRemoved,
+        Kind::MfaRecoveryCodeUsed,
+        Kind::MfaCodeFailed,
     ];
 
     /// Events an investigation cannot do without: never dropped when the
@@ -80,6 +98,8 @@ impl Kind {
                 | Kind::UserDeleted
                 | Kind::UserRoleChanged
                 | Kind::UserRenamed
+                | Kind::MfaConfirmed
+                | Kind::MfaRemoved
         )
     }
 
@@ -103,6 +123,12 @@ impl Kind {
             Kind::UserRenamed => "user_renamed",
             Kind::KeyRotated => "key_rotated",
             Kind::KeyRevoked => "key_revoked",
+            Kind::LoginCodeRequired => "login_code_required",
+            Kind::MfaEnrolled => "mfa_enrolled",
+            Kind::MfaConfirmed => "mfa_confirmed",
+            Kind::MfaRemoved => "mfa_removed",
+            Kind::MfaRecoveryCodeUsed => "mfa_recovery_code_used",
+            Kind::MfaCodeFailed => "mfa_code_failed",
         }
     }
 

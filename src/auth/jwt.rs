@@ -25,6 +25,11 @@ pub struct Claims {
     pub jti: String,
     pub sid: String,
     pub admin: bool,
+    /// How the session's login authenticated (RFC 8176): `["pwd"]`, or
+    /// `["pwd","otp"]` after a second factor. Absent from tokens issued
+    /// before it existed.
+    #[serde(default)]
+    pub amr: Vec<String>,
     /// The EdDSA key that signed it (from the header; not a claim).
     #[serde(skip)]
     pub kid: Option<String>,
@@ -101,8 +106,14 @@ impl TokenKeys {
         &self,
         user: &User,
         session_id: &str,
+        mfa: bool,
         now_secs: i64,
     ) -> Result<AccessToken, String> {
+        let amr = if mfa {
+            &["pwd", "otp"][..]
+        } else {
+            &["pwd"][..]
+        };
         let claims = Claims {
             sub: user.username.clone(),
             iat: now_secs,
@@ -111,6 +122,7 @@ impl TokenKeys {
             jti: uuid::Uuid::new_v4().simple().to_string(),
             sid: session_id.into(),
             admin: user.admin,
+            amr: amr.iter().map(|m| m.to_string()).collect(),
             kid: None,
         };
         let token = if self.eddsa {
@@ -196,7 +208,7 @@ mod tests {
     #[test]
     fn issued_tokens_verify_with_their_claims() {
         let keys = TokenKeys::new(&[1; 32], "latchkey", Duration::from_secs(300)).unwrap();
-        let issued = keys.issue(&user(), "sid1", now()).unwrap();
+        let issued = keys.issue(&user(), "sid1", false, now()).unwrap();
         assert_eq!(issued.expires_in, 300);
         let claims = keys.verify(&issued.token).unwrap();
         assert_eq!(
@@ -213,13 +225,13 @@ mod tests {
         let other_key = TokenKeys::new(&[2; 32], "latchkey", Duration::from_secs(300)).unwrap();
         let other_iss = TokenKeys::new(&[1; 32], "someone-else", Duration::from_secs(300)).unwrap();
         assert!(keys
-            .verify(&other_key.issue(&user(), "s", now()).unwrap().token)
+            .verify(&other_key.issue(&user(), "s", false, now()).unwrap().token)
             .is_none());
         assert!(keys
-            .verify(&other_iss.issue(&user(), "s", now()).unwrap().token)
+            .verify(&other_iss.issue(&user(), "s", false, now()).unwrap().token)
             .is_none());
         let stale = keys
-            .issue(&user(), "s", now() - 300 - LEEWAY_SECS as i64 - 5)
+            .issue(&user(), "s", false, now() - 300 - LEEWAY_SECS as i64 - 5)
             .unwrap();
         assert!(keys.verify(&stale.token).is_none());
         assert!(keys.verify("not.a.jwt").is_none());

@@ -1,11 +1,11 @@
-//! Login: a throttle slot first (no hash for a blocked or impossible name), then one job on a hash thread that finds the user, checks the password, upgrades an old hash and starts the session (through the session writer).
-
-use std::sync::Arc;
+//! Login: a throttle slot first (no hash for a blocked or impossible name), then one job on a hash thread that finds the user, checks the password (and the second factor, when the user has one), upgrades an old hash and starts the session (through the session writer). A right password without a code answers `mfa_required`, which is no failure; a wrong code is one.
 
 use actix_web::web;
 
-use crate::auth::password::{self, Verdict};
+use crate::auth::mfa::{self, Verdict};
+use crate::auth::password::{self, Verdict as PasswordVerdict};
 use crate::auth::sessions::{Client, Grant};
+use crate::auth::throttle::Attempt;
 use crate::blocking;
 use crate::clock;
 use crate::domain::{self, NewPassword, RefreshSecret};
@@ -16,14 +16,19 @@ use crate::store::{EndSessions, Store, User};
 pub struct Credentials {
     pub username: String,
     pub password: String,
+    /// A one-time or recovery code sent with the password (one-step login).
+    pub otp: Option<String>,
 }
+
+/// A session, and which kind of code opened it (`None`: no second factor).
+pub type LoggedIn = (Grant, Option<Verdict>);
 
 pub async fn login(
     state: web::Data<AppState>,
     credentials: Credentials,
     presented: Option<RefreshSecret>,
     client: Client,
-) -> Result<Grant, ApiError> {
+) -> Result<LoggedIn, ApiError> {
     let address = client.ip.clone().unwrap_or_default();
     let key = domain::login_key(&credentials.username);
     // Counted before any hash, so attempts in flight count and parallel
@@ -35,28 +40,123 @@ pub async fn login(
         return Err(ApiError::InvalidCredentials);
     }
     let slot = state.hashing.acquire().await?;
-    let worker_state = Arc::clone(&state);
+    let worker_state = state.clone();
     let outcome = slot
         .run(move || {
             let state = worker_state;
             let store = state.store.as_ref();
             let now = clock::now_ms();
             let user = check_password(store, &credentials)?;
-            let rules = state.clone();
-            blocking::sessions_from_blocking_thread(store, move |tx| {
-                rules
-                    .sessions
-                    .start(tx, user, presented.as_ref(), client, now)
-            })
+            let verdict = second_factor(&state, &user, credentials.otp.as_deref(), now)?;
+            let grant = start(&state, user, verdict.is_some(), presented, client, now)?;
+            Ok((grant, verdict))
         })
         .await;
-    match &outcome {
-        Ok(_) => attempt.succeeded(),
-        Err(ApiError::InvalidCredentials) => attempt.failed(),
-        // Busy or an error proved nothing: the slot is given back on drop.
-        Err(_) => {}
-    }
+    settle(attempt, &outcome);
     outcome
+}
+
+/// The second step: the `mfa_token` of an `mfa_required` answer and a code.
+/// The token's user is throttled as a login is; the token dies when used or
+/// after `TOKEN_MAX_FAILURES` wrong codes.
+pub async fn second_step(
+    state: web::Data<AppState>,
+    (token, code): (String, String),
+    presented: Option<RefreshSecret>,
+    client: Client,
+) -> (Result<LoggedIn, ApiError>, Option<String>) {
+    let hash = mfa::token_hash(&token);
+    let store = state.store.clone();
+    let found = match blocking::run(move || Ok(store.find_mfa_token(&hash)?)).await {
+        Ok(found) => found,
+        Err(e) => return (Err(e), None),
+    };
+    let username = found.as_ref().map(|(_, user)| user.username.clone());
+    let address = client.ip.clone().unwrap_or_default();
+    let key = username.as_deref().and_then(domain::login_key);
+    let attempt = match state.throttle.reserve(key.as_deref(), &address).await {
+        Ok(attempt) => attempt,
+        Err(e) => return (Err(e), username),
+    };
+    let now = clock::now_ms();
+    let Some((_, user)) = found.filter(|(token, _)| token.expires_at > now) else {
+        attempt.failed();
+        return (Err(ApiError::InvalidCode), username);
+    };
+    let worker_state = state.clone();
+    let outcome = blocking::run(move || {
+        let state = worker_state;
+        let store = state.store.as_ref();
+        if user.disabled {
+            return Err(ApiError::InvalidCredentials);
+        }
+        let verdict = state.mfa.check(store, user.id, &code, now)?;
+        if verdict == Verdict::Wrong {
+            store.fail_mfa_token(&hash, mfa::TOKEN_MAX_FAILURES)?;
+            return Err(ApiError::InvalidCode);
+        }
+        if !store.consume_mfa_token(&hash)? {
+            return Err(ApiError::InvalidCode);
+        }
+        let grant = start(&state, user, true, presented, client, now)?;
+        Ok((grant, Some(verdict)))
+    })
+    .await;
+    settle(attempt, &outcome);
+    (outcome, username)
+}
+
+/// A wrong password or code stays counted; a full login clears the name's
+/// failures; `mfa_required` (the password was right, no code yet) and busy
+/// or errors prove nothing and give the slot back without clearing, so a
+/// known password cannot reset the count of wrong codes.
+fn settle(attempt: Attempt<'_>, outcome: &Result<LoggedIn, ApiError>) {
+    match outcome {
+        Ok(_) => attempt.succeeded(),
+        Err(ApiError::InvalidCredentials | ApiError::InvalidCode) => attempt.failed(),
+        Err(_) => drop(attempt),
+    }
+}
+
+/// After the right password: no factor, a password-only session; with one,
+/// the code sent along must verify (`invalid_code`), or none was sent and a
+/// second step is handed out (`mfa_required`).
+fn second_factor(
+    state: &AppState,
+    user: &User,
+    otp: Option<&str>,
+    now: i64,
+) -> Result<Option<Verdict>, ApiError> {
+    let store = state.store.as_ref();
+    if !store.mfa(user.id)?.is_some_and(|record| record.active()) {
+        return Ok(None);
+    }
+    match otp.filter(|code| !code.trim().is_empty()) {
+        None => Err(ApiError::MfaRequired(
+            state.mfa.issue_token(store, user.id, now)?,
+        )),
+        Some(code) => match state.mfa.check(store, user.id, code, now)? {
+            Verdict::Wrong => Err(ApiError::InvalidCode),
+            verdict => Ok(Some(verdict)),
+        },
+    }
+}
+
+/// Starts (or continues) the session on the session writer.
+fn start(
+    state: &web::Data<AppState>,
+    user: User,
+    mfa: bool,
+    presented: Option<RefreshSecret>,
+    client: Client,
+    now: i64,
+) -> Result<Grant, ApiError> {
+    let rules = state.clone();
+    blocking::sessions_from_blocking_thread(state.store.as_ref(), move |tx| {
+        rules
+            .sessions
+            .start(tx, (user, mfa), presented.as_ref(), client, now)
+    })
 }
 
 /// Same cost and same answer for a missing user, a wrong password and a
@@ -69,10 +169,10 @@ fn check_password(store: &dyn Store, credentials: &Credentials) -> Result<User, 
         return Err(ApiError::InvalidCredentials);
     };
     let verdict = password::verify(&credentials.password, &user.password_hash);
-    if verdict == Verdict::Wrong || user.disabled {
+    if verdict == PasswordVerdict::Wrong || user.disabled {
         return Err(ApiError::InvalidCredentials);
     }
-    if verdict == Verdict::RightButOutdated {
+    if verdict == PasswordVerdict::RightButOutdated {
         upgrade_hash(store, &user, &credentials.password);
     }
     Ok(user)

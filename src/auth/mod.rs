@@ -7,6 +7,7 @@ pub mod hashing;
 pub mod jwt;
 pub mod keyring;
 pub mod login;
+pub mod mfa;
 pub mod password;
 pub mod ring;
 pub mod sessions;

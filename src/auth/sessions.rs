@@ -35,6 +35,8 @@ pub struct Grant {
     pub expires_at: i64,
     /// An old id replayed within the grace, answered with the current one.
     pub replayed: bool,
+    /// The session's login passed a second factor (`amr` says `otp`).
+    pub mfa: bool,
 }
 
 /// A family that logout ended, and why: a plain logout, or reuse of an old id.
@@ -77,12 +79,13 @@ impl SessionRules {
         }
     }
 
-    /// After a successful password check: continue the caller's own live
-    /// session if its cookie came along, else start a new one.
+    /// After a successful password check (and second factor, when `mfa`):
+    /// continue the caller's own live session if its cookie came along, else
+    /// start a new one.
     pub fn start(
         &self,
         tx: &dyn SessionTx,
-        user: User,
+        (user, mfa): (User, bool),
         presented: Option<&RefreshSecret>,
         client: Client,
         now: i64,
@@ -93,7 +96,8 @@ impl SessionRules {
                 let own_live_id =
                     record.user.id == user.id && matches!(self.decide(&record, now), Step::Rotate);
                 if own_live_id {
-                    if let Some(grant) = self.rotate(tx, &record, presented, issued_to, now)? {
+                    let login = (issued_to, Some(mfa));
+                    if let Some(grant) = self.rotate(tx, &record, presented, login, now)? {
                         return Ok(grant);
                     }
                 } else if record.session.is_expired(now) {
@@ -112,6 +116,7 @@ impl SessionRules {
             user_agent: client.user_agent,
             ip: client.ip,
             issued_to,
+            mfa,
         };
         tx.create_session(&session)?;
         Ok(Grant {
@@ -120,6 +125,7 @@ impl SessionRules {
             refresh,
             expires_at: session.idle_expires_at,
             replayed: false,
+            mfa,
         })
     }
 
@@ -141,7 +147,7 @@ impl SessionRules {
         let session_id = &record.session.id;
         match self.decide(&record, now) {
             Step::Rotate => self
-                .rotate(tx, &record, presented, fingerprint, now)?
+                .rotate(tx, &record, presented, (fingerprint, None), now)?
                 .ok_or_else(|| ApiError::internal("session moved inside its own transaction")),
             Step::Behind { steps } => {
                 self.replay_or_end(tx, record, presented, steps, fingerprint, now)
@@ -179,13 +185,15 @@ impl SessionRules {
         }
     }
 
-    /// `None` when another request rotated first.
+    /// `None` when another request rotated first. `issued_to` is the rotating
+    /// client's fingerprint; `mfa` says, for a login, whether it passed a
+    /// second factor (a refresh keeps the session's).
     fn rotate(
         &self,
         tx: &dyn SessionTx,
         record: &RefreshRecord,
         presented: &RefreshSecret,
-        issued_to: Fingerprint,
+        (issued_to, mfa): (Fingerprint, Option<bool>),
         now: i64,
     ) -> Result<Option<Grant>, ApiError> {
         let next = presented.successor(&self.chain_key);
@@ -199,6 +207,7 @@ impl SessionRules {
             now,
             idle_expires_at,
             issued_to,
+            mfa,
         };
         if !tx.rotate(&rotation)? {
             return Ok(None);
@@ -209,6 +218,7 @@ impl SessionRules {
             refresh: next,
             expires_at: idle_expires_at,
             replayed: false,
+            mfa: mfa.unwrap_or(record.session.mfa),
         }))
     }
 }

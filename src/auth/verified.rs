@@ -61,6 +61,7 @@ mod tests {
             jti: "j".into(),
             sid: "s".into(),
             admin: false,
+            amr: vec!["pwd".into()],
             kid: Some("k".into()),
         }
     }

@@ -84,6 +84,8 @@ pub enum UserCommand {
     Delete { name: String },
     /// Give a user a new name (the same rules as a new user's); its access tokens stop working, its sessions go on.
     Rename { name: String, new_name: String },
+    /// Remove a user's second factor (a lost phone) and end its sessions.
+    MfaReset { name: String },
 }
 
 #[derive(Args, Debug)]

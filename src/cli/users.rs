@@ -56,6 +56,7 @@ pub(super) fn run(store: &dyn Store, db: &Path, command: UserCommand) -> Result<
             println!("deleted {} and its sessions", user.username);
             Ok(())
         }
+        UserCommand::MfaReset { name } => mfa_reset(store, &name),
     }
 }
 
@@ -139,6 +140,25 @@ fn list(store: &dyn Store) -> Result<(), String> {
             user.full_name.as_deref().unwrap_or("-"),
             clock::rfc3339(user.created_at)
         );
+    }
+    Ok(())
+}
+
+/// Removes the factor (if any) and ends the user's sessions, as the admin API does.
+fn mfa_reset(store: &dyn Store, name: &str) -> Result<(), String> {
+    let user = find(store, name)?;
+    let end = EndSessions::All(EndReason::MfaChanged);
+    let had = store
+        .remove_mfa(user.id, end, clock::now_ms())
+        .map_err(|e| e.to_string())?;
+    cli_event(store, Kind::MfaRemoved, &user.username);
+    if had {
+        println!(
+            "removed the second factor of {} and ended its sessions",
+            user.username
+        );
+    } else {
+        println!("{} had no second factor; ended its sessions", user.username);
     }
     Ok(())
 }

@@ -47,6 +47,9 @@ pub struct ServeArgs {
     /// `iss` claim of the access tokens.
     #[arg(long, env = "LATCHKEY_ISSUER", default_value = "latchkey")]
     pub issuer: String,
+    /// The name authenticator apps show for latchkey's one-time codes [default: the --issuer value].
+    #[arg(long, env = "LATCHKEY_MFA_ISSUER")]
+    pub mfa_issuer: Option<String>,
     /// File holding the signing key (default: latchkey.secret beside the database).
     #[arg(long, env = "LATCHKEY_SECRET_FILE")]
     pub secret_file: Option<PathBuf>,

@@ -55,6 +55,8 @@ pub struct Config {
     pub cookie_samesite: SameSite,
     pub cors_origins: Vec<String>,
     pub issuer: String,
+    /// The issuer authenticator apps show (`--mfa-issuer`, else `issuer`).
+    pub mfa_issuer: String,
     /// Sign access tokens with EdDSA rather than HS256.
     pub eddsa: bool,
     /// `--key-rotation`; zero is off.
@@ -130,6 +132,10 @@ impl Config {
             cookie_secure: args.cookie_secure,
             cookie_samesite: args.cookie_samesite,
             cors_origins,
+            mfa_issuer: args
+                .mfa_issuer
+                .filter(|i| !i.trim().is_empty())
+                .unwrap_or_else(|| args.issuer.clone()),
             issuer: args.issuer,
             eddsa: args.jwt_alg.eq_ignore_ascii_case("EdDSA"),
             key_rotation: args.key_rotation,
@@ -215,6 +221,7 @@ impl fmt::Debug for Config {
             .field("cookie_samesite", &self.cookie_samesite)
             .field("cors_origins", &self.cors_origins)
             .field("issuer", &self.issuer)
+            .field("mfa_issuer", &self.mfa_issuer)
             .field("eddsa", &self.eddsa)
             .field("key_rotation", &self.key_rotation)
             .field("key", &self.key)

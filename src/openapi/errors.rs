@@ -12,7 +12,7 @@ use utoipa::openapi::schema::{AllOfBuilder, ObjectBuilder, Type};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, Schema};
 use utoipa::IntoResponses;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, MfaToken};
 
 /// One reusable response under `components.responses`.
 pub struct Answer {
@@ -28,9 +28,15 @@ const UNAUTHORIZED: Answer = Answer {
 };
 const LOGIN_FAILED: Answer = Answer {
     name: "LoginFailed",
-    description:
-        "Wrong username or password, or a disabled user: one answer for all, in body and in timing.",
-    errors: &[ApiError::InvalidCredentials],
+    description: "Wrong username or password, or a disabled user: one answer for all, in body \
+        and in timing (`invalid_credentials`). A user with a second factor and no code sent: \
+        `mfa_required`, with the `mfa_token` for `POST /user/token/mfa`. A wrong, reused or \
+        expired one-time code or `mfa_token`: `invalid_code`.",
+    errors: &[
+        ApiError::InvalidCredentials,
+        ApiError::MfaRequired(MfaToken(String::new())),
+        ApiError::InvalidCode,
+    ],
 };
 const REFRESH_FAILED: Answer = Answer {
     name: "RefreshFailed",
@@ -47,6 +53,16 @@ const WRONG_PASSWORD: Answer = Answer {
     name: "WrongCurrentPassword",
     description: "The current password is wrong (400, not 401, so a page does not take it for an ended session).",
     errors: &[ApiError::WrongCurrentPassword],
+};
+const WRONG_CODE: Answer = Answer {
+    name: "WrongCode",
+    description: "The one-time code is wrong or already used, or there is nothing to confirm (400, not 401, so a page does not take it for an ended session).",
+    errors: &[ApiError::WrongCode],
+};
+const WRONG_PASSWORD_OR_CODE: Answer = Answer {
+    name: "WrongPasswordOrCode",
+    description: "The current password (`invalid_credentials`) or the one-time code (`invalid_code`) is wrong (400, not 401).",
+    errors: &[ApiError::WrongCurrentPassword, ApiError::WrongCode],
 };
 const CROSS_ORIGIN: Answer = Answer {
     name: "CrossOrigin",
@@ -103,6 +119,8 @@ pub const ALL: &[&Answer] = &[
     &LOGIN_FAILED,
     &REFRESH_FAILED,
     &WRONG_PASSWORD,
+    &WRONG_CODE,
+    &WRONG_PASSWORD_OR_CODE,
     &CROSS_ORIGIN,
     &NOT_ADMIN,
     &NOT_FOUND,
@@ -136,7 +154,10 @@ impl Answer {
         let content = self.errors.iter().fold(
             ContentBuilder::new().schema(Some(Schema::AllOf(schema.build()))),
             |content, error| {
-                let example = json!({"detail": example_detail(error), "code": error.code()});
+                let mut example = json!({"detail": example_detail(error), "code": error.code()});
+                if let ApiError::MfaRequired(_) = error {
+                    example["mfa_token"] = json!("q7v0mS3b9wV6wq0nUe1R2l0uU5gk3l9YkTt7w3xQm9A");
+                }
                 content.examples_from_iter([(
                     error.code(),
                     ExampleBuilder::new().value(Some(example)).build(),
@@ -213,6 +234,8 @@ answer_sets! {
     LoginFailed = [LOGIN_FAILED, THROTTLED];
     RefreshFailed = [REFRESH_FAILED];
     WrongCurrentPassword = [WRONG_PASSWORD, THROTTLED];
+    WrongCode = [WRONG_CODE, THROTTLED];
+    WrongPasswordOrCode = [WRONG_PASSWORD_OR_CODE, THROTTLED];
     NotFound = [NOT_FOUND];
     Conflict = [CONFLICT];
     Invalid = [INVALID];

@@ -21,7 +21,7 @@ pub struct AuditEntry {
     pub id: i64,
     #[schema(format = DateTime)]
     pub at: String,
-    /// `login_ok`, `login_failed`, `login_throttled`, `refresh_reuse_detected`, `logout`, `logout_all`, `session_ended`, `sessions_revoked`, `password_changed`, `password_change_failed`, `user_created`, `user_disabled`, `user_enabled`, `user_deleted`, `user_role_changed`, `user_renamed`, `key_rotated` or `key_revoked`.
+    /// `login_ok`, `login_failed`, `login_throttled`, `refresh_reuse_detected`, `logout`, `logout_all`, `session_ended`, `sessions_revoked`, `password_changed`, `password_change_failed`, `user_created`, `user_disabled`, `user_enabled`, `user_deleted`, `user_role_changed`, `user_renamed`, `key_rotated`, `key_revoked`, `login_code_required`, `mfa_enrolled`, `mfa_confirmed`, `mfa_removed`, `mfa_recovery_code_used` or `mfa_code_failed`.
     pub event: String,
     /// The user the event is about (for a failed login, the name tried).
     #[schema(required = true)]
@@ -105,6 +105,12 @@ pub enum EventName {
     user_renamed,
     key_rotated,
     key_revoked,
+    login_code_required,
+    mfa_enrolled,
+    mfa_confirmed,
+    mfa_removed,
+    mfa_recovery_code_used,
+    mfa_code_failed,
 }
 
 #[derive(utoipa::ToSchema)]

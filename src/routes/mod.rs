@@ -11,6 +11,7 @@ pub mod guard;
 pub mod headers;
 pub(crate) mod health;
 pub(crate) mod jwks;
+pub(crate) mod mfa;
 mod paging;
 pub mod panic;
 pub(crate) mod password;
@@ -43,6 +44,7 @@ const fn at(method: Method, path: &'static str, handler: fn(Route) -> Route) -> 
 
 pub const ENDPOINTS: &[Endpoint] = &[
     at(Method::POST, "/user/token", |r| r.to(user::token)),
+    at(Method::POST, "/user/token/mfa", |r| r.to(mfa::step::token)),
     at(Method::GET, "/user/refresh-token", |r| r.to(user::refresh)),
     at(Method::POST, "/user/refresh-token", |r| r.to(user::refresh)),
     at(Method::POST, "/user/logout", |r| r.to(user::logout)),
@@ -55,6 +57,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
         r.to(sessions::logout_all)
     }),
     at(Method::POST, "/user/password", |r| r.to(password::change)),
+    at(Method::GET, "/user/mfa", |r| r.to(mfa::status)),
+    at(Method::DELETE, "/user/mfa", |r| r.to(mfa::remove)),
+    at(Method::POST, "/user/mfa/totp", |r| r.to(mfa::enrol)),
+    at(Method::POST, "/user/mfa/totp/confirm", |r| {
+        r.to(mfa::confirm)
+    }),
     at(Method::GET, "/admin/users", |r| r.to(admin::list)),
     at(Method::POST, "/admin/users", |r| r.to(admin::create)),
     at(Method::GET, "/admin/users/{username}", |r| {
@@ -68,6 +76,9 @@ pub const ENDPOINTS: &[Endpoint] = &[
     }),
     at(Method::DELETE, "/admin/users/{username}", |r| {
         r.to(admin::delete)
+    }),
+    at(Method::DELETE, "/admin/users/{username}/mfa", |r| {
+        r.to(mfa::admin::reset)
     }),
     at(Method::GET, "/admin/audit", |r| r.to(audit::list)),
     at(Method::GET, "/.well-known/jwks.json", |r| r.to(jwks::jwks)),

@@ -3,6 +3,8 @@
 use actix_web::{HttpMessage, HttpRequest};
 
 use crate::audit::{self, Describe, Kind};
+use crate::auth::login::LoggedIn;
+use crate::auth::mfa::Verdict;
 use crate::auth::sessions::Grant;
 use crate::error::ApiError;
 use crate::observe::RequestId;
@@ -24,11 +26,31 @@ pub fn audit(state: &AppState, event: AuditEvent) {
     state.audit.record(event);
 }
 
-/// A login attempt that reached the credential check (or its throttle).
-pub fn login(state: &AppState, req: &HttpRequest, tried: &str, outcome: &Result<Grant, ApiError>) {
+/// A login attempt (either step) that reached the credential check (or its throttle).
+pub fn login(
+    state: &AppState,
+    req: &HttpRequest,
+    tried: &str,
+    outcome: &Result<LoggedIn, ApiError>,
+) {
     state.metrics.login(outcome.as_ref().map(|_| ()));
     let event = match outcome {
-        Ok(grant) => event(state, req, Kind::LoginOk, &grant.user.username),
+        Ok((grant, verdict)) => {
+            let name = &grant.user.username;
+            if *verdict == Some(Verdict::Recovery) {
+                audit(state, event(state, req, Kind::MfaRecoveryCodeUsed, name));
+            }
+            let ok = event(state, req, Kind::LoginOk, name);
+            if verdict.is_some() {
+                ok.reason("otp")
+            } else {
+                ok
+            }
+        }
+        Err(ApiError::MfaRequired(_)) => event(state, req, Kind::LoginCodeRequired, tried),
+        Err(e @ ApiError::InvalidCode) => {
+            event(state, req, Kind::MfaCodeFailed, tried).reason(e.code())
+        }
         Err(e @ ApiError::Throttled { .. }) => {
             // A flood of refusals writes one row per name or address per
             // window; `latchkey_logins_total{outcome="throttled"}` counts all.

@@ -27,6 +27,10 @@ pub struct LoginForm {
     username: Option<String>,
     #[schema(required = true, schema_with = fields::not_blank_password)]
     password: Option<String>,
+    /// For a user with a second factor: a one-time code (or a recovery
+    /// code), so the login needs no second step.
+    #[schema(example = "123456")]
+    otp: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -53,6 +57,9 @@ pub struct UserRecord {
     pub admin: bool,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// In admin records only: the user has a second factor (read-only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa: Option<bool>,
 }
 
 impl From<&User> for UserRecord {
@@ -65,6 +72,17 @@ impl From<&User> for UserRecord {
             disabled: user.disabled,
             admin: user.admin,
             created_at: clock::rfc3339(user.created_at),
+            mfa: None,
+        }
+    }
+}
+
+impl UserRecord {
+    /// The admin record: `mfa` says whether the user's id is in `with_mfa`.
+    pub fn admin(user: &User, with_mfa: &[i64]) -> UserRecord {
+        UserRecord {
+            mfa: Some(with_mfa.contains(&user.id)),
+            ..UserRecord::from(user)
         }
     }
 }
@@ -73,7 +91,9 @@ impl From<&User> for UserRecord {
     summary = "Log in",
     description = "Username and password, as a form (OAuth2's password grant) or JSON. \
         Answers with an access token and sets the refresh cookie. A still-valid refresh \
-        cookie of the same user is continued (rotated) rather than a second session made.",
+        cookie of the same user is continued (rotated) rather than a second session made. \
+        A user with a second factor gets 401 `mfa_required` with an `mfa_token` (and no \
+        cookie) for `POST /user/token/mfa`, unless the request carries the code in `otp`.",
     request_body(content(
         (LoginForm = "application/x-www-form-urlencoded"),
         (LoginForm = "application/json"))),
@@ -90,23 +110,24 @@ pub async fn token(
     let credentials = Credentials {
         username: required(form.username, "username")?,
         password: required(form.password, "password")?,
+        otp: form.otp,
     };
     let presented = state.cookie.read(&req);
     let tossed = matches!(presented, Presented::Tossed);
     let client = state.guard.client(&req);
     let tried = credentials.username.clone();
-    let grant = login::login(state.clone(), credentials, presented.id(), client).await;
-    report::login(&state, &req, &tried, &grant);
+    let outcome = login::login(state.clone(), credentials, presented.id(), client).await;
+    report::login(&state, &req, &tried, &outcome);
     answer(
         &state,
         &req,
         tossed,
-        grant.and_then(|g| grant_response(&state, g)),
+        outcome.and_then(|(grant, _)| grant_response(&state, grant)),
     )
 }
 
 /// A request that carried the cookie twice gets it cleared, whatever the answer.
-fn answer(
+pub(crate) fn answer(
     state: &AppState,
     req: &HttpRequest,
     tossed: bool,
@@ -234,11 +255,11 @@ pub async fn me(caller: Caller) -> HttpResponse {
 )]
 pub struct Granted(#[to_schema] TokenResponse);
 
-fn grant_response(state: &AppState, grant: Grant) -> Result<HttpResponse, ApiError> {
+pub(crate) fn grant_response(state: &AppState, grant: Grant) -> Result<HttpResponse, ApiError> {
     let now = clock::now_ms();
     let access = state
         .tokens
-        .issue(&grant.user, &grant.session_id, now / 1000)
+        .issue(&grant.user, &grant.session_id, grant.mfa, now / 1000)
         .map_err(ApiError::internal)?;
     let max_age_secs = (grant.expires_at - now) / 1000;
     Ok(HttpResponse::Ok()

@@ -2,11 +2,13 @@
 
 mod admin;
 mod audit;
+mod mfa;
 mod signing_keys;
 mod sqlite;
 
 pub use admin::{NameCollision, UserChange, UserQuery, UserSort};
 pub use audit::{AuditEvent, AuditQuery, AuditRecord};
+pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};
 pub use signing_keys::StoredKey;
 pub use sqlite::{maintenance, SqliteStore};
 
@@ -59,6 +61,8 @@ pub enum EndReason {
     PasswordChanged,
     ReuseDetected,
     UserDisabled,
+    /// The user's second factor was added or removed.
+    MfaChanged,
 }
 
 impl EndReason {
@@ -69,6 +73,7 @@ impl EndReason {
             EndReason::PasswordChanged => "password_changed",
             EndReason::ReuseDetected => "reuse_detected",
             EndReason::UserDisabled => "user_disabled",
+            EndReason::MfaChanged => "mfa_changed",
         }
     }
 
@@ -78,6 +83,7 @@ impl EndReason {
             "password_changed" => EndReason::PasswordChanged,
             "reuse_detected" => EndReason::ReuseDetected,
             "user_disabled" => EndReason::UserDisabled,
+            "mfa_changed" => EndReason::MfaChanged,
             _ => EndReason::Revoked,
         }
     }
@@ -95,6 +101,8 @@ pub struct Session {
     pub ended: Option<EndReason>,
     pub user_agent: Option<String>,
     pub ip: Option<String>,
+    /// Started with a second factor: its tokens say `amr: ["pwd","otp"]`.
+    pub mfa: bool,
 }
 
 impl Session {
@@ -119,6 +127,8 @@ pub struct NewSession {
     pub ip: Option<String>,
     /// The fingerprint of the client the first id is issued to.
     pub issued_to: [u8; 16],
+    /// The login passed a second factor.
+    pub mfa: bool,
 }
 
 /// What a presented refresh id leads to.
@@ -146,6 +156,8 @@ pub struct Rotation {
     pub idle_expires_at: i64,
     /// The fingerprint of the client that rotated, kept with the new id.
     pub issued_to: [u8; 16],
+    /// A login that continues the session says how it authenticated; a refresh keeps it.
+    pub mfa: Option<bool>,
 }
 
 /// What one sweep deleted: dead sessions, and refresh ids whose session is gone.
@@ -189,7 +201,7 @@ pub trait SessionTx {
 pub type SessionWork = Box<dyn FnOnce(StoreResult<&dyn SessionTx>) -> (bool, SessionReply) + Send>;
 pub type SessionReply = Box<dyn FnOnce(StoreResult<()>) + Send>;
 
-pub trait Store: Send + Sync {
+pub trait Store: MfaStore + Send + Sync {
     fn ping(&self) -> StoreResult<()>;
 
     /// By the name's key (see `domain::name_key`), so every spelling of a

@@ -32,6 +32,7 @@ fn add_session(
         user_agent: None,
         ip: None,
         issued_to: [0; 16],
+        mfa: false,
     };
     sessions_from_blocking_thread(store, move |tx| Ok(tx.create_session(&session)?)).unwrap();
     for generation in 0..rotations {
@@ -42,6 +43,7 @@ fn add_session(
             now: now - DAY / 2,
             idle_expires_at: now + idle_left,
             issued_to: [0; 16],
+            mfa: None,
         };
         let rotated = sessions_from_blocking_thread(store, move |tx| Ok(tx.rotate(&rotation)?));
         assert!(rotated.unwrap());

@@ -25,6 +25,7 @@ impl SessionRules {
             return Err(ApiError::ReuseDetected);
         };
         Ok(Grant {
+            mfa: record.session.mfa,
             expires_at: record.session.expires_at(),
             session_id: record.session.id,
             user: record.user,

@@ -46,7 +46,7 @@ impl CreateBody {
 
 /// PUT and PATCH alike: a field that is absent (or a null `admin`,
 /// `disabled` or `password`) stays as it is; a null or empty `email` or
-/// `full_name` clears it; `id` and `created_at` are accepted and ignored,
+/// `full_name` clears it; `id`, `created_at` and `mfa` are accepted and ignored,
 /// so a whole record can be sent back.
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -57,6 +57,10 @@ pub struct ChangeBody {
     #[serde(rename = "created_at", default)]
     #[schema(value_type = Value)]
     _created_at: IgnoredAny,
+    /// Read-only: changed only by the user or `DELETE /admin/users/{username}/mfa`.
+    #[serde(rename = "mfa", default)]
+    #[schema(value_type = Value)]
+    _mfa: IgnoredAny,
     /// If sent, it must be the user's own in any spelling (the API renames no one).
     username: Option<String>,
     /// `null` or empty clears it.

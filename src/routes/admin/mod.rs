@@ -39,8 +39,16 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let query = query::parse(req.query_string())?;
     let store = state.store.clone();
-    let (users, total) = blocking::run(move || Ok(store.query_users(&query)?)).await?;
-    let records: Vec<UserRecord> = users.iter().map(UserRecord::from).collect();
+    let (users, total, with_mfa) = blocking::run(move || {
+        let (users, total) = store.query_users(&query)?;
+        let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
+        Ok((users, total, store.users_with_mfa(&ids)?))
+    })
+    .await?;
+    let records: Vec<UserRecord> = users
+        .iter()
+        .map(|u| UserRecord::admin(u, &with_mfa))
+        .collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header(("X-Total-Count", total.to_string()))
@@ -82,7 +90,7 @@ pub async fn create(
             header::LOCATION,
             format!("/admin/users/{}", created.username),
         ))
-        .json(UserRecord::from(&created)))
+        .json(UserRecord::admin(&created, &[])))
 }
 
 #[utoipa::path(get, path = "/admin/users/{username}", tag = "admin", operation_id = "read_user",
@@ -97,7 +105,7 @@ pub async fn read(
     let store = state.store.clone();
     let username = username.into_inner();
     let user = blocking::run(move || Ok(store.user_by_name(&username)?)).await?;
-    Ok(record(&user.ok_or(NO_SUCH_USER)?))
+    record(&state, &user.ok_or(NO_SUCH_USER)?).await
 }
 
 /// PUT and PATCH: fields not sent stay as they are.
@@ -127,7 +135,7 @@ pub async fn update(
     let (before, after) = updated.ok_or(NO_SUCH_USER)?;
     let admin = &admin.user.username;
     report::user_changed(&state, &req, admin, (&before, &after), password_set);
-    Ok(record(&after))
+    record(&state, &after).await
 }
 
 /// 200 with the record as it was; the user's sessions go with it.
@@ -144,13 +152,24 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let username = username.into_inner();
-    let deleted =
-        blocking::run(move || Ok(store.delete_user_unless_last_admin(&username)?)).await?;
+    let deleted = blocking::run(move || {
+        // Read first: the factor goes with the user.
+        let with_mfa = match store.user_by_name(&username)? {
+            Some(user) => store.users_with_mfa(&[user.id])?,
+            None => Vec::new(),
+        };
+        Ok(store
+            .delete_user_unless_last_admin(&username)?
+            .map(|user| UserRecord::admin(&user, &with_mfa)))
+    })
+    .await?;
     let deleted = deleted.ok_or(NO_SUCH_USER)?;
     let name = &admin.user.username;
     let event = report::by_admin(&state, &req, Kind::UserDeleted, &deleted.username, name);
     report::audit(&state, event);
-    Ok(record(&deleted))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(deleted))
 }
 
 /// Hashes a new password (holding a hashing slot) and stores the change in
@@ -189,8 +208,12 @@ async fn apply(
     }
 }
 
-fn record(user: &User) -> HttpResponse {
-    HttpResponse::Ok()
+/// The admin record, with whether the user has a second factor.
+async fn record(state: &AppState, user: &User) -> Result<HttpResponse, ApiError> {
+    let store = state.store.clone();
+    let id = user.id;
+    let with_mfa = blocking::run(move || Ok(store.users_with_mfa(&[id])?)).await?;
+    Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(UserRecord::from(user))
+        .json(UserRecord::admin(user, &with_mfa)))
 }

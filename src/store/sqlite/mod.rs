@@ -4,6 +4,7 @@ mod admin;
 mod audit;
 mod errors;
 pub mod maintenance;
+mod mfa;
 mod name_keys;
 mod schema;
 mod sessions;

@@ -5,7 +5,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::store::StoreError;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-pub(super) const SCHEMA_VERSION: i64 = 8;
+pub(super) const SCHEMA_VERSION: i64 = 9;
 
 /// Says what went wrong in one line; a lock still held after the wait is
 /// named as such, not as SQLite's bare "database is locked".
@@ -87,6 +87,21 @@ fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
         // Before schema.sql, whose unique index needs every key filled in.
         super::name_keys::add(tx)?;
     }
+    if version < 9 && !has_column(tx, "sessions", "mfa")? {
+        // Sessions from before the second factor were password-only. The
+        // second factor's own tables come from schema.sql below.
+        tx.execute_batch("ALTER TABLE sessions ADD COLUMN mfa INTEGER NOT NULL DEFAULT 0;")?;
+    }
     tx.execute_batch(SCHEMA)?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))
+}
+
+/// Whether `table` exists and has `column` (a new file has neither yet:
+/// schema.sql makes the table whole).
+fn has_column(tx: &Transaction, table: &str, column: &str) -> rusqlite::Result<bool> {
+    let columns: Vec<String> = tx
+        .prepare("SELECT name FROM pragma_table_info(?1)")?
+        .query_map([table], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok(columns.is_empty() || columns.iter().any(|c| c == column))
 }

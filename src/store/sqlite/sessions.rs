@@ -11,8 +11,8 @@ use crate::store::{
 };
 
 const SESSION_COLUMNS: &str = "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
-     s.idle_expires_at, s.absolute_expires_at, s.end_reason, s.user_agent, s.ip";
-const SESSION_COLUMN_COUNT: usize = 10;
+     s.idle_expires_at, s.absolute_expires_at, s.end_reason, s.user_agent, s.ip, s.mfa";
+const SESSION_COLUMN_COUNT: usize = 11;
 
 fn from_row(row: &Row) -> rusqlite::Result<Session> {
     let end_reason: Option<String> = row.get(7)?;
@@ -27,6 +27,7 @@ fn from_row(row: &Row) -> rusqlite::Result<Session> {
         ended: end_reason.as_deref().map(EndReason::parse),
         user_agent: row.get(8)?,
         ip: row.get(9)?,
+        mfa: row.get(10)?,
     })
 }
 
@@ -59,8 +60,8 @@ impl SessionTx for InTransaction<'_> {
 fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at, idle_expires_at,
-                               absolute_expires_at, user_agent, ip)
-         VALUES (?1, ?2, 0, ?3, ?3, ?4, ?5, ?6, ?7)",
+                               absolute_expires_at, user_agent, ip, mfa)
+         VALUES (?1, ?2, 0, ?3, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         new.id.as_str(),
@@ -69,7 +70,8 @@ fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
         new.idle_expires_at,
         new.absolute_expires_at,
         new.user_agent,
-        new.ip
+        new.ip,
+        new.mfa
     ])?;
     conn.prepare_cached(
         "INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
@@ -115,7 +117,8 @@ fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<Ref
 fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
     let moved = conn
         .prepare_cached(
-            "UPDATE sessions SET generation = ?3, last_used_at = ?4, idle_expires_at = ?5
+            "UPDATE sessions SET generation = ?3, last_used_at = ?4, idle_expires_at = ?5,
+                                 mfa = COALESCE(?6, mfa)
              WHERE id = ?1 AND generation = ?2 AND end_reason IS NULL",
         )?
         .execute(params![
@@ -123,7 +126,8 @@ fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
             rotation.from_generation,
             rotation.from_generation + 1,
             rotation.now,
-            rotation.idle_expires_at
+            rotation.idle_expires_at,
+            rotation.mfa
         ])?;
     if moved == 0 {
         return Ok(false);

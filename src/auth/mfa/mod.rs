@@ -1,0 +1,294 @@
+//! The second factor's rules: TOTP secrets sealed at rest (ChaCha20-Poly1305 under a key derived from the signing secret, the user id as associated data), each time step and each recovery code accepted once, recovery codes kept only as keyed hashes, and the single-use `mfa_token` of a login's second step.
+
+pub mod totp;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use hmac::{Hmac, Mac};
+use rand::{Rng, RngCore};
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, MfaToken};
+use crate::store::{EndReason, EndSessions, MfaConfirm, Store};
+
+/// An `mfa_token` lives this long.
+pub const TOKEN_TTL_MS: i64 = 5 * 60 * 1000;
+/// Wrong codes one `mfa_token` survives; the next one ends it.
+pub const TOKEN_MAX_FAILURES: u32 = 5;
+const RECOVERY_CODES: usize = 10;
+/// 32 letters and digits without the look-alikes 0/o and 1/l: 5 bits each.
+const RECOVERY_ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
+const RECOVERY_LEN: usize = 10;
+
+pub struct MfaRules {
+    cipher: ChaCha20Poly1305,
+    recovery_key: [u8; 32],
+    issuer: String,
+}
+
+/// What a code proved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Totp,
+    Recovery,
+    Wrong,
+}
+
+/// A pending secret, as an authenticator app takes it.
+pub struct Enrolment {
+    pub secret: String,
+    pub otpauth_url: String,
+    pub qr_svg: String,
+}
+
+fn derive(signing_secret: &[u8], label: &[u8]) -> [u8; 32] {
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(signing_secret).expect("HMAC takes any key length");
+    mac.update(label);
+    mac.finalize().into_bytes().into()
+}
+
+impl MfaRules {
+    /// Keys derived with their own labels, so neither equals the JWT,
+    /// chain or signing-key sealing key.
+    pub fn new(signing_secret: &[u8], issuer: &str) -> MfaRules {
+        let key = derive(signing_secret, b"latchkey mfa-secrets v1");
+        MfaRules {
+            cipher: ChaCha20Poly1305::new(&key.into()),
+            recovery_key: derive(signing_secret, b"latchkey mfa-recovery v1"),
+            issuer: issuer.to_string(),
+        }
+    }
+
+    fn seal(&self, user_id: i64, secret: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let aad = user_id.to_be_bytes();
+        let sealed = self
+            .cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: secret,
+                    aad: &aad,
+                },
+            )
+            .expect("sealing 20 bytes cannot fail");
+        [nonce.as_slice(), &sealed].concat()
+    }
+
+    /// A secret sealed under another signing secret, or for another user, does not open.
+    fn open(&self, user_id: i64, sealed: &[u8]) -> Result<Vec<u8>, ApiError> {
+        let (nonce, sealed) = sealed
+            .split_at_checked(12)
+            .ok_or_else(|| ApiError::internal("a stored second-factor secret is truncated"))?;
+        let aad = user_id.to_be_bytes();
+        self.cipher
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: sealed,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| {
+                ApiError::internal("a second-factor secret does not open with this signing secret")
+            })
+    }
+
+    /// A new pending secret for `username`; a confirmed one stays in force until this one is confirmed.
+    pub fn enrol(
+        &self,
+        store: &dyn Store,
+        user_id: i64,
+        username: &str,
+        now: i64,
+    ) -> Result<Enrolment, ApiError> {
+        let mut secret = [0u8; 20];
+        rand::rngs::OsRng.fill_bytes(&mut secret);
+        store.set_pending_mfa(user_id, &self.seal(user_id, &secret), now)?;
+        let encoded = totp::base32(&secret);
+        let otpauth_url = format!(
+            "otpauth://totp/{}:{}?secret={encoded}&issuer={}",
+            url_encode(&self.issuer),
+            url_encode(username),
+            url_encode(&self.issuer)
+        );
+        let qr_svg = qr_svg(&otpauth_url)?;
+        Ok(Enrolment {
+            secret: encoded,
+            otpauth_url,
+            qr_svg,
+        })
+    }
+
+    /// A code of the pending secret makes it the factor login asks for, with
+    /// new recovery codes (returned, the only time they are seen in clear);
+    /// every session but `keep` ends.
+    pub fn confirm(
+        &self,
+        store: &dyn Store,
+        user_id: i64,
+        typed: &str,
+        keep: &str,
+        now: i64,
+    ) -> Result<Vec<String>, ApiError> {
+        let record = store.mfa(user_id)?.unwrap_or_default();
+        let pending = record.pending_secret.ok_or(ApiError::WrongCode)?;
+        let secret = self.open(user_id, &pending)?;
+        let step = totp::matching_step(&secret, &normalize(typed), totp::step_at(now / 1000))
+            .ok_or(ApiError::WrongCode)?;
+        let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
+        let hashes: Vec<[u8; 32]> = codes
+            .iter()
+            .map(|c| self.recovery_hash(user_id, &normalize(c)))
+            .collect();
+        let confirm = MfaConfirm {
+            user_id,
+            pending_secret: &pending,
+            step,
+            recovery_hashes: &hashes,
+            now,
+        };
+        let end = EndSessions::AllBut(keep, EndReason::MfaChanged);
+        if !store.confirm_mfa(&confirm, end)? {
+            return Err(ApiError::WrongCode);
+        }
+        Ok(codes)
+    }
+
+    /// Checks a code (or recovery code) against the confirmed factor and
+    /// uses it up: its step, and every earlier one, or the recovery code.
+    pub fn check(
+        &self,
+        store: &dyn Store,
+        user_id: i64,
+        typed: &str,
+        now: i64,
+    ) -> Result<Verdict, ApiError> {
+        let record = store.mfa(user_id)?.unwrap_or_default();
+        let Some(sealed) = record.secret else {
+            return Ok(Verdict::Wrong);
+        };
+        let typed = normalize(typed);
+        if typed.len() == RECOVERY_LEN {
+            let hash = self.recovery_hash(user_id, &typed);
+            let used = store.use_recovery_code(user_id, &hash, now)?;
+            return Ok(if used {
+                Verdict::Recovery
+            } else {
+                Verdict::Wrong
+            });
+        }
+        let secret = self.open(user_id, &sealed)?;
+        match totp::matching_step(&secret, &typed, totp::step_at(now / 1000)) {
+            Some(step) if store.use_mfa_step(user_id, step)? => Ok(Verdict::Totp),
+            _ => Ok(Verdict::Wrong),
+        }
+    }
+
+    /// The second step of a login: a random token, stored as its SHA-256.
+    pub fn issue_token(
+        &self,
+        store: &dyn Store,
+        user_id: i64,
+        now: i64,
+    ) -> Result<MfaToken, ApiError> {
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let token = URL_SAFE_NO_PAD.encode(bytes);
+        store.insert_mfa_token(&token_hash(&token), user_id, now + TOKEN_TTL_MS)?;
+        Ok(MfaToken(token))
+    }
+
+    /// Keyed by the user too, so one user's code hash means nothing for another.
+    fn recovery_hash(&self, user_id: i64, normalized: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.recovery_key)
+            .expect("HMAC takes any key length");
+        mac.update(&user_id.to_be_bytes());
+        mac.update(normalized.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+}
+
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Codes as people type them: spaces and dashes dropped, any case.
+fn normalize(typed: &str) -> String {
+    typed
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// `xxxxx-xxxxx`: 50 random bits.
+fn recovery_code() -> String {
+    let mut rng = rand::rngs::OsRng;
+    let chars: String = (0..RECOVERY_LEN)
+        .map(|_| RECOVERY_ALPHABET[rng.gen_range(0..32)] as char)
+        .collect();
+    format!("{}-{}", &chars[..5], &chars[5..])
+}
+
+/// RFC 3986 percent-encoding of everything but the unreserved characters.
+fn url_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The URL as a QR code in an inline `<svg>` element (no XML prolog, so it
+/// can be placed in a page as it is).
+fn qr_svg(url: &str) -> Result<String, ApiError> {
+    let code = qrcode::QrCode::new(url.as_bytes()).map_err(ApiError::internal)?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .build();
+    let start = svg.find("<svg").unwrap_or(0);
+    Ok(svg[start..].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_secret_opens_only_for_its_user_under_its_signing_secret() {
+        let rules = MfaRules::new(&[1; 32], "latchkey");
+        let sealed = rules.seal(7, b"twenty-byte-secret!!");
+        assert_eq!(rules.open(7, &sealed).unwrap(), b"twenty-byte-secret!!");
+        assert!(rules.open(8, &sealed).is_err());
+        assert!(MfaRules::new(&[2; 32], "latchkey")
+            .open(7, &sealed)
+            .is_err());
+    }
+
+    #[test]
+    fn recovery_codes_are_ten_characters_of_the_alphabet_and_normalize_back() {
+        let code = recovery_code();
+        assert_eq!(code.len(), 11);
+        let typed = normalize(&format!(" {} ", code.to_uppercase()));
+        assert_eq!(typed.len(), RECOVERY_LEN);
+        assert!(typed.bytes().all(|b| RECOVERY_ALPHABET.contains(&b)));
+    }
+
+    #[test]
+    fn labels_and_issuers_are_percent_encoded() {
+        assert_eq!(url_encode("Acme Admin:é"), "Acme%20Admin%3A%C3%A9");
+        assert!(qr_svg("otpauth://totp/a:b?secret=MY")
+            .unwrap()
+            .starts_with("<svg"));
+    }
+}
