@@ -31,6 +31,7 @@ mod log_delivery;
 mod login;
 mod logs;
 mod metrics;
+mod mfa;
 mod missing_database;
 mod openapi;
 mod password;
