@@ -1,6 +1,7 @@
 // demo.js: the page at `/`, built only on latchkey.js; every server call goes
 // through its fetch wrapper, so the page never handles a token itself.
 import * as latchkey from './latchkey.js';
+import { askForCode, forgetMfa, loadMfa, resetSignIn } from './demo-mfa.js';
 
 const $ = (id) => document.getElementById(id);
 const LOG_LIMIT = 30;
@@ -37,6 +38,8 @@ function signedOut(reason) {
   $('state').textContent = 'signed out';
   $('state').className = 'pill';
   $('sessions').replaceChildren();
+  resetSignIn();
+  forgetMfa();
   if (reason && !['logout', 'not_found'].includes(reason)) {
     show($('login-error'), `Your session ended (${reason}). Please sign in again.`);
   }
@@ -50,7 +53,7 @@ async function signedIn() {
   clearInterval(countdownTimer);
   countdownTimer = setInterval(tick, 100);
   tick();
-  await Promise.all([loadMe(), loadSessions()]);
+  await Promise.all([loadMe(), loadSessions(), loadMfa()]);
 }
 
 async function loadMe() {
@@ -177,8 +180,9 @@ async function submitLogin(event) {
   button.disabled = true;
   await attempt($('login-error'), async () => {
     try {
-      await latchkey.login($('username').value, $('password').value);
+      const signedIn = await latchkey.login($('username').value, $('password').value);
       $('password').value = '';
+      if (signedIn?.codeNeeded) askForCode();
     } catch (e) {
       const wait = e.retryAfter ? ` Try again in ${e.retryAfter} s.` : '';
       throw new Error(e.code === 'invalid_credentials' ? 'Incorrect username or password.' : `${e.message}${wait}`);

@@ -208,14 +208,71 @@ export async function getToken() {
   return token;
 }
 
-export async function login(username, password) {
-  const body = new URLSearchParams({ username, password }).toString();
+let pendingCode = null; // the mfa_token of a login waiting for its one-time code (memory only)
+
+/** Signs in. Resolves to the access token, or, for a user with a second factor
+ * when no `otp` was given, to `{ codeNeeded: true }`: the page then asks for a
+ * one-time (or recovery) code and calls `verifyCode(code)`. */
+export async function login(username, password, { otp } = {}) {
+  const fields = otp ? { username, password, otp } : { username, password };
+  const body = new URLSearchParams(fields).toString();
   const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
-  return withLock(async () => grant(await api('/user/token', { method: 'POST', headers, body }), 'login'));
+  return withLock(async () => {
+    const res = await api('/user/token', { method: 'POST', headers, body });
+    if (res.status === 401) {
+      const answer = await res.clone().json().catch(() => ({}));
+      if (answer.code === 'mfa_required' && typeof answer.mfa_token === 'string') {
+        pendingCode = answer.mfa_token;
+        return { codeNeeded: true };
+      }
+    }
+    pendingCode = null;
+    return grant(res, 'login');
+  });
 }
+
+/** Whether a login is waiting for its one-time code. */
+export const codeNeeded = () => pendingCode !== null;
+
+/** The second step of a login that resolved to `{ codeNeeded: true }`: a 6-digit
+ * code or a recovery code. A wrong one rejects with code `invalid_code` and may be
+ * tried again (a few times: then, or after 5 minutes, `login` must start over). */
+export async function verifyCode(code) {
+  if (!pendingCode) throw new LatchkeyError('No sign-in is waiting for a code', { status: 400, code: 'invalid_code' });
+  const body = JSON.stringify({ mfa_token: pendingCode, code: String(code).trim() });
+  const headers = { 'Content-Type': 'application/json' };
+  return withLock(async () => {
+    const res = await api('/user/token/mfa', { method: 'POST', headers, body });
+    if (res.ok) pendingCode = null;
+    return grant(res, 'login');
+  });
+}
+
+/** JSON to and from the API with the access token; the server's error as a LatchkeyError. */
+async function call(path, method, body) {
+  const init = { method };
+  if (body) Object.assign(init, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(opts.baseUrl + path, init);
+  if (!res.ok) throw await failure(res);
+  return res.status === 204 ? undefined : res.json();
+}
+
+/** The signed-in user's second factor (TOTP). A wrong password or code rejects
+ * with status 400 and code `invalid_credentials` or `invalid_code`. */
+export const mfa = {
+  /** `{ totp, recovery_codes_left }` */
+  status: () => call('/user/mfa', 'GET'),
+  /** A pending secret: `{ secret, otpauth_url, qr_svg }` (an `<svg>` element as text). */
+  enrol: (currentPassword) => call('/user/mfa/totp', 'POST', { current_password: currentPassword }),
+  /** A code of the pending secret turns it on: resolves to the 10 recovery codes, shown once. */
+  confirm: (code) => call('/user/mfa/totp/confirm', 'POST', { code: String(code).trim() }).then((r) => r.recovery_codes),
+  /** Turns it off (the password and a code or recovery code); other sessions end. */
+  remove: (currentPassword, code) => call('/user/mfa', 'DELETE', { current_password: currentPassword, code: String(code).trim() }),
+};
 
 /** Ends this session on the server, here and in every other tab. */
 export async function logout() {
+  pendingCode = null;
   endLocal('logout');
   channel?.postMessage({ type: 'logout', code: 'logout' });
   // Under the lock, so the cookie sent is the newest any tab has received.
@@ -283,7 +340,17 @@ openChannel();
 export function authProvider(options = {}) {
   if (Object.keys(options).length) configure(options);
   return {
-    login: ({ username, password }) => login(username, password).then(() => undefined),
+    // A user with a second factor: the first call rejects with `mfaRequired: true`
+    // (code `mfa_required`); the login page then asks for the code and calls
+    // `login({ code })` (or sends `code` with the username and password at once).
+    login: async ({ username, password, code }) => {
+      if (code && codeNeeded()) return verifyCode(code).then(() => undefined);
+      const signedIn = await login(username, password, code ? { otp: code } : {});
+      if (signedIn?.codeNeeded) {
+        throw Object.assign(new Error('A one-time code is required.'), { code: 'mfa_required', mfaRequired: true });
+      }
+      return undefined;
+    },
     logout: () => logout().catch(() => undefined),
     // React Admin logs out when this rejects, so an unreachable server is waited out, not a reason.
     checkAuth: async () => {

@@ -38,6 +38,11 @@ const ASSETS: &[Asset] = &[
         content_type: "text/javascript; charset=utf-8",
         body: include_bytes!("../../static/demo.js"),
     },
+    Asset {
+        name: "demo-mfa.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/demo-mfa.js"),
+    },
 ];
 
 #[utoipa::path(get, path = "/", tag = "pages", operation_id = "demo_page",
@@ -49,7 +54,7 @@ pub async fn index() -> HttpResponse {
 
 #[utoipa::path(get, path = "/static/{name}", tag = "pages", operation_id = "static_asset",
     summary = "A script or style of the demo page",
-    params(("name" = String, Path, description = "latchkey.js, demo.js or app.css", example = "latchkey.js")),
+    params(("name" = String, Path, description = "latchkey.js, demo.js, demo-mfa.js or app.css", example = "latchkey.js")),
     responses(
         (status = 200, description = "The file", content(("text/javascript"), ("text/css"), ("text/html"))),
         openapi::NotFound))]
