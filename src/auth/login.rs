@@ -83,27 +83,36 @@ pub async fn second_step(
         attempt.failed();
         return (Err(ApiError::InvalidCode), username);
     };
-    let worker_state = state.clone();
-    let outcome = blocking::run(move || {
-        let state = worker_state;
-        let store = state.store.as_ref();
-        if user.disabled {
-            return Err(ApiError::InvalidCredentials);
-        }
-        let verdict = state.mfa.check(store, user.id, &code, now)?;
-        if verdict == Verdict::Wrong {
-            store.fail_mfa_token(&hash, mfa::TOKEN_MAX_FAILURES)?;
-            return Err(ApiError::InvalidCode);
-        }
-        if !store.consume_mfa_token(&hash)? {
-            return Err(ApiError::InvalidCode);
-        }
-        let grant = start(&state, user, true, presented, client, now)?;
-        Ok((grant, Some(verdict)))
-    })
-    .await;
+    let worker = state.clone();
+    let step = (hash, user, code);
+    let outcome = blocking::run(move || use_code(&worker, step, presented, client, now)).await;
     settle(attempt, &outcome);
     (outcome, username)
+}
+
+/// The code against the token's user: a wrong one counts against the token;
+/// a right one uses the token up and starts the session.
+fn use_code(
+    state: &web::Data<AppState>,
+    (hash, user, code): ([u8; 32], User, String),
+    presented: Option<RefreshSecret>,
+    client: Client,
+    now: i64,
+) -> Result<LoggedIn, ApiError> {
+    let store = state.store.as_ref();
+    if user.disabled {
+        return Err(ApiError::InvalidCredentials);
+    }
+    let verdict = state.mfa.check(store, user.id, &code, now)?;
+    if verdict == Verdict::Wrong {
+        store.fail_mfa_token(&hash, mfa::TOKEN_MAX_FAILURES)?;
+        return Err(ApiError::InvalidCode);
+    }
+    if !store.consume_mfa_token(&hash)? {
+        return Err(ApiError::InvalidCode);
+    }
+    let grant = start(state, user, true, presented, client, now)?;
+    Ok((grant, Some(verdict)))
 }
 
 /// A wrong password or code stays counted; a full login clears the name's

@@ -1,5 +1,6 @@
 //! The second factor's rules: TOTP secrets sealed at rest (ChaCha20-Poly1305 under a key derived from the signing secret, the user id as associated data), each time step and each recovery code accepted once, recovery codes kept only as keyed hashes, and the single-use `mfa_token` of a login's second step.
 
+mod text;
 pub mod totp;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -7,20 +8,18 @@ use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
 use hmac::{Hmac, Mac};
-use rand::{Rng, RngCore};
+use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, MfaToken};
 use crate::store::{EndReason, EndSessions, MfaConfirm, Store};
+use text::{normalize, qr_svg, recovery_code, url_encode, RECOVERY_LEN};
 
 /// An `mfa_token` lives this long.
 pub const TOKEN_TTL_MS: i64 = 5 * 60 * 1000;
 /// Wrong codes one `mfa_token` survives; the next one ends it.
 pub const TOKEN_MAX_FAILURES: u32 = 5;
 const RECOVERY_CODES: usize = 10;
-/// 32 letters and digits without the look-alikes 0/o and 1/l: 5 bits each.
-const RECOVERY_ALPHABET: &[u8; 32] = b"abcdefghijkmnpqrstuvwxyz23456789";
-const RECOVERY_LEN: usize = 10;
 
 pub struct MfaRules {
     cipher: ChaCha20Poly1305,
@@ -217,49 +216,6 @@ pub fn token_hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// Codes as people type them: spaces and dashes dropped, any case.
-fn normalize(typed: &str) -> String {
-    typed
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// `xxxxx-xxxxx`: 50 random bits.
-fn recovery_code() -> String {
-    let mut rng = rand::rngs::OsRng;
-    let chars: String = (0..RECOVERY_LEN)
-        .map(|_| RECOVERY_ALPHABET[rng.gen_range(0..32)] as char)
-        .collect();
-    format!("{}-{}", &chars[..5], &chars[5..])
-}
-
-/// RFC 3986 percent-encoding of everything but the unreserved characters.
-fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
-/// The URL as a QR code in an inline `<svg>` element (no XML prolog, so it
-/// can be placed in a page as it is).
-fn qr_svg(url: &str) -> Result<String, ApiError> {
-    let code = qrcode::QrCode::new(url.as_bytes()).map_err(ApiError::internal)?;
-    let svg = code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(200, 200)
-        .build();
-    let start = svg.find("<svg").unwrap_or(0);
-    Ok(svg[start..].to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,22 +229,5 @@ mod tests {
         assert!(MfaRules::new(&[2; 32], "latchkey")
             .open(7, &sealed)
             .is_err());
-    }
-
-    #[test]
-    fn recovery_codes_are_ten_characters_of_the_alphabet_and_normalize_back() {
-        let code = recovery_code();
-        assert_eq!(code.len(), 11);
-        let typed = normalize(&format!(" {} ", code.to_uppercase()));
-        assert_eq!(typed.len(), RECOVERY_LEN);
-        assert!(typed.bytes().all(|b| RECOVERY_ALPHABET.contains(&b)));
-    }
-
-    #[test]
-    fn labels_and_issuers_are_percent_encoded() {
-        assert_eq!(url_encode("Acme Admin:é"), "Acme%20Admin%3A%C3%A9");
-        assert!(qr_svg("otpauth://totp/a:b?secret=MY")
-            .unwrap()
-            .starts_with("<svg"));
     }
 }

@@ -1,6 +1,7 @@
 //! `/user/mfa*`: a signed-in user's own second factor. Proving the password or a code goes through the login throttle, and a wrong one is 400 (`invalid_credentials`, `invalid_code`), never 401, so an SPA does not log out; confirming or removing the factor ends the user's other sessions.
 
 pub(crate) mod admin;
+mod proof;
 pub(crate) mod step;
 
 use actix_web::http::header;
@@ -10,15 +11,14 @@ use serde::{Deserialize, Serialize};
 use crate::audit::{Describe, Kind};
 use crate::auth::extract::Caller;
 use crate::auth::mfa::Verdict;
-use crate::auth::password::{self, Verdict as PasswordVerdict};
-use crate::auth::throttle::Attempt;
 use crate::error::ApiError;
 use crate::openapi::{self, fields};
 use crate::routes::body::{read_after_auth, required};
 use crate::routes::report;
 use crate::state::AppState;
 use crate::store::{EndReason, EndSessions};
-use crate::{blocking, clock, domain};
+use crate::{blocking, clock};
+use proof::{prove_password, reserve, settle};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MfaStatus {
@@ -196,22 +196,8 @@ pub async fn remove(
     let code = required(body.code, "code")?;
     let username = caller.user.username.clone();
     let attempt = reserve(&state, &req, &username).await?;
-    let (user_id, session_id) = (caller.user.id, caller.session_id.clone());
     let outcome = match prove_password(&state, &caller, current).await {
-        Ok(()) => {
-            let rules = state.clone();
-            blocking::run(move || {
-                let (store, now) = (rules.store.as_ref(), clock::now_ms());
-                let verdict = rules.mfa.check(store, user_id, &code, now)?;
-                if verdict == Verdict::Wrong {
-                    return Err(ApiError::WrongCode);
-                }
-                let keep = EndSessions::AllBut(&session_id, EndReason::MfaChanged);
-                store.remove_mfa(user_id, keep, now)?;
-                Ok(verdict)
-            })
-            .await
-        }
+        Ok(()) => remove_with_code(&state, &caller, code).await,
         Err(e) => Err(e),
     };
     let verdict = settle(&state, &req, &username, attempt, outcome)?;
@@ -228,59 +214,23 @@ pub async fn remove(
         .finish())
 }
 
-/// A throttle slot for the caller's name and address (429 when full).
-async fn reserve<'a>(
-    state: &'a AppState,
-    req: &HttpRequest,
-    username: &str,
-) -> Result<Attempt<'a>, ApiError> {
-    let key = domain::login_key(username);
-    let address = state.guard.client_address(req);
-    let reserved = state.throttle.reserve(key.as_deref(), &address).await;
-    reserved.inspect_err(|e| {
-        let event = report::event(state, req, Kind::MfaCodeFailed, username);
-        report::audit(state, event.reason(e.code()));
-    })
-}
-
-/// The caller's current password, checked on a hash thread against the
-/// stored hash read again (it may have changed since the token was checked).
-async fn prove_password(
-    state: &AppState,
+/// Uses the code (or recovery code) up, then removes the factor and ends
+/// every other session of the caller.
+async fn remove_with_code(
+    state: &web::Data<AppState>,
     caller: &Caller,
-    current: String,
-) -> Result<(), ApiError> {
-    let slot = state.hashing.acquire().await?;
-    let store = state.store.clone();
-    let username = caller.user.username.clone();
-    slot.run(move || {
-        let user = store
-            .user_by_name(&username)?
-            .ok_or(ApiError::InvalidToken)?;
-        match password::verify(&current, &user.password_hash) {
-            PasswordVerdict::Wrong => Err(ApiError::WrongCurrentPassword),
-            _ => Ok(()),
+    code: String,
+) -> Result<Verdict, ApiError> {
+    let (rules, user_id, session_id) = (state.clone(), caller.user.id, caller.session_id.clone());
+    blocking::run(move || {
+        let (store, now) = (rules.store.as_ref(), clock::now_ms());
+        let verdict = rules.mfa.check(store, user_id, &code, now)?;
+        if verdict == Verdict::Wrong {
+            return Err(ApiError::WrongCode);
         }
+        let keep = EndSessions::AllBut(&session_id, EndReason::MfaChanged);
+        store.remove_mfa(user_id, keep, now)?;
+        Ok(verdict)
     })
     .await
-}
-
-/// A wrong password or code stays counted (and is audited); anything else
-/// gives the slot back without clearing the name's failures.
-fn settle<T>(
-    state: &AppState,
-    req: &HttpRequest,
-    username: &str,
-    attempt: Attempt<'_>,
-    outcome: Result<T, ApiError>,
-) -> Result<T, ApiError> {
-    match &outcome {
-        Err(e @ (ApiError::WrongCurrentPassword | ApiError::WrongCode)) => {
-            attempt.failed();
-            let event = report::event(state, req, Kind::MfaCodeFailed, username);
-            report::audit(state, event.reason(e.code()));
-        }
-        _ => drop(attempt),
-    }
-    outcome
 }

@@ -3,10 +3,10 @@
 use reqwest::Response;
 use serde_json::{json, Value};
 
-use super::{code_at, enrolled, status};
+use super::{code_at, enrolled};
 use crate::helpers::*;
 
-async fn second_step(app: &TestApp, mfa_token: &str, code: &str) -> Response {
+pub(super) async fn second_step(app: &TestApp, mfa_token: &str, code: &str) -> Response {
     app.client
         .post(app.url("/user/token/mfa"))
         .json(&json!({"mfa_token": mfa_token, "code": code}))
@@ -15,7 +15,12 @@ async fn second_step(app: &TestApp, mfa_token: &str, code: &str) -> Response {
         .expect("request sent")
 }
 
-async fn login_with_otp(app: &TestApp, username: &str, password: &str, otp: &str) -> Response {
+pub(super) async fn login_with_otp(
+    app: &TestApp,
+    username: &str,
+    password: &str,
+    otp: &str,
+) -> Response {
     app.client
         .post(app.url("/user/token"))
         .form(&[("username", username), ("password", password), ("otp", otp)])
@@ -25,7 +30,7 @@ async fn login_with_otp(app: &TestApp, username: &str, password: &str, otp: &str
 }
 
 /// The `mfa_token` of a password-only login of a user with a factor.
-async fn mfa_token(app: &TestApp, username: &str, password: &str) -> String {
+pub(super) async fn mfa_token(app: &TestApp, username: &str, password: &str) -> String {
     let response = app.login(username, password).await;
     assert_eq!(response.status(), 401);
     let body: Value = response.json().await.unwrap();
@@ -210,59 +215,4 @@ async fn an_mfa_token_dies_after_five_wrong_codes() {
 
     assert_eq!(right.status(), 401);
     assert_eq!(error_of(right).await.1, "invalid_code");
-}
-
-#[tokio::test]
-async fn wrong_codes_count_toward_the_login_throttle_but_mfa_required_does_not() {
-    let app = spawn_app_with(&["--login-max-failures", "3"]).await;
-    let alice = enrolled(&app, "alice", "alice-password").await;
-    for _ in 0..5 {
-        assert_eq!(app.login("alice", "alice-password").await.status(), 401);
-    }
-    let token = mfa_token(&app, "alice", "alice-password").await;
-    assert_eq!(second_step(&app, &token, "000000").await.status(), 401);
-    assert_eq!(
-        login_with_otp(&app, "alice", "alice-password", "000000")
-            .await
-            .status(),
-        401
-    );
-    assert_eq!(
-        login_with_otp(&app, "alice", "alice-password", "000001")
-            .await
-            .status(),
-        401
-    );
-
-    let right = login_with_otp(
-        &app,
-        "alice",
-        "alice-password",
-        &code_at(&alice.secret, alice.step + 1),
-    )
-    .await;
-
-    assert_eq!(right.status(), 429);
-    assert!(right.headers().contains_key("retry-after"));
-    assert_eq!(error_of(right).await.1, "throttled");
-}
-
-#[tokio::test]
-async fn a_recovery_code_works_once_in_place_of_a_code() {
-    let app = spawn_app().await;
-    let alice = enrolled(&app, "alice", "alice-password").await;
-    let code = alice.recovery_codes[3].to_uppercase();
-
-    let first = login_with_otp(&app, "alice", "alice-password", &code).await;
-    let again = login_with_otp(&app, "alice", "alice-password", &code).await;
-
-    assert_eq!(first.status(), 200);
-    let login = login_from(first).await;
-    assert_eq!(claims(&login.access_token)["amr"], json!(["pwd", "otp"]));
-    assert_eq!(
-        status(&app, &login.access_token).await["recovery_codes_left"],
-        9
-    );
-    assert_eq!(again.status(), 401);
-    assert_eq!(error_of(again).await.1, "invalid_code");
 }

@@ -1,0 +1,62 @@
+//! Codes at login beyond the happy path: wrong ones count toward the login throttle (an `mfa_required` answer does not), and a recovery code works once.
+
+use serde_json::json;
+
+use super::login::{login_with_otp, mfa_token, second_step};
+use super::{code_at, enrolled, status};
+use crate::helpers::*;
+
+#[tokio::test]
+async fn wrong_codes_count_toward_the_login_throttle_but_mfa_required_does_not() {
+    let app = spawn_app_with(&["--login-max-failures", "3"]).await;
+    let alice = enrolled(&app, "alice", "alice-password").await;
+    for _ in 0..5 {
+        assert_eq!(app.login("alice", "alice-password").await.status(), 401);
+    }
+    let token = mfa_token(&app, "alice", "alice-password").await;
+    assert_eq!(second_step(&app, &token, "000000").await.status(), 401);
+    assert_eq!(
+        login_with_otp(&app, "alice", "alice-password", "000000")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        login_with_otp(&app, "alice", "alice-password", "000001")
+            .await
+            .status(),
+        401
+    );
+
+    let right = login_with_otp(
+        &app,
+        "alice",
+        "alice-password",
+        &code_at(&alice.secret, alice.step + 1),
+    )
+    .await;
+
+    assert_eq!(right.status(), 429);
+    assert!(right.headers().contains_key("retry-after"));
+    assert_eq!(error_of(right).await.1, "throttled");
+}
+
+#[tokio::test]
+async fn a_recovery_code_works_once_in_place_of_a_code() {
+    let app = spawn_app().await;
+    let alice = enrolled(&app, "alice", "alice-password").await;
+    let code = alice.recovery_codes[3].to_uppercase();
+
+    let first = login_with_otp(&app, "alice", "alice-password", &code).await;
+    let again = login_with_otp(&app, "alice", "alice-password", &code).await;
+
+    assert_eq!(first.status(), 200);
+    let login = login_from(first).await;
+    assert_eq!(claims(&login.access_token)["amr"], json!(["pwd", "otp"]));
+    assert_eq!(
+        status(&app, &login.access_token).await["recovery_codes_left"],
+        9
+    );
+    assert_eq!(again.status(), 401);
+    assert_eq!(error_of(again).await.1, "invalid_code");
+}
