@@ -7,12 +7,14 @@ use std::time::Duration;
 use super::histogram::Routes;
 use crate::error::ApiError;
 
-pub const LOGIN_OUTCOMES: [&str; 6] = [
+pub const LOGIN_OUTCOMES: [&str; 8] = [
     "success",
     "bad_credentials",
     "throttled",
     "busy",
     "storage_full",
+    "mfa_required",
+    "bad_code",
     "error",
 ];
 pub const REFRESH_OUTCOMES: [&str; 10] = [
@@ -44,7 +46,9 @@ impl Metrics {
             Err(ApiError::Throttled { .. }) => 2,
             Err(ApiError::Busy) => 3,
             Err(ApiError::StorageFull) => 4,
-            Err(_) => 5,
+            Err(ApiError::MfaRequired(_)) => 5,
+            Err(ApiError::InvalidCode) => 6,
+            Err(_) => 7,
         };
         self.logins[index].fetch_add(1, Ordering::Relaxed);
     }

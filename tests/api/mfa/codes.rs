@@ -60,3 +60,20 @@ async fn a_recovery_code_works_once_in_place_of_a_code() {
     assert_eq!(again.status(), 401);
     assert_eq!(error_of(again).await.1, "invalid_code");
 }
+
+#[tokio::test]
+async fn the_metrics_count_code_requests_and_wrong_codes_apart_from_wrong_passwords() {
+    let app = spawn_app_with(&["--metrics-bind", "127.0.0.1:0"]).await;
+    let alice = enrolled(&app, "alice", "alice-password").await;
+    let token = mfa_token(&app, "alice", "alice-password").await;
+    assert_eq!(second_step(&app, &token, "000000").await.status(), 401);
+    let right = code_at(&alice.secret, alice.step + 1);
+    assert_eq!(second_step(&app, &token, &right).await.status(), 200);
+
+    let text = crate::metrics::scrape(&app).await;
+
+    assert_eq!(crate::metrics::login_count(&text, "mfa_required"), 1.0);
+    assert_eq!(crate::metrics::login_count(&text, "bad_code"), 1.0);
+    assert_eq!(crate::metrics::login_count(&text, "bad_credentials"), 0.0);
+    assert_eq!(crate::metrics::login_count(&text, "success"), 2.0);
+}
