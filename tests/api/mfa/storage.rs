@@ -153,3 +153,69 @@ async fn a_version_8_database_upgrades_and_its_sessions_stay_password_only() {
         .unwrap();
     assert_eq!(tables, 3);
 }
+
+#[tokio::test]
+async fn the_secret_recovery_codes_and_mfa_token_never_reach_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = crate::logs::LoggedServer::start(dir.path(), &[]).await;
+    let client = &server.client;
+    let login = |fields: Vec<(&'static str, String)>| {
+        client.post(server.url("/user/token")).form(&fields).send()
+    };
+    let admin = [
+        ("username", "admin".to_string()),
+        ("password", ADMIN_PASSWORD.into()),
+    ];
+    let signed_in = login_from(login(admin.to_vec()).await.unwrap()).await;
+    let call = |path: &str, body: Value| {
+        client
+            .post(server.url(path))
+            .bearer_auth(&signed_in.access_token)
+            .json(&body)
+            .send()
+    };
+    let pending: Value = call(
+        "/user/mfa/totp",
+        serde_json::json!({"current_password": ADMIN_PASSWORD}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let secret = pending["secret"].as_str().unwrap().to_string();
+    let code = super::code_at(&secret, super::now_step());
+    let confirmed: Value = call("/user/mfa/totp/confirm", serde_json::json!({"code": code}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let recovery: Vec<String> =
+        serde_json::from_value(confirmed["recovery_codes"].clone()).unwrap();
+    let asked: Value = login(admin.to_vec()).await.unwrap().json().await.unwrap();
+    let mfa_token = asked["mfa_token"].as_str().unwrap().to_string();
+    let step = |code: &str| {
+        client
+            .post(server.url("/user/token/mfa"))
+            .json(&serde_json::json!({"mfa_token": mfa_token, "code": code}))
+            .send()
+    };
+    assert_eq!(step("000000").await.unwrap().status(), 401);
+    assert_eq!(step(&recovery[0]).await.unwrap().status(), 200);
+
+    let log = server.stop();
+
+    assert!(
+        log.contains("/user/token/mfa"),
+        "the requests were logged:\n{log}"
+    );
+    for secret in [
+        secret.as_str(),
+        mfa_token.as_str(),
+        recovery[0].as_str(),
+        recovery[1].as_str(),
+    ] {
+        assert!(!log.contains(secret), "{secret} in the log:\n{log}");
+    }
+}
