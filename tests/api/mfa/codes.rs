@@ -77,3 +77,24 @@ async fn the_metrics_count_code_requests_and_wrong_codes_apart_from_wrong_passwo
     assert_eq!(crate::metrics::login_count(&text, "bad_credentials"), 0.0);
     assert_eq!(crate::metrics::login_count(&text, "success"), 2.0);
 }
+
+#[tokio::test]
+async fn parallel_wrong_codes_stop_exactly_at_the_limit() {
+    let app = spawn_app_with(&["--login-max-failures", "3"]).await;
+    enrolled(&app, "alice", "alice-password").await;
+
+    let attempts = (0..10).map(|i| {
+        let wrong = format!("{:06}", 100_000 + i);
+        let app = &app;
+        async move {
+            login_with_otp(app, "alice", "alice-password", &wrong)
+                .await
+                .status()
+                .as_u16()
+        }
+    });
+    let mut statuses = futures_util::future::join_all(attempts).await;
+
+    statuses.sort_unstable();
+    assert_eq!(statuses, [401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
+}
