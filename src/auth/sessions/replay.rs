@@ -85,9 +85,10 @@ impl SessionRules {
         let Some(rotation) = tx.find_refresh(&next.hash())? else {
             return Ok(None);
         };
+        // Strictly less: a grace of 0 s is none, even within the same millisecond.
         let in_grace = rotation
             .issued_at
-            .is_some_and(|at| now.saturating_sub(at) <= self.grace);
+            .is_some_and(|at| now.saturating_sub(at) < self.grace);
         // Rows from before fingerprints were kept have none: no grace for them.
         let same_client = rotation.issued_to.as_deref() == Some(&fingerprint[..]);
         if !(in_grace && same_client) {
