@@ -9,11 +9,13 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
+use secrecy::ExposeSecret;
+
 use crate::config::KeySource;
 
 pub fn load_or_create(source: &KeySource) -> Result<Vec<u8>, String> {
     match source {
-        KeySource::Inline(bytes) => Ok(bytes.clone()),
+        KeySource::Inline(bytes) => Ok(bytes.expose_secret().to_vec()),
         KeySource::File(path) if path.exists() => read(path),
         KeySource::File(path) => create(path),
     }

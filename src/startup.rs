@@ -8,6 +8,7 @@ use std::time::Duration;
 use actix_web::dev::Server;
 use actix_web::middleware;
 use actix_web::{error, web, App, HttpRequest, HttpServer};
+use secrecy::ExposeSecret;
 
 use crate::audit::AuditLog;
 use crate::auth::hashing::HashSlots;
@@ -48,7 +49,14 @@ impl Application {
         let signing_key = keys::load_or_create(&config.key)?;
         let password_file = bootstrap::password_file(&config.db_path);
         let reveal_in = (!std::io::stderr().is_terminal()).then_some(password_file.as_path());
-        bootstrap::ensure_admin(&store, config.bootstrap_password.as_deref(), reveal_in)?;
+        bootstrap::ensure_admin(
+            &store,
+            config
+                .bootstrap_password
+                .as_ref()
+                .map(|p| p.expose_secret()),
+            reveal_in,
+        )?;
         let audit = AuditLog::start(Arc::new(store.clone()))?;
         let state = web::Data::new(AppState {
             store: Arc::new(store.clone()),

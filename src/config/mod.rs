@@ -1,11 +1,11 @@
 //! Settings from flags and `LATCHKEY_*` variables, validated once at start; nothing else reads the environment.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::ValueEnum;
+use secrecy::{SecretSlice, SecretString};
 
 mod flags;
 mod values;
@@ -26,7 +26,7 @@ pub fn key_source(db_path: &Path, secret_file: Option<PathBuf>) -> Result<KeySou
         .ok()
         .filter(|s| !s.is_empty())
     {
-        Some(text) => Ok(KeySource::Inline(decode_secret(&text)?)),
+        Some(text) => Ok(KeySource::Inline(decode_secret(&text)?.into())),
         None => Ok(KeySource::File(
             secret_file.unwrap_or_else(|| sibling(db_path, "latchkey.secret")),
         )),
@@ -34,16 +34,17 @@ pub fn key_source(db_path: &Path, secret_file: Option<PathBuf>) -> Result<KeySou
 }
 
 /// Where the signing key comes from.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub enum KeySource {
     /// `LATCHKEY_SECRET`: the key itself; no file is read or written.
-    Inline(Vec<u8>),
+    Inline(SecretSlice<u8>),
     /// A file holding the key as hex, created on first start.
     File(PathBuf),
 }
 
-/// The validated settings of `latchkey serve`.
-#[derive(Clone)]
+/// The validated settings of `latchkey serve`. Secrets are `secrecy`
+/// types, so the derived `Debug` shows every setting but them.
+#[derive(Clone, Debug)]
 pub struct Config {
     pub bind: SocketAddr,
     pub db_path: PathBuf,
@@ -69,7 +70,7 @@ pub struct Config {
     pub login_window: Duration,
     pub trust_proxy: bool,
     /// `LATCHKEY_BOOTSTRAP_PASSWORD`: the first admin's password instead of a random one.
-    pub bootstrap_password: Option<String>,
+    pub bootstrap_password: Option<SecretString>,
     /// How many password hashes may run at once.
     pub hash_slots: usize,
     /// The `/metrics` listener, if any.
@@ -110,7 +111,7 @@ impl Config {
             None => None,
         };
         let key = match inline_secret {
-            Some(text) => KeySource::Inline(decode_secret(&text)?),
+            Some(text) => KeySource::Inline(decode_secret(&text)?.into()),
             None => {
                 let path = args
                     .secret_file
@@ -146,7 +147,7 @@ impl Config {
             login_max_failures_per_address: args.login_max_failures_per_address,
             login_window: args.login_window,
             trust_proxy: args.trust_proxy,
-            bootstrap_password,
+            bootstrap_password: bootstrap_password.map(SecretString::from),
             hash_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
             metrics_bind,
             audit_retention: args.audit_retention,
@@ -199,46 +200,6 @@ pub fn default_db_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("latchkey.db"))
 }
 
-impl fmt::Debug for KeySource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeySource::Inline(_) => f.write_str("Inline(<redacted>)"),
-            KeySource::File(path) => f.debug_tuple("File").field(path).finish(),
-        }
-    }
-}
-
-impl fmt::Debug for Config {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("bind", &self.bind)
-            .field("db_path", &self.db_path)
-            .field("access_ttl", &self.access_ttl)
-            .field("refresh_ttl", &self.refresh_ttl)
-            .field("session_max_age", &self.session_max_age)
-            .field("cookie_name", &self.cookie_name)
-            .field("cookie_secure", &self.cookie_secure)
-            .field("cookie_samesite", &self.cookie_samesite)
-            .field("cors_origins", &self.cors_origins)
-            .field("issuer", &self.issuer)
-            .field("mfa_issuer", &self.mfa_issuer)
-            .field("eddsa", &self.eddsa)
-            .field("key_rotation", &self.key_rotation)
-            .field("key", &self.key)
-            .field("public_url", &self.public_url)
-            .field("reuse_grace", &self.reuse_grace)
-            .field("trust_proxy", &self.trust_proxy)
-            .field("metrics_bind", &self.metrics_bind)
-            .field("audit_retention", &self.audit_retention)
-            .field("test_max_db_pages", &self.test_max_db_pages)
-            .field(
-                "bootstrap_password",
-                &self.bootstrap_password.as_ref().map(|_| "<redacted>"),
-            )
-            .finish_non_exhaustive()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,11 +213,37 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_every_setting_but_the_secrets() {
+        let args = ServeArgs::from_flags(["--login-max-failures", "7"]).unwrap();
+        let config = Config::from_args(
+            args,
+            PathBuf::from("latchkey.db"),
+            Some("ab".repeat(16) + &"cd".repeat(16)),
+            Some("hunter2-bootstrap".into()),
+        )
+        .unwrap();
+        let shown = format!("{config:?}");
+        for setting in [
+            "login_max_failures: 7",
+            "hash_slots",
+            "login_window",
+            "mfa_issuer",
+        ] {
+            assert!(shown.contains(setting), "{setting} in {shown}");
+        }
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("abab"),
+            "{shown}"
+        );
+    }
+
+    #[test]
     fn debug_never_shows_the_key() {
         let shown = format!(
             "{:?}",
-            KeySource::Inline(b"super-secret-key-bytes".to_vec())
+            KeySource::Inline(b"super-secret-key-bytes".to_vec().into())
         );
         assert!(!shown.contains("super"));
+        assert!(!shown.contains("115, 117, 112"), "nor its bytes");
     }
 }
