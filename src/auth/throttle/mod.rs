@@ -1,5 +1,6 @@
 //! Failed-login counting per username and per client address in a sliding window: a slot is taken before any hash (so a failure in flight counts and the limit is exact; an attempt that would pass the limit only because others are still in flight waits for their verdict), keys are hashes (IPv6 per /64) and the number of tracked keys is capped.
 
+mod attempt;
 mod key;
 
 use std::collections::HashMap;
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 use crate::error::ApiError;
+pub use attempt::Attempt;
 pub use key::Key;
 
 /// At most this many names and addresses are tracked at once. An entry
@@ -55,14 +57,6 @@ enum Verdict {
     },
     /// Only attempts in flight fill the limit: wait for one of them.
     Wait,
-}
-
-/// A counted attempt: it becomes a failure unless `succeeded` or dropped
-/// without a verdict (busy, error), which gives the slot back.
-pub struct Attempt<'a> {
-    throttle: &'a LoginThrottle,
-    keys: Vec<Key>,
-    settled: bool,
 }
 
 impl LoginThrottle {
@@ -128,11 +122,7 @@ impl LoginThrottle {
         for key in &keys {
             entries.entry(key.clone()).or_default().in_flight += 1;
         }
-        Ok(Attempt {
-            throttle: self,
-            keys,
-            settled: false,
-        })
+        Ok(Attempt::counted(self, keys))
     }
 
     fn verdict(&self, entry: &Entry, max: usize, now: Tick) -> Verdict {
@@ -227,69 +217,6 @@ impl LoginThrottle {
         let cutoff = last[last.len() / 2];
         entries.retain(|_, e| e.in_flight > 0 || e.times.last().is_some_and(|t| *t > cutoff));
         entries.shrink_to(MAX_KEYS);
-    }
-
-    /// Settles an attempt in flight: a failure is counted now; a user key
-    /// of a success is cleared (not the address's: one right password must
-    /// not reset a spray across many accounts).
-    fn settle(&self, keys: &[Key], outcome: Outcome) {
-        let now = self.now();
-        let mut entries = self.lock();
-        for key in keys {
-            let Some(entry) = entries.get_mut(key) else {
-                continue;
-            };
-            entry.in_flight = entry.in_flight.saturating_sub(1);
-            match (outcome, key) {
-                (Outcome::Failed, _) => {
-                    if entry.times.capacity() == 0 {
-                        entry.times.reserve_exact(self.max_for(key));
-                    }
-                    entry.times.push(now);
-                }
-                (Outcome::Succeeded, Key::User(_)) if entry.in_flight == 0 => {
-                    entries.remove(key);
-                }
-                (Outcome::Succeeded, Key::User(_)) => entry.times.clear(),
-                _ => {}
-            }
-        }
-        drop(entries);
-        self.settled.notify_waiters();
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Outcome {
-    Failed,
-    Succeeded,
-    /// No verdict (busy, an error): the attempt proved nothing.
-    Void,
-}
-
-impl Attempt<'_> {
-    /// The attempt failed: it counts for the window.
-    pub fn failed(mut self) {
-        self.settle(Outcome::Failed);
-    }
-
-    /// A success clears the username's failures and is no failure of the
-    /// address.
-    pub fn succeeded(mut self) {
-        self.settle(Outcome::Succeeded);
-    }
-
-    fn settle(&mut self, outcome: Outcome) {
-        self.settled = true;
-        self.throttle.settle(&self.keys, outcome);
-    }
-}
-
-impl Drop for Attempt<'_> {
-    fn drop(&mut self) {
-        if !self.settled {
-            self.settle(Outcome::Void);
-        }
     }
 }
 
