@@ -1,4 +1,4 @@
--- latchkey schema, version 8. Applied on every start; every statement is idempotent,
+-- latchkey schema, version 9. Applied on every start; every statement is idempotent,
 -- so an older database upgrades by running it (version 2 added audit_events),
 -- after the changes CREATE cannot make (version 3 renamed refresh_ids.rotated_at
 -- to issued_at, version 4 rebuilt refresh_ids without its foreign key and

@@ -11,7 +11,7 @@ use crate::clock;
 use crate::domain::{self, NewPassword, RefreshSecret};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{EndSessions, Store, User};
+use crate::store::{EndSessions, MfaTokenRecord, Store, User};
 
 pub struct Credentials {
     pub username: String,
@@ -90,8 +90,9 @@ pub async fn second_step(
     (outcome, username)
 }
 
-/// The code against the token's user: a wrong one counts against the token;
-/// a right one uses the token up and starts the session.
+/// The code against the token's user. The token is taken first, so a
+/// second request with it (a double click) finds none and spends no code; a
+/// wrong code puts it back with the failure counted, until the last one.
 fn use_code(
     state: &web::Data<AppState>,
     (hash, user, code): ([u8; 32], User, String),
@@ -103,14 +104,23 @@ fn use_code(
     if user.disabled {
         return Err(ApiError::InvalidCredentials);
     }
-    let verdict = state.mfa.check(store, user.id, &code, now)?;
-    if verdict == Verdict::Wrong {
-        store.fail_mfa_token(&hash, mfa::TOKEN_MAX_FAILURES)?;
-        return Err(ApiError::InvalidCode);
-    }
-    if !store.consume_mfa_token(&hash)? {
-        return Err(ApiError::InvalidCode);
-    }
+    let token = store
+        .take_mfa_token(&hash, now)?
+        .ok_or(ApiError::InvalidCode)?;
+    let verdict = match state.mfa.check(store, user.id, &code, now) {
+        Ok(Verdict::Wrong) => Err(ApiError::InvalidCode),
+        other => other,
+    };
+    let verdict = match verdict {
+        Ok(verdict) => verdict,
+        Err(e) => {
+            let failures = token.failures + u32::from(matches!(e, ApiError::InvalidCode));
+            if failures < mfa::TOKEN_MAX_FAILURES {
+                store.put_back_mfa_token(&hash, &MfaTokenRecord { failures, ..token })?;
+            }
+            return Err(e);
+        }
+    };
     let grant = start(state, user, true, presented, client, now)?;
     Ok((grant, Some(verdict)))
 }

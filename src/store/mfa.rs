@@ -58,10 +58,11 @@ pub trait MfaStore {
     fn users_with_mfa(&self, user_ids: &[i64]) -> StoreResult<Vec<i64>>;
     fn insert_mfa_token(&self, hash: &[u8; 32], user_id: i64, expires_at: i64) -> StoreResult<()>;
     fn find_mfa_token(&self, hash: &[u8; 32]) -> StoreResult<Option<(MfaTokenRecord, User)>>;
-    /// Deletes the token; true only for the one caller that did.
-    fn consume_mfa_token(&self, hash: &[u8; 32]) -> StoreResult<bool>;
-    /// Counts a wrong code; the token is deleted at `max_failures`.
-    fn fail_mfa_token(&self, hash: &[u8; 32], max_failures: u32) -> StoreResult<()>;
+    /// Deletes the token if it lives at `now` and returns it: only one
+    /// caller gets it, so two requests with one token never both spend a code.
+    fn take_mfa_token(&self, hash: &[u8; 32], now: i64) -> StoreResult<Option<MfaTokenRecord>>;
+    /// Puts a taken token back (after a wrong code, counted in `failures`).
+    fn put_back_mfa_token(&self, hash: &[u8; 32], token: &MfaTokenRecord) -> StoreResult<()>;
     /// Deletes up to `batch` expired login steps.
     fn sweep_mfa_tokens(&self, now: i64, batch: usize) -> StoreResult<usize>;
 }

@@ -171,19 +171,35 @@ pub(super) fn find_token(
 }
 
 /// Single use: true for the one request that deleted it.
-pub(super) fn consume_token(conn: &Connection, hash: &[u8; 32]) -> StoreResult<bool> {
-    Ok(conn.execute("DELETE FROM mfa_tokens WHERE hash = ?1", [&hash[..]])? == 1)
+pub(super) fn take_token(
+    conn: &Connection,
+    hash: &[u8; 32],
+    now: i64,
+) -> StoreResult<Option<MfaTokenRecord>> {
+    let taken = conn
+        .prepare_cached(
+            "DELETE FROM mfa_tokens WHERE hash = ?1 AND expires_at > ?2
+             RETURNING user_id, expires_at, failures",
+        )?
+        .query_row(params![&hash[..], now], |row| {
+            Ok(MfaTokenRecord {
+                user_id: row.get(0)?,
+                expires_at: row.get(1)?,
+                failures: row.get(2)?,
+            })
+        })
+        .optional()?;
+    Ok(taken)
 }
 
-/// Counts a wrong code against the token; at `max_failures` it is gone.
-pub(super) fn fail_token(conn: &Connection, hash: &[u8; 32], max_failures: u32) -> StoreResult<()> {
+pub(super) fn put_back_token(
+    conn: &Connection,
+    hash: &[u8; 32],
+    token: &MfaTokenRecord,
+) -> StoreResult<()> {
     conn.execute(
-        "UPDATE mfa_tokens SET failures = failures + 1 WHERE hash = ?1",
-        [&hash[..]],
-    )?;
-    conn.execute(
-        "DELETE FROM mfa_tokens WHERE hash = ?1 AND failures >= ?2",
-        params![&hash[..], max_failures],
+        "INSERT INTO mfa_tokens (hash, user_id, expires_at, failures) VALUES (?1, ?2, ?3, ?4)",
+        params![&hash[..], token.user_id, token.expires_at, token.failures],
     )?;
     Ok(())
 }
@@ -234,12 +250,12 @@ impl MfaStore for SqliteStore {
         find_token(&*self.conn()?, hash)
     }
 
-    fn consume_mfa_token(&self, hash: &[u8; 32]) -> StoreResult<bool> {
-        consume_token(&*self.conn()?, hash)
+    fn take_mfa_token(&self, hash: &[u8; 32], now: i64) -> StoreResult<Option<MfaTokenRecord>> {
+        take_token(&*self.conn()?, hash, now)
     }
 
-    fn fail_mfa_token(&self, hash: &[u8; 32], max_failures: u32) -> StoreResult<()> {
-        fail_token(&*self.conn()?, hash, max_failures)
+    fn put_back_mfa_token(&self, hash: &[u8; 32], token: &MfaTokenRecord) -> StoreResult<()> {
+        put_back_token(&*self.conn()?, hash, token)
     }
 
     fn sweep_mfa_tokens(&self, now: i64, batch: usize) -> StoreResult<usize> {

@@ -122,6 +122,11 @@ pub(super) fn set_password_hash(
         "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
         params![user_id, hash, now],
     )?;
+    if !matches!(end, EndSessions::None) {
+        // A password change also ends logins waiting for their second step:
+        // their password was proved with the old one.
+        tx.execute("DELETE FROM mfa_tokens WHERE user_id = ?1", [user_id])?;
+    }
     sessions::end_for_user(&tx, user_id, end, now)?;
     Ok(tx.commit()?)
 }

@@ -61,6 +61,36 @@ async fn a_recovery_code_works_once_in_place_of_a_code() {
     assert_eq!(error_of(again).await.1, "invalid_code");
 }
 
+/// A double submit of one login step, once with the app's code and once
+/// with a recovery code: one logs in, and the other spends nothing.
+#[tokio::test]
+async fn two_answers_to_one_login_step_log_in_once_and_spend_no_second_code() {
+    let app = spawn_app().await;
+    for name in ["alice", "bob", "carol", "dave"] {
+        let password = format!("{name}-password");
+        let user = enrolled(&app, name, &password).await;
+        let token = mfa_token(&app, name, &password).await;
+        let totp = code_at(&user.secret, user.step + 1);
+
+        let (by_app, by_recovery) = tokio::join!(
+            second_step(&app, &token, &totp),
+            second_step(&app, &token, &user.recovery_codes[0])
+        );
+
+        let won = [by_app.status(), by_recovery.status()];
+        assert_eq!(won.iter().filter(|s| **s == 200).count(), 1, "{won:?}");
+        let recovery_won = won[1] == 200;
+        let login = login_from(if recovery_won { by_recovery } else { by_app }).await;
+        let left = status(&app, &login.access_token).await["recovery_codes_left"].clone();
+        let expected = if recovery_won { 9 } else { 10 };
+        assert_eq!(
+            left,
+            json!(expected),
+            "{name}: only the winner spent a code"
+        );
+    }
+}
+
 #[tokio::test]
 async fn the_metrics_count_code_requests_and_wrong_codes_apart_from_wrong_passwords() {
     let app = spawn_app_with(&["--metrics-bind", "127.0.0.1:0"]).await;

@@ -216,3 +216,23 @@ async fn an_mfa_token_dies_after_five_wrong_codes() {
     assert_eq!(right.status(), 401);
     assert_eq!(error_of(right).await.1, "invalid_code");
 }
+
+#[tokio::test]
+async fn a_password_change_ends_a_login_waiting_for_its_code() {
+    let app = spawn_app().await;
+    let alice = enrolled(&app, "alice", "alice-password").await;
+    let token = mfa_token(&app, "alice", "alice-password").await;
+
+    let changed = super::post_json(
+        &app,
+        "/user/password",
+        &alice.login.access_token,
+        json!({"current_password": "alice-password", "new_password": "alice-new-password"}),
+    )
+    .await;
+    assert_eq!(changed.status(), 204);
+
+    let late = second_step(&app, &token, &code_at(&alice.secret, alice.step + 1)).await;
+    assert_eq!(late.status(), 401);
+    assert_eq!(error_of(late).await.1, "invalid_code");
+}
