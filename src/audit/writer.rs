@@ -172,7 +172,7 @@ fn write(store: &dyn Store, batch: &mut Vec<AuditEvent>, closing: &AtomicBool) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{AuditQuery, SqliteStore};
+    use crate::store::{AuditQuery, AuditStore, SqliteStore};
 
     #[test]
     fn closing_writes_every_queued_event_first() {

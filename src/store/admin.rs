@@ -1,5 +1,7 @@
 //! What the admin users API asks of the store: a filtered, sorted page of users, and changes that carry their own session and last-admin rules.
 
+use super::{StoreResult, User};
+
 /// A column users can be sorted by; the store maps each to fixed SQL, so no request text reaches a query.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum UserSort {
@@ -64,4 +66,22 @@ pub struct NameCollision {
     pub username: String,
     /// The older user holding the name (id, username); `None` once deleted.
     pub held_by: Option<(i64, String)>,
+}
+
+/// The admin users API's reads and writes, each with its own rules applied in one transaction.
+pub trait AdminStore {
+    /// One page of users and how many match the filters in all.
+    fn query_users(&self, query: &UserQuery) -> StoreResult<(Vec<User>, u64)>;
+    /// `None` for an unknown user. In one transaction: refuses (`Conflict`) to
+    /// demote or disable the last enabled admin, applies the change, and ends
+    /// the user's sessions when it is disabled, demoted or given a password.
+    fn update_user(
+        &self,
+        username: &str,
+        change: &UserChange,
+        now: i64,
+    ) -> StoreResult<Option<User>>;
+    /// `None` for an unknown user, else the deleted user; refuses (`Conflict`)
+    /// to delete the last enabled admin, in the same transaction.
+    fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>>;
 }

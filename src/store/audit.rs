@@ -1,5 +1,7 @@
 //! What the audit trail asks of the store: append security events, read a filtered page of them, prune old ones. Events are plain text codes, so the store never interprets them.
 
+use super::StoreResult;
+
 /// One security event as written: who, from where, what happened and why.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AuditEvent {
@@ -37,4 +39,14 @@ pub struct AuditQuery {
     pub offset: u64,
     /// At most this many; `None` means all that remain.
     pub limit: Option<u64>,
+}
+
+/// The audit trail's storage.
+pub trait AuditStore {
+    /// Appends security events in one transaction.
+    fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()>;
+    /// One page of the audit trail and how many events match in all.
+    fn query_audit(&self, query: &AuditQuery) -> StoreResult<(Vec<AuditRecord>, u64)>;
+    /// Deletes up to `batch` events from before `before`; returns how many.
+    fn prune_audit(&self, before: i64, batch: usize) -> StoreResult<usize>;
 }

@@ -1,18 +1,23 @@
-//! Storage behind one small trait: handlers and rules never see SQL, so another database can be added without touching them.
+//! Storage behind small traits, one per role: handlers and rules never see SQL, so another database can be added without touching them.
 
 mod admin;
 mod audit;
 mod mfa;
+mod sessions;
 mod signing_keys;
 mod sqlite;
+mod users;
 
-pub use admin::{NameCollision, UserChange, UserQuery, UserSort};
-pub use audit::{AuditEvent, AuditQuery, AuditRecord};
+pub use admin::{AdminStore, NameCollision, UserChange, UserQuery, UserSort};
+pub use audit::{AuditEvent, AuditQuery, AuditRecord, AuditStore};
 pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};
-pub use signing_keys::StoredKey;
+pub use sessions::{
+    EndReason, EndSessions, NewSession, RefreshRecord, Rotation, Session, SessionReply,
+    SessionStore, SessionTx, SessionWork, Swept,
+};
+pub use signing_keys::{KeyStore, StoredKey};
 pub use sqlite::{maintenance, SqliteStore};
-
-use crate::domain::{RefreshHash, SessionId};
+pub use users::{NewUser, User, UserStore};
 
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum StoreError {
@@ -31,248 +36,26 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-#[derive(Clone, Debug)]
-pub struct User {
-    pub id: i64,
-    pub username: String,
-    pub email: Option<String>,
-    pub full_name: Option<String>,
-    pub password_hash: String,
-    pub admin: bool,
-    pub disabled: bool,
-    pub created_at: i64,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct NewUser {
-    pub username: String,
-    pub email: Option<String>,
-    pub full_name: Option<String>,
-    pub password_hash: String,
-    pub admin: bool,
-    pub disabled: bool,
-}
-
-/// Why a session ended; kept until the sweeper removes it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EndReason {
-    Logout,
-    Revoked,
-    PasswordChanged,
-    ReuseDetected,
-    UserDisabled,
-    /// The user's second factor was added or removed.
-    MfaChanged,
-}
-
-impl EndReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndReason::Logout => "logout",
-            EndReason::Revoked => "revoked",
-            EndReason::PasswordChanged => "password_changed",
-            EndReason::ReuseDetected => "reuse_detected",
-            EndReason::UserDisabled => "user_disabled",
-            EndReason::MfaChanged => "mfa_changed",
-        }
-    }
-
-    pub fn parse(text: &str) -> EndReason {
-        match text {
-            "logout" => EndReason::Logout,
-            "password_changed" => EndReason::PasswordChanged,
-            "reuse_detected" => EndReason::ReuseDetected,
-            "user_disabled" => EndReason::UserDisabled,
-            "mfa_changed" => EndReason::MfaChanged,
-            _ => EndReason::Revoked,
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct Session {
-    pub id: String,
-    pub user_id: i64,
-    pub generation: i64,
-    pub created_at: i64,
-    pub last_used_at: i64,
-    pub idle_expires_at: i64,
-    pub absolute_expires_at: i64,
-    pub ended: Option<EndReason>,
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-    /// Started with a second factor: its tokens say `amr: ["pwd","otp"]`.
-    pub mfa: bool,
-}
-
-impl Session {
-    pub fn expires_at(&self) -> i64 {
-        self.idle_expires_at.min(self.absolute_expires_at)
-    }
-
-    pub fn is_expired(&self, now: i64) -> bool {
-        now >= self.expires_at()
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct NewSession {
-    pub id: SessionId,
-    pub user_id: i64,
-    pub refresh_hash: RefreshHash,
-    pub now: i64,
-    pub idle_expires_at: i64,
-    pub absolute_expires_at: i64,
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-    /// The fingerprint of the client the first id is issued to.
-    pub issued_to: [u8; 16],
-    /// The login passed a second factor.
-    pub mfa: bool,
-}
-
-/// What a presented refresh id leads to.
-#[derive(Clone, Debug)]
-pub struct RefreshRecord {
-    pub session: Session,
-    pub user: User,
-    /// The generation of the presented id; below `session.generation` once rotated.
-    pub generation: i64,
-    /// When this id was handed out (its predecessor's rotation); `None` in
-    /// rows from before this was recorded.
-    pub issued_at: Option<i64>,
-    /// The fingerprint of the client this id was issued to (the one that
-    /// rotated its predecessor); `None` in rows from before version 5.
-    pub issued_to: Option<Vec<u8>>,
-}
-
-/// Move a session from `from_generation` to the next, whose id is `new_hash`.
-#[derive(Clone, Debug)]
-pub struct Rotation {
-    pub session_id: String,
-    pub from_generation: i64,
-    pub new_hash: RefreshHash,
-    pub now: i64,
-    pub idle_expires_at: i64,
-    /// The fingerprint of the client that rotated, kept with the new id.
-    pub issued_to: [u8; 16],
-    /// A login that continues the session says how it authenticated; a refresh keeps it.
-    pub mfa: Option<bool>,
-}
-
-/// What one sweep deleted: dead sessions, and refresh ids whose session is gone.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Swept {
-    pub sessions: usize,
-    pub refresh_ids: usize,
-}
-
-impl Swept {
-    /// Whether a sweep of `batch` filled it, so there may be more to delete.
-    pub fn was_full(&self, batch: usize) -> bool {
-        self.sessions >= batch || self.refresh_ids >= batch
-    }
-}
-
-/// Which of a user's sessions to end along with a change to the user.
-#[derive(Clone, Copy, Debug)]
-pub enum EndSessions<'a> {
-    None,
-    All(EndReason),
-    AllBut(&'a str, EndReason),
-}
-
-/// The reads and writes of the refresh rules. They all run inside one write
-/// transaction, shared with other requests' work (group commit), so what is
-/// read cannot change before it is written.
-pub trait SessionTx {
-    fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>>;
-    fn create_session(&self, session: &NewSession) -> StoreResult<()>;
-    /// Returns false when the session is no longer at `from_generation`.
-    fn rotate(&self, rotation: &Rotation) -> StoreResult<bool>;
-    /// Returns false when there was no live session with that id.
-    fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool>;
-    fn delete_session(&self, session_id: &str) -> StoreResult<()>;
-}
-
-/// Work for the session writer. It gets the transaction (or why there is
-/// none), says whether its writes are to be kept, and returns what to tell its
-/// caller once the whole transaction has committed (or failed).
-pub type SessionWork = Box<dyn FnOnce(StoreResult<&dyn SessionTx>) -> (bool, SessionReply) + Send>;
-pub type SessionReply = Box<dyn FnOnce(StoreResult<()>) + Send>;
-
-pub trait Store: MfaStore + Send + Sync {
+/// Whether the database answers at all (for `/healthz`).
+pub trait HealthStore {
     fn ping(&self) -> StoreResult<()>;
+}
 
-    /// By the name's key (see `domain::name_key`), so every spelling of a
-    /// name finds its user; a user whose exact name is given comes first.
-    fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
-    /// Users whose names collided when keys were introduced (for a warning).
-    fn name_collisions(&self) -> StoreResult<Vec<NameCollision>>;
-    fn list_users(&self) -> StoreResult<Vec<User>>;
-    fn has_enabled_admin(&self) -> StoreResult<bool>;
-    /// Fails with `Conflict` when the name's key is taken.
-    fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User>;
-    fn set_password_hash(
-        &self,
-        user_id: i64,
-        hash: &str,
-        now: i64,
-        end: EndSessions,
-    ) -> StoreResult<()>;
+/// Every role at once: what the server and the CLI hold (`Arc<dyn Store>`).
+pub trait Store:
+    HealthStore + UserStore + SessionStore + AdminStore + AuditStore + KeyStore + MfaStore + Send + Sync
+{
+}
 
-    /// Queues refresh-rule work for the next group commit (see `SessionTx`).
-    fn submit_session_work(&self, work: SessionWork);
-    fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize>;
-    /// Every signing key, oldest first.
-    fn signing_keys(&self) -> StoreResult<Vec<StoredKey>>;
-    /// Inserts `added` and rewrites the dates of `changed`, in one transaction.
-    fn save_signing_keys(&self, added: &[StoredKey], changed: &[StoredKey]) -> StoreResult<()>;
-    /// The session and its user, for checking an access token; `None` as
-    /// well when the token's `kid` is revoked or unknown (one connection,
-    /// as this runs on every authenticated request).
-    fn session_with_user(
-        &self,
-        session_id: &str,
-        kid: Option<&str>,
-    ) -> StoreResult<Option<(Session, User)>>;
-    fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>>;
-    /// Deletes up to `batch` expired or ended sessions, and up to `batch` refresh ids
-    /// whose session is gone.
-    fn sweep(&self, now: i64, batch: usize) -> StoreResult<Swept>;
-
-    /// Ends a session only if it is a live one of `user_id`; false otherwise.
-    fn end_own_session(
-        &self,
-        user_id: i64,
-        session_id: &str,
-        reason: EndReason,
-        now: i64,
-    ) -> StoreResult<bool>;
-    /// One page of users and how many match the filters in all.
-    fn query_users(&self, query: &UserQuery) -> StoreResult<(Vec<User>, u64)>;
-    /// `None` for an unknown user. In one transaction: refuses (`Conflict`) to
-    /// demote or disable the last enabled admin, applies the change, and ends
-    /// the user's sessions when it is disabled, demoted or given a password.
-    fn update_user(
-        &self,
-        username: &str,
-        change: &UserChange,
-        now: i64,
-    ) -> StoreResult<Option<User>>;
-    /// `None` for an unknown user, else the renamed user; `Conflict` when
-    /// the new name's key is taken by another user.
-    fn rename_user(&self, username: &str, new_name: &str, now: i64) -> StoreResult<Option<User>>;
-    /// `None` for an unknown user, else the deleted user; refuses (`Conflict`)
-    /// to delete the last enabled admin, in the same transaction.
-    fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>>;
-
-    /// Appends security events in one transaction.
-    fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()>;
-    /// One page of the audit trail and how many events match in all.
-    fn query_audit(&self, query: &AuditQuery) -> StoreResult<(Vec<AuditRecord>, u64)>;
-    /// Deletes up to `batch` events from before `before`; returns how many.
-    fn prune_audit(&self, before: i64, batch: usize) -> StoreResult<usize>;
-    /// Sessions neither ended nor expired, of all users (for the metrics).
-    fn count_live_sessions(&self, now: i64) -> StoreResult<u64>;
+impl<T> Store for T where
+    T: HealthStore
+        + UserStore
+        + SessionStore
+        + AdminStore
+        + AuditStore
+        + KeyStore
+        + MfaStore
+        + Send
+        + Sync
+{
 }

@@ -1,4 +1,6 @@
-//! The signing-key record: an Ed25519 key pair whose private half is stored sealed; its state (next, signing, retiring, revoked) follows from its dates.
+//! The signing-key record and its storage: an Ed25519 key pair whose private half is stored sealed; its state (next, signing, retiring, revoked) follows from its dates.
+
+use super::StoreResult;
 
 /// Times are Unix milliseconds.
 #[derive(Clone, Debug)]
@@ -14,4 +16,12 @@ pub struct StoredKey {
     /// When signing stopped without a successor (the server switched to HS256).
     pub retired_at: Option<i64>,
     pub revoked_at: Option<i64>,
+}
+
+/// The signing keys, few and read whole.
+pub trait KeyStore {
+    /// Every signing key, oldest first.
+    fn signing_keys(&self) -> StoreResult<Vec<StoredKey>>;
+    /// Inserts `added` and rewrites the dates of `changed`, in one transaction.
+    fn save_signing_keys(&self, added: &[StoredKey], changed: &[StoredKey]) -> StoreResult<()>;
 }

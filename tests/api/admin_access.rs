@@ -1,4 +1,4 @@
-use latchkey::store::Store;
+use latchkey::store::UserStore;
 use reqwest::Method;
 use serde_json::{json, Value};
 

@@ -1,4 +1,4 @@
-use latchkey::store::{NewUser, Store};
+use latchkey::store::{NewUser, UserStore};
 use serde_json::Value;
 
 use crate::bearer::*;

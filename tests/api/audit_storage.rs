@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use latchkey::config::{Config, ServeArgs};
 use latchkey::startup::Application;
-use latchkey::store::{AuditEvent, SqliteStore, Store};
+use latchkey::store::{AuditEvent, AuditStore, SqliteStore};
 
 use crate::helpers::*;
 

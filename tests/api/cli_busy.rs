@@ -3,7 +3,7 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use latchkey::store::Store;
+use latchkey::store::UserStore;
 
 use crate::helpers::*;
 

@@ -6,7 +6,7 @@ use latchkey::auth::password;
 use latchkey::config::{Config, ServeArgs};
 use latchkey::domain::NewPassword;
 use latchkey::startup::Application;
-use latchkey::store::{NewUser, SqliteStore, Store, User};
+use latchkey::store::{NewUser, SqliteStore, User, UserStore};
 use reqwest::header::HeaderMap;
 use reqwest::Response;
 use tempfile::TempDir;

@@ -1,5 +1,5 @@
 use crate::helpers::*;
-use latchkey::store::{Store, UserChange};
+use latchkey::store::{AdminStore, UserChange};
 
 #[tokio::test]
 async fn login_returns_a_token_and_an_http_only_refresh_cookie() {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use latchkey::auth::password;
 use latchkey::domain::NewPassword;
-use latchkey::store::{NewUser, SqliteStore, Store};
+use latchkey::store::{NewUser, SqliteStore, UserStore};
 
 pub const BOOTSTRAP_PASSWORD: &str = "admin-password-1";
 

@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use latchkey::store::{Store, UserChange};
+use latchkey::store::{AdminStore, UserChange};
 
 use crate::helpers::*;
 

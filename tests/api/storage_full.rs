@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use latchkey::store::{AuditQuery, Store};
+use latchkey::store::{AuditQuery, AuditStore};
 use reqwest::Response;
 
 use crate::helpers::*;

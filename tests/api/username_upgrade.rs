@@ -2,7 +2,7 @@
 
 use std::process::Output;
 
-use latchkey::store::Store;
+use latchkey::store::UserStore;
 use serde_json::json;
 
 use crate::helpers::*;

@@ -2,10 +2,11 @@
 
 use rusqlite::{params, Connection, ToSql, Transaction, TransactionBehavior};
 
-use super::{sessions, users};
+use super::{sessions, users, SqliteStore};
 use crate::domain;
 use crate::store::{
-    EndReason, EndSessions, StoreError, StoreResult, User, UserChange, UserQuery, UserSort,
+    AdminStore, EndReason, EndSessions, StoreError, StoreResult, User, UserChange, UserQuery,
+    UserSort,
 };
 
 /// Every filter is "unset or matches", so one statement serves all queries.
@@ -171,5 +172,24 @@ fn refuse_last_admin(tx: &Transaction, user: &User) -> StoreResult<()> {
             "{} is the last enabled admin; make another user an admin first",
             user.username
         )))
+    }
+}
+
+impl AdminStore for SqliteStore {
+    fn query_users(&self, query: &UserQuery) -> StoreResult<(Vec<User>, u64)> {
+        self::query(&mut *self.conn()?, query)
+    }
+
+    fn update_user(
+        &self,
+        username: &str,
+        change: &UserChange,
+        now: i64,
+    ) -> StoreResult<Option<User>> {
+        update(&mut *self.conn()?, username, change, now)
+    }
+
+    fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>> {
+        delete(&mut *self.conn()?, username)
     }
 }

@@ -1,8 +1,9 @@
-//! SQL for `audit_events`, and the live-session count the metrics read. Appends come in batches (one transaction each), pruning in small batches so neither holds the write lock for long.
+//! SQL for `audit_events`. Appends come in batches (one transaction each), pruning in small batches so neither holds the write lock for long.
 
 use rusqlite::{params, Connection, Row, ToSql, TransactionBehavior};
 
-use crate::store::{AuditEvent, AuditQuery, AuditRecord, StoreResult};
+use super::SqliteStore;
+use crate::store::{AuditEvent, AuditQuery, AuditRecord, AuditStore, StoreResult};
 
 const COLUMNS: &str = "id, at, event, username, actor, address, user_agent, reason, request_id";
 
@@ -85,12 +86,16 @@ pub(super) fn prune(conn: &Connection, before: i64, batch: usize) -> StoreResult
     )?)
 }
 
-pub(super) fn count_live_sessions(conn: &Connection, now: i64) -> StoreResult<u64> {
-    let count: i64 = conn
-        .prepare_cached(
-            "SELECT COUNT(*) FROM sessions
-             WHERE end_reason IS NULL AND idle_expires_at > ?1 AND absolute_expires_at > ?1",
-        )?
-        .query_row([now], |row| row.get(0))?;
-    Ok(u64::try_from(count).unwrap_or(0))
+impl AuditStore for SqliteStore {
+    fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
+        append(&mut *self.conn()?, events)
+    }
+
+    fn query_audit(&self, query: &AuditQuery) -> StoreResult<(Vec<AuditRecord>, u64)> {
+        self::query(&mut *self.conn()?, query)
+    }
+
+    fn prune_audit(&self, before: i64, batch: usize) -> StoreResult<usize> {
+        prune(&*self.conn()?, before, batch)
+    }
 }

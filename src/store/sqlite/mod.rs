@@ -7,6 +7,7 @@ pub mod maintenance;
 mod mfa;
 mod name_keys;
 mod schema;
+mod session_tx;
 mod sessions;
 mod signing_keys;
 mod users;
@@ -19,7 +20,7 @@ use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, TransactionBehavior};
 
-use super::*;
+use super::{HealthStore, StoreError, StoreResult};
 
 use schema::{migrate, SCHEMA_VERSION};
 /// How long any connection waits for a lock held by another before it answers busy.
@@ -130,137 +131,8 @@ fn ping_write(conn: &mut Connection) -> StoreResult<()> {
     Ok(tx.rollback()?)
 }
 
-impl Store for SqliteStore {
+impl HealthStore for SqliteStore {
     fn ping(&self) -> StoreResult<()> {
         ping_write(&mut *self.conn()?)
-    }
-
-    fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
-        users::by_name(&*self.conn()?, username)
-    }
-
-    fn name_collisions(&self) -> StoreResult<Vec<NameCollision>> {
-        Ok(name_keys::collisions(&*self.conn()?)?)
-    }
-
-    fn list_users(&self) -> StoreResult<Vec<User>> {
-        users::list(&*self.conn()?)
-    }
-
-    fn has_enabled_admin(&self) -> StoreResult<bool> {
-        users::has_enabled_admin(&*self.conn()?)
-    }
-
-    fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User> {
-        users::insert(&*self.conn()?, user, now)
-    }
-
-    fn set_password_hash(
-        &self,
-        user_id: i64,
-        hash: &str,
-        now: i64,
-        end: EndSessions,
-    ) -> StoreResult<()> {
-        users::set_password_hash(&mut *self.conn()?, user_id, hash, now, end)
-    }
-
-    fn submit_session_work(&self, work: SessionWork) {
-        self.writer
-            .enqueue(Box::new(move |conn: StoreResult<&Connection>| match conn {
-                Ok(conn) => work(Ok(&sessions::InTransaction(conn))),
-                Err(e) => work(Err(e)),
-            }));
-    }
-
-    fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize> {
-        sessions::end_for_user(&*self.conn()?, user_id, end, now)
-    }
-
-    fn signing_keys(&self) -> StoreResult<Vec<StoredKey>> {
-        Ok(signing_keys::all(&*self.conn()?)?)
-    }
-
-    fn save_signing_keys(&self, added: &[StoredKey], changed: &[StoredKey]) -> StoreResult<()> {
-        let mut conn = self.conn()?;
-        let tx = conn.transaction()?;
-        for key in added {
-            signing_keys::insert(&tx, key)?;
-        }
-        for key in changed {
-            signing_keys::update_dates(&tx, key)?;
-        }
-        Ok(tx.commit()?)
-    }
-
-    fn session_with_user(
-        &self,
-        session_id: &str,
-        kid: Option<&str>,
-    ) -> StoreResult<Option<(Session, User)>> {
-        let conn = self.conn()?;
-        if kid
-            .map(|kid| signing_keys::refused(&conn, kid))
-            .transpose()?
-            == Some(true)
-        {
-            return Ok(None);
-        }
-        sessions::with_user(&conn, session_id)
-    }
-
-    fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>> {
-        sessions::live_for_user(&*self.conn()?, user_id, now)
-    }
-
-    fn sweep(&self, now: i64, batch: usize) -> StoreResult<Swept> {
-        sessions::sweep(&*self.conn()?, now, batch)
-    }
-
-    fn end_own_session(
-        &self,
-        user_id: i64,
-        session_id: &str,
-        reason: EndReason,
-        now: i64,
-    ) -> StoreResult<bool> {
-        sessions::end_own(&*self.conn()?, user_id, session_id, reason, now)
-    }
-
-    fn query_users(&self, query: &UserQuery) -> StoreResult<(Vec<User>, u64)> {
-        admin::query(&mut *self.conn()?, query)
-    }
-
-    fn update_user(
-        &self,
-        username: &str,
-        change: &UserChange,
-        now: i64,
-    ) -> StoreResult<Option<User>> {
-        admin::update(&mut *self.conn()?, username, change, now)
-    }
-
-    fn rename_user(&self, username: &str, new_name: &str, now: i64) -> StoreResult<Option<User>> {
-        users::rename(&mut *self.conn()?, username, new_name, now)
-    }
-
-    fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>> {
-        admin::delete(&mut *self.conn()?, username)
-    }
-
-    fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()> {
-        audit::append(&mut *self.conn()?, events)
-    }
-
-    fn query_audit(&self, query: &AuditQuery) -> StoreResult<(Vec<AuditRecord>, u64)> {
-        audit::query(&mut *self.conn()?, query)
-    }
-
-    fn prune_audit(&self, before: i64, batch: usize) -> StoreResult<usize> {
-        audit::prune(&*self.conn()?, before, batch)
-    }
-
-    fn count_live_sessions(&self, now: i64) -> StoreResult<u64> {
-        audit::count_live_sessions(&*self.conn()?, now)
     }
 }

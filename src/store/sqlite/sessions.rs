@@ -1,20 +1,20 @@
-//! SQL for `sessions` and `refresh_ids`. A rotation is one transaction that only succeeds from the generation it read.
+//! SQL for `sessions` and `refresh_ids` outside the refresh rules (those are in `session_tx`): ending, reading and sweeping sessions.
 
 use std::sync::OnceLock;
 
 use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
 
-use super::users;
+use super::{session_tx, signing_keys, users, SqliteStore};
 use crate::store::{
-    EndReason, EndSessions, NewSession, RefreshHash, RefreshRecord, Rotation, Session, SessionTx,
-    StoreResult, Swept, User,
+    EndReason, EndSessions, Session, SessionStore, SessionWork, StoreResult, Swept, User,
 };
 
-const SESSION_COLUMNS: &str = "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
+pub(super) const SESSION_COLUMNS: &str =
+    "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
      s.idle_expires_at, s.absolute_expires_at, s.end_reason, s.user_agent, s.ip, s.mfa";
-const SESSION_COLUMN_COUNT: usize = 11;
+pub(super) const SESSION_COLUMN_COUNT: usize = 11;
 
-fn from_row(row: &Row) -> rusqlite::Result<Session> {
+pub(super) fn from_row(row: &Row) -> rusqlite::Result<Session> {
     let end_reason: Option<String> = row.get(7)?;
     Ok(Session {
         id: row.get(0)?,
@@ -31,132 +31,9 @@ fn from_row(row: &Row) -> rusqlite::Result<Session> {
     })
 }
 
-/// The refresh rules' reads and writes on the writer's connection, inside
-/// its batch transaction.
-pub(super) struct InTransaction<'a>(pub(super) &'a Connection);
-
-impl SessionTx for InTransaction<'_> {
-    fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
-        find_refresh(self.0, hash)
-    }
-
-    fn create_session(&self, session: &NewSession) -> StoreResult<()> {
-        create(self.0, session)
-    }
-
-    fn rotate(&self, rotation: &Rotation) -> StoreResult<bool> {
-        rotate(self.0, rotation)
-    }
-
-    fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {
-        end_one(self.0, session_id, reason, now)
-    }
-
-    fn delete_session(&self, session_id: &str) -> StoreResult<()> {
-        delete(self.0, session_id)
-    }
-}
-
-fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
-    conn.prepare_cached(
-        "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at, idle_expires_at,
-                               absolute_expires_at, user_agent, ip, mfa)
-         VALUES (?1, ?2, 0, ?3, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        new.id.as_str(),
-        new.user_id,
-        new.now,
-        new.idle_expires_at,
-        new.absolute_expires_at,
-        new.user_agent,
-        new.ip,
-        new.mfa
-    ])?;
-    conn.prepare_cached(
-        "INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
-         VALUES (?1, ?2, 0, ?3, ?4)",
-    )?
-    .execute(params![
-        &new.refresh_hash.0[..],
-        new.id.as_str(),
-        new.now,
-        &new.issued_to[..]
-    ])?;
-    Ok(())
-}
-
-fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
-    // Built once: every refresh looks its statement up by this text.
-    static SQL: OnceLock<String> = OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        format!(
-            "SELECT {SESSION_COLUMNS}, {}, r.generation, r.issued_at, r.issued_to
-             FROM refresh_ids r JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
-             WHERE r.hash = ?1",
-            users::USER_COLUMNS
-        )
-    });
-    let record = conn
-        .prepare_cached(sql)?
-        .query_row([&hash.0[..]], |row| {
-            let after_user = SESSION_COLUMN_COUNT + users::USER_COLUMN_COUNT;
-            Ok(RefreshRecord {
-                session: from_row(row)?,
-                user: users::from_row(row, SESSION_COLUMN_COUNT)?,
-                generation: row.get(after_user)?,
-                issued_at: row.get(after_user + 1)?,
-                issued_to: row.get(after_user + 2)?,
-            })
-        })
-        .optional()?;
-    Ok(record)
-}
-
-/// Moves the session on only from the generation that was read.
-fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
-    let moved = conn
-        .prepare_cached(
-            "UPDATE sessions SET generation = ?3, last_used_at = ?4, idle_expires_at = ?5,
-                                 mfa = COALESCE(?6, mfa)
-             WHERE id = ?1 AND generation = ?2 AND end_reason IS NULL",
-        )?
-        .execute(params![
-            rotation.session_id,
-            rotation.from_generation,
-            rotation.from_generation + 1,
-            rotation.now,
-            rotation.idle_expires_at,
-            rotation.mfa
-        ])?;
-    if moved == 0 {
-        return Ok(false);
-    }
-    conn.prepare_cached(
-        "INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        &rotation.new_hash.0[..],
-        rotation.session_id,
-        rotation.from_generation + 1,
-        rotation.now,
-        &rotation.issued_to[..]
-    ])?;
-    Ok(true)
-}
-
-fn end_one(conn: &Connection, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {
-    let ended = conn.execute(
-        "UPDATE sessions SET ended_at = ?3, end_reason = ?2 WHERE id = ?1 AND end_reason IS NULL",
-        params![session_id, reason.as_str(), now],
-    )?;
-    Ok(ended == 1)
-}
-
 /// Ends a live session only if it belongs to `user_id`, so one user cannot
 /// even learn whether another user's session id exists.
-pub(super) fn end_own(
+fn end_own(
     conn: &Connection,
     user_id: i64,
     session_id: &str,
@@ -189,15 +66,7 @@ pub(super) fn end_for_user(
     )?)
 }
 
-fn delete(conn: &Connection, session_id: &str) -> StoreResult<()> {
-    conn.execute("DELETE FROM sessions WHERE id = ?1", [session_id])?;
-    Ok(())
-}
-
-pub(super) fn with_user(
-    conn: &Connection,
-    session_id: &str,
-) -> StoreResult<Option<(Session, User)>> {
+fn with_user(conn: &Connection, session_id: &str) -> StoreResult<Option<(Session, User)>> {
     // Built once: every Bearer request looks its statement up by this text.
     static SQL: OnceLock<String> = OnceLock::new();
     let sql = SQL.get_or_init(|| {
@@ -214,11 +83,7 @@ pub(super) fn with_user(
         .optional()?)
 }
 
-pub(super) fn live_for_user(
-    conn: &Connection,
-    user_id: i64,
-    now: i64,
-) -> StoreResult<Vec<Session>> {
+fn live_for_user(conn: &Connection, user_id: i64, now: i64) -> StoreResult<Vec<Session>> {
     let sql = format!(
         "SELECT {SESSION_COLUMNS} FROM sessions s
          WHERE s.user_id = ?1 AND s.end_reason IS NULL
@@ -233,7 +98,7 @@ pub(super) fn live_for_user(
 /// Deletes up to `batch` dead sessions, then up to `batch` refresh ids whose
 /// session is gone. Candidates are found with plain reads (no write lock), so the
 /// write lock is held only to delete a small batch by primary key.
-pub(super) fn sweep(conn: &Connection, now: i64, batch: usize) -> StoreResult<Swept> {
+fn sweep(conn: &Connection, now: i64, batch: usize) -> StoreResult<Swept> {
     let dead: Vec<String> = conn
         .prepare_cached(
             "SELECT id FROM sessions
@@ -281,4 +146,66 @@ fn delete_each<'a>(
     }
     tx.commit()?;
     Ok(deleted)
+}
+
+fn count_live_sessions(conn: &Connection, now: i64) -> StoreResult<u64> {
+    let count: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM sessions
+             WHERE end_reason IS NULL AND idle_expires_at > ?1 AND absolute_expires_at > ?1",
+        )?
+        .query_row([now], |row| row.get(0))?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+impl SessionStore for SqliteStore {
+    fn submit_session_work(&self, work: SessionWork) {
+        self.writer
+            .enqueue(Box::new(move |conn: StoreResult<&Connection>| match conn {
+                Ok(conn) => work(Ok(&session_tx::InTransaction(conn))),
+                Err(e) => work(Err(e)),
+            }));
+    }
+
+    fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize> {
+        end_for_user(&*self.conn()?, user_id, end, now)
+    }
+
+    fn session_with_user(
+        &self,
+        session_id: &str,
+        kid: Option<&str>,
+    ) -> StoreResult<Option<(Session, User)>> {
+        let conn = self.conn()?;
+        if kid
+            .map(|kid| signing_keys::refused(&conn, kid))
+            .transpose()?
+            == Some(true)
+        {
+            return Ok(None);
+        }
+        with_user(&conn, session_id)
+    }
+
+    fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>> {
+        live_for_user(&*self.conn()?, user_id, now)
+    }
+
+    fn sweep(&self, now: i64, batch: usize) -> StoreResult<Swept> {
+        sweep(&*self.conn()?, now, batch)
+    }
+
+    fn end_own_session(
+        &self,
+        user_id: i64,
+        session_id: &str,
+        reason: EndReason,
+        now: i64,
+    ) -> StoreResult<bool> {
+        end_own(&*self.conn()?, user_id, session_id, reason, now)
+    }
+
+    fn count_live_sessions(&self, now: i64) -> StoreResult<u64> {
+        count_live_sessions(&*self.conn()?, now)
+    }
 }

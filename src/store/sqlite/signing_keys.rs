@@ -2,7 +2,8 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::store::StoredKey;
+use super::SqliteStore;
+use crate::store::{KeyStore, StoreResult, StoredKey};
 
 /// The table of schema version 7; `migrate` creates it on older files.
 pub const TABLE: &str = "CREATE TABLE IF NOT EXISTS signing_keys (
@@ -62,4 +63,22 @@ pub fn refused(conn: &Connection, kid: &str) -> rusqlite::Result<bool> {
         .query_row([kid], |row| row.get(0))
         .optional()?;
     Ok(!matches!(revoked, Some(None)))
+}
+
+impl KeyStore for SqliteStore {
+    fn signing_keys(&self) -> StoreResult<Vec<StoredKey>> {
+        Ok(all(&*self.conn()?)?)
+    }
+
+    fn save_signing_keys(&self, added: &[StoredKey], changed: &[StoredKey]) -> StoreResult<()> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction()?;
+        for key in added {
+            insert(&tx, key)?;
+        }
+        for key in changed {
+            update_dates(&tx, key)?;
+        }
+        Ok(tx.commit()?)
+    }
 }

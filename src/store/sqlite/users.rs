@@ -2,9 +2,9 @@
 
 use rusqlite::{params, Connection, Row};
 
-use super::{name_keys, sessions};
+use super::{name_keys, sessions, SqliteStore};
 use crate::domain;
-use crate::store::{EndSessions, NewUser, StoreError, StoreResult, User};
+use crate::store::{EndSessions, NameCollision, NewUser, StoreError, StoreResult, User, UserStore};
 
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at";
@@ -129,4 +129,40 @@ pub(super) fn set_password_hash(
     }
     sessions::end_for_user(&tx, user_id, end, now)?;
     Ok(tx.commit()?)
+}
+
+impl UserStore for SqliteStore {
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
+        by_name(&*self.conn()?, username)
+    }
+
+    fn name_collisions(&self) -> StoreResult<Vec<NameCollision>> {
+        Ok(name_keys::collisions(&*self.conn()?)?)
+    }
+
+    fn list_users(&self) -> StoreResult<Vec<User>> {
+        list(&*self.conn()?)
+    }
+
+    fn has_enabled_admin(&self) -> StoreResult<bool> {
+        has_enabled_admin(&*self.conn()?)
+    }
+
+    fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User> {
+        insert(&*self.conn()?, user, now)
+    }
+
+    fn set_password_hash(
+        &self,
+        user_id: i64,
+        hash: &str,
+        now: i64,
+        end: EndSessions,
+    ) -> StoreResult<()> {
+        set_password_hash(&mut *self.conn()?, user_id, hash, now, end)
+    }
+
+    fn rename_user(&self, username: &str, new_name: &str, now: i64) -> StoreResult<Option<User>> {
+        rename(&mut *self.conn()?, username, new_name, now)
+    }
 }

@@ -1,0 +1,138 @@
+//! SQL of the refresh rules (`SessionTx`), run on the writer's connection inside its batch transaction. A rotation only succeeds from the generation it read.
+
+use std::sync::OnceLock;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::sessions::{from_row, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
+use super::users;
+use crate::domain::RefreshHash;
+use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, SessionTx, StoreResult};
+
+/// The refresh rules' reads and writes on the writer's connection, inside
+/// its batch transaction.
+pub(super) struct InTransaction<'a>(pub(super) &'a Connection);
+
+impl SessionTx for InTransaction<'_> {
+    fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
+        find_refresh(self.0, hash)
+    }
+
+    fn create_session(&self, session: &NewSession) -> StoreResult<()> {
+        create(self.0, session)
+    }
+
+    fn rotate(&self, rotation: &Rotation) -> StoreResult<bool> {
+        rotate(self.0, rotation)
+    }
+
+    fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {
+        end_one(self.0, session_id, reason, now)
+    }
+
+    fn delete_session(&self, session_id: &str) -> StoreResult<()> {
+        delete(self.0, session_id)
+    }
+}
+
+fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at, idle_expires_at,
+                               absolute_expires_at, user_agent, ip, mfa)
+         VALUES (?1, ?2, 0, ?3, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        new.id.as_str(),
+        new.user_id,
+        new.now,
+        new.idle_expires_at,
+        new.absolute_expires_at,
+        new.user_agent,
+        new.ip,
+        new.mfa
+    ])?;
+    conn.prepare_cached(
+        "INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
+         VALUES (?1, ?2, 0, ?3, ?4)",
+    )?
+    .execute(params![
+        &new.refresh_hash.0[..],
+        new.id.as_str(),
+        new.now,
+        &new.issued_to[..]
+    ])?;
+    Ok(())
+}
+
+fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
+    // Built once: every refresh looks its statement up by this text.
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {SESSION_COLUMNS}, {}, r.generation, r.issued_at, r.issued_to
+             FROM refresh_ids r JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
+             WHERE r.hash = ?1",
+            users::USER_COLUMNS
+        )
+    });
+    let record = conn
+        .prepare_cached(sql)?
+        .query_row([&hash.0[..]], |row| {
+            let after_user = SESSION_COLUMN_COUNT + users::USER_COLUMN_COUNT;
+            Ok(RefreshRecord {
+                session: from_row(row)?,
+                user: users::from_row(row, SESSION_COLUMN_COUNT)?,
+                generation: row.get(after_user)?,
+                issued_at: row.get(after_user + 1)?,
+                issued_to: row.get(after_user + 2)?,
+            })
+        })
+        .optional()?;
+    Ok(record)
+}
+
+/// Moves the session on only from the generation that was read.
+fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
+    let moved = conn
+        .prepare_cached(
+            "UPDATE sessions SET generation = ?3, last_used_at = ?4, idle_expires_at = ?5,
+                                 mfa = COALESCE(?6, mfa)
+             WHERE id = ?1 AND generation = ?2 AND end_reason IS NULL",
+        )?
+        .execute(params![
+            rotation.session_id,
+            rotation.from_generation,
+            rotation.from_generation + 1,
+            rotation.now,
+            rotation.idle_expires_at,
+            rotation.mfa
+        ])?;
+    if moved == 0 {
+        return Ok(false);
+    }
+    conn.prepare_cached(
+        "INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        &rotation.new_hash.0[..],
+        rotation.session_id,
+        rotation.from_generation + 1,
+        rotation.now,
+        &rotation.issued_to[..]
+    ])?;
+    Ok(true)
+}
+
+fn end_one(conn: &Connection, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {
+    let ended = conn.execute(
+        "UPDATE sessions SET ended_at = ?3, end_reason = ?2 WHERE id = ?1 AND end_reason IS NULL",
+        params![session_id, reason.as_str(), now],
+    )?;
+    Ok(ended == 1)
+}
+
+fn delete(conn: &Connection, session_id: &str) -> StoreResult<()> {
+    conn.execute("DELETE FROM sessions WHERE id = ?1", [session_id])?;
+    Ok(())
+}

@@ -1,0 +1,48 @@
+//! Users as stored, and the store's operations on them by name: look up, list, add, rename, set a password.
+
+use super::{EndSessions, NameCollision, StoreResult};
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub password_hash: String,
+    pub admin: bool,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct NewUser {
+    pub username: String,
+    pub email: Option<String>,
+    pub full_name: Option<String>,
+    pub password_hash: String,
+    pub admin: bool,
+    pub disabled: bool,
+}
+
+/// Users by name: what login, the CLI and the first-admin bootstrap ask of the store.
+pub trait UserStore {
+    /// By the name's key (see `domain::name_key`), so every spelling of a
+    /// name finds its user; a user whose exact name is given comes first.
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<User>>;
+    /// Users whose names collided when keys were introduced (for a warning).
+    fn name_collisions(&self) -> StoreResult<Vec<NameCollision>>;
+    fn list_users(&self) -> StoreResult<Vec<User>>;
+    fn has_enabled_admin(&self) -> StoreResult<bool>;
+    /// Fails with `Conflict` when the name's key is taken.
+    fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User>;
+    fn set_password_hash(
+        &self,
+        user_id: i64,
+        hash: &str,
+        now: i64,
+        end: EndSessions,
+    ) -> StoreResult<()>;
+    /// `None` for an unknown user, else the renamed user; `Conflict` when
+    /// the new name's key is taken by another user.
+    fn rename_user(&self, username: &str, new_name: &str, now: i64) -> StoreResult<Option<User>>;
+}
