@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection, ToSql, Transaction, TransactionBehavior};
 
-use super::{sessions, users, SqliteStore};
+use super::{rows, sessions, users, SqliteStore};
 use crate::domain;
 use crate::store::{
     AdminStore, EndReason, EndSessions, StoreError, StoreResult, User, UserChange, UserQuery,
@@ -62,7 +62,7 @@ pub(super) fn query(conn: &mut Connection, query: &UserQuery) -> StoreResult<(Ve
         .query_row(&args[..5], |row| row.get(0))?;
     let page = tx
         .prepare_cached(&page_sql(query))?
-        .query_map(&args[..], |row| users::from_row(row, 0))?
+        .query_map(&args[..], |row| rows::user(row, 0))?
         .collect::<Result<Vec<_>, _>>()?;
     tx.commit()?;
     Ok((page, u64::try_from(total).unwrap_or(0)))
@@ -72,7 +72,7 @@ fn page_sql(query: &UserQuery) -> String {
     let direction = if query.descending { "DESC" } else { "ASC" };
     format!(
         "SELECT {} {FILTER} ORDER BY {} {direction}, u.username LIMIT ?6 OFFSET ?7",
-        users::USER_COLUMNS,
+        rows::USER_COLUMNS,
         sort_column(query.sort)
     )
 }

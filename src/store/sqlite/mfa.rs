@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-use super::{sessions, users, SqliteStore};
+use super::{rows, sessions, SqliteStore};
 use crate::store::{
     EndSessions, MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord, StoreResult, User,
 };
@@ -154,7 +154,7 @@ pub(super) fn find_token(
     let sql = format!(
         "SELECT t.user_id, t.expires_at, t.failures, {} FROM mfa_tokens t
          JOIN users u ON u.id = t.user_id WHERE t.hash = ?1",
-        users::USER_COLUMNS
+        rows::USER_COLUMNS
     );
     let found = conn
         .prepare_cached(&sql)?
@@ -164,7 +164,7 @@ pub(super) fn find_token(
                 expires_at: row.get(1)?,
                 failures: row.get(2)?,
             };
-            Ok((token, users::from_row(row, 3)?))
+            Ok((token, rows::user(row, 3)?))
         })
         .optional()?;
     Ok(found)

@@ -6,6 +6,7 @@ mod errors;
 pub mod maintenance;
 mod mfa;
 mod name_keys;
+mod rows;
 mod schema;
 mod session_tx;
 mod sessions;

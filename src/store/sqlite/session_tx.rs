@@ -4,8 +4,7 @@ use std::sync::OnceLock;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::sessions::{from_row, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
-use super::users;
+use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
 use crate::domain::RefreshHash;
 use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, SessionTx, StoreResult};
 
@@ -72,16 +71,16 @@ fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<Ref
             "SELECT {SESSION_COLUMNS}, {}, r.generation, r.issued_at, r.issued_to
              FROM refresh_ids r JOIN sessions s ON s.id = r.session_id JOIN users u ON u.id = s.user_id
              WHERE r.hash = ?1",
-            users::USER_COLUMNS
+            rows::USER_COLUMNS
         )
     });
     let record = conn
         .prepare_cached(sql)?
         .query_row([&hash.0[..]], |row| {
-            let after_user = SESSION_COLUMN_COUNT + users::USER_COLUMN_COUNT;
+            let after_user = SESSION_COLUMN_COUNT + rows::USER_COLUMN_COUNT;
             Ok(RefreshRecord {
-                session: from_row(row)?,
-                user: users::from_row(row, SESSION_COLUMN_COUNT)?,
+                session: rows::session(row)?,
+                user: rows::user(row, SESSION_COLUMN_COUNT)?,
                 generation: row.get(after_user)?,
                 issued_at: row.get(after_user + 1)?,
                 issued_to: row.get(after_user + 2)?,

@@ -2,34 +2,13 @@
 
 use std::sync::OnceLock;
 
-use rusqlite::{params, Connection, OptionalExtension, Row, ToSql};
+use rusqlite::{params, Connection, OptionalExtension, ToSql};
 
-use super::{session_tx, signing_keys, users, SqliteStore};
+use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
+use super::{session_tx, signing_keys, SqliteStore};
 use crate::store::{
     EndReason, EndSessions, Session, SessionStore, SessionWork, StoreResult, Swept, User,
 };
-
-pub(super) const SESSION_COLUMNS: &str =
-    "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
-     s.idle_expires_at, s.absolute_expires_at, s.end_reason, s.user_agent, s.ip, s.mfa";
-pub(super) const SESSION_COLUMN_COUNT: usize = 11;
-
-pub(super) fn from_row(row: &Row) -> rusqlite::Result<Session> {
-    let end_reason: Option<String> = row.get(7)?;
-    Ok(Session {
-        id: row.get(0)?,
-        user_id: row.get(1)?,
-        generation: row.get(2)?,
-        created_at: row.get(3)?,
-        last_used_at: row.get(4)?,
-        idle_expires_at: row.get(5)?,
-        absolute_expires_at: row.get(6)?,
-        ended: end_reason.as_deref().map(EndReason::parse),
-        user_agent: row.get(8)?,
-        ip: row.get(9)?,
-        mfa: row.get(10)?,
-    })
-}
 
 /// Ends a live session only if it belongs to `user_id`, so one user cannot
 /// even learn whether another user's session id exists.
@@ -72,13 +51,13 @@ fn with_user(conn: &Connection, session_id: &str) -> StoreResult<Option<(Session
     let sql = SQL.get_or_init(|| {
         format!(
             "SELECT {SESSION_COLUMNS}, {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
-            users::USER_COLUMNS
+            rows::USER_COLUMNS
         )
     });
     Ok(conn
         .prepare_cached(sql)?
         .query_row([session_id], |row| {
-            Ok((from_row(row)?, users::from_row(row, SESSION_COLUMN_COUNT)?))
+            Ok((rows::session(row)?, rows::user(row, SESSION_COLUMN_COUNT)?))
         })
         .optional()?)
 }
@@ -91,7 +70,7 @@ fn live_for_user(conn: &Connection, user_id: i64, now: i64) -> StoreResult<Vec<S
          ORDER BY s.last_used_at DESC"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let sessions = stmt.query_map(params![user_id, now], from_row)?;
+    let sessions = stmt.query_map(params![user_id, now], rows::session)?;
     Ok(sessions.collect::<Result<_, _>>()?)
 }
 

@@ -1,28 +1,11 @@
 //! SQL for the `users` table.
 
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection};
 
+use super::rows::{self, USER_COLUMNS};
 use super::{name_keys, sessions, SqliteStore};
 use crate::domain;
 use crate::store::{EndSessions, NameCollision, NewUser, StoreError, StoreResult, User, UserStore};
-
-pub(super) const USER_COLUMNS: &str =
-    "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at";
-pub(super) const USER_COLUMN_COUNT: usize = 8;
-
-/// Reads the `USER_COLUMNS` starting at column `at`.
-pub(super) fn from_row(row: &Row, at: usize) -> rusqlite::Result<User> {
-    Ok(User {
-        id: row.get(at)?,
-        username: row.get(at + 1)?,
-        email: row.get(at + 2)?,
-        full_name: row.get(at + 3)?,
-        password_hash: row.get(at + 4)?,
-        admin: row.get(at + 5)?,
-        disabled: row.get(at + 6)?,
-        created_at: row.get(at + 7)?,
-    })
-}
 
 /// Finds the user by the name's key. The range also takes the key's kept
 /// duplicates (see `name_keys`), so a user kept from before version 8 is
@@ -36,7 +19,7 @@ pub(super) fn by_name(conn: &Connection, username: &str) -> StoreResult<Option<U
     let mut found = conn
         .prepare_cached(&sql)?
         .query_map(params![key, name_keys::upper_bound(&key)], |row| {
-            Ok((from_row(row, 0)?, row.get::<_, String>(8)?))
+            Ok((rows::user(row, 0)?, row.get::<_, String>(8)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     let normal = domain::nfkc(username);
@@ -50,7 +33,7 @@ pub(super) fn by_name(conn: &Connection, username: &str) -> StoreResult<Option<U
 pub(super) fn list(conn: &Connection) -> StoreResult<Vec<User>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.username");
     let mut stmt = conn.prepare_cached(&sql)?;
-    let users = stmt.query_map([], |row| from_row(row, 0))?;
+    let users = stmt.query_map([], |row| rows::user(row, 0))?;
     Ok(users.collect::<Result<_, _>>()?)
 }
 
