@@ -10,6 +10,7 @@ pub mod config;
 pub mod domain;
 pub mod duration;
 pub mod error;
+pub mod http;
 pub mod key_refresh;
 pub mod keys;
 pub mod memory;

@@ -18,13 +18,13 @@ use crate::auth::sessions::SessionRules;
 use crate::auth::throttle::LoginThrottle;
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::http::body::MAX_BODY;
+use crate::http::cookie::CookieSettings;
+use crate::http::guard::RequestGuard;
 use crate::key_refresh::{self, KeySettings};
-use crate::routes::body::MAX_BODY;
-use crate::routes::cookie::CookieSettings;
-use crate::routes::guard::RequestGuard;
 use crate::state::AppState;
 use crate::store::SqliteStore;
-use crate::{blocking, bootstrap, clock, keys, observe, routes};
+use crate::{blocking, bootstrap, clock, http, keys, observe, routes};
 
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
 const SWEEP_BATCH: usize = 500;
@@ -116,10 +116,10 @@ impl Application {
                         .error_handler(|_, _| ApiError::NotFound("Not Found").into()),
                 )
                 // Inside the default headers, so preflight answers get them too.
-                .wrap(middleware::from_fn(routes::cors::cors))
-                .wrap(routes::headers::default_headers())
+                .wrap(middleware::from_fn(http::cors::cors))
+                .wrap(http::headers::default_headers())
                 // Outermost, so a panic anywhere inside is caught.
-                .wrap(middleware::from_fn(routes::panic::catch_panics))
+                .wrap(middleware::from_fn(http::panic::catch_panics))
                 // Outside even that, so a panicked request still gets its log line.
                 .wrap(middleware::from_fn(observe::request_log::log_requests))
                 .configure(routes::configure)

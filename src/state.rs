@@ -9,9 +9,9 @@ use crate::auth::jwt::TokenKeys;
 use crate::auth::mfa::MfaRules;
 use crate::auth::sessions::SessionRules;
 use crate::auth::throttle::LoginThrottle;
+use crate::http::cookie::CookieSettings;
+use crate::http::guard::RequestGuard;
 use crate::observe::Metrics;
-use crate::routes::cookie::CookieSettings;
-use crate::routes::guard::RequestGuard;
 use crate::store::Store;
 
 pub struct AppState {

@@ -9,8 +9,8 @@ use crate::auth::extract::Admin;
 use crate::blocking;
 use crate::clock;
 use crate::error::ApiError;
+use crate::http::paging::{pairs, Range};
 use crate::openapi::{self, AdminOnly};
-use crate::routes::paging::{pairs, Range};
 use crate::state::AppState;
 use crate::store::{AuditQuery, AuditRecord};
 

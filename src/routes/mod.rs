@@ -2,20 +2,12 @@
 
 pub(crate) mod admin;
 pub(crate) mod audit;
-pub mod body;
-pub mod cookie;
-pub mod cors;
 pub(crate) mod docs;
 pub(crate) mod forward;
-pub mod guard;
-pub mod headers;
 pub(crate) mod health;
 pub(crate) mod jwks;
 pub(crate) mod mfa;
-mod paging;
-pub mod panic;
 pub(crate) mod password;
-pub(crate) mod report;
 pub(crate) mod sessions;
 pub(crate) mod static_files;
 pub mod user;

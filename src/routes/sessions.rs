@@ -10,8 +10,8 @@ use crate::blocking;
 use crate::clock;
 use crate::domain::SessionId;
 use crate::error::ApiError;
+use crate::http::report;
 use crate::openapi;
-use crate::routes::report;
 use crate::state::AppState;
 use crate::store::{EndReason, EndSessions, Session};
 

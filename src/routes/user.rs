@@ -12,10 +12,10 @@ use crate::blocking;
 use crate::clock;
 use crate::domain::RefreshSecret;
 use crate::error::ApiError;
+use crate::http::body::{required, FormOrJson};
+use crate::http::cookie::Presented;
+use crate::http::report;
 use crate::openapi::{self, fields, CookieRoute};
-use crate::routes::body::{required, FormOrJson};
-use crate::routes::cookie::Presented;
-use crate::routes::report;
 use crate::state::AppState;
 use crate::store::{EndReason, User};
 

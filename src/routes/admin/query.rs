@@ -1,7 +1,7 @@
 //! The list query of `GET /admin/users` as React Admin's `ra-data-json-server` sends it; an unknown parameter or value is 422 rather than silently ignored.
 
 use crate::error::ApiError;
-use crate::routes::paging::{pairs, Range};
+use crate::http::paging::{pairs, Range};
 use crate::store::{UserQuery, UserSort};
 
 /// The parameters as the OpenAPI document shows them; `parse` reads the

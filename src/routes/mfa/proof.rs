@@ -8,7 +8,7 @@ use crate::auth::password::{self, Verdict as PasswordVerdict};
 use crate::auth::throttle::Attempt;
 use crate::domain;
 use crate::error::ApiError;
-use crate::routes::report;
+use crate::http::report;
 use crate::state::AppState;
 
 /// A throttle slot for the caller's name and address (429 when full).

@@ -5,10 +5,10 @@ use serde::Deserialize;
 
 use crate::auth::login;
 use crate::error::ApiError;
+use crate::http::body::{required, FormOrJson};
+use crate::http::cookie::Presented;
+use crate::http::report;
 use crate::openapi::{self, fields, CookieRoute};
-use crate::routes::body::{required, FormOrJson};
-use crate::routes::cookie::Presented;
-use crate::routes::report;
 use crate::routes::user::{answer, grant_response, Granted};
 use crate::state::AppState;
 

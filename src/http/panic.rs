@@ -14,7 +14,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 
 use crate::error::ApiError;
-use crate::routes::headers;
+use crate::http::headers;
 
 /// Middleware (`middleware::from_fn`): polls the rest of the chain inside
 /// `catch_unwind`. Without it a panic drops the connection with no answer.
