@@ -9,6 +9,7 @@ pub mod keyring;
 pub mod login;
 pub mod mfa;
 pub mod password;
+pub mod password_change;
 pub mod ring;
 pub mod sessions;
 pub mod signing;

@@ -1,4 +1,4 @@
-//! `POST /user/password`: the caller proves the current password, then the new hash is stored and every other session ends in one transaction; the caller's own session stays.
+//! `POST /user/password`: parse, change (`auth::password_change`), audit, answer; the caller's own session stays.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -6,15 +6,13 @@ use serde::Deserialize;
 
 use crate::audit::{Describe, Kind};
 use crate::auth::extract::Caller;
-use crate::auth::password::{self, Verdict};
-use crate::domain::{self, NewPassword};
+use crate::auth::password_change;
+use crate::domain::NewPassword;
 use crate::error::ApiError;
 use crate::http::body::{read_after_auth, required};
 use crate::http::report;
 use crate::openapi::{self, fields};
 use crate::state::AppState;
-use crate::store::{EndReason, EndSessions};
-use crate::{bootstrap, clock};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct PasswordForm {
@@ -56,41 +54,10 @@ pub async fn change(
     }
     let username = caller.user.username.clone();
     let address = state.guard.client_address(&req);
-    let key = domain::login_key(&username);
-    let attempt = match state.throttle.reserve(key.as_deref(), &address).await {
-        Ok(attempt) => attempt,
-        Err(e) => {
-            let event = report::event(&state, &req, Kind::PasswordChangeFailed, &username);
-            report::audit(&state, event.reason(e.code()));
-            return Err(e);
-        }
-    };
-    let slot = state.hashing.acquire().await?;
-    let store = state.store.clone();
-    let password_file = state.bootstrap_password_file.clone();
-    let outcome = slot
-        .run(move || {
-            // Read again: the hash may have changed since the token was checked.
-            let user = store
-                .user_by_name(&caller.user.username)?
-                .ok_or(ApiError::InvalidToken)?;
-            if password::verify(&current, &user.password_hash) == Verdict::Wrong {
-                return Err(ApiError::WrongCurrentPassword);
-            }
-            let hash = password::hash(&new).map_err(ApiError::internal)?;
-            let keep = EndSessions::AllBut(&caller.session_id, EndReason::PasswordChanged);
-            store.set_password_hash(user.id, &hash, clock::now_ms(), keep)?;
-            bootstrap::forget_password(&user.username, &password_file);
-            Ok(())
-        })
-        .await;
-    if let Err(ApiError::WrongCurrentPassword) = outcome {
-        attempt.failed();
+    let outcome = password_change::change(&state, caller, current, new, &address).await;
+    if let Err(e @ (ApiError::WrongCurrentPassword | ApiError::Throttled { .. })) = &outcome {
         let event = report::event(&state, &req, Kind::PasswordChangeFailed, &username);
-        report::audit(&state, event.reason("invalid_credentials"));
-    } else {
-        // Right (or no verdict): not a failure, and no reset of the name's count.
-        drop(attempt);
+        report::audit(&state, event.reason(e.code()));
     }
     outcome?;
     let event = report::event(&state, &req, Kind::PasswordChanged, &username);
