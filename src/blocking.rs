@@ -1,7 +1,7 @@
-//! The ways to run blocking work, never on an async worker: `run` for anything on the blocking pool, `read` for the hot-path access check on dedicated reader threads, `sessions` for the refresh rules on the group-committing writer (argon2 has its own threads, `auth::hashing`).
+//! The ways to run blocking work, never on an async worker: `run` for anything on the blocking pool, `Readers::read` for the hot-path access check on the app's reader threads, `sessions` for the refresh rules on the group-committing writer (argon2 has its own threads, `auth::hashing`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, OnceLock};
+use std::sync::mpsc;
 use std::thread;
 
 use actix_web::web;
@@ -19,51 +19,22 @@ where
         .map_err(|_| ApiError::internal("blocking task panicked"))?
 }
 
-/// A short read on a dedicated reader thread. Under load a reader takes the
-/// next job as soon as it finishes one, instead of a pool thread being woken
-/// per request: the access-token check on every authenticated request is the
-/// hottest read there is.
-pub async fn read<T, F>(work: F) -> Result<T, ApiError>
-where
-    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
-    T: Send + 'static,
-{
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    readers().send(Box::new(move || {
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
-            .unwrap_or_else(|_| Err(ApiError::internal("read job panicked")));
-        let _ = reply.send(outcome);
-    }))?;
-    answer
-        .await
-        .map_err(|_| ApiError::internal("a reader dropped a job"))?
-}
-
 type ReadJob = Box<dyn FnOnce() + Send>;
 
 /// Reads waiting per reader thread beyond this are refused as busy, so a
 /// flood cannot queue without bound.
 const READ_QUEUE: usize = 1024;
 
-/// One queue per reader thread, served in turn.
-struct Readers {
+/// The app's reader threads, one queue each, served in turn. Each app has
+/// its own; they stop when the app (its last queue sender) is dropped.
+pub struct Readers {
     queues: Vec<mpsc::SyncSender<ReadJob>>,
     next: AtomicUsize,
 }
 
 impl Readers {
-    fn send(&self, job: ReadJob) -> Result<(), ApiError> {
-        let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.queues.len();
-        self.queues[turn].try_send(job).map_err(|e| match e {
-            mpsc::TrySendError::Full(_) => ApiError::Busy,
-            mpsc::TrySendError::Disconnected(_) => ApiError::internal("reader threads stopped"),
-        })
-    }
-}
-
-fn readers() -> &'static Readers {
-    static READERS: OnceLock<Readers> = OnceLock::new();
-    READERS.get_or_init(|| {
+    /// One reader thread per CPU.
+    pub fn start() -> Readers {
         let count = thread::available_parallelism().map_or(2, |n| n.get());
         let queues = (0..count)
             .map(|i| {
@@ -79,7 +50,35 @@ fn readers() -> &'static Readers {
             queues,
             next: AtomicUsize::new(0),
         }
-    })
+    }
+
+    /// A short read on a reader thread. Under load a reader takes the next
+    /// job as soon as it finishes one, instead of a pool thread being woken
+    /// per request: the access-token check on every authenticated request is
+    /// the hottest read there is.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.send(Box::new(move || {
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                .unwrap_or_else(|_| Err(ApiError::internal("read job panicked")));
+            let _ = reply.send(outcome);
+        }))?;
+        answer
+            .await
+            .map_err(|_| ApiError::internal("a reader dropped a job"))?
+    }
+
+    fn send(&self, job: ReadJob) -> Result<(), ApiError> {
+        let turn = self.next.fetch_add(1, Ordering::Relaxed) % self.queues.len();
+        self.queues[turn].try_send(job).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => ApiError::Busy,
+            mpsc::TrySendError::Disconnected(_) => ApiError::internal("reader threads stopped"),
+        })
+    }
 }
 
 /// Runs `work` in the session writer's next transaction; resolves once that

@@ -16,6 +16,7 @@ use crate::auth::jwt::TokenKeys;
 use crate::auth::mfa::MfaRules;
 use crate::auth::sessions::SessionRules;
 use crate::auth::throttle::LoginThrottle;
+use crate::blocking::Readers;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::http::body::MAX_BODY;
@@ -60,6 +61,7 @@ impl Application {
         let audit = AuditLog::start(Arc::new(store.clone()))?;
         let state = web::Data::new(AppState {
             store: Arc::new(store.clone()),
+            readers: Readers::start(),
             tokens: TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)?
                 .with_eddsa(config.eddsa),
             sessions: SessionRules::new(

@@ -9,6 +9,7 @@ use crate::auth::jwt::TokenKeys;
 use crate::auth::mfa::MfaRules;
 use crate::auth::sessions::SessionRules;
 use crate::auth::throttle::LoginThrottle;
+use crate::blocking::Readers;
 use crate::http::cookie::CookieSettings;
 use crate::http::guard::RequestGuard;
 use crate::observe::Metrics;
@@ -16,6 +17,8 @@ use crate::store::Store;
 
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// Threads for the access check's read (see `blocking::Readers`).
+    pub readers: Readers,
     pub tokens: TokenKeys,
     pub sessions: SessionRules,
     pub mfa: MfaRules,

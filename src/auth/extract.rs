@@ -7,7 +7,6 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
-use crate::blocking;
 use crate::clock;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -32,8 +31,10 @@ impl FromRequest for Caller {
             let sid = claims.sid.clone();
             let kid = claims.kid.clone();
             // A revoked key's tokens are refused at once, though validly signed.
-            let found =
-                blocking::read(move || Ok(store.session_with_user(&sid, kid.as_deref())?)).await?;
+            let found = state
+                .readers
+                .read(move || Ok(store.session_with_user(&sid, kid.as_deref())?))
+                .await?;
             let (session, user) = found.ok_or(ApiError::InvalidToken)?;
             let live = session.ended.is_none()
                 && !session.is_expired(clock::now_ms())
