@@ -1,4 +1,6 @@
-//! The ways to run blocking work, never on an async worker: `run` for anything on the blocking pool, `Readers::read` for the hot-path access check on the app's reader threads, `sessions` for the refresh rules on the group-committing writer (argon2 has its own threads, `auth::hashing`).
+//! The ways to run blocking work, never on an async worker: `run` for anything on the blocking
+//! pool, `Readers::read` for the hot-path access check on the app's reader threads, `sessions` for
+//! the refresh rules on the group-committing writer (argon2 has its own threads, `auth::hashing`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;

@@ -1,4 +1,7 @@
-//! First start: a database without an enabled admin gets the user `admin`, with a random password (or `LATCHKEY_BOOTSTRAP_PASSWORD`). A generated password never reaches a log that is not a terminal: it goes into a 0600 file beside the database, deleted at the admin's first password change.
+//! First start: a database without an enabled admin gets the user `admin`, with a random password
+//! (or `LATCHKEY_BOOTSTRAP_PASSWORD`). A generated password never reaches a log that is not a
+//! terminal: it goes into a 0600 file beside the database, deleted at the admin's first password
+//! change.
 
 use std::fs::OpenOptions;
 use std::io::{ErrorKind, Write};

@@ -1,4 +1,5 @@
-//! Values that are checked once when they enter and can then be trusted: a `Username` is valid, a `RefreshSecret` never prints.
+//! Values that are checked once when they enter and can then be trusted: a `Username` is valid, a
+//! `RefreshSecret` never prints.
 
 mod contact;
 mod names;

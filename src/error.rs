@@ -1,4 +1,5 @@
-//! The one error type of the HTTP API: each variant picks its status, `detail` text and `code`; causes are logged, never shown.
+//! The one error type of the HTTP API: each variant picks its status, `detail` text and `code`;
+//! causes are logged, never shown.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 

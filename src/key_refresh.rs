@@ -1,4 +1,6 @@
-//! Signing keys at start (with EdDSA the first key is made; with HS256 signing keys stop) and every second after: the ring is rebuilt from the store, so a key rotated or revoked by the CLI or another instance takes effect, and `--key-rotation` is applied.
+//! Signing keys at start (with EdDSA the first key is made; with HS256 signing keys stop) and every
+//! second after: the ring is rebuilt from the store, so a key rotated or revoked by the CLI or
+//! another instance takes effect, and `--key-rotation` is applied.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,4 +1,5 @@
-//! The signing key: from `LATCHKEY_SECRET`, or a hex file (mode 0600) created on first start. There is no built-in key.
+//! The signing key: from `LATCHKEY_SECRET`, or a hex file (mode 0600) created on first start. There
+//! is no built-in key.
 
 use std::fs;
 use std::io::Write;

@@ -1,4 +1,5 @@
-//! latchkey: a single-binary authentication server. `main.rs` only parses the command line; everything else is here so tests drive the real app.
+//! latchkey: a single-binary authentication server. `main.rs` only parses the command line;
+//! everything else is here so tests drive the real app.
 
 pub mod audit;
 pub mod auth;

@@ -1,4 +1,5 @@
-//! Memory tuning: a few allocator arenas serve every thread, and large blocks always come from (and go back to) the OS.
+//! Memory tuning: a few allocator arenas serve every thread, and large blocks always come from (and
+//! go back to) the OS.
 //!
 //! Password hashes (19 MiB each) run on the hash threads (`auth::hashing`),
 //! which keep their argon2 memory while busy and give it back when idle: RSS

@@ -1,4 +1,5 @@
-//! The OpenAPI 3 description, generated from the handlers' `#[utoipa::path]` annotations and the body types' `ToSchema` derives, so it cannot drift from the code; `GET /openapi.json` serves it.
+//! The OpenAPI 3 description, generated from the handlers' `#[utoipa::path]` annotations and the
+//! body types' `ToSchema` derives, so it cannot drift from the code; `GET /openapi.json` serves it.
 
 mod errors;
 pub mod fields;

@@ -1,4 +1,5 @@
-//! Builds the running server from a `Config`: opens the store, loads the key, wires the routes; tests use it exactly as `main` does.
+//! Builds the running server from a `Config`: opens the store, loads the key, wires the routes;
+//! tests use it exactly as `main` does.
 
 use std::io::IsTerminal;
 use std::net::TcpListener;

@@ -1,4 +1,5 @@
-//! A minimal keep-alive HTTP/1.1 client over a blocking socket: one per load thread, so the load costs almost nothing next to the server.
+//! A minimal keep-alive HTTP/1.1 client over a blocking socket: one per load thread, so the load
+//! costs almost nothing next to the server.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;

@@ -1,4 +1,5 @@
-//! `me` on a second server signing with `--jwt-alg EdDSA`: what Ed25519 tokens cost against HS256 ones.
+//! `me` on a second server signing with `--jwt-alg EdDSA`: what Ed25519 tokens cost against HS256
+//! ones.
 
 use crate::load::drive;
 use crate::scenarios::{log_in_each, me_users, Recorder};

@@ -1,4 +1,5 @@
-//! The ceiling: a bare actix-web hello-world, built from this bench's sources against the same actix-web as latchkey, one worker; `main` runs it when started as `load --hello-server PORT`.
+//! The ceiling: a bare actix-web hello-world, built from this bench's sources against the same
+//! actix-web as latchkey, one worker; `main` runs it when started as `load --hello-server PORT`.
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 

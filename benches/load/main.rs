@@ -1,6 +1,9 @@
-//! The load benchmark: measures a bare actix-web hello server, then latchkey run as the README runs it (defaults, request log on, stderr to a file), with the same load in one run, and prints every scenario's share of the hello server's rate and its server CPU per request.
+//! The load benchmark: measures a bare actix-web hello server, then latchkey run as the README runs
+//! it (defaults, request log on, stderr to a file), with the same load in one run, and prints every
+//! scenario's share of the hello server's rate and its server CPU per request.
 //!
-//! `cargo bench --bench load -- [--duration 5] [--connections 32] [--no-pin] [--scale-sessions 1000000] [--only me,verify,refresh,login,mixed,eddsa,scale]`
+//! `cargo bench --bench load -- [--duration 5] [--connections 32] [--no-pin] [--scale-sessions
+//! 1000000] [--only me,verify,refresh,login,mixed,eddsa,scale]`
 //! Under `cargo test` (no `--bench` argument) it does a one-second smoke run instead.
 
 mod client;

@@ -1,4 +1,5 @@
-//! The scale scenario: refresh with a thousand sessions stored, then with a million, each on a fresh latchkey.
+//! The scale scenario: refresh with a thousand sessions stored, then with a million, each on a
+//! fresh latchkey.
 
 use crate::load::{drive, Outcome};
 use crate::scenarios::{log_in_each, refresh_users};

@@ -1,4 +1,5 @@
-//! The scenarios: ceiling, me, refresh, login, mixed and scale, each printed as one row of the table.
+//! The scenarios: ceiling, me, refresh, login, mixed and scale, each printed as one row of the
+//! table.
 
 use std::io;
 use std::process::Command;

@@ -1,4 +1,5 @@
-//! Starts the server under test — latchkey as the README runs it, or the bare hello server — pinned to one CPU when asked, and watches its CPU time and memory.
+//! Starts the server under test — latchkey as the README runs it, or the bare hello server — pinned
+//! to one CPU when asked, and watches its CPU time and memory.
 
 use std::fs::File;
 use std::path::Path;

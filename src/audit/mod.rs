@@ -1,4 +1,5 @@
-//! The audit trail: which security events exist and how one is described. The server queues them to a background writer (`writer.rs`); the CLI writes its own straight away.
+//! The audit trail: which security events exist and how one is described. The server queues them to
+//! a background writer (`writer.rs`); the CLI writes its own straight away.
 
 mod writer;
 

@@ -1,4 +1,8 @@
-//! The server's audit writer: a request hands its event to a bounded channel and never waits; one thread drains the channel and writes each batch in one transaction. A full channel drops a routine event and counts it, so a flood can neither slow requests nor grow memory; a critical event (reuse detected, password or admin changes) is never dropped: it waits in its own list, which only authenticated work can grow.
+//! The server's audit writer: a request hands its event to a bounded channel and never waits; one
+//! thread drains the channel and writes each batch in one transaction. A full channel drops a
+//! routine event and counts it, so a flood can neither slow requests nor grow memory; a critical
+//! event (reuse detected, password or admin changes) is never dropped: it waits in its own list,
+//! which only authenticated work can grow.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};

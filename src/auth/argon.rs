@@ -1,4 +1,5 @@
-//! argon2 with memory that hash threads keep: a login flood then costs no page faults and no allocator growth, and memory stays at one 19 MiB block per hash thread.
+//! argon2 with memory that hash threads keep: a login flood then costs no page faults and no
+//! allocator growth, and memory stays at one 19 MiB block per hash thread.
 
 use std::cell::{Cell, RefCell};
 

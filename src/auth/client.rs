@@ -1,4 +1,6 @@
-//! The client behind a request, and its fingerprint: a keyed hash of its `User-Agent` and network (/24 of IPv4, /64 of IPv6), so a rotation can say who made it without storing either value again.
+//! The client behind a request, and its fingerprint: a keyed hash of its `User-Agent` and network
+//! (/24 of IPv4, /64 of IPv6), so a rotation can say who made it without storing either value
+//! again.
 
 use std::net::IpAddr;
 

@@ -1,4 +1,5 @@
-//! `Caller`: the user behind a Bearer access token, checked against the database on every request so an ended session or a disabled user is refused at once.
+//! `Caller`: the user behind a Bearer access token, checked against the database on every request
+//! so an ended session or a disabled user is refused at once.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -1,4 +1,6 @@
-//! Password hashing on a few dedicated, low-priority threads, one per slot: a login flood queues briefly, then gets 503, instead of exhausting memory (19 MiB per hash) or starving the requests that need no hash.
+//! Password hashing on a few dedicated, low-priority threads, one per slot: a login flood queues
+//! briefly, then gets 503, instead of exhausting memory (19 MiB per hash) or starving the requests
+//! that need no hash.
 
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};

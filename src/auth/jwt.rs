@@ -1,4 +1,7 @@
-//! Access tokens: JWTs with `typ: at+jwt`, HS256 or EdDSA (with `kid`); verification pins each algorithm to its own keys (HS256 to the secret, EdDSA to the ring's public keys, so tokens of either stay valid across a switch) and checks signature, `typ`, `exp`, `iat` (30 s leeway either way) and `iss`.
+//! Access tokens: JWTs with `typ: at+jwt`, HS256 or EdDSA (with `kid`); verification pins each
+//! algorithm to its own keys (HS256 to the secret, EdDSA to the ring's public keys, so tokens of
+//! either stay valid across a switch) and checks signature, `typ`, `exp`, `iat` (30 s leeway either
+//! way) and `iss`.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;

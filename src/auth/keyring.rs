@@ -1,4 +1,6 @@
-//! Which signing key does what follows from its dates: the newest live key whose `signs_from` has come signs; newer ones are `next` (published, not yet signing); older ones retire and stay published until their last token expired; revoked keys are neither published nor accepted.
+//! Which signing key does what follows from its dates: the newest live key whose `signs_from` has
+//! come signs; newer ones are `next` (published, not yet signing); older ones retire and stay
+//! published until their last token expired; revoked keys are neither published nor accepted.
 
 use crate::store::StoredKey;
 

@@ -1,4 +1,7 @@
-//! Login: a throttle slot first (no hash for a blocked or impossible name), then one job on a hash thread that finds the user, checks the password (and the second factor, when the user has one), upgrades an old hash and starts the session (through the session writer). A right password without a code answers `mfa_required`, which is no failure; a wrong code is one.
+//! Login: a throttle slot first (no hash for a blocked or impossible name), then one job on a hash
+//! thread that finds the user, checks the password (and the second factor, when the user has one),
+//! upgrades an old hash and starts the session (through the session writer). A right password
+//! without a code answers `mfa_required`, which is no failure; a wrong code is one.
 
 use actix_web::web;
 

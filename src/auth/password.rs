@@ -1,4 +1,5 @@
-//! Password hashing: argon2id (m=19456 KiB, t=2, p=1) for new hashes; older schemes and weaker parameters still verify and get replaced.
+//! Password hashing: argon2id (m=19456 KiB, t=2, p=1) for new hashes; older schemes and weaker
+//! parameters still verify and get replaced.
 
 use std::sync::OnceLock;
 

@@ -1,4 +1,7 @@
-//! A password change: counted by the login throttle before any hash (a stolen access token cannot guess the current password quickly), then one job on a hash thread that reads the hash again, checks the current password, stores the new hash and ends every other session in one transaction.
+//! A password change: counted by the login throttle before any hash (a stolen access token cannot
+//! guess the current password quickly), then one job on a hash thread that reads the hash again,
+//! checks the current password, stores the new hash and ends every other session in one
+//! transaction.
 
 use actix_web::web;
 

@@ -1,4 +1,6 @@
-//! The signing keys as the server uses them: the signer, a verifier per key not revoked, and the JWKS document; rebuilt from the store every second so a rotation by the CLI or another instance is picked up.
+//! The signing keys as the server uses them: the signer, a verifier per key not revoked, and the
+//! JWKS document; rebuilt from the store every second so a rotation by the CLI or another instance
+//! is picked up.
 
 use std::collections::HashMap;
 

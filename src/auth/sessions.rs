@@ -1,4 +1,6 @@
-//! The session rules: login starts (or continues) a family, refresh rotates it, an old id replayed within the grace by the client that rotated it gets the current one; any other replay ends the family.
+//! The session rules: login starts (or continues) a family, refresh rotates it, an old id replayed
+//! within the grace by the client that rotated it gets the current one; any other replay ends the
+//! family.
 
 use std::time::Duration;
 

@@ -1,4 +1,6 @@
-//! Ed25519 signing keys: made here, stored with the seed sealed (ChaCha20-Poly1305 under a key derived from the signing secret, the kid as associated data), so a copy of the database alone signs nothing.
+//! Ed25519 signing keys: made here, stored with the seed sealed (ChaCha20-Poly1305 under a key
+//! derived from the signing secret, the kid as associated data), so a copy of the database alone
+//! signs nothing.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -1,4 +1,5 @@
-//! `latchkey audit`: the security events, oldest first, as a table; `cli_event` records what the command line itself changes.
+//! `latchkey audit`: the security events, oldest first, as a table; `cli_event` records what the
+//! command line itself changes.
 
 use std::time::Duration;
 

@@ -1,4 +1,5 @@
-//! `latchkey backup PATH`: a consistent copy of the database while the server runs, never over an existing file unless `--force`.
+//! `latchkey backup PATH`: a consistent copy of the database while the server runs, never over an
+//! existing file unless `--force`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

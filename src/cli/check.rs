@@ -1,4 +1,6 @@
-//! `latchkey check-config`: the settings are already valid when this runs (bad ones exit 2 before it); this opens the key and the database without changing either and prints a summary. Any problem here is exit 1.
+//! `latchkey check-config`: the settings are already valid when this runs (bad ones exit 2 before
+//! it); this opens the key and the database without changing either and prints a summary. Any
+//! problem here is exit 1.
 
 use std::path::Path;
 

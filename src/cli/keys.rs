@@ -1,4 +1,5 @@
-//! `latchkey keys …`: list, rotate and revoke the EdDSA signing keys straight on the database; a running server picks the change up within a second.
+//! `latchkey keys …`: list, rotate and revoke the EdDSA signing keys straight on the database; a
+//! running server picks the change up within a second.
 
 use crate::audit::Kind;
 use crate::audit::{self, Describe};

@@ -1,4 +1,5 @@
-//! The command line: `serve`, and user and session administration straight on the database (no server needed).
+//! The command line: `serve`, and user and session administration straight on the database (no
+//! server needed).
 
 mod audit;
 mod backup;

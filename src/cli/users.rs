@@ -1,4 +1,5 @@
-//! `latchkey user …`: the same rules as the admin API (valid names, 8–1024 character passwords, the last admin stays).
+//! `latchkey user …`: the same rules as the admin API (valid names, 8–1024 character passwords, the
+//! last admin stays).
 
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;

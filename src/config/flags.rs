@@ -1,4 +1,5 @@
-//! The flags of `latchkey serve` (and `check-config`), each with its `LATCHKEY_*` twin; `Config::from_args` turns them into checked settings.
+//! The flags of `latchkey serve` (and `check-config`), each with its `LATCHKEY_*` twin;
+//! `Config::from_args` turns them into checked settings.
 
 use std::path::PathBuf;
 use std::time::Duration;

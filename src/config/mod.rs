@@ -1,4 +1,5 @@
-//! Settings from flags and `LATCHKEY_*` variables, validated once at start; nothing else reads the environment.
+//! Settings from flags and `LATCHKEY_*` variables, validated once at start; nothing else reads the
+//! environment.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

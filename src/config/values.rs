@@ -1,4 +1,5 @@
-//! Checks of single setting values: origins, cookie names, the inline signing key; each says in one line what is wrong.
+//! Checks of single setting values: origins, cookie names, the inline signing key; each says in one
+//! line what is wrong.
 
 use std::path::{Path, PathBuf};
 

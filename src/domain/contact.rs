@@ -1,4 +1,6 @@
-//! A user's e-mail and full name, checked the same way for the admin API and the CLI: trimmed, blank means none, bounded, and never a control or format character (no right-to-left override to disguise a name).
+//! A user's e-mail and full name, checked the same way for the admin API and the CLI: trimmed,
+//! blank means none, bounded, and never a control or format character (no right-to-left override to
+//! disguise a name).
 
 use super::is_control_or_format;
 

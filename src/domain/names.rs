@@ -1,4 +1,6 @@
-//! Usernames: NFKC is the stored form, NFKC then Unicode full case folding is the key that makes two names one (`Élise` and `élise`, `STRASSE` and `Straße`), and control or format characters never enter a name.
+//! Usernames: NFKC is the stored form, NFKC then Unicode full case folding is the key that makes
+//! two names one (`Élise` and `élise`, `STRASSE` and `Straße`), and control or format characters
+//! never enter a name.
 
 use std::fmt;
 

@@ -1,4 +1,5 @@
-//! Request bodies: a form (as OAuth2's password grant sends) or JSON, at most 16 KiB; a wrong type is 415, anything unreadable 422.
+//! Request bodies: a form (as OAuth2's password grant sends) or JSON, at most 16 KiB; a wrong type
+//! is 415, anything unreadable 422.
 
 use std::future::Future;
 use std::pin::Pin;

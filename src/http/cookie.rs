@@ -1,4 +1,6 @@
-//! The refresh cookie: HttpOnly, SameSite, Secure by default, `Path=/user`, `Max-Age` in seconds the session has left; cleared with the same attributes. A request that carries it twice (cookie tossing) uses neither.
+//! The refresh cookie: HttpOnly, SameSite, Secure by default, `Path=/user`, `Max-Age` in seconds
+//! the session has left; cleared with the same attributes. A request that carries it twice (cookie
+//! tossing) uses neither.
 
 use actix_web::cookie::{time, Cookie, SameSite as CookieSameSite};
 use actix_web::http::header;

@@ -1,4 +1,6 @@
-//! CORS for the configured origins only: their responses allow credentials and expose `X-Total-Count`, their preflights are answered here; any other origin gets no CORS header at all.
+//! CORS for the configured origins only: their responses allow credentials and expose
+//! `X-Total-Count`, their preflights are answered here; any other origin gets no CORS header at
+//! all.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};

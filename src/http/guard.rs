@@ -1,4 +1,5 @@
-//! Who is calling from where: the cross-origin check for cookie routes, and the client address (the peer, or the last proxy hop when trusted).
+//! Who is calling from where: the cross-origin check for cookie routes, and the client address (the
+//! peer, or the last proxy hop when trusted).
 
 use std::net::IpAddr;
 

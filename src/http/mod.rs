@@ -1,4 +1,6 @@
-//! HTTP plumbing the handlers in `routes` share: reading bodies and cookies, the cross-origin and client-address guard, CORS, default headers, the panic catcher, list paging, and what a route reports to operators. Nothing here answers a route itself.
+//! HTTP plumbing the handlers in `routes` share: reading bodies and cookies, the cross-origin and
+//! client-address guard, CORS, default headers, the panic catcher, list paging, and what a route
+//! reports to operators. Nothing here answers a route itself.
 
 pub mod body;
 pub mod cookie;

@@ -1,4 +1,5 @@
-//! React Admin's list paging, shared by every list route: `_start`/`_end` become an offset and an optional limit, and `_end` before `_start` is 422.
+//! React Admin's list paging, shared by every list route: `_start`/`_end` become an offset and an
+//! optional limit, and `_end` before `_start` is 422.
 
 use crate::error::ApiError;
 

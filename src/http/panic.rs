@@ -1,4 +1,5 @@
-//! A panic in a handler becomes a 500 JSON `internal` answer (its message logged, never shown) and the worker keeps serving.
+//! A panic in a handler becomes a 500 JSON `internal` answer (its message logged, never shown) and
+//! the worker keeps serving.
 
 use std::any::Any;
 use std::fmt;

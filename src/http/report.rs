@@ -1,4 +1,5 @@
-//! What the routes report to operators about an outcome: the metrics counters and the audit event. Audit events go to the background writer, so recording adds no database hop to a request.
+//! What the routes report to operators about an outcome: the metrics counters and the audit event.
+//! Audit events go to the background writer, so recording adds no database hop to a request.
 
 use actix_web::{HttpMessage, HttpRequest};
 

@@ -1,4 +1,5 @@
-//! Latency histograms, one per route template, on atomics: recording never takes a lock (a route seen for the first time takes one, once).
+//! Latency histograms, one per route template, on atomics: recording never takes a lock (a route
+//! seen for the first time takes one, once).
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

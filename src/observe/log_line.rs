@@ -1,4 +1,6 @@
-//! The request log line formatted by hand into a reused buffer, byte for byte what the tracing subscriber prints for the same event (a test holds the two together), without its per-event allocations; the timestamp's date and time are formatted once per second.
+//! The request log line formatted by hand into a reused buffer, byte for byte what the tracing
+//! subscriber prints for the same event (a test holds the two together), without its per-event
+//! allocations; the timestamp's date and time are formatted once per second.
 
 use std::cell::RefCell;
 use std::fmt::Write as _;

@@ -1,4 +1,6 @@
-//! Log output off the request path: a line is appended to one bounded in-memory batch and a writer thread empties it to stderr every few milliseconds; when the batch is full the line is dropped and counted, never waited for.
+//! Log output off the request path: a line is appended to one bounded in-memory batch and a writer
+//! thread empties it to stderr every few milliseconds; when the batch is full the line is dropped
+//! and counted, never waited for.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,4 +1,6 @@
-//! The log subscriber: human-readable lines by default, one JSON object per line with `--log-format json`; the level comes from `RUST_LOG` (default `info`). A server writing to a file or journald writes through the background sink, so no request waits on stderr.
+//! The log subscriber: human-readable lines by default, one JSON object per line with `--log-format
+//! json`; the level comes from `RUST_LOG` (default `info`). A server writing to a file or journald
+//! writes through the background sink, so no request waits on stderr.
 
 use std::io::{IsTerminal, Write};
 

@@ -1,4 +1,6 @@
-//! A small metrics registry on atomics: outcome counters and one latency histogram per route template. Recording never takes a lock (a route seen for the first time takes one, once); rendering reads the atomics as they are.
+//! A small metrics registry on atomics: outcome counters and one latency histogram per route
+//! template. Recording never takes a lock (a route seen for the first time takes one, once);
+//! rendering reads the atomics as they are.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};

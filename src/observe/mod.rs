@@ -1,4 +1,5 @@
-//! What operators see: one log line per request (with a request id), the metrics registry, and the `/metrics` listener kept off the public port.
+//! What operators see: one log line per request (with a request id), the metrics registry, and the
+//! `/metrics` listener kept off the public port.
 
 mod histogram;
 pub mod log_line;

@@ -1,4 +1,6 @@
-//! One log line per request — method, route template, status, latency, request id — and the `X-Request-Id` header. Only those fields: never a path, query, header or body, so no password, token or cookie can reach the log.
+//! One log line per request — method, route template, status, latency, request id — and the
+//! `X-Request-Id` header. Only those fields: never a path, query, header or body, so no password,
+//! token or cookie can reach the log.
 
 use std::time::Instant;
 

@@ -1,4 +1,5 @@
-//! The `/metrics` listener: a second small HTTP server on `--metrics-bind`, so Prometheus can scrape what the internet-facing port never shows.
+//! The `/metrics` listener: a second small HTTP server on `--metrics-bind`, so Prometheus can
+//! scrape what the internet-facing port never shows.
 
 use std::net::{SocketAddr, TcpListener};
 

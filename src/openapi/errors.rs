@@ -1,4 +1,6 @@
-//! The documented error answers. Each one names the `ApiError`s it stands for, so its status, its `code` values, its examples and its headers (`WWW-Authenticate`, `Retry-After`) come from the error type itself and cannot drift from it.
+//! The documented error answers. Each one names the `ApiError`s it stands for, so its status, its
+//! `code` values, its examples and its headers (`WWW-Authenticate`, `Retry-After`) come from the
+//! error type itself and cannot drift from it.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,7 @@
-//! Schemas of text fields whose rules are written as patterns built from parts. The server trims with Rust's `trim` (Unicode's White_Space set) before it judges a value, so the patterns spell that set out: the documented values are then exactly the accepted ones, which schemathesis checks from both sides.
+//! Schemas of text fields whose rules are written as patterns built from parts. The server trims
+//! with Rust's `trim` (Unicode's White_Space set) before it judges a value, so the patterns spell
+//! that set out: the documented values are then exactly the accepted ones, which schemathesis
+//! checks from both sides.
 
 use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::KnownFormat;

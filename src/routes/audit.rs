@@ -1,4 +1,6 @@
-//! `GET /admin/audit`: the audit trail for admin UIs, paged and filtered like `/admin/users` (`_start`, `_end`, `X-Total-Count`), newest first by default; an unknown parameter or value is 422.
+//! `GET /admin/audit`: the audit trail for admin UIs, paged and filtered like `/admin/users`
+//! (`_start`, `_end`, `X-Total-Count`), newest first by default; an unknown parameter or value is
+//! 422.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};

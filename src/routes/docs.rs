@@ -1,4 +1,5 @@
-//! `/openapi.json` and the Swagger UI page at `/docs`: the document is generated from the handlers' annotations, and every script and style of the page is served from the binary (no CDN).
+//! `/openapi.json` and the Swagger UI page at `/docs`: the document is generated from the handlers'
+//! annotations, and every script and style of the page is served from the binary (no CDN).
 
 use std::sync::{Arc, OnceLock};
 

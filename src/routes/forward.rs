@@ -1,4 +1,5 @@
-//! Forward auth (`/auth/verify`, any method): a reverse proxy asks whether the original request's Bearer token is good, with the same checks as `/user/me`; it never reads the refresh cookie.
+//! Forward auth (`/auth/verify`, any method): a reverse proxy asks whether the original request's
+//! Bearer token is good, with the same checks as `/user/me`; it never reads the refresh cookie.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};

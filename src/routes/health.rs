@@ -1,4 +1,5 @@
-//! Liveness: `/healthz` answers only when the database does; `/healthz/live` does no work at all (the benchmark's ceiling).
+//! Liveness: `/healthz` answers only when the database does; `/healthz/live` does no work at all
+//! (the benchmark's ceiling).
 
 use actix_web::{web, HttpResponse};
 use serde_json::json;

@@ -1,4 +1,6 @@
-//! `GET /.well-known/jwks.json`: the public EdDSA keys other services verify access tokens with (RFC 7517); cacheable for 5 minutes, which is why a new key signs only 5 minutes after it is published.
+//! `GET /.well-known/jwks.json`: the public EdDSA keys other services verify access tokens with
+//! (RFC 7517); cacheable for 5 minutes, which is why a new key signs only 5 minutes after it is
+//! published.
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};

@@ -1,4 +1,5 @@
-//! The route table: every (method, path) the server answers, in one list that both the router and the OpenAPI test read, and JSON 404/405 for everything else.
+//! The route table: every (method, path) the server answers, in one list that both the router and
+//! the OpenAPI test read, and JSON 404/405 for everything else.
 
 pub(crate) mod admin;
 pub(crate) mod audit;

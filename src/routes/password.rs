@@ -1,4 +1,5 @@
-//! `POST /user/password`: parse, change (`auth::password_change`), audit, answer; the caller's own session stays.
+//! `POST /user/password`: parse, change (`auth::password_change`), audit, answer; the caller's own
+//! session stays.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};

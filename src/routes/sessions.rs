@@ -1,4 +1,5 @@
-//! `/user/sessions` and `/user/logout-all`: a user sees and ends only its own sessions; another user's session id is answered exactly like an unknown one.
+//! `/user/sessions` and `/user/logout-all`: a user sees and ends only its own sessions; another
+//! user's session id is answered exactly like an unknown one.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};

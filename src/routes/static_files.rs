@@ -1,4 +1,5 @@
-//! The demo page and its assets, embedded in the binary so `latchkey serve` works from any directory.
+//! The demo page and its assets, embedded in the binary so `latchkey serve` works from any
+//! directory.
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};

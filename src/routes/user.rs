@@ -1,4 +1,5 @@
-//! `/user/*`: login, refresh, logout and the current user. Thin: parse, call the rules, shape the answer.
+//! `/user/*`: login, refresh, logout and the current user. Thin: parse, call the rules, shape the
+//! answer.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -1,4 +1,5 @@
-//! What the admin users API asks of the store: a filtered, sorted page of users, and changes that carry their own session and last-admin rules.
+//! What the admin users API asks of the store: a filtered, sorted page of users, and changes that
+//! carry their own session and last-admin rules.
 
 use super::{StoreResult, User};
 

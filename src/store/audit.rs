@@ -1,4 +1,5 @@
-//! What the audit trail asks of the store: append security events, read a filtered page of them, prune old ones. Events are plain text codes, so the store never interprets them.
+//! What the audit trail asks of the store: append security events, read a filtered page of them,
+//! prune old ones. Events are plain text codes, so the store never interprets them.
 
 use super::StoreResult;
 

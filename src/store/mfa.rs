@@ -1,4 +1,6 @@
-//! The second-factor records and their storage operations: a user's sealed TOTP secrets, the step last used, how many recovery codes are left, and the pending second step of a login (`mfa_token`). Secrets and codes never appear here in clear.
+//! The second-factor records and their storage operations: a user's sealed TOTP secrets, the step
+//! last used, how many recovery codes are left, and the pending second step of a login
+//! (`mfa_token`). Secrets and codes never appear here in clear.
 
 use super::{EndSessions, StoreResult, User};
 

@@ -1,4 +1,5 @@
-//! Storage behind small traits, one per role: handlers and rules never see SQL, so another database can be added without touching them.
+//! Storage behind small traits, one per role: handlers and rules never see SQL, so another database
+//! can be added without touching them.
 
 mod admin;
 mod audit;

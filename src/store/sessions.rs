@@ -1,4 +1,5 @@
-//! Sessions as stored, the refresh rules' transaction (`SessionTx`) and the store's other session operations: end, list, check, sweep.
+//! Sessions as stored, the refresh rules' transaction (`SessionTx`) and the store's other session
+//! operations: end, list, check, sweep.
 
 use super::{StoreResult, User};
 use crate::domain::{RefreshHash, SessionId};

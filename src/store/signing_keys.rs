@@ -1,4 +1,5 @@
-//! The signing-key record and its storage: an Ed25519 key pair whose private half is stored sealed; its state (next, signing, retiring, revoked) follows from its dates.
+//! The signing-key record and its storage: an Ed25519 key pair whose private half is stored sealed;
+//! its state (next, signing, retiring, revoked) follows from its dates.
 
 use super::StoreResult;
 

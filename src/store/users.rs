@@ -1,4 +1,5 @@
-//! Users as stored, and the store's operations on them by name: look up, list, add, rename, set a password.
+//! Users as stored, and the store's operations on them by name: look up, list, add, rename, set a
+//! password.
 
 use super::{EndSessions, NameCollision, StoreResult};
 

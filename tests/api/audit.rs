@@ -1,4 +1,5 @@
-//! The audit trail over HTTP: each security event of the API lands with who, from where and why, and `GET /admin/audit` pages and filters it for admins.
+//! The audit trail over HTTP: each security event of the API lands with who, from where and why,
+//! and `GET /admin/audit` pages and filters it for admins.
 
 use std::time::{Duration, Instant};
 

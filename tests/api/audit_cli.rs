@@ -1,4 +1,5 @@
-//! The command line records what it changes in the audit trail (actor `cli`) and shows the trail with `latchkey audit`.
+//! The command line records what it changes in the audit trail (actor `cli`) and shows the trail
+//! with `latchkey audit`.
 
 use std::process::Output;
 

@@ -1,4 +1,5 @@
-//! The audit table in the database: the sweeper prunes events past the retention, and a version-1 database gains the table on upgrade with its data kept.
+//! The audit table in the database: the sweeper prunes events past the retention, and a version-1
+//! database gains the table on upgrade with its data kept.
 
 use std::time::{Duration, Instant};
 

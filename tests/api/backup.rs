@@ -1,4 +1,6 @@
-//! `latchkey backup` copies the database while the server runs (the copy opens, is whole and has the same users) and never overwrites by accident; `latchkey check-config` validates settings, key and database with exit codes 0, 2 and 1.
+//! `latchkey backup` copies the database while the server runs (the copy opens, is whole and has
+//! the same users) and never overwrites by accident; `latchkey check-config` validates settings,
+//! key and database with exit codes 0, 2 and 1.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;

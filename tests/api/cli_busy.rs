@@ -1,4 +1,5 @@
-//! The CLI beside a busy server: every command gets the lock in time, and every change reaches the running server at once.
+//! The CLI beside a busy server: every command gets the lock in time, and every change reaches the
+//! running server at once.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -1,4 +1,5 @@
-//! Durability: `kill -9` under load loses nothing acknowledged; after a restart on the same file every session refreshes with the last cookie it got.
+//! Durability: `kill -9` under load loses nothing acknowledged; after a restart on the same file
+//! every session refreshes with the last cookie it got.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

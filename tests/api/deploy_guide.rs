@@ -1,4 +1,5 @@
-//! The deploy guide quotes the files in `deploy/` verbatim, so what the README shows is what the test command runs through nginx and `systemd-analyze verify`.
+//! The deploy guide quotes the files in `deploy/` verbatim, so what the README shows is what the
+//! test command runs through nginx and `systemd-analyze verify`.
 
 const README: &str = include_str!("../../README.md");
 

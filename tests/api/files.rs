@@ -1,4 +1,6 @@
-//! Files that hold secrets are owner-only from their first byte (database, `-wal`, `-shm`, backups) and a signing key that others could read, or that is no key at all, stops the start with exit code 2.
+//! Files that hold secrets are owner-only from their first byte (database, `-wal`, `-shm`, backups)
+//! and a signing key that others could read, or that is no key at all, stops the start with exit
+//! code 2.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

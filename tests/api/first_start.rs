@@ -1,4 +1,6 @@
-//! First start: the generated admin password stays out of a log that is not a terminal (a 0600 file beside the database, gone at the admin's first password change), and is printed once on a terminal.
+//! First start: the generated admin password stays out of a log that is not a terminal (a 0600 file
+//! beside the database, gone at the admin's first password change), and is printed once on a
+//! terminal.
 
 use std::fs::File;
 use std::os::unix::fs::PermissionsExt;

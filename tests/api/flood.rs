@@ -1,4 +1,5 @@
-//! A login flood: hashing is bounded (the rest wait briefly or get 503 `busy`), `/user/me` and refresh keep answering, memory stays bounded.
+//! A login flood: hashing is bounded (the rest wait briefly or get 503 `busy`), `/user/me` and
+//! refresh keep answering, memory stays bounded.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -1,4 +1,5 @@
-//! `/auth/verify`: forward auth answers as `/user/me` checks, with the caller in `X-Auth-*` headers, 403 for non-admins on `?admin=true`, and never the refresh cookie.
+//! `/auth/verify`: forward auth answers as `/user/me` checks, with the caller in `X-Auth-*`
+//! headers, 403 for non-admins on `?admin=true`, and never the refresh cookie.
 
 use reqwest::{Method, Response};
 

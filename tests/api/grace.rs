@@ -1,4 +1,5 @@
-//! The reuse grace serves only the client that rotated: same `User-Agent`, same /24 or /64. Any other replay of a rotated id, and a logout with one past the grace, ends the family as reuse.
+//! The reuse grace serves only the client that rotated: same `User-Agent`, same /24 or /64. Any
+//! other replay of a rotated id, and a logout with one past the grace, ends the family as reuse.
 
 use std::time::{Duration, Instant};
 

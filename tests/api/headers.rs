@@ -1,4 +1,5 @@
-//! Security headers: every API answer forbids MIME sniffing and referrers; the HTML page has a strict Content-Security-Policy.
+//! Security headers: every API answer forbids MIME sniffing and referrers; the HTML page has a
+//! strict Content-Security-Policy.
 
 use reqwest::Response;
 

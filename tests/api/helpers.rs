@@ -1,4 +1,5 @@
-//! The test harness: a real server on port 0 over a temp-file database, and a client that speaks HTTP to it.
+//! The test harness: a real server on port 0 over a temp-file database, and a client that speaks
+//! HTTP to it.
 
 use std::path::PathBuf;
 

@@ -1,4 +1,5 @@
-//! What a client sends that latchkey must not believe: a forged `X-Forwarded-For` line or address behind a trusted proxy, and a body without a `Content-Type`.
+//! What a client sends that latchkey must not believe: a forged `X-Forwarded-For` line or address
+//! behind a trusted proxy, and a body without a `Content-Type`.
 
 use crate::helpers::*;
 

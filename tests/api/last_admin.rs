@@ -1,4 +1,5 @@
-//! The last enabled admin stays, whichever of the CLI and the admin API takes an admin away at the same moment.
+//! The last enabled admin stays, whichever of the CLI and the admin API takes an admin away at the
+//! same moment.
 
 use latchkey::store::{Store, UserChange};
 use reqwest::Method;

@@ -1,4 +1,5 @@
-//! Request limits: bodies over 16 KiB are 413, unreadable or incomplete bodies 422, a wrong type 415; unknown routes and methods get JSON 404/405.
+//! Request limits: bodies over 16 KiB are 413, unreadable or incomplete bodies 422, a wrong type
+//! 415; unknown routes and methods get JSON 404/405.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

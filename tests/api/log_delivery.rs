@@ -1,4 +1,5 @@
-//! The request log is written in the background: a line reaches the file within 100 ms of its answer, and a graceful stop writes every line before the process exits.
+//! The request log is written in the background: a line reaches the file within 100 ms of its
+//! answer, and a graceful stop writes every line before the process exits.
 
 use std::time::{Duration, Instant};
 

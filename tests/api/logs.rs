@@ -1,4 +1,6 @@
-//! The request log of the real binary: one line per request with method, route template, status, latency and request id (also sent as `X-Request-Id`), human or JSON, and never a password, token or cookie value.
+//! The request log of the real binary: one line per request with method, route template, status,
+//! latency and request id (also sent as `X-Request-Id`), human or JSON, and never a password, token
+//! or cookie value.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

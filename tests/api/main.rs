@@ -1,4 +1,5 @@
-//! Black-box tests: each starts the real app on port 0 over a temp-file database and speaks HTTP to it.
+//! Black-box tests: each starts the real app on port 0 over a temp-file database and speaks HTTP to
+//! it.
 
 mod admin_access;
 mod admin_effects;

@@ -1,4 +1,5 @@
-//! `/metrics` on its own listener: login and refresh outcomes, live sessions, hashing slots and per-route latency move as a scripted run expects.
+//! `/metrics` on its own listener: login and refresh outcomes, live sessions, hashing slots and
+//! per-route latency move as a scripted run expects.
 
 use crate::helpers::*;
 

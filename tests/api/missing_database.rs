@@ -1,4 +1,5 @@
-//! No command but `serve` and `user add` makes a database out of a mistyped or forgotten path: the others refuse a missing file in one line naming it, exit 2.
+//! No command but `serve` and `user add` makes a database out of a mistyped or forgotten path: the
+//! others refuse a missing file in one line naming it, exit 2.
 
 use std::process::{Command, Output};
 

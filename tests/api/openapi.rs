@@ -1,4 +1,5 @@
-//! `/openapi.json` and `/docs`: the document lists exactly the routes the app serves, its schemas describe the real answers, and the docs page loads nothing from elsewhere.
+//! `/openapi.json` and `/docs`: the document lists exactly the routes the app serves, its schemas
+//! describe the real answers, and the docs page loads nothing from elsewhere.
 
 mod docs_page;
 mod schema;

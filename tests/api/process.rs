@@ -1,4 +1,5 @@
-//! The real `latchkey` binary as a child process on a free port, for tests that kill, signal or measure it; the guard kills it on every path.
+//! The real `latchkey` binary as a child process on a free port, for tests that kill, signal or
+//! measure it; the guard kills it on every path.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,5 @@
-//! Graceful shutdown: on SIGTERM or SIGINT a request already in flight is answered, then the process exits 0 with the WAL folded into the database.
+//! Graceful shutdown: on SIGTERM or SIGINT a request already in flight is answered, then the
+//! process exits 0 with the WAL folded into the database.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -1,4 +1,5 @@
-//! EdDSA access tokens: signed with a published Ed25519 key (`kid`), JWKS shape and caching, algorithm-confusion attempts refused, revocation at once, HS256 tokens valid across a switch.
+//! EdDSA access tokens: signed with a published Ed25519 key (`kid`), JWKS shape and caching,
+//! algorithm-confusion attempts refused, revocation at once, HS256 tokens valid across a switch.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

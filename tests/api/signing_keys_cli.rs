@@ -1,4 +1,5 @@
-//! `latchkey keys list | rotate | revoke`, `--key-rotation`, switching `--jwt-alg`, and the schema step that adds the keys.
+//! `latchkey keys list | rotate | revoke`, `--key-rotation`, switching `--jwt-alg`, and the schema
+//! step that adds the keys.
 
 use std::time::Duration;
 

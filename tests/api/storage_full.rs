@@ -1,4 +1,5 @@
-//! A full disk is an outage to wait out: 503 `busy` with `Retry-After`, `/healthz` says so, audit events wait, and everything works again once space is freed.
+//! A full disk is an outage to wait out: 503 `busy` with `Retry-After`, `/healthz` says so, audit
+//! events wait, and everything works again once space is freed.
 
 use std::time::Duration;
 

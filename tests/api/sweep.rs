@@ -1,4 +1,5 @@
-//! Sweeping: expired and ended sessions go with all their ids (`latchkey sessions prune`, and the server in the background); live sessions keep their rotated ids, which reuse detection needs.
+//! Sweeping: expired and ended sessions go with all their ids (`latchkey sessions prune`, and the
+//! server in the background); live sessions keep their rotated ids, which reuse detection needs.
 
 use std::path::Path;
 use std::process::Command;

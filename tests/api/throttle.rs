@@ -1,4 +1,5 @@
-//! Login throttling: failures per username and per client address in a sliding window; past the limit 429 before any hash, and no lockout past the window.
+//! Login throttling: failures per username and per client address in a sliding window; past the
+//! limit 429 before any hash, and no lockout past the window.
 
 use std::time::{Duration, Instant};
 

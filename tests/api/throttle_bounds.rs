@@ -1,4 +1,6 @@
-//! The throttle's edges: the limit is exact under parallel guesses, a name no user can have costs no hash and no per-name counter, IPv6 counts per /64, and a flood of refusals writes one audit row.
+//! The throttle's edges: the limit is exact under parallel guesses, a name no user can have costs
+//! no hash and no per-name counter, IPv6 counts per /64, and a flood of refusals writes one audit
+//! row.
 
 use std::time::{Duration, Instant};
 

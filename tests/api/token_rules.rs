@@ -1,4 +1,5 @@
-//! The access token's header and clock rules: `typ: at+jwt` required, `iat` not in the future beyond the leeway, the Bearer scheme case-insensitive.
+//! The access token's header and clock rules: `typ: at+jwt` required, `iat` not in the future
+//! beyond the leeway, the Bearer scheme case-insensitive.
 
 use jsonwebtoken::{encode, EncodingKey, Header};
 use serde_json::{json, Value};

@@ -1,4 +1,6 @@
-//! Cookie tossing: a request that carries the refresh cookie twice (one planted by another path or a sibling subdomain) uses neither, and every answer clears it at `/user` and at the route's own path.
+//! Cookie tossing: a request that carries the refresh cookie twice (one planted by another path or
+//! a sibling subdomain) uses neither, and every answer clears it at `/user` and at the route's own
+//! path.
 
 use reqwest::Response;
 

@@ -1,4 +1,6 @@
-//! Names that are one under Unicode case folding: the CLI refuses a second one as the admin API does, and a version 7 file holding two such users upgrades without locking either out, warns at start, and lets the operator rename one.
+//! Names that are one under Unicode case folding: the CLI refuses a second one as the admin API
+//! does, and a version 7 file holding two such users upgrades without locking either out, warns at
+//! start, and lets the operator rename one.
 
 use std::process::Output;
 

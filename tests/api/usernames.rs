@@ -1,4 +1,6 @@
-//! Usernames in Unicode: a name is stored in NFKC and is unique under Unicode full case folding, so its composed and decomposed spellings and its cases are one name to create, to look up and to log in with.
+//! Usernames in Unicode: a name is stored in NFKC and is unique under Unicode full case folding, so
+//! its composed and decomposed spellings and its cases are one name to create, to look up and to
+//! log in with.
 
 use reqwest::Method;
 use serde_json::json;

@@ -1,4 +1,7 @@
-//! The second factor's rules: TOTP secrets sealed at rest (ChaCha20-Poly1305 under a key derived from the signing secret, the user id as associated data), each time step and each recovery code accepted once, recovery codes kept only as keyed hashes, and the single-use `mfa_token` of a login's second step.
+//! The second factor's rules: TOTP secrets sealed at rest (ChaCha20-Poly1305 under a key derived
+//! from the signing secret, the user id as associated data), each time step and each recovery code
+//! accepted once, recovery codes kept only as keyed hashes, and the single-use `mfa_token` of a
+//! login's second step.
 
 mod text;
 pub mod totp;

@@ -1,4 +1,6 @@
-//! How codes and enrolments look as text: typed codes normalised, recovery codes drawn (`xxxxx-xxxxx`, 50 random bits), the `otpauth://` URL percent-encoded and drawn as an inline SVG QR code.
+//! How codes and enrolments look as text: typed codes normalised, recovery codes drawn
+//! (`xxxxx-xxxxx`, 50 random bits), the `otpauth://` URL percent-encoded and drawn as an inline SVG
+//! QR code.
 
 use rand::Rng;
 

@@ -1,4 +1,5 @@
-//! RFC 6238 time-based one-time passwords (HMAC-SHA-1, 6 digits, 30-second steps, one step either side accepted) and the RFC 4648 base32 in which authenticator apps take their secrets.
+//! RFC 6238 time-based one-time passwords (HMAC-SHA-1, 6 digits, 30-second steps, one step either
+//! side accepted) and the RFC 4648 base32 in which authenticator apps take their secrets.
 
 use hmac::{Hmac, Mac};
 use sha1::Sha1;

@@ -1,4 +1,5 @@
-//! An already-rotated id presented again: only the client that rotated it, within the grace, gets the family's current id; logout with any other is reuse too.
+//! An already-rotated id presented again: only the client that rotated it, within the grace, gets
+//! the family's current id; logout with any other is reuse too.
 
 use super::{Ended, Grant, SessionRules, Step, MAX_REPLAY_STEPS};
 use crate::auth::client::{Client, Fingerprint};

@@ -1,4 +1,6 @@
-//! One counted login attempt and its verdict: a failure stays counted for the window, a success clears the name, and one dropped without a verdict gives its slot back; every verdict wakes the attempts waiting on it.
+//! One counted login attempt and its verdict: a failure stays counted for the window, a success
+//! clears the name, and one dropped without a verdict gives its slot back; every verdict wakes the
+//! attempts waiting on it.
 
 use super::{Key, LoginThrottle};
 

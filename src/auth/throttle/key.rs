@@ -1,4 +1,5 @@
-//! What the throttle counts by: a hash of the folded username, or the client address (IPv6 by its /64, since one host holds a whole /64); 16 bytes whatever was sent.
+//! What the throttle counts by: a hash of the folded username, or the client address (IPv6 by its
+//! /64, since one host holds a whole /64); 16 bytes whatever was sent.
 
 use std::net::IpAddr;
 

@@ -1,4 +1,7 @@
-//! Failed-login counting per username and per client address in a sliding window: a slot is taken before any hash (so a failure in flight counts and the limit is exact; an attempt that would pass the limit only because others are still in flight waits for their verdict), keys are hashes (IPv6 per /64) and the number of tracked keys is capped.
+//! Failed-login counting per username and per client address in a sliding window: a slot is taken
+//! before any hash (so a failure in flight counts and the limit is exact; an attempt that would
+//! pass the limit only because others are still in flight waits for their verdict), keys are hashes
+//! (IPv6 per /64) and the number of tracked keys is capped.
 
 mod attempt;
 mod key;

@@ -1,4 +1,6 @@
-//! Admin request bodies, checked once: a valid username, an e-mail of the right shape, a password of 8–1024 characters. `id` and `created_at` are accepted and ignored, since React Admin sends whole records back.
+//! Admin request bodies, checked once: a valid username, an e-mail of the right shape, a password
+//! of 8–1024 characters. `id` and `created_at` are accepted and ignored, since React Admin sends
+//! whole records back.
 
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer};

@@ -1,4 +1,5 @@
-//! `/admin/users` in the shape React Admin's `ra-data-json-server` uses unchanged. Admins only; the rules that must hold together (last admin, ending sessions) live in the store's transactions.
+//! `/admin/users` in the shape React Admin's `ra-data-json-server` uses unchanged. Admins only; the
+//! rules that must hold together (last admin, ending sessions) live in the store's transactions.
 
 mod input;
 mod query;

@@ -1,4 +1,5 @@
-//! The list query of `GET /admin/users` as React Admin's `ra-data-json-server` sends it; an unknown parameter or value is 422 rather than silently ignored.
+//! The list query of `GET /admin/users` as React Admin's `ra-data-json-server` sends it; an unknown
+//! parameter or value is 422 rather than silently ignored.
 
 use crate::error::ApiError;
 use crate::http::paging::{pairs, Range};

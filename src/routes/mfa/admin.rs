@@ -1,4 +1,5 @@
-//! `DELETE /admin/users/{username}/mfa`: an admin removes a user's second factor (a lost phone) and ends all of that user's sessions.
+//! `DELETE /admin/users/{username}/mfa`: an admin removes a user's second factor (a lost phone) and
+//! ends all of that user's sessions.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};

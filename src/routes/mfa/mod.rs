@@ -1,4 +1,6 @@
-//! `/user/mfa*`: a signed-in user's own second factor. Proving the password or a code goes through the login throttle, and a wrong one is 400 (`invalid_credentials`, `invalid_code`), never 401, so an SPA does not log out; confirming or removing the factor ends the user's other sessions.
+//! `/user/mfa*`: a signed-in user's own second factor. Proving the password or a code goes through
+//! the login throttle, and a wrong one is 400 (`invalid_credentials`, `invalid_code`), never 401,
+//! so an SPA does not log out; confirming or removing the factor ends the user's other sessions.
 
 pub(crate) mod admin;
 mod proof;

@@ -1,4 +1,6 @@
-//! Proof for the second factor's Bearer routes: a throttle slot for the caller's name and address first, then the password on a hash thread; a wrong password or code stays counted (and is audited) and is 400, never 401.
+//! Proof for the second factor's Bearer routes: a throttle slot for the caller's name and address
+//! first, then the password on a hash thread; a wrong password or code stays counted (and is
+//! audited) and is 400, never 401.
 
 use actix_web::HttpRequest;
 

@@ -1,4 +1,5 @@
-//! `POST /user/token/mfa`: the second step of a login that answered `mfa_required`. It reads the refresh cookie as login does (same-origin only), and answers exactly as a login does.
+//! `POST /user/token/mfa`: the second step of a login that answered `mfa_required`. It reads the
+//! refresh cookie as login does (same-origin only), and answers exactly as a login does.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;

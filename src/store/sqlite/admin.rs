@@ -1,4 +1,6 @@
-//! SQL for the admin users API. Filters are parameters and the sort column comes from a fixed list; a change and the last-admin check share one IMMEDIATE transaction, so two admins cannot demote each other at once.
+//! SQL for the admin users API. Filters are parameters and the sort column comes from a fixed list;
+//! a change and the last-admin check share one IMMEDIATE transaction, so two admins cannot demote
+//! each other at once.
 
 use rusqlite::{params, Connection, ToSql, Transaction, TransactionBehavior};
 

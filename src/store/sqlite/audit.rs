@@ -1,4 +1,5 @@
-//! SQL for `audit_events`. Appends come in batches (one transaction each), pruning in small batches so neither holds the write lock for long.
+//! SQL for `audit_events`. Appends come in batches (one transaction each), pruning in small batches
+//! so neither holds the write lock for long.
 
 use rusqlite::{params, Connection, Row, ToSql, TransactionBehavior};
 

@@ -1,4 +1,5 @@
-//! SQLite's errors in the store's terms: a lock past the wait is `Busy`, a full disk `Full`, a duplicate key `Conflict`; anything else keeps SQLite's text for the log.
+//! SQLite's errors in the store's terms: a lock past the wait is `Busy`, a full disk `Full`, a
+//! duplicate key `Conflict`; anything else keeps SQLite's text for the log.
 
 use rusqlite::ErrorCode;
 

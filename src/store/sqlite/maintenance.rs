@@ -1,4 +1,5 @@
-//! Operator tasks on the database file: look at it without changing it (`check-config`), and copy it while the server runs (`backup`) with SQLite's online backup API.
+//! Operator tasks on the database file: look at it without changing it (`check-config`), and copy
+//! it while the server runs (`backup`) with SQLite's online backup API.
 
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};

@@ -1,4 +1,7 @@
-//! SQL for the second factor (schema version 9): `user_mfa` (sealed secrets, last step used), `mfa_recovery_codes` (keyed hashes, single use) and `mfa_tokens` (SHA-256 of each pending login step). Every "use once" is a conditional write that must hit one row, so two requests never both use the same step, code or token.
+//! SQL for the second factor (schema version 9): `user_mfa` (sealed secrets, last step used),
+//! `mfa_recovery_codes` (keyed hashes, single use) and `mfa_tokens` (SHA-256 of each pending login
+//! step). Every "use once" is a conditional write that must hit one row, so two requests never both
+//! use the same step, code or token.
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 

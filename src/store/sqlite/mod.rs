@@ -1,4 +1,5 @@
-//! The SQLite store: an r2d2 pool of WAL connections; the schema comes from `schema.sql`, versioned with `PRAGMA user_version`.
+//! The SQLite store: an r2d2 pool of WAL connections; the schema comes from `schema.sql`, versioned
+//! with `PRAGMA user_version`.
 
 mod admin;
 mod audit;

@@ -1,4 +1,7 @@
-//! Schema version 8's `username_key` for users stored before it (SQLite cannot fold Unicode, so Rust computes it), and the names that already collided under it: the later user's key gets a control-character suffix that no new name can ever have, so neither user is locked out and the collision stays visible.
+//! Schema version 8's `username_key` for users stored before it (SQLite cannot fold Unicode, so
+//! Rust computes it), and the names that already collided under it: the later user's key gets a
+//! control-character suffix that no new name can ever have, so neither user is locked out and the
+//! collision stays visible.
 
 use std::collections::HashSet;
 

@@ -1,4 +1,5 @@
-//! How a user and a session are read from a row: the column lists and their readers, shared by every file that joins them, so no SQL file imports another for them.
+//! How a user and a session are read from a row: the column lists and their readers, shared by
+//! every file that joins them, so no SQL file imports another for them.
 
 use rusqlite::Row;
 

@@ -1,4 +1,6 @@
-//! The schema's version steps. A file at the current version is only read, so opening it never takes the write lock; an upgrade runs in an IMMEDIATE transaction that reads the version again, so two openers never upgrade the same file twice.
+//! The schema's version steps. A file at the current version is only read, so opening it never
+//! takes the write lock; an upgrade runs in an IMMEDIATE transaction that reads the version again,
+//! so two openers never upgrade the same file twice.
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 

@@ -1,4 +1,5 @@
-//! SQL of the refresh rules (`SessionTx`), run on the writer's connection inside its batch transaction. A rotation only succeeds from the generation it read.
+//! SQL of the refresh rules (`SessionTx`), run on the writer's connection inside its batch
+//! transaction. A rotation only succeeds from the generation it read.
 
 use std::sync::OnceLock;
 

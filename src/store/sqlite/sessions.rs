@@ -1,4 +1,5 @@
-//! SQL for `sessions` and `refresh_ids` outside the refresh rules (those are in `session_tx`): ending, reading and sweeping sessions.
+//! SQL for `sessions` and `refresh_ids` outside the refresh rules (those are in `session_tx`):
+//! ending, reading and sweeping sessions.
 
 use std::sync::OnceLock;
 

@@ -1,4 +1,6 @@
-//! Group commit: one thread with its own connection runs queued write jobs, many to a transaction, and answers each only after that transaction has committed — the same durability as one commit per job, at a fraction of the commits.
+//! Group commit: one thread with its own connection runs queued write jobs, many to a transaction,
+//! and answers each only after that transaction has committed — the same durability as one commit
+//! per job, at a fraction of the commits.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};

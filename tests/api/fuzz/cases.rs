@@ -1,4 +1,5 @@
-//! What the fuzz test sends: mostly well-aimed requests (a route's own method, a real token, plausible fields), the rest anything at all.
+//! What the fuzz test sends: mostly well-aimed requests (a route's own method, a real token,
+//! plausible fields), the rest anything at all.
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,6 @@
-//! Property test over every route: random methods, bodies, content types, headers, cookies and tokens never get a 5xx, a non-JSON error or a leaked internal, and the server and the database stay sound.
+//! Property test over every route: random methods, bodies, content types, headers, cookies and
+//! tokens never get a 5xx, a non-JSON error or a leaked internal, and the server and the database
+//! stay sound.
 
 mod cases;
 

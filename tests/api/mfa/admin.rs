@@ -1,4 +1,6 @@
-//! Removing a second factor: the user itself (password and a code), an admin (`DELETE /admin/users/{username}/mfa`) or an operator (`latchkey user mfa-reset`); each ends sessions, and the admin record shows `mfa` read-only.
+//! Removing a second factor: the user itself (password and a code), an admin (`DELETE
+//! /admin/users/{username}/mfa`) or an operator (`latchkey user mfa-reset`); each ends sessions,
+//! and the admin record shows `mfa` read-only.
 
 use serde_json::{json, Value};
 

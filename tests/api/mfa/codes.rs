@@ -1,4 +1,5 @@
-//! Codes at login beyond the happy path: wrong ones count toward the login throttle (an `mfa_required` answer does not), and a recovery code works once.
+//! Codes at login beyond the happy path: wrong ones count toward the login throttle (an
+//! `mfa_required` answer does not), and a recovery code works once.
 
 use serde_json::json;
 

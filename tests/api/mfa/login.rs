@@ -1,4 +1,5 @@
-//! Login with a second factor: `mfa_required` and its single-use, 5-minute `mfa_token`, the one-step `otp` field, codes used once, recovery codes, the login throttle and the `amr` claim.
+//! Login with a second factor: `mfa_required` and its single-use, 5-minute `mfa_token`, the
+//! one-step `otp` field, codes used once, recovery codes, the login throttle and the `amr` claim.
 
 use reqwest::Response;
 use serde_json::{json, Value};

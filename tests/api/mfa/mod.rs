@@ -1,4 +1,5 @@
-//! The second factor over HTTP: enrolment, confirmation and status. Codes are computed here from the secret the server returned, with an independent TOTP implementation (totp-rs), never mocked.
+//! The second factor over HTTP: enrolment, confirmation and status. Codes are computed here from
+//! the secret the server returned, with an independent TOTP implementation (totp-rs), never mocked.
 
 mod admin;
 mod codes;

@@ -1,4 +1,5 @@
-//! The second factor at rest: no secret or recovery code in clear anywhere in the database files, an audit trail of what happened, and a version-8 file upgraded in place.
+//! The second factor at rest: no secret or recovery code in clear anywhere in the database files,
+//! an audit trail of what happened, and a version-8 file upgraded in place.
 
 use std::time::{Duration, Instant};
 

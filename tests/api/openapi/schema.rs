@@ -1,4 +1,7 @@
-//! A small JSON Schema check, enough for the keywords latchkey's document uses (`$ref`, `allOf`, `oneOf`, `anyOf`, `type`, `required`, `properties`, `additionalProperties: false`, `items`, `enum`, `pattern`, `minLength`, `maxLength`, `minimum`, `format: date-time`); anything it does not know fails loudly rather than passing silently.
+//! A small JSON Schema check, enough for the keywords latchkey's document uses (`$ref`, `allOf`,
+//! `oneOf`, `anyOf`, `type`, `required`, `properties`, `additionalProperties: false`, `items`,
+//! `enum`, `pattern`, `minLength`, `maxLength`, `minimum`, `format: date-time`); anything it does
+//! not know fails loudly rather than passing silently.
 
 use serde_json::Value;
 
