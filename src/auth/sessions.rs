@@ -16,6 +16,8 @@ use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, SessionTx, Us
 const MAX_REPLAY_STEPS: i64 = 4;
 
 mod replay;
+#[cfg(test)]
+mod tests;
 
 pub struct SessionRules {
     chain_key: [u8; 32],

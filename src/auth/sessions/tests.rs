@@ -1,0 +1,216 @@
+//! The refresh rules against an in-memory `SessionTx`: what each step decides, without SQLite or
+//! HTTP (the API tests prove the same rules end to end).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use super::*;
+use crate::store::{Session, StoreResult};
+
+const GRACE_MS: i64 = 10_000;
+const TTL_MS: i64 = 60_000;
+
+/// One user's sessions and ids, as the tables hold them.
+#[derive(Default)]
+struct FakeTx {
+    user: RefCell<Option<User>>,
+    sessions: RefCell<HashMap<String, Session>>,
+    /// hash → (session id, generation, issued_at, issued_to)
+    ids: RefCell<HashMap<[u8; 32], (String, i64, i64, Vec<u8>)>>,
+}
+
+impl SessionTx for FakeTx {
+    fn find_refresh(
+        &self,
+        hash: &crate::domain::RefreshHash,
+    ) -> StoreResult<Option<RefreshRecord>> {
+        let ids = self.ids.borrow();
+        let Some((session_id, generation, issued_at, issued_to)) = ids.get(&hash.0) else {
+            return Ok(None);
+        };
+        let session = self.sessions.borrow().get(session_id).cloned();
+        Ok(session.map(|session| RefreshRecord {
+            session,
+            user: self.user.borrow().clone().expect("a user"),
+            generation: *generation,
+            issued_at: Some(*issued_at),
+            issued_to: Some(issued_to.clone()),
+        }))
+    }
+
+    fn create_session(&self, new: &NewSession) -> StoreResult<()> {
+        let session = Session {
+            id: new.id.as_str().to_string(),
+            user_id: new.user_id,
+            generation: 0,
+            created_at: new.now,
+            last_used_at: new.now,
+            idle_expires_at: new.idle_expires_at,
+            absolute_expires_at: new.absolute_expires_at,
+            ended: None,
+            user_agent: new.user_agent.clone(),
+            ip: new.ip.clone(),
+            mfa: new.mfa,
+        };
+        let row = (session.id.clone(), 0, new.now, new.issued_to.to_vec());
+        self.ids.borrow_mut().insert(new.refresh_hash.0, row);
+        self.sessions
+            .borrow_mut()
+            .insert(session.id.clone(), session);
+        Ok(())
+    }
+
+    fn rotate(&self, rotation: &Rotation) -> StoreResult<bool> {
+        let mut sessions = self.sessions.borrow_mut();
+        let Some(session) = sessions.get_mut(&rotation.session_id) else {
+            return Ok(false);
+        };
+        if session.generation != rotation.from_generation || session.ended.is_some() {
+            return Ok(false);
+        }
+        session.generation += 1;
+        session.last_used_at = rotation.now;
+        session.idle_expires_at = rotation.idle_expires_at;
+        let row = (
+            rotation.session_id.clone(),
+            session.generation,
+            rotation.now,
+            rotation.issued_to.to_vec(),
+        );
+        self.ids.borrow_mut().insert(rotation.new_hash.0, row);
+        Ok(true)
+    }
+
+    fn end_session(&self, session_id: &str, reason: EndReason, _now: i64) -> StoreResult<bool> {
+        let mut sessions = self.sessions.borrow_mut();
+        let live = sessions.get_mut(session_id).filter(|s| s.ended.is_none());
+        Ok(live.map(|s| s.ended = Some(reason)).is_some())
+    }
+
+    fn delete_session(&self, session_id: &str) -> StoreResult<()> {
+        self.sessions.borrow_mut().remove(session_id);
+        Ok(())
+    }
+}
+
+fn rules() -> SessionRules {
+    let ms = |ms: i64| Duration::from_millis(ms as u64);
+    SessionRules::new([7; 32], ms(TTL_MS), ms(10 * TTL_MS), ms(GRACE_MS))
+}
+
+fn browser() -> Client {
+    Client {
+        user_agent: Some("a browser".into()),
+        ip: Some("192.0.2.10".into()),
+    }
+}
+
+fn user(disabled: bool) -> User {
+    User {
+        id: 1,
+        username: "alice".into(),
+        email: None,
+        full_name: None,
+        password_hash: String::new(),
+        admin: false,
+        disabled,
+        created_at: 0,
+    }
+}
+
+/// A fresh login at time 0: the transaction and the first id.
+fn logged_in() -> (SessionRules, FakeTx, RefreshSecret) {
+    let (rules, tx) = (rules(), FakeTx::default());
+    *tx.user.borrow_mut() = Some(user(false));
+    let grant = rules
+        .start(&tx, (user(false), false), None, browser(), 0)
+        .unwrap();
+    (rules, tx, grant.refresh)
+}
+
+#[test]
+fn a_refresh_rotates_and_the_old_id_is_then_behind() {
+    let (rules, tx, first) = logged_in();
+
+    let second = rules.refresh(&tx, &first, &browser(), 1_000).unwrap();
+
+    assert_eq!(tx.sessions.borrow().values().next().unwrap().generation, 1);
+    assert_eq!(second.expires_at, 1_000 + TTL_MS);
+    assert!(rules
+        .refresh(&tx, &second.refresh, &browser(), 2_000)
+        .is_ok());
+}
+
+#[test]
+fn a_replay_within_the_grace_from_the_rotating_client_gets_the_current_id() {
+    let (rules, tx, first) = logged_in();
+    let second = rules.refresh(&tx, &first, &browser(), 1_000).unwrap();
+
+    let replayed = rules
+        .refresh(&tx, &first, &browser(), 1_000 + GRACE_MS - 1)
+        .unwrap();
+
+    assert!(replayed.replayed);
+    assert_eq!(replayed.refresh.hash(), second.refresh.hash());
+}
+
+#[test]
+fn a_replay_after_the_grace_or_from_another_client_ends_the_family() {
+    for (client, at) in [
+        (browser(), 1_000 + GRACE_MS),
+        (
+            Client {
+                user_agent: Some("another".into()),
+                ..browser()
+            },
+            1_001,
+        ),
+    ] {
+        let (rules, tx, first) = logged_in();
+        let second = rules.refresh(&tx, &first, &browser(), 1_000).unwrap();
+
+        let replay = rules.refresh(&tx, &first, &client, at);
+
+        assert!(matches!(replay, Err(ApiError::ReuseDetected)));
+        let newest = rules.refresh(&tx, &second.refresh, &browser(), at + 1);
+        assert!(
+            matches!(newest, Err(ApiError::ReuseDetected)),
+            "the family is over"
+        );
+    }
+}
+
+#[test]
+fn an_expired_session_is_deleted_and_a_disabled_user_refused() {
+    let (rules, tx, first) = logged_in();
+    assert!(matches!(
+        rules.refresh(&tx, &first, &browser(), TTL_MS),
+        Err(ApiError::RefreshExpired)
+    ));
+    assert!(tx.sessions.borrow().is_empty());
+
+    let (rules, tx, first) = logged_in();
+    *tx.user.borrow_mut() = Some(user(true));
+    assert!(matches!(
+        rules.refresh(&tx, &first, &browser(), 1),
+        Err(ApiError::UserDisabled)
+    ));
+}
+
+#[test]
+fn an_unknown_id_is_not_found_and_an_ended_session_revoked() {
+    let (rules, tx, first) = logged_in();
+    let stranger = RefreshSecret::generate();
+    assert!(matches!(
+        rules.refresh(&tx, &stranger, &browser(), 1),
+        Err(ApiError::RefreshNotFound)
+    ));
+
+    let id = tx.sessions.borrow().keys().next().unwrap().clone();
+    tx.end_session(&id, EndReason::Logout, 1).unwrap();
+    assert!(matches!(
+        rules.refresh(&tx, &first, &browser(), 2),
+        Err(ApiError::Revoked)
+    ));
+}
