@@ -11,13 +11,15 @@ use crate::store::{Session, StoreResult};
 const GRACE_MS: i64 = 10_000;
 const TTL_MS: i64 = 60_000;
 
+/// A `refresh_ids` row: session id, generation, issued_at, issued_to.
+type IdRow = (String, i64, i64, Vec<u8>);
+
 /// One user's sessions and ids, as the tables hold them.
 #[derive(Default)]
 struct FakeTx {
     user: RefCell<Option<User>>,
     sessions: RefCell<HashMap<String, Session>>,
-    /// hash → (session id, generation, issued_at, issued_to)
-    ids: RefCell<HashMap<[u8; 32], (String, i64, i64, Vec<u8>)>>,
+    ids: RefCell<HashMap<[u8; 32], IdRow>>,
 }
 
 impl SessionTx for FakeTx {
