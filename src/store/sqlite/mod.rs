@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::{HealthStore, StoreError, StoreResult};
 
@@ -69,7 +69,9 @@ impl SqliteStore {
         migrate(&mut first).map_err(|e| format!("database {shown}: {e}"))?;
         drop(first);
         let init = move |conn: &mut Connection| configure(conn, max_pages);
-        let manager = SqliteConnectionManager::file(path).with_init(init);
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(EXISTING_FILE)
+            .with_init(init);
         let pool = Pool::builder()
             .max_size(max_connections)
             .min_idle(Some(1))
@@ -99,11 +101,18 @@ impl SqliteStore {
     }
 }
 
+/// Every connection opens the file `open_capped` made (owner-only) and never
+/// creates one: a database moved or deleted under a running server is an
+/// error to see, not an empty database made in its place.
+const EXISTING_FILE: OpenFlags = OpenFlags::SQLITE_OPEN_READ_WRITE
+    .union(OpenFlags::SQLITE_OPEN_URI)
+    .union(OpenFlags::SQLITE_OPEN_NO_MUTEX);
+
 /// Opens a connection that waits for locks from its very first statement: a
 /// lock held by the server at that instant (a batch, a checkpoint) is waited
 /// out, never reported as "database is locked" at once.
 pub(crate) fn open_waiting(path: &Path) -> rusqlite::Result<Connection> {
-    let conn = Connection::open(path)?;
+    let conn = Connection::open_with_flags(path, EXISTING_FILE)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }
