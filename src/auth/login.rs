@@ -111,21 +111,30 @@ fn use_code(
         .take_mfa_token(&hash, now)?
         .ok_or(ApiError::InvalidCode)?;
     let verdict = match state.mfa.check(store, user.id, &code, now) {
-        Ok(Verdict::Wrong) => Err(ApiError::InvalidCode),
-        other => other,
-    };
-    let verdict = match verdict {
+        Ok(Verdict::Wrong) => return Err(put_back(store, &hash, token, ApiError::InvalidCode)),
+        Err(e) => return Err(put_back(store, &hash, token, e)),
         Ok(verdict) => verdict,
-        Err(e) => {
-            let failures = token.failures + u32::from(matches!(e, ApiError::InvalidCode));
-            if failures < mfa::TOKEN_MAX_FAILURES {
-                store.put_back_mfa_token(&hash, &MfaTokenRecord { failures, ..token })?;
-            }
-            return Err(e);
-        }
     };
     let grant = start(state, user, true, presented, client, now)?;
     Ok((grant, Some(verdict)))
+}
+
+/// Returns a taken token for another try and passes `error` on: a wrong
+/// code counts against the token, which dies at the last allowed failure.
+fn put_back(
+    store: &dyn Store,
+    hash: &[u8; 32],
+    token: MfaTokenRecord,
+    error: ApiError,
+) -> ApiError {
+    let failures = token.failures + u32::from(matches!(error, ApiError::InvalidCode));
+    if failures >= mfa::TOKEN_MAX_FAILURES {
+        return error;
+    }
+    match store.put_back_mfa_token(hash, &MfaTokenRecord { failures, ..token }) {
+        Ok(()) => error,
+        Err(e) => e.into(),
+    }
 }
 
 /// A wrong password or code stays counted; a full login clears the name's

@@ -109,8 +109,7 @@ impl LoginThrottle {
 
     fn try_reserve(&self, name: Option<&str>, address: &str) -> Result<Attempt<'_>, Verdict> {
         let now = self.now();
-        let mut keys = vec![Key::address(address)];
-        keys.extend(name.map(Key::user));
+        let keys = keys_of(name, address);
         let mut entries = self.lock();
         for key in &keys {
             if let Some(entry) = entries.get_mut(key) {
@@ -148,8 +147,7 @@ impl LoginThrottle {
     pub fn first_refusal_in_window(&self, name: Option<&str>, address: &str) -> bool {
         let now = self.now();
         let mut entries = self.lock();
-        let mut keys = vec![Key::address(address)];
-        keys.extend(name.map(Key::user));
+        let keys = keys_of(name, address);
         let full = keys.into_iter().find(|key| {
             let max = self.max_for(key);
             entries.get(key).is_some_and(|e| e.times.len() >= max)
@@ -221,6 +219,13 @@ impl LoginThrottle {
         entries.retain(|_, e| e.in_flight > 0 || e.times.last().is_some_and(|t| *t > cutoff));
         entries.shrink_to(MAX_KEYS);
     }
+}
+
+/// What an attempt counts for: its address, and its name when it has one.
+fn keys_of(name: Option<&str>, address: &str) -> Vec<Key> {
+    let mut keys = vec![Key::address(address)];
+    keys.extend(name.map(Key::user));
+    keys
 }
 
 #[cfg(test)]
