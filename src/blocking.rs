@@ -21,6 +21,16 @@ where
         .map_err(|_| ApiError::internal("blocking task panicked"))?
 }
 
+/// Runs synchronous store work at start-up on a plain thread and waits for
+/// it: the PostgreSQL client blocks on a runtime of its own, which tokio
+/// refuses on a thread that is driving one (as `build` runs inside actix's).
+pub fn off_runtime<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|scope| match scope.spawn(work).join() {
+        Ok(out) => out,
+        Err(panic) => std::panic::resume_unwind(panic),
+    })
+}
+
 type ReadJob = Box<dyn FnOnce() + Send>;
 
 /// Reads waiting per reader thread beyond this are refused as busy, so a
@@ -35,10 +45,8 @@ pub struct Readers {
 }
 
 impl Readers {
-    /// One reader thread per CPU.
-    pub fn start() -> Readers {
-        let count = thread::available_parallelism().map_or(2, |n| n.get());
-        let queues = (0..count)
+    pub fn start(threads: usize) -> Readers {
+        let queues = (0..threads.max(1))
             .map(|i| {
                 let (queue, jobs) = mpsc::sync_channel::<ReadJob>(READ_QUEUE);
                 thread::Builder::new()

@@ -6,7 +6,7 @@
 use std::fs::OpenOptions;
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -39,10 +39,9 @@ pub fn warn_name_collisions(store: &dyn Store) {
     }
 }
 
-/// Where a generated password is written when the log is not a terminal.
-pub fn password_file(db: &Path) -> PathBuf {
-    db.with_file_name("latchkey.bootstrap-password")
-}
+/// The file, beside the database, a generated password is written to when
+/// the log is not a terminal.
+pub const PASSWORD_FILE: &str = "latchkey.bootstrap-password";
 
 /// Deletes the password file once the admin's password has changed: the
 /// password in it no longer works, and the file must not outlive it.

@@ -22,6 +22,15 @@ pub fn load_or_create(source: &KeySource) -> Result<Vec<u8>, String> {
     }
 }
 
+/// What a shared database remembers of the key, so an instance started with
+/// another key is refused: an HMAC of a fixed label, from which the key
+/// cannot be recovered.
+pub fn fingerprint(signing_key: &[u8]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(signing_key).expect("HMAC takes any key length");
+    mac.update(b"latchkey secret fingerprint v1");
+    mac.finalize().into_bytes().into()
+}
+
 /// The key for the refresh-id chain, derived so it never equals the JWT key.
 pub fn chain_key(signing_key: &[u8]) -> [u8; 32] {
     let mut mac = Hmac::<Sha256>::new_from_slice(signing_key).expect("HMAC takes any key length");

@@ -1,12 +1,12 @@
 //! Entry point: parse the command line, set up logging, hand over to the library.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use latchkey::cli::{self, Cli, Command};
 use latchkey::config::{self, Config, ServeArgs};
-use latchkey::startup::Application;
+use latchkey::startup::{Application, StartError};
+use latchkey::store::Database;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -25,10 +25,17 @@ fn main() -> ExitCode {
     let serving = matches!(cli.command, Command::Serve(_));
     latchkey::observe::logging::init(cli.log_format, serving);
     let _flush = FlushLogOnExit;
-    let db = cli.db.unwrap_or_else(config::default_db_path);
+    let db = cli
+        .db
+        .map(Database::from_arg)
+        .unwrap_or_else(|| config::default_db_path().into());
     let result = match cli.command {
-        Command::Serve(args) => match settings(args, db) {
-            Ok(config) => serve(config),
+        Command::Serve(args) => match settings(args, db).map(serve) {
+            Ok(Err(StartError::Setting(e))) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+            Ok(served) => served.map_err(|e| e.to_string()),
             Err(code) => return code,
         },
         Command::CheckConfig(args) => match settings(args, db) {
@@ -36,7 +43,7 @@ fn main() -> ExitCode {
             Err(code) => return code,
         },
         command => {
-            if let Some(refusal) = cli::missing_database(&db, &command) {
+            if let Some(refusal) = cli::refusal(&db, &command) {
                 eprintln!("error: {refusal}");
                 return ExitCode::from(2);
             }
@@ -64,7 +71,7 @@ impl Drop for FlushLogOnExit {
 }
 
 /// The validated settings, or exit code 2 after a one-line error.
-fn settings(args: ServeArgs, db: PathBuf) -> Result<Config, ExitCode> {
+fn settings(args: ServeArgs, db: Database) -> Result<Config, ExitCode> {
     let secret = std::env::var("LATCHKEY_SECRET").ok();
     let bootstrap = std::env::var("LATCHKEY_BOOTSTRAP_PASSWORD").ok();
     Config::from_args(args, db, secret, bootstrap).map_err(|e| {
@@ -73,7 +80,7 @@ fn settings(args: ServeArgs, db: PathBuf) -> Result<Config, ExitCode> {
     })
 }
 
-fn serve(config: Config) -> Result<(), String> {
+fn serve(config: Config) -> Result<(), StartError> {
     latchkey::memory::tune_allocator();
     actix_web::rt::System::new().block_on(async move {
         let (bind, metrics_bind) = (config.bind, config.metrics_bind);
@@ -82,6 +89,8 @@ fn serve(config: Config) -> Result<(), String> {
         if let (Some(metrics), Some(port)) = (metrics_bind, app.metrics_port()) {
             tracing::info!("metrics on http://{}:{port}/metrics", metrics.ip());
         }
-        app.run_until_stopped().await.map_err(|e| e.to_string())
+        app.run_until_stopped()
+            .await
+            .map_err(|e| StartError::Failed(e.to_string()))
     })
 }

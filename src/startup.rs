@@ -25,7 +25,8 @@ use crate::http::cookie::CookieSettings;
 use crate::http::guard::RequestGuard;
 use crate::key_refresh::{self, KeySettings};
 use crate::state::AppState;
-use crate::store::SqliteStore;
+use crate::store::postgres::OTHER_SECRET;
+use crate::store::{Database, Opened, SqliteStore};
 use crate::{blocking, bootstrap, clock, http, keys, observe, routes};
 
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -34,35 +35,21 @@ const SWEEP_BATCH: usize = 500;
 pub struct Application {
     port: u16,
     server: Server,
-    store: SqliteStore,
+    store: Opened,
     metrics: Option<(Server, u16)>,
     audit: AuditLog,
 }
 
 impl Application {
     /// Opens everything and binds; the server runs once `run_until_stopped` is awaited.
-    pub fn build(config: Config) -> Result<Application, String> {
-        let store = SqliteStore::open_capped(
-            &config.db_path,
-            pool_size(&config),
-            config.test_max_db_pages,
-        )?;
-        bootstrap::warn_name_collisions(&store);
-        let signing_key = keys::load_or_create(&config.key)?;
-        let password_file = bootstrap::password_file(&config.db_path);
-        let reveal_in = (!std::io::stderr().is_terminal()).then_some(password_file.as_path());
-        bootstrap::ensure_admin(
-            &store,
-            config
-                .bootstrap_password
-                .as_ref()
-                .map(|p| p.expose_secret()),
-            reveal_in,
-        )?;
-        let audit = AuditLog::start(Arc::new(store.clone()))?;
+    pub fn build(config: Config) -> Result<Application, StartError> {
+        let (opened, signing_key) = blocking::off_runtime(|| prepare_store(&config))?;
+        let store = opened.shared();
+        let password_file = config.db.beside(bootstrap::PASSWORD_FILE);
+        let audit = AuditLog::start(store.clone())?;
         let state = web::Data::new(AppState {
-            store: Arc::new(store.clone()),
-            readers: Readers::start(),
+            store,
+            readers: Readers::start(reader_threads(&config.db)),
             tokens: TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)?
                 .with_eddsa(config.eddsa),
             sessions: SessionRules::new(
@@ -91,8 +78,10 @@ impl Application {
             config.key_rotation,
             config.access_ttl,
         ));
-        key_refresh::start(state.store.as_ref(), &state.tokens, &key_settings)
-            .map_err(|e| format!("signing keys: {e}"))?;
+        blocking::off_runtime(|| {
+            key_refresh::start(state.store.as_ref(), &state.tokens, &key_settings)
+        })
+        .map_err(|e| format!("signing keys: {e}"))?;
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}; pick another --bind", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
@@ -136,7 +125,7 @@ impl Application {
         Ok(Application {
             port,
             server,
-            store,
+            store: opened,
             metrics,
             audit,
         })
@@ -170,10 +159,80 @@ impl Application {
         })
         .await;
         served?;
-        if let Err(e) = self.store.checkpoint() {
+        if let Err(e) = self.store.close() {
             tracing::warn!(error = %e, "could not checkpoint the WAL on shutdown");
         }
         Ok(())
+    }
+}
+
+/// Why the server did not start; a setting the others disagree with is
+/// exit code 2, as a bad flag is.
+#[derive(Debug)]
+pub enum StartError {
+    Setting(String),
+    Failed(String),
+}
+
+impl From<String> for StartError {
+    fn from(message: String) -> StartError {
+        StartError::Failed(message)
+    }
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Setting(m) | StartError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Opens the store, warns of names kept from an upgrade, and makes the
+/// first admin when there is none.
+fn prepare_store(config: &Config) -> Result<(Opened, Vec<u8>), StartError> {
+    let (opened, signing_key) = open_store(config)?;
+    let store = opened.shared();
+    bootstrap::warn_name_collisions(store.as_ref());
+    let password_file = config.db.beside(bootstrap::PASSWORD_FILE);
+    let reveal_in = (!std::io::stderr().is_terminal()).then_some(password_file.as_path());
+    let preset = config
+        .bootstrap_password
+        .as_ref()
+        .map(|p| p.expose_secret());
+    bootstrap::ensure_admin(store.as_ref(), preset, reveal_in)?;
+    Ok((opened, signing_key))
+}
+
+/// The store and the signing key. A SQLite file comes first (its directory
+/// is checked before the key file beside it is made); PostgreSQL needs the
+/// key first, to check it is the one every other instance uses.
+fn open_store(config: &Config) -> Result<(Opened, Vec<u8>), StartError> {
+    let pool = pool_size(config);
+    match &config.db {
+        Database::Sqlite(path) => {
+            let store = SqliteStore::open_capped(path, pool, config.test_max_db_pages)?;
+            Ok((Opened::Sqlite(store), keys::load_or_create(&config.key)?))
+        }
+        db => {
+            let key = keys::load_or_create(&config.key)?;
+            let fingerprint = keys::fingerprint(&key);
+            match db.open(pool, Some(&fingerprint)) {
+                Err(e) if e == OTHER_SECRET => Err(StartError::Setting(e)),
+                opened => Ok((opened?, key)),
+            }
+        }
+    }
+}
+
+/// Reader threads wait on the database: a SQLite read takes microseconds of
+/// CPU, a PostgreSQL one a network round trip, during which more threads
+/// keep the CPU busy.
+fn reader_threads(db: &Database) -> usize {
+    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+    match db {
+        Database::Sqlite(_) => cpus,
+        Database::Postgres(_) => cpus * 4,
     }
 }
 

@@ -7,11 +7,15 @@ use std::path::Path;
 use crate::config::{Config, KeySource};
 use crate::duration;
 use crate::keys;
-use crate::store::maintenance;
+use crate::store::{maintenance, postgres, Database};
+use secrecy::ExposeSecret;
 
 pub fn run(config: &Config) -> Result<(), String> {
     let key = check_key(&config.key)?;
-    let database = check_database(&config.db_path)?;
+    let database = match &config.db {
+        Database::Sqlite(path) => check_database(path)?,
+        Database::Postgres(url) => check_postgres(&config.db, url.expose_secret())?,
+    };
     println!("settings: ok");
     println!("  bind            {}", config.bind);
     match config.metrics_bind {
@@ -81,6 +85,18 @@ fn check_database(path: &Path) -> Result<String, String> {
     );
     if found.schema_version < maintenance::KNOWN_SCHEMA_VERSION {
         summary.push_str("; serve will upgrade its schema");
+    }
+    Ok(summary)
+}
+
+fn check_postgres(db: &Database, url: &str) -> Result<String, String> {
+    let found = postgres::inspect(url)?;
+    let mut summary = format!(
+        "{db} (PostgreSQL schema version {}; {} user(s), {} enabled admin(s), {} open session(s), {} audit event(s))",
+        found.schema_version, found.users, found.enabled_admins, found.sessions, found.audit_events
+    );
+    if found.schema_version < i64::from(postgres::SCHEMA_VERSION) {
+        summary.push_str("; the first instance to start will create or upgrade its schema");
     }
     Ok(summary)
 }

@@ -5,12 +5,11 @@ mod audit;
 mod backup;
 pub mod check;
 mod keys;
+mod migrate;
 mod sessions;
 mod users;
 
-use std::path::{Path, PathBuf};
-
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 
 use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
@@ -19,7 +18,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::ServeArgs;
 use crate::domain;
 use crate::observe::logging::LogFormat;
-use crate::store::SqliteStore;
+use crate::store::Database;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -28,9 +27,9 @@ use crate::store::SqliteStore;
     about = "A single-binary authentication server"
 )]
 pub struct Cli {
-    /// SQLite database file [default: latchkey.db beside the executable]
-    #[arg(long, env = "LATCHKEY_DB", global = true)]
-    pub db: Option<PathBuf>,
+    /// SQLite database file, or a postgres:// URL for many instances [default: latchkey.db beside the executable]
+    #[arg(long, env = "LATCHKEY_DB", global = true, hide_env_values = true)]
+    pub db: Option<OsString>,
     /// Log lines as human-readable text or as one JSON object each.
     #[arg(
         long,
@@ -62,6 +61,8 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Copy the database to PATH, consistently, while the server runs.
     Backup(backup::BackupArgs),
+    /// Copy a SQLite database into an empty PostgreSQL one (users, sessions, second factors, keys, audit trail).
+    Migrate(migrate::MigrateArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -156,40 +157,63 @@ pub enum SessionsCommand {
     Prune,
 }
 
-/// Only `serve` and `user add` may create the database: any other command on a
-/// missing file would make an empty one and then report "no user named …",
-/// which reads as if the user did not exist. Returns the one-line refusal.
-pub fn missing_database(db: &Path, command: &Command) -> Option<String> {
+/// A command refused before anything is opened (exit 2): only `serve` and
+/// `user add` may create a SQLite file (any other command on a missing file
+/// would make an empty one and then report "no user named …", which reads as
+/// if the user did not exist), and a PostgreSQL database is backed up with
+/// its own tools.
+pub fn refusal(db: &Database, command: &Command) -> Option<String> {
+    let Some(path) = db.sqlite_path() else {
+        return matches!(command, Command::Backup(_)).then(|| {
+            "backup copies a SQLite file; back up a PostgreSQL database with pg_dump (or your provider's snapshots)".into()
+        });
+    };
     let creates = matches!(
         command,
-        Command::Serve(_) | Command::CheckConfig(_) | Command::User(UserCommand::Add(_))
+        Command::Serve(_)
+            | Command::CheckConfig(_)
+            | Command::User(UserCommand::Add(_))
+            | Command::Migrate(_)
     );
-    if creates || db.exists() {
+    if creates || path.exists() {
         return None;
     }
     Some(format!(
         "no database at {}; point to it with --db PATH or LATCHKEY_DB",
-        db.display()
+        path.display()
     ))
 }
 
 /// Runs an administration command; the message on error says what to fix.
-pub fn run(db: PathBuf, command: Command) -> Result<(), String> {
-    if let Command::Backup(args) = command {
+pub fn run(db: Database, command: Command) -> Result<(), String> {
+    match (command, db.sqlite_path()) {
         // Copies the file as it is: no schema is applied to it first.
-        return backup::run(&db, args);
+        (Command::Backup(args), Some(path)) => backup::run(path, args),
+        (Command::Migrate(args), _) => migrate::run(args),
+        (command, _) => run_on_store(db, command),
     }
-    let store = SqliteStore::open(&db, 2)?;
+}
+
+fn run_on_store(db: Database, command: Command) -> Result<(), String> {
+    // Only the keys commands use the secret; with PostgreSQL they check it
+    // is the database's.
+    let key = match &command {
+        Command::Keys(_) => Some(crate::keys::load_or_create(&crate::config::key_source(
+            &db,
+        )?)?),
+        _ => None,
+    };
+    let fingerprint = key.as_deref().map(crate::keys::fingerprint);
+    let opened = db.open(2, fingerprint.as_ref().map(|f| &f[..]))?;
+    let store = opened.shared();
+    let store = store.as_ref();
     match command {
-        Command::Serve(_) | Command::CheckConfig(_) | Command::Backup(_) => {
-            Err("serve and check-config are started by main".into())
+        Command::Serve(_) | Command::CheckConfig(_) | Command::Backup(_) | Command::Migrate(_) => {
+            Err("serve, check-config, backup and migrate are started elsewhere".into())
         }
-        Command::Audit(args) => audit::run(&store, args),
-        Command::User(command) => users::run(&store, &db, command),
-        Command::Sessions(command) => sessions::run(&store, command),
-        Command::Keys(command) => {
-            let source = crate::config::key_source(&db, None)?;
-            keys::run(&store, &crate::keys::load_or_create(&source)?, command)
-        }
+        Command::Audit(args) => audit::run(store, args),
+        Command::User(command) => users::run(store, &db, command),
+        Command::Sessions(command) => sessions::run(store, command),
+        Command::Keys(command) => keys::run(store, &key.unwrap_or_default(), command),
     }
 }

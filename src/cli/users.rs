@@ -2,17 +2,16 @@
 //! last admin stays).
 
 use std::io::{BufRead, IsTerminal};
-use std::path::Path;
 
 use crate::audit::{self, Describe, Kind};
 use crate::auth::password;
 use crate::cli::audit::cli_event;
 use crate::cli::{AddUser, UserCommand};
 use crate::domain::{NewPassword, Username};
-use crate::store::{EndReason, EndSessions, NewUser, Store, User, UserChange};
+use crate::store::{Database, EndReason, EndSessions, NewUser, Store, User, UserChange};
 use crate::{bootstrap, clock};
 
-pub(super) fn run(store: &dyn Store, db: &Path, command: UserCommand) -> Result<(), String> {
+pub(super) fn run(store: &dyn Store, db: &Database, command: UserCommand) -> Result<(), String> {
     match command {
         UserCommand::Add(args) => add(store, args),
         UserCommand::List => list(store),
@@ -40,7 +39,7 @@ pub(super) fn run(store: &dyn Store, db: &Path, command: UserCommand) -> Result<
                 .set_password_hash(user.id, &hash, clock::now_ms(), end)
                 .map_err(|e| e.to_string())?;
             cli_event(store, Kind::PasswordChanged, &user.username);
-            bootstrap::forget_password(&user.username, &bootstrap::password_file(db));
+            bootstrap::forget_password(&user.username, &db.beside(bootstrap::PASSWORD_FILE));
             println!(
                 "set the password of {} and ended its sessions",
                 user.username

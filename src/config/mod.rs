@@ -2,11 +2,13 @@
 //! environment.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::ValueEnum;
 use secrecy::{SecretSlice, SecretString};
+
+use crate::store::Database;
 
 mod flags;
 mod values;
@@ -21,17 +23,45 @@ pub enum SameSite {
     Lax,
 }
 
-/// Where the signing secret comes from, for the CLI as for `serve`.
-pub fn key_source(db_path: &Path, secret_file: Option<PathBuf>) -> Result<KeySource, String> {
-    match std::env::var("LATCHKEY_SECRET")
+/// Where the signing secret comes from, for the CLI (`LATCHKEY_SECRET`, else
+/// `LATCHKEY_SECRET_FILE`, else the file beside a SQLite database).
+pub fn key_source(db: &Database) -> Result<KeySource, String> {
+    let inline = std::env::var("LATCHKEY_SECRET")
         .ok()
-        .filter(|s| !s.is_empty())
-    {
-        Some(text) => Ok(KeySource::Inline(decode_secret(&text)?.into())),
-        None => Ok(KeySource::File(
-            secret_file.unwrap_or_else(|| sibling(db_path, "latchkey.secret")),
-        )),
+        .filter(|s| !s.is_empty());
+    let file = std::env::var_os("LATCHKEY_SECRET_FILE")
+        .filter(|f| !f.is_empty())
+        .map(PathBuf::from);
+    choose_key(db, inline, file)
+}
+
+/// The key itself, a named file, or (SQLite only) the file beside the
+/// database. With PostgreSQL every instance needs the same key, so none is
+/// ever generated: a named file must exist.
+fn choose_key(
+    db: &Database,
+    inline: Option<String>,
+    file: Option<PathBuf>,
+) -> Result<KeySource, String> {
+    if let Some(text) = inline {
+        return Ok(KeySource::Inline(decode_secret(&text)?.into()));
     }
+    let path = match (file, db.sqlite_path()) {
+        (Some(path), _) => path,
+        (None, Some(db_path)) => sibling(db_path, "latchkey.secret"),
+        (None, None) => return Err(
+            "with PostgreSQL every instance needs the same signing secret: set LATCHKEY_SECRET or --secret-file".into(),
+        ),
+    };
+    if path.exists() {
+        crate::keys::check_private(&path)?;
+    } else if db.is_postgres() {
+        return Err(format!(
+            "secret file {} does not exist; with PostgreSQL it is never generated (instances would make different ones): create it once with `openssl rand -hex 32 > FILE; chmod 600 FILE` and give every instance the same file",
+            path.display()
+        ));
+    }
+    Ok(KeySource::File(path))
 }
 
 /// Where the signing key comes from.
@@ -48,7 +78,7 @@ pub enum KeySource {
 #[derive(Clone, Debug)]
 pub struct Config {
     pub bind: SocketAddr,
-    pub db_path: PathBuf,
+    pub db: Database,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
     pub session_max_age: Duration,
@@ -91,7 +121,7 @@ impl Config {
     /// env-only settings, passed in so tests need not touch the environment.
     pub fn from_args(
         args: ServeArgs,
-        db_path: PathBuf,
+        db: impl Into<Database>,
         inline_secret: Option<String>,
         bootstrap_password: Option<String>,
     ) -> Result<Config, String> {
@@ -111,22 +141,11 @@ impl Config {
             Some(url) => Some(normalize_origin(url).map_err(|e| format!("--public-url {e}"))?),
             None => None,
         };
-        let key = match inline_secret {
-            Some(text) => KeySource::Inline(decode_secret(&text)?.into()),
-            None => {
-                let path = args
-                    .secret_file
-                    .clone()
-                    .unwrap_or_else(|| sibling(&db_path, "latchkey.secret"));
-                if path.exists() {
-                    crate::keys::check_private(&path)?;
-                }
-                KeySource::File(path)
-            }
-        };
+        let db = db.into();
+        let key = choose_key(&db, inline_secret, args.secret_file.clone())?;
         Ok(Config {
             bind,
-            db_path,
+            db,
             access_ttl: args.access_ttl,
             refresh_ttl: args.refresh_ttl,
             session_max_age: args.session_max_age,

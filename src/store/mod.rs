@@ -3,7 +3,9 @@
 
 mod admin;
 mod audit;
+mod database;
 mod mfa;
+pub mod postgres;
 mod sessions;
 mod signing_keys;
 mod sqlite;
@@ -11,7 +13,9 @@ mod users;
 
 pub use admin::{AdminStore, NameCollision, UserChange, UserQuery, UserSort};
 pub use audit::{AuditEvent, AuditQuery, AuditRecord, AuditStore};
+pub use database::{Database, Opened};
 pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};
+pub use postgres::PostgresStore;
 pub use sessions::{
     EndReason, EndSessions, NewSession, RefreshRecord, Rotation, Session, SessionReply,
     SessionStore, SessionTx, SessionWork, Swept,

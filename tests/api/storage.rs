@@ -90,7 +90,7 @@ async fn a_database_from_a_newer_version_is_refused_with_a_clear_message() {
     let config = Config::from_args(args, db_path, None, Some(ADMIN_PASSWORD.into())).unwrap();
     let error = Application::build(config).err().expect("refused");
 
-    assert!(error.contains("newer latchkey"), "got: {error}");
+    assert!(error.to_string().contains("newer latchkey"), "got: {error}");
 }
 
 #[tokio::test]

@@ -1,0 +1,200 @@
+//! SQL for the admin users API. Filters are parameters and the sort column comes from a fixed list;
+//! every change that could take away the last enabled admin holds one advisory lock for its
+//! transaction, so two admins on two instances cannot demote each other at once.
+
+use postgres::types::ToSql;
+use postgres::Transaction;
+
+use super::rows::{self, USER_COLUMNS};
+use super::{schema, sessions, users, PostgresStore};
+use crate::domain;
+use crate::store::{
+    AdminStore, EndReason, EndSessions, StoreError, StoreResult, User, UserChange, UserQuery,
+    UserSort,
+};
+
+/// Every filter is "unset or matches", so one statement serves all queries.
+/// The username is also searched in its key with the folded text ($5).
+const FILTER: &str = "FROM users u
+     WHERE ($1::text IS NULL OR strpos(lower(u.username), lower($1)) > 0
+                             OR strpos(u.username_key, $5) > 0
+                             OR strpos(lower(coalesce(u.email, '')), lower($1)) > 0
+                             OR strpos(lower(coalesce(u.full_name, '')), lower($1)) > 0)
+       AND ($2::boolean IS NULL OR u.disabled = $2)
+       AND ($3::boolean IS NULL OR u.admin = $3)
+       AND ($4::text[] IS NULL OR lower(u.username) = ANY($4))";
+
+fn sort_column(sort: UserSort) -> &'static str {
+    match sort {
+        UserSort::Username => "lower(u.username)",
+        UserSort::Email => "lower(u.email)",
+        UserSort::FullName => "lower(u.full_name)",
+        UserSort::CreatedAt => "u.created_at",
+        UserSort::Disabled => "u.disabled",
+        UserSort::Admin => "u.admin",
+    }
+}
+
+/// The page and the number of matches, read from one snapshot so they
+/// agree. Empty values sort first, as in SQLite; ties fall back to the
+/// username, so pages never overlap.
+fn query(client: &mut postgres::Client, query: &UserQuery) -> StoreResult<(Vec<User>, u64)> {
+    let usernames: Option<Vec<String>> = query
+        .usernames
+        .as_ref()
+        .map(|names| names.iter().map(|n| n.to_lowercase()).collect());
+    let limit = query.limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
+    let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
+    let folded = query.search.as_deref().map(domain::name_key);
+    let args: [&(dyn ToSql + Sync); 7] = [
+        &query.search,
+        &query.disabled,
+        &query.admin,
+        &usernames,
+        &folded,
+        &limit,
+        &offset,
+    ];
+    let (direction, nulls) = match query.descending {
+        true => ("DESC", "NULLS LAST"),
+        false => ("ASC", "NULLS FIRST"),
+    };
+    let mut tx = client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()?;
+    let total: i64 = tx
+        .query_one(&format!("SELECT COUNT(*) {FILTER}"), &args[..5])?
+        .get(0);
+    let page = tx.query(
+        &format!(
+            "SELECT {USER_COLUMNS} {FILTER} ORDER BY {} {direction} {nulls}, u.username
+             LIMIT $6 OFFSET $7",
+            sort_column(query.sort)
+        ),
+        &args,
+    )?;
+    tx.commit()?;
+    Ok((
+        page.iter().map(|row| rows::user(row, 0)).collect(),
+        u64::try_from(total).unwrap_or(0),
+    ))
+}
+
+/// Serialises the changes that check for the last enabled admin.
+fn lock_admins(tx: &mut Transaction) -> StoreResult<()> {
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1, hashtext('admins'))",
+        &[&schema::LOCK_SPACE],
+    )?;
+    Ok(())
+}
+
+fn update(
+    tx: &mut Transaction,
+    username: &str,
+    change: &UserChange,
+    now: i64,
+) -> StoreResult<Option<User>> {
+    lock_admins(tx)?;
+    let Some(before) = users::by_name(tx, username)? else {
+        return Ok(None);
+    };
+    let admin = change.admin.unwrap_or(before.admin);
+    let disabled = change.disabled.unwrap_or(before.disabled);
+    if !admin || disabled {
+        refuse_last_admin(tx, &before)?;
+    }
+    tx.execute(
+        "UPDATE users SET
+             email = CASE WHEN $2 THEN $3 ELSE email END,
+             full_name = CASE WHEN $4 THEN $5 ELSE full_name END,
+             admin = $6, disabled = $7,
+             password_hash = coalesce($8, password_hash),
+             updated_at = $9
+         WHERE id = $1",
+        &[
+            &before.id,
+            &change.email.is_some(),
+            &change.email.clone().flatten(),
+            &change.full_name.is_some(),
+            &change.full_name.clone().flatten(),
+            &admin,
+            &disabled,
+            &change.password_hash,
+            &now,
+        ],
+    )?;
+    if let Some(reason) = ends_sessions(&before, change, admin, disabled) {
+        sessions::end_for_user(tx, before.id, EndSessions::All(reason), now)?;
+    }
+    users::by_name(tx, &before.username)
+}
+
+/// Why a change ends the user's sessions, if it does: tokens carry the admin
+/// claim, and a new password or a disabled account must lock everyone out.
+fn ends_sessions(
+    before: &User,
+    change: &UserChange,
+    admin: bool,
+    disabled: bool,
+) -> Option<EndReason> {
+    if disabled && !before.disabled {
+        Some(EndReason::UserDisabled)
+    } else if change.password_hash.is_some() {
+        Some(EndReason::PasswordChanged)
+    } else if before.admin && !admin {
+        Some(EndReason::Revoked)
+    } else {
+        None
+    }
+}
+
+/// Refuses to take away the last enabled admin.
+fn refuse_last_admin(tx: &mut Transaction, user: &User) -> StoreResult<()> {
+    if !user.admin || user.disabled {
+        return Ok(());
+    }
+    let others: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE admin AND NOT disabled AND id <> $1)",
+            &[&user.id],
+        )?
+        .get(0);
+    match others {
+        true => Ok(()),
+        false => Err(StoreError::Conflict(format!(
+            "{} is the last enabled admin; make another user an admin first",
+            user.username
+        ))),
+    }
+}
+
+impl AdminStore for PostgresStore {
+    fn query_users(&self, query: &UserQuery) -> StoreResult<(Vec<User>, u64)> {
+        self::query(&mut self.conn()?.client, query)
+    }
+
+    fn update_user(
+        &self,
+        username: &str,
+        change: &UserChange,
+        now: i64,
+    ) -> StoreResult<Option<User>> {
+        self.in_transaction(|tx| update(tx, username, change, now))
+    }
+
+    /// Its sessions go with it (by cascade).
+    fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>> {
+        self.in_transaction(|tx| {
+            lock_admins(tx)?;
+            let Some(user) = users::by_name(tx, username)? else {
+                return Ok(None);
+            };
+            refuse_last_admin(tx, &user)?;
+            tx.execute("DELETE FROM users WHERE id = $1", &[&user.id])?;
+            Ok(Some(user))
+        })
+    }
+}

@@ -1,0 +1,37 @@
+//! PostgreSQL's errors in the store's terms: a lock past the wait, a deadlock or a lost connection is
+//! `Busy` (the caller may retry), a full disk `Full`, a duplicate key `Conflict`; anything else keeps
+//! the server's message for the log.
+
+use postgres::error::SqlState;
+
+use crate::store::StoreError;
+
+impl From<postgres::Error> for StoreError {
+    fn from(error: postgres::Error) -> StoreError {
+        if error.is_closed() {
+            return StoreError::Busy;
+        }
+        let Some(db) = error.as_db_error() else {
+            return StoreError::Other(error.to_string());
+        };
+        let code = db.code();
+        if *code == SqlState::UNIQUE_VIOLATION {
+            StoreError::Conflict("already exists".into())
+        } else if [
+            SqlState::LOCK_NOT_AVAILABLE,
+            SqlState::T_R_DEADLOCK_DETECTED,
+            SqlState::T_R_SERIALIZATION_FAILURE,
+            SqlState::TOO_MANY_CONNECTIONS,
+            SqlState::ADMIN_SHUTDOWN,
+            SqlState::CANNOT_CONNECT_NOW,
+        ]
+        .contains(code)
+        {
+            StoreError::Busy
+        } else if *code == SqlState::DISK_FULL {
+            StoreError::Full
+        } else {
+            StoreError::Other(format!("{}: {}", db.severity(), db.message()))
+        }
+    }
+}

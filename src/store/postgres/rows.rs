@@ -1,0 +1,47 @@
+//! How a user and a session are read from a row: the column lists and their readers, shared by
+//! every file that joins them.
+
+use postgres::Row;
+
+use crate::store::{EndReason, Session, User};
+
+pub(super) const USER_COLUMNS: &str =
+    "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at";
+pub(super) const USER_COLUMN_COUNT: usize = 8;
+
+/// Reads the `USER_COLUMNS` starting at column `at`.
+pub(super) fn user(row: &Row, at: usize) -> User {
+    User {
+        id: row.get(at),
+        username: row.get(at + 1),
+        email: row.get(at + 2),
+        full_name: row.get(at + 3),
+        password_hash: row.get(at + 4),
+        admin: row.get(at + 5),
+        disabled: row.get(at + 6),
+        created_at: row.get(at + 7),
+    }
+}
+
+pub(super) const SESSION_COLUMNS: &str =
+    "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
+     s.idle_expires_at, s.absolute_expires_at, s.end_reason, s.user_agent, s.ip, s.mfa";
+pub(super) const SESSION_COLUMN_COUNT: usize = 11;
+
+/// Reads the `SESSION_COLUMNS` from column 0.
+pub(super) fn session(row: &Row) -> Session {
+    let end_reason: Option<String> = row.get(7);
+    Session {
+        id: row.get(0),
+        user_id: row.get(1),
+        generation: row.get(2),
+        created_at: row.get(3),
+        last_used_at: row.get(4),
+        idle_expires_at: row.get(5),
+        absolute_expires_at: row.get(6),
+        ended: end_reason.as_deref().map(EndReason::parse),
+        user_agent: row.get(8),
+        ip: row.get(9),
+        mfa: row.get(10),
+    }
+}

@@ -1,0 +1,167 @@
+//! SQL of the refresh rules (`SessionTx`) on PostgreSQL, inside one transaction per job. Reading a
+//! refresh id locks its session row (`FOR UPDATE`), so of two instances refreshing the same id at
+//! once one rotates and the other, once the first has committed, reads the moved session and
+//! answers as a replay: never two live branches.
+
+use std::cell::{Cell, RefCell};
+use std::sync::OnceLock;
+
+use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USER_COLUMN_COUNT};
+use super::Connection;
+use crate::domain::RefreshHash;
+use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, SessionTx, StoreResult};
+
+/// The refresh rules' reads and writes on a connection inside a transaction.
+/// A failed statement aborts a PostgreSQL transaction, and COMMIT then only
+/// rolls back: `failed` remembers it, so the job's caller is told.
+pub(super) struct InTransaction<'a> {
+    conn: RefCell<&'a mut Connection>,
+    failed: Cell<bool>,
+}
+
+impl<'a> InTransaction<'a> {
+    pub(super) fn new(conn: &'a mut Connection) -> InTransaction<'a> {
+        InTransaction {
+            conn: RefCell::new(conn),
+            failed: Cell::new(false),
+        }
+    }
+
+    pub(super) fn failed(&self) -> bool {
+        self.failed.get()
+    }
+
+    fn noted<T>(&self, outcome: StoreResult<T>) -> StoreResult<T> {
+        if outcome.is_err() {
+            self.failed.set(true);
+        }
+        outcome
+    }
+}
+
+const INSERT_SESSION: &str =
+    "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at,
+                       idle_expires_at, absolute_expires_at, user_agent, ip, mfa)
+     VALUES ($1, $2, 0, $3, $3, $4, $5, $6, $7, $8)";
+const INSERT_REFRESH_ID: &str =
+    "INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
+     VALUES ($1, $2, $3, $4, $5)";
+const ROTATE: &str = "UPDATE sessions SET generation = $3, last_used_at = $4, idle_expires_at = $5,
+                         mfa = COALESCE($6, mfa)
+     WHERE id = $1 AND generation = $2 AND end_reason IS NULL";
+
+impl SessionTx for InTransaction<'_> {
+    fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
+        self.noted(find_refresh(&mut self.conn.borrow_mut(), hash))
+    }
+
+    fn create_session(&self, new: &NewSession) -> StoreResult<()> {
+        self.noted(create(&mut self.conn.borrow_mut(), new))
+    }
+
+    fn rotate(&self, rotation: &Rotation) -> StoreResult<bool> {
+        self.noted(rotate(&mut self.conn.borrow_mut(), rotation))
+    }
+
+    fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {
+        let ended = self.conn.borrow_mut().client.execute(
+            "UPDATE sessions SET ended_at = $3, end_reason = $2 WHERE id = $1 AND end_reason IS NULL",
+            &[&session_id, &reason.as_str(), &now],
+        );
+        self.noted(ended.map(|n| n == 1).map_err(Into::into))
+    }
+
+    fn delete_session(&self, session_id: &str) -> StoreResult<()> {
+        let deleted = self
+            .conn
+            .borrow_mut()
+            .client
+            .execute("DELETE FROM sessions WHERE id = $1", &[&session_id]);
+        self.noted(deleted.map(drop).map_err(Into::into))
+    }
+}
+
+fn find_refresh(conn: &mut Connection, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}, r.generation, r.issued_at, r.issued_to
+                 FROM refresh_ids r JOIN sessions s ON s.id = r.session_id
+                 JOIN users u ON u.id = s.user_id
+                 WHERE r.hash = $1 FOR UPDATE OF s"
+        )
+    });
+    let statement = conn.prepared(sql)?;
+    let row = conn.client.query_opt(&statement, &[&&hash.0[..]])?;
+    Ok(row.map(|row| {
+        let after_user = SESSION_COLUMN_COUNT + USER_COLUMN_COUNT;
+        RefreshRecord {
+            session: rows::session(&row),
+            user: rows::user(&row, SESSION_COLUMN_COUNT),
+            generation: row.get(after_user),
+            issued_at: row.get(after_user + 1),
+            issued_to: row.get(after_user + 2),
+        }
+    }))
+}
+
+fn create(conn: &mut Connection, new: &NewSession) -> StoreResult<()> {
+    let insert = conn.prepared(INSERT_SESSION)?;
+    conn.client.execute(
+        &insert,
+        &[
+            &new.id.as_str(),
+            &new.user_id,
+            &new.now,
+            &new.idle_expires_at,
+            &new.absolute_expires_at,
+            &new.user_agent,
+            &new.ip,
+            &new.mfa,
+        ],
+    )?;
+    let insert = conn.prepared(INSERT_REFRESH_ID)?;
+    conn.client.execute(
+        &insert,
+        &[
+            &&new.refresh_hash.0[..],
+            &new.id.as_str(),
+            &0i64,
+            &new.now,
+            &&new.issued_to[..],
+        ],
+    )?;
+    Ok(())
+}
+
+/// Moves the session on only from the generation that was read.
+fn rotate(conn: &mut Connection, rotation: &Rotation) -> StoreResult<bool> {
+    let update = conn.prepared(ROTATE)?;
+    let next = rotation.from_generation + 1;
+    let moved = conn.client.execute(
+        &update,
+        &[
+            &rotation.session_id,
+            &rotation.from_generation,
+            &next,
+            &rotation.now,
+            &rotation.idle_expires_at,
+            &rotation.mfa,
+        ],
+    )?;
+    if moved == 0 {
+        return Ok(false);
+    }
+    let insert = conn.prepared(INSERT_REFRESH_ID)?;
+    conn.client.execute(
+        &insert,
+        &[
+            &&rotation.new_hash.0[..],
+            &rotation.session_id,
+            &next,
+            &rotation.now,
+            &&rotation.issued_to[..],
+        ],
+    )?;
+    Ok(true)
+}

@@ -1,0 +1,160 @@
+//! SQL for the `users` table. A name is found by its key (`domain::name_key`), compared byte by
+//! byte; keys of users kept from a SQLite file whose names collided follow their plain key.
+
+use postgres::GenericClient;
+
+use super::rows::{self, USER_COLUMNS};
+use super::{sessions, PostgresStore};
+use crate::domain;
+use crate::store::{EndSessions, NameCollision, NewUser, StoreError, StoreResult, User, UserStore};
+
+/// Marks a kept duplicate's key (see the SQLite store's `name_keys`).
+const KEPT: char = '\u{1}';
+
+/// The user holding `username`'s key, or a kept duplicate with exactly that name.
+pub(super) fn by_name(
+    client: &mut impl GenericClient,
+    username: &str,
+) -> StoreResult<Option<User>> {
+    let key = domain::name_key(username);
+    let upper = format!("{key}\u{2}");
+    let rows = client.query(
+        &format!(
+            "SELECT {USER_COLUMNS}, u.username_key FROM users u
+             WHERE u.username_key >= $1 AND u.username_key < $2 ORDER BY u.id"
+        ),
+        &[&key, &upper],
+    )?;
+    let mut found: Vec<(User, String)> = rows
+        .iter()
+        .map(|row| (rows::user(row, 0), row.get(8)))
+        .collect();
+    let normal = domain::nfkc(username);
+    let exact = found
+        .iter()
+        .position(|(user, _)| user.username == username || user.username == normal);
+    let chosen = exact.or_else(|| found.iter().position(|(_, k)| *k == key));
+    Ok(chosen.map(|at| found.swap_remove(at).0))
+}
+
+fn collisions(client: &mut postgres::Client) -> StoreResult<Vec<NameCollision>> {
+    let kept = client.query(
+        "SELECT id, username, username_key FROM users WHERE strpos(username_key, chr(1)) > 0 ORDER BY id",
+        &[],
+    )?;
+    let mut found = Vec::with_capacity(kept.len());
+    for row in kept {
+        let key: String = row.get(2);
+        let plain = key.split(KEPT).next().unwrap_or_default();
+        let held_by = client
+            .query_opt(
+                "SELECT id, username FROM users WHERE username_key = $1",
+                &[&plain],
+            )?
+            .map(|row| (row.get(0), row.get(1)));
+        found.push(NameCollision {
+            id: row.get(0),
+            username: row.get(1),
+            held_by,
+        });
+    }
+    Ok(found)
+}
+
+/// A taken key is a conflict naming the user.
+fn name_taken(error: postgres::Error, name: &str) -> StoreError {
+    match StoreError::from(error) {
+        StoreError::Conflict(_) => StoreError::Conflict(format!("user {name} already exists")),
+        other => other,
+    }
+}
+
+impl UserStore for PostgresStore {
+    fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
+        by_name(&mut self.conn()?.client, username)
+    }
+
+    fn name_collisions(&self) -> StoreResult<Vec<NameCollision>> {
+        collisions(&mut self.conn()?.client)
+    }
+
+    fn list_users(&self) -> StoreResult<Vec<User>> {
+        let rows = self.conn()?.client.query(
+            &format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.username"),
+            &[],
+        )?;
+        Ok(rows.iter().map(|row| rows::user(row, 0)).collect())
+    }
+
+    fn has_enabled_admin(&self) -> StoreResult<bool> {
+        Ok(self
+            .conn()?
+            .client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE admin AND NOT disabled)",
+                &[],
+            )?
+            .get(0))
+    }
+
+    fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User> {
+        let row = self
+            .conn()?
+            .client
+            .query_one(
+                &format!(
+                    "INSERT INTO users AS u (username, username_key, email, full_name, password_hash,
+                                             admin, disabled, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {USER_COLUMNS}"
+                ),
+                &[
+                    &user.username,
+                    &domain::name_key(&user.username),
+                    &user.email,
+                    &user.full_name,
+                    &user.password_hash,
+                    &user.admin,
+                    &user.disabled,
+                    &now,
+                ],
+            )
+            .map_err(|e| name_taken(e, &user.username))?;
+        Ok(rows::user(&row, 0))
+    }
+
+    fn set_password_hash(
+        &self,
+        user_id: i64,
+        hash: &str,
+        now: i64,
+        end: EndSessions,
+    ) -> StoreResult<()> {
+        self.in_transaction(|tx| {
+            tx.execute(
+                "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1",
+                &[&user_id, &hash, &now],
+            )?;
+            if !matches!(end, EndSessions::None) {
+                // Logins waiting for their second step proved the old password.
+                tx.execute("DELETE FROM mfa_tokens WHERE user_id = $1", &[&user_id])?;
+            }
+            sessions::end_for_user(tx, user_id, end, now)?;
+            Ok(())
+        })
+    }
+
+    /// The new key's uniqueness decides between two renames at once.
+    fn rename_user(&self, username: &str, new_name: &str, now: i64) -> StoreResult<Option<User>> {
+        self.in_transaction(|tx| {
+            let Some(before) = by_name(tx, username)? else {
+                return Ok(None);
+            };
+            tx.execute(
+                "UPDATE users SET username = $2, username_key = $3, updated_at = $4 WHERE id = $1",
+                &[&before.id, &new_name, &domain::name_key(new_name), &now],
+            )
+            .map_err(|e| name_taken(e, new_name))?;
+            by_name(tx, new_name)
+        })
+    }
+}
