@@ -36,6 +36,7 @@ mod mfa;
 mod missing_database;
 mod openapi;
 mod password;
+mod postgres;
 mod process;
 mod refresh;
 mod sessions;
