@@ -65,7 +65,8 @@ impl Application {
                 config.login_max_failures,
                 config.login_max_failures_per_address,
                 config.login_window,
-            ),
+            )
+            .shared_by(opened.shared_throttle()),
             cookie: CookieSettings::new(&config),
             guard: RequestGuard::new(&config),
             metrics: observe::Metrics::default(),
@@ -273,6 +274,7 @@ fn spawn_sweeper(state: web::Data<AppState>, audit_retention: Duration) {
                 }
             }
             prune_audit(&state, audit_retention).await;
+            forget_login_attempts(&state).await;
             sweep_mfa_tokens(&state).await;
         }
     });
@@ -298,6 +300,21 @@ async fn stop_signal() {
             tracing::warn!(error = %e, "cannot listen for SIGTERM/SIGINT; stop with SIGKILL");
             std::future::pending::<()>().await;
         }
+    }
+}
+
+/// Deletes the shared throttle's counters that no longer count.
+async fn forget_login_attempts(state: &web::Data<AppState>) {
+    let state = state.clone();
+    let forgotten = blocking::run(move || {
+        state
+            .throttle
+            .forget_old_attempts()
+            .map_err(ApiError::internal)
+    })
+    .await;
+    if let Err(e) = forgotten {
+        tracing::warn!(error = %e, "forgetting old login attempts failed");
     }
 }
 

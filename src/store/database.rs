@@ -9,7 +9,7 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::postgres::{self, Agreement, PostgresStore};
-use super::{SqliteStore, Store, StoreResult};
+use super::{SqliteStore, Store, StoreResult, ThrottleStore};
 
 #[derive(Clone)]
 pub enum Database {
@@ -102,6 +102,15 @@ impl Opened {
         match self {
             Opened::Sqlite(store) => Arc::new(store.clone()),
             Opened::Postgres(store) => Arc::new(store.clone()),
+        }
+    }
+
+    /// The login throttle's shared counters; `None` for SQLite, whose one
+    /// instance counts in memory.
+    pub fn shared_throttle(&self) -> Option<Arc<dyn ThrottleStore>> {
+        match self {
+            Opened::Sqlite(_) => None,
+            Opened::Postgres(store) => Some(Arc::new(store.clone())),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod postgres;
 mod sessions;
 mod signing_keys;
 mod sqlite;
+mod throttle;
 mod users;
 
 pub use admin::{AdminStore, NameCollision, UserChange, UserQuery, UserSort};
@@ -22,6 +23,7 @@ pub use sessions::{
 };
 pub use signing_keys::{KeyStore, StoredKey};
 pub use sqlite::{maintenance, SqliteStore};
+pub use throttle::{Reservation, Settled, ThrottleKey, ThrottleStore};
 pub use users::{NewUser, User, UserStore};
 
 #[derive(Clone, Debug, thiserror::Error)]

@@ -3,6 +3,7 @@
 //! attempts waiting on it.
 
 use super::{Key, LoginThrottle};
+use crate::store::Settled;
 
 /// A counted attempt: it becomes a failure unless `succeeded` or dropped
 /// without a verdict (busy, error), which gives the slot back.
@@ -10,6 +11,8 @@ pub struct Attempt<'a> {
     throttle: &'a LoginThrottle,
     keys: Vec<Key>,
     settled: bool,
+    /// Its rows in a shared database, when the throttle counts there.
+    rows: Option<Vec<i64>>,
 }
 
 impl LoginThrottle {
@@ -57,7 +60,18 @@ impl<'a> Attempt<'a> {
             throttle,
             keys,
             settled: false,
+            rows: None,
         }
+    }
+
+    pub(super) fn counted_in(
+        throttle: &'a LoginThrottle,
+        keys: Vec<Key>,
+        rows: Vec<i64>,
+    ) -> Attempt<'a> {
+        let mut attempt = Attempt::counted(throttle, keys);
+        attempt.rows = Some(rows);
+        attempt
     }
 
     /// The attempt failed: it counts for the window.
@@ -73,7 +87,17 @@ impl<'a> Attempt<'a> {
 
     fn settle(&mut self, outcome: Outcome) {
         self.settled = true;
-        self.throttle.settle(&self.keys, outcome);
+        match self.rows.take() {
+            None => self.throttle.settle(&self.keys, outcome),
+            Some(rows) => {
+                let outcome = match outcome {
+                    Outcome::Failed => Settled::Failed,
+                    Outcome::Succeeded => Settled::Succeeded,
+                    Outcome::Void => Settled::Void,
+                };
+                self.throttle.settle_shared(&self.keys, rows, outcome);
+            }
+        }
     }
 }
 

@@ -17,6 +17,18 @@ impl Key {
         Key::User(digest(b"user", folded.as_bytes()))
     }
 
+    /// As a shared database stores it: a kind byte, then the 16 bytes.
+    pub fn bytes(&self) -> Vec<u8> {
+        let (kind, bytes) = match self {
+            Key::User(bytes) => (b'u', bytes),
+            Key::Address(bytes) => (b'a', bytes),
+        };
+        let mut out = Vec::with_capacity(17);
+        out.push(kind);
+        out.extend_from_slice(bytes);
+        out
+    }
+
     pub fn address(address: &str) -> Key {
         match address.parse::<IpAddr>() {
             Ok(IpAddr::V4(v4)) => Key::Address(v4.to_ipv6_mapped().octets()),

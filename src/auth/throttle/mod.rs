@@ -5,14 +5,16 @@
 
 mod attempt;
 mod key;
+mod shared;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
 use crate::error::ApiError;
+use crate::store::ThrottleStore;
 pub use attempt::Attempt;
 pub use key::Key;
 
@@ -39,6 +41,9 @@ pub struct LoginThrottle {
     entries: Mutex<HashMap<Key, Entry>>,
     /// Woken whenever an attempt in flight gets its verdict.
     settled: Notify,
+    /// Counters in a database shared by many instances, when there is one;
+    /// then `entries` only remembers which refusals were audited.
+    shared: Option<Arc<dyn ThrottleStore>>,
 }
 
 #[derive(Default)]
@@ -71,6 +76,15 @@ impl LoginThrottle {
             started: Instant::now(),
             entries: Mutex::default(),
             settled: Notify::new(),
+            shared: None,
+        }
+    }
+
+    /// Counts in `store`, which every instance shares, rather than in memory.
+    pub fn shared_by(self, store: Option<Arc<dyn ThrottleStore>>) -> LoginThrottle {
+        LoginThrottle {
+            shared: store,
+            ..self
         }
     }
 
@@ -91,13 +105,28 @@ impl LoginThrottle {
             let settled = self.settled.notified();
             tokio::pin!(settled);
             settled.as_mut().enable();
-            match self.try_reserve(name, address) {
+            let verdict = match &self.shared {
+                None => self.try_reserve(name, address),
+                Some(store) => {
+                    self.try_reserve_shared(store.clone(), name, address)
+                        .await?
+                }
+            };
+            match verdict {
                 Ok(attempt) => return Ok(attempt),
                 Err(Verdict::Refused { retry_after_secs }) => {
                     return Err(ApiError::Throttled { retry_after_secs })
                 }
                 Err(_) => {
-                    if tokio::time::timeout_at(deadline, settled).await.is_err() {
+                    // Verdicts on other instances wake nobody here: look again soon.
+                    let poll = tokio::time::sleep(shared::POLL);
+                    let woken = async {
+                        match self.shared.is_some() {
+                            true => tokio::select! { _ = settled => {}, _ = poll => {} },
+                            false => settled.await,
+                        }
+                    };
+                    if tokio::time::timeout_at(deadline, woken).await.is_err() {
                         return Err(ApiError::Throttled {
                             retry_after_secs: 1,
                         });
@@ -145,6 +174,9 @@ impl LoginThrottle {
     /// trail: once per key per window, so a flood of refused attempts
     /// writes one row, not one per attempt.
     pub fn first_refusal_in_window(&self, name: Option<&str>, address: &str) -> bool {
+        if self.shared.is_some() {
+            return self.first_shared_refusal(name, address);
+        }
         let now = self.now();
         let mut entries = self.lock();
         let keys = keys_of(name, address);
