@@ -104,6 +104,11 @@ pub fn run_all(options: &Options) -> u64 {
         rows.push(row);
         failures += errors;
     }
+    if options.wants("postgres") {
+        let (pg_rows, errors) = crate::postgres::rows(options, hello.rps);
+        rows.extend(pg_rows);
+        failures += errors;
+    }
     rows.iter().for_each(print_row);
     if options.wants("scale") {
         failures += crate::scale::scale(options);

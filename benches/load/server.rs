@@ -1,6 +1,7 @@
 //! Starts the server under test — latchkey as the README runs it, or the bare hello server — pinned
 //! to one CPU when asked, and watches its CPU time and memory.
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -22,6 +23,17 @@ impl Server {
     /// latchkey with its defaults (request log on, at `info`) and `flags`,
     /// its stderr in `log` as journald or a redirect would take it.
     pub fn start(db: &Path, log: &Path, pin_cpu: Option<usize>, flags: &[&str]) -> Server {
+        Server::start_with_env(db.as_os_str(), log, pin_cpu, flags, &[])
+    }
+
+    /// `start` on `db` (a file or a `postgres://` URL), with extra environment.
+    pub fn start_with_env(
+        db: &OsStr,
+        log: &Path,
+        pin_cpu: Option<usize>,
+        flags: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let port = free_port();
         let mut command = pinned(env!("CARGO_BIN_EXE_latchkey"), pin_cpu);
         command
@@ -30,6 +42,7 @@ impl Server {
             .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
             .args(flags)
             .env("LATCHKEY_BOOTSTRAP_PASSWORD", ADMIN_PASSWORD)
+            .envs(env.iter().copied())
             .env_remove("RUST_LOG")
             .env_remove("LATCHKEY_LOG_FORMAT")
             .stderr(File::create(log).expect("log file"));
