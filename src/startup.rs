@@ -25,7 +25,7 @@ use crate::http::cookie::CookieSettings;
 use crate::http::guard::RequestGuard;
 use crate::key_refresh::{self, KeySettings};
 use crate::state::AppState;
-use crate::store::postgres::OTHER_SECRET;
+use crate::store::postgres::{self, OTHER_SECRET};
 use crate::store::{Database, Opened, SqliteStore};
 use crate::{blocking, bootstrap, clock, http, keys, observe, routes};
 
@@ -218,6 +218,9 @@ fn open_store(config: &Config) -> Result<(Opened, Vec<u8>), StartError> {
         db => {
             let key = keys::load_or_create(&config.key)?;
             let fingerprint = keys::fingerprint(&key);
+            // Readers and session writers each hold a connection while they
+            // wait on the network: room for all of them beside the rest.
+            let pool = pool + reader_threads(db) as u32 + postgres::WRITER_THREADS as u32;
             match db.open(pool, Some(&fingerprint)) {
                 Err(e) if e == OTHER_SECRET => Err(StartError::Setting(e)),
                 opened => Ok((opened?, key)),

@@ -30,6 +30,7 @@ use super::{HealthStore, StoreError, StoreResult};
 
 pub use inspect::inspect;
 pub use schema::{OTHER_SECRET, SCHEMA_VERSION};
+pub use writer::THREADS as WRITER_THREADS;
 
 type Conn = PooledConnection<Manager>;
 

@@ -18,7 +18,7 @@ use crate::store::{SessionReply, SessionWork, StoreError, StoreResult};
 const QUEUE: usize = 4096;
 /// Transactions in flight per instance: enough to keep the database's
 /// commit flushes full, few enough to leave pool connections to readers.
-const THREADS: usize = 4;
+pub const THREADS: usize = 4;
 
 #[derive(Clone)]
 pub(super) struct Writer {
