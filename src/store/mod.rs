@@ -9,6 +9,7 @@ pub mod postgres;
 mod sessions;
 mod signing_keys;
 mod sqlite;
+pub mod transfer;
 mod users;
 
 pub use admin::{AdminStore, NameCollision, UserChange, UserQuery, UserSort};
@@ -21,7 +22,7 @@ pub use sessions::{
     SessionStore, SessionTx, SessionWork, Swept,
 };
 pub use signing_keys::{KeyStore, StoredKey};
-pub use sqlite::{maintenance, SqliteStore};
+pub use sqlite::{maintenance, SqliteExport, SqliteStore};
 pub use users::{NewUser, User, UserStore};
 
 #[derive(Clone, Debug, thiserror::Error)]

@@ -33,6 +33,7 @@ mod login;
 mod logs;
 mod metrics;
 mod mfa;
+mod migrate;
 mod missing_database;
 mod openapi;
 mod password;

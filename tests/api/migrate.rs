@@ -1,0 +1,128 @@
+//! `latchkey migrate`: a SQLite database that served real logins, copied by the real binary into
+//! PostgreSQL, serves the same users, sessions, second factors and audit trail there; a copy into a
+//! database that already holds rows is refused.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::mfa::{code_at, enrolled};
+use crate::postgres::{latchkey, spawn_instance, TestDatabase};
+
+fn migrate(from: &std::path::Path, to: &str) -> std::process::Output {
+    latchkey(
+        &["migrate", "--from", from.to_str().unwrap(), "--to", to],
+        &[],
+    )
+}
+
+/// Rows per table, from the summary migrate prints.
+fn summary(stdout: &[u8]) -> HashMap<String, i64> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .filter_map(
+            |line| match line.split_whitespace().collect::<Vec<_>>()[..] {
+                [table, rows, "rows"] => Some((table.to_string(), rows.parse().ok()?)),
+                _ => None,
+            },
+        )
+        .collect()
+}
+
+/// The audit trail, newest first, once it holds `at_least` events (they are
+/// written by a background thread a moment after the answer).
+async fn audit_events(app: &TestApp, token: &str, at_least: usize) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let page = app.get_with_token("/admin/audit?_end=1000", token).await;
+        assert_eq!(page.status(), 200);
+        let events: Vec<Value> = page.json().await.unwrap();
+        if events.len() >= at_least {
+            return events;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{events:#?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_migrated_database_keeps_passwords_sessions_second_factors_and_the_audit_trail() {
+    let sqlite = spawn_app().await;
+    sqlite.add_user("alice", "alice-password", false);
+    let alice = sqlite.login_ok("alice", "alice-password").await;
+    let carol = enrolled(&sqlite, "carol", "carol-password").await;
+    let admin = sqlite.login_ok("admin", ADMIN_PASSWORD).await;
+    let before = audit_events(&sqlite, &admin.access_token, 4).await;
+    let secret = std::fs::read_to_string(sqlite.dir.path().join("latchkey.secret")).unwrap();
+    let target = TestDatabase::create();
+
+    let output = migrate(&sqlite.db_path, &target.url);
+
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(!stderr.contains(&target.url), "the URL is not shown");
+    let copied = summary(&output.stdout);
+    assert_eq!(copied.len(), 8, "{copied:?}");
+    for (table, rows) in &copied {
+        let source: i64 = sqlite
+            .db()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(*rows, source, "{table}");
+    }
+    assert_eq!(copied["users"], 3);
+    assert_eq!(copied["user_mfa"], 1);
+
+    let postgres = spawn_instance(&target.url, secret.trim(), &[]).await;
+    postgres.login_ok("alice", "alice-password").await;
+    postgres.refresh_ok(&alice.cookie).await;
+    let otp = code_at(&carol.secret, carol.step + 1);
+    let carol_login = postgres
+        .client
+        .post(postgres.url("/user/token"))
+        .form(&[
+            ("username", "carol"),
+            ("password", "carol-password"),
+            ("otp", otp.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(carol_login.status(), 200, "the sealed TOTP secret opens");
+    let admin = postgres.login_ok("admin", ADMIN_PASSWORD).await;
+    let after = audit_events(&postgres, &admin.access_token, before.len()).await;
+    for event in &before {
+        assert!(after.contains(event), "{event} was carried over");
+    }
+    let dave = json!({"username": "dave", "password": "dave-password"});
+    let created = postgres
+        .client
+        .post(postgres.url("/admin/users"))
+        .bearer_auth(&admin.access_token)
+        .json(&dave)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201, "new ids follow the copied ones");
+}
+
+#[tokio::test]
+async fn migrate_refuses_a_database_that_already_holds_rows_and_changes_nothing() {
+    let sqlite = spawn_app().await;
+    sqlite.add_user("alice", "alice-password", false);
+    let target = TestDatabase::create();
+    assert!(migrate(&sqlite.db_path, &target.url).status.success());
+    sqlite.add_user("bob", "bob-password", false);
+
+    let again = migrate(&sqlite.db_path, &target.url);
+
+    assert_eq!(again.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("not empty"), "{stderr}");
+    assert_eq!(
+        target.query_text("SELECT count(*) FROM users WHERE username = 'bob'"),
+        Some("0".into())
+    );
+}
