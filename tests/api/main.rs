@@ -26,6 +26,7 @@ mod grace;
 mod headers;
 mod helpers;
 mod hostile_input;
+mod instances;
 mod last_admin;
 mod limits;
 mod log_delivery;

@@ -125,4 +125,39 @@ async fn migrate_refuses_a_database_that_already_holds_rows_and_changes_nothing(
         target.query_text("SELECT count(*) FROM users WHERE username = 'bob'"),
         Some("0".into())
     );
+    target.execute("DELETE FROM users; INSERT INTO audit_events (at, event) VALUES (1, 'login')");
+    let only_audit = migrate(&sqlite.db_path, &target.url);
+    let stderr = String::from_utf8_lossy(&only_audit.stderr);
+    assert!(stderr.contains("audit_events has"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_large_trail_is_copied_whole_with_progress_shown_every_ten_thousand_rows() {
+    let sqlite = spawn_app().await;
+    sqlite
+        .db()
+        .execute_batch(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 25000)
+             INSERT INTO audit_events (at, event, username) SELECT i, 'login', 'alice' FROM n",
+        )
+        .unwrap();
+    let source: i64 = sqlite
+        .db()
+        .query_row("SELECT count(*) FROM audit_events", [], |r| r.get(0))
+        .unwrap();
+    let target = TestDatabase::create();
+
+    let output = migrate(&sqlite.db_path, &target.url);
+
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for done in [10_000, 20_000] {
+        let line = format!("audit_events: {done} of {source} rows copied");
+        assert!(stderr.contains(&line), "{stderr}");
+    }
+    assert_eq!(summary(&output.stdout)["audit_events"], source);
+    assert_eq!(
+        target.query_text("SELECT count(*) FROM audit_events WHERE event = 'login'"),
+        Some("25000".into())
+    );
 }

@@ -117,7 +117,7 @@ fn copy_table(
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref()).collect();
         writer.write(&refs).map_err(explain)?;
         written += 1;
-        if written % PROGRESS_EVERY == 0 {
+        if written.is_multiple_of(PROGRESS_EVERY) {
             progress(table, written, expected);
         }
         Ok(())
