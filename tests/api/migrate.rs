@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-use crate::mfa::{code_at, enrolled};
+use crate::mfa::{code_at, enrolled, Enrolled};
 use crate::postgres::{latchkey, spawn_instance, TestDatabase};
 
 fn migrate(from: &std::path::Path, to: &str) -> std::process::Output {
@@ -29,6 +29,29 @@ fn summary(stdout: &[u8]) -> HashMap<String, i64> {
             },
         )
         .collect()
+}
+
+/// The summary's rows per table, each checked against the source's count.
+fn summary_matching_the_source(sqlite: &TestApp, stdout: &[u8]) -> HashMap<String, i64> {
+    let copied = summary(stdout);
+    assert_eq!(copied.len(), 8, "{copied:?}");
+    for (table, rows) in &copied {
+        let source: i64 = sqlite
+            .db()
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(*rows, source, "{table}");
+    }
+    copied
+}
+
+async fn post_json(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
+    let request = app.client.post(app.url(path)).json(&body);
+    let request = match token {
+        "" => request,
+        token => request.bearer_auth(token),
+    };
+    request.send().await.unwrap()
 }
 
 /// The audit trail, newest first, once it holds `at_least` events (they are
@@ -63,48 +86,30 @@ async fn a_migrated_database_keeps_passwords_sessions_second_factors_and_the_aud
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(!stderr.contains(&target.url), "the URL is not shown");
-    let copied = summary(&output.stdout);
-    assert_eq!(copied.len(), 8, "{copied:?}");
-    for (table, rows) in &copied {
-        let source: i64 = sqlite
-            .db()
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(*rows, source, "{table}");
-    }
+    let copied = summary_matching_the_source(&sqlite, &output.stdout);
     assert_eq!(copied["users"], 3);
     assert_eq!(copied["user_mfa"], 1);
 
     let postgres = spawn_instance(&target.url, secret.trim(), &[]).await;
+    serves_the_copy(&postgres, &alice, &carol, &before).await;
+}
+
+/// Checks on an app over the copy: passwords, a live session, the sealed
+/// TOTP secret, the audit trail, and ids for new users.
+async fn serves_the_copy(postgres: &TestApp, alice: &Login, carol: &Enrolled, before: &[Value]) {
     postgres.login_ok("alice", "alice-password").await;
     postgres.refresh_ok(&alice.cookie).await;
     let otp = code_at(&carol.secret, carol.step + 1);
-    let carol_login = postgres
-        .client
-        .post(postgres.url("/user/token"))
-        .form(&[
-            ("username", "carol"),
-            ("password", "carol-password"),
-            ("otp", otp.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let carol_login = json!({"username": "carol", "password": "carol-password", "otp": otp});
+    let carol_login = post_json(postgres, "/user/token", "", carol_login).await;
     assert_eq!(carol_login.status(), 200, "the sealed TOTP secret opens");
     let admin = postgres.login_ok("admin", ADMIN_PASSWORD).await;
-    let after = audit_events(&postgres, &admin.access_token, before.len()).await;
-    for event in &before {
+    let after = audit_events(postgres, &admin.access_token, before.len()).await;
+    for event in before {
         assert!(after.contains(event), "{event} was carried over");
     }
     let dave = json!({"username": "dave", "password": "dave-password"});
-    let created = postgres
-        .client
-        .post(postgres.url("/admin/users"))
-        .bearer_auth(&admin.access_token)
-        .json(&dave)
-        .send()
-        .await
-        .unwrap();
+    let created = post_json(postgres, "/admin/users", &admin.access_token, dave).await;
     assert_eq!(created.status(), 201, "new ids follow the copied ones");
 }
 

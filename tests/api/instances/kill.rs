@@ -2,6 +2,7 @@
 //! it was made, still refreshes on the survivors, and they keep serving throughout.
 
 use std::ffi::OsStr;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -71,24 +72,30 @@ async fn wait_for(count: &AtomicUsize, at_least: usize, what: &str) {
     }
 }
 
-#[tokio::test]
-async fn after_kill_9_of_one_instance_every_acknowledged_rotation_refreshes_on_the_others() {
-    let db = TestDatabase::create();
+/// Three server processes on `db`, one new secret; logs beside `log_base`.
+async fn three_processes(db: &TestDatabase, log_base: &Path) -> [ServerProcess; 3] {
     let secret = new_secret();
-    let dir = tempfile::tempdir().unwrap();
-    let log_base = dir.path().join("instance");
     let env = [("LATCHKEY_SECRET", secret.as_str())];
     let launch = Launch {
         db: OsStr::new(&db.url),
-        log_base: &log_base,
+        log_base,
         env: &env,
     };
     // A rotation the killed instance committed but never answered is
     // replayed on a survivor: the grace must outlast the test.
     let flags = ["--reuse-grace", "1m"];
-    let a = ServerProcess::launch(&launch, &flags).await;
-    let b = ServerProcess::launch(&launch, &flags).await;
-    let c = ServerProcess::launch(&launch, &flags).await;
+    [
+        ServerProcess::launch(&launch, &flags).await,
+        ServerProcess::launch(&launch, &flags).await,
+        ServerProcess::launch(&launch, &flags).await,
+    ]
+}
+
+#[tokio::test]
+async fn after_kill_9_of_one_instance_every_acknowledged_rotation_refreshes_on_the_others() {
+    let db = TestDatabase::create();
+    let dir = tempfile::tempdir().unwrap();
+    let [a, b, c] = three_processes(&db, &dir.path().join("instance")).await;
     let bases = vec![a.url(""), b.url(""), c.url("")];
     let load = Arc::new(Load::default());
     let mut chains = JoinSet::new();
