@@ -51,7 +51,7 @@ fn source_secret(source: &Database) -> Result<Vec<u8>, String> {
     if let KeySource::File(path) = &key {
         if !path.exists() {
             return Err(format!(
-                "no signing secret at {}: migrate needs the secret the SQLite instance used (LATCHKEY_SECRET or LATCHKEY_SECRET_FILE)",
+                "no signing secret at {}: migrate needs the secret the SQLite instance used (LATCHKEY_SECRET or LATCHKEY_SECRET_FILE); for a database that never served, give the secret the PostgreSQL instances will use",
                 path.display()
             ));
         }
