@@ -1,8 +1,13 @@
-//! `latchkey migrate --from FILE --to URL`: copies a SQLite database into an empty PostgreSQL one.
+//! `latchkey migrate --from FILE --to URL`: copies a SQLite database into an empty PostgreSQL one,
+//! all or nothing, keeping ids, hashes and the secret's fingerprint so sessions live on.
 
 use std::path::PathBuf;
 
 use clap::Args;
+
+use crate::config::KeySource;
+use crate::store::postgres::import::import;
+use crate::store::{Database, SqliteExport, SqliteStore};
 
 #[derive(Args, Debug)]
 pub struct MigrateArgs {
@@ -14,6 +19,42 @@ pub struct MigrateArgs {
     pub to: String,
 }
 
-pub(super) fn run(_args: MigrateArgs) -> Result<(), String> {
-    Err("migrate is being written".into())
+pub(super) fn run(args: MigrateArgs) -> Result<(), String> {
+    let source = Database::Sqlite(args.from.clone());
+    if !args.from.is_file() {
+        return Err(format!("no SQLite database at {source}"));
+    }
+    let fingerprint = crate::keys::fingerprint(&source_secret(&source)?);
+    // An older file is upgraded in place first, as every command does, so
+    // the copy reads the current schema.
+    drop(SqliteStore::open(&args.from, 1)?);
+    let mut export = SqliteExport::open(&args.from)?;
+    let copied = import(
+        &args.to,
+        &fingerprint,
+        &mut export,
+        &mut |table, done, total| eprintln!("{table}: {done} of {total} rows copied"),
+    )?;
+    let target = Database::Postgres(args.to.into());
+    println!("copied {source} into {target}:");
+    for (table, rows) in copied {
+        println!("  {table:<20} {rows:>10} rows");
+    }
+    Ok(())
+}
+
+/// The secret the SQLite instance signed with: tokens, refresh ids and
+/// sealed second factors only carry over under it. Never made up here: a
+/// new one would silently end every session.
+fn source_secret(source: &Database) -> Result<Vec<u8>, String> {
+    let key = crate::config::key_source(source)?;
+    if let KeySource::File(path) = &key {
+        if !path.exists() {
+            return Err(format!(
+                "no signing secret at {}: migrate needs the secret the SQLite instance used (LATCHKEY_SECRET or LATCHKEY_SECRET_FILE); for a database that never served, give the secret the PostgreSQL instances will use",
+                path.display()
+            ));
+        }
+    }
+    crate::keys::load_or_create(&key)
 }

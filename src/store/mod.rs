@@ -10,6 +10,7 @@ mod sessions;
 mod signing_keys;
 mod sqlite;
 mod throttle;
+pub mod transfer;
 mod users;
 
 pub use admin::{AdminStore, NameCollision, UserChange, UserQuery, UserSort};
@@ -22,7 +23,7 @@ pub use sessions::{
     SessionStore, SessionTx, SessionWork, Swept,
 };
 pub use signing_keys::{KeyStore, StoredKey};
-pub use sqlite::{maintenance, SqliteStore};
+pub use sqlite::{maintenance, SqliteExport, SqliteStore};
 pub use throttle::{Reservation, Settled, ThrottleKey, ThrottleStore};
 pub use users::{NewUser, User, UserStore};
 

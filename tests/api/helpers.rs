@@ -41,6 +41,19 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let db_path = dir.path().join("latchkey.db");
+    let config = Config::from_args(
+        test_flags(flags),
+        db_path.clone(),
+        None,
+        Some(ADMIN_PASSWORD.into()),
+    )
+    .expect("valid config");
+    start(config, dir, db_path)
+}
+
+/// The `serve` flags of every test app (port 0, a throttle tests do not
+/// trip by accident), then `flags`, which may override them.
+pub fn test_flags(flags: &[&str]) -> ServeArgs {
     let mut all_flags = vec![
         "--bind",
         "127.0.0.1:0",
@@ -50,9 +63,11 @@ pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
         "1000",
     ];
     all_flags.extend_from_slice(flags);
-    let args = ServeArgs::from_flags(all_flags).expect("valid test flags");
-    let config = Config::from_args(args, db_path.clone(), None, Some(ADMIN_PASSWORD.into()))
-        .expect("valid config");
+    ServeArgs::from_flags(all_flags).expect("valid test flags")
+}
+
+/// Builds and runs the app of `config` on the current runtime.
+pub fn start(config: Config, dir: TempDir, db_path: PathBuf) -> TestApp {
     let app = Application::build(config.clone()).expect("app builds");
     let port = app.port();
     let metrics_port = app.metrics_port();

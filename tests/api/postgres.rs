@@ -2,6 +2,10 @@
 //! (`scripts/test` starts a throwaway one through `scripts/with-postgres`); dropped with the value.
 
 use latchkey::blocking::off_runtime;
+use latchkey::config::Config;
+use latchkey::store::Database;
+
+use crate::helpers::{start, test_flags, TestApp, ADMIN_PASSWORD};
 
 pub const SERVER_VARIABLE: &str = "LATCHKEY_TEST_POSTGRES";
 
@@ -75,4 +79,40 @@ fn run_sql(url: &str, sql: &str) {
             .batch_execute(&sql)
             .unwrap_or_else(|e| panic!("{sql}: {e}"));
     });
+}
+
+/// One instance of many: the app on the PostgreSQL database at `url`, with
+/// the signing secret `secret` (hex) and extra `serve` flags.
+pub async fn spawn_instance(url: &str, secret: &str, flags: &[&str]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let unused = dir.path().join("no-sqlite-here.db");
+    let config = Config::from_args(
+        test_flags(flags),
+        Database::from_arg(url.into()),
+        Some(secret.into()),
+        Some(ADMIN_PASSWORD.into()),
+    )
+    .expect("valid config");
+    start(config, dir, unused)
+}
+
+/// A fresh random signing secret, as hex.
+pub fn new_secret() -> String {
+    (0..32)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect()
+}
+
+/// Runs the real binary with `args` and only the environment in `env`
+/// (besides the inherited one, minus latchkey's own variables).
+pub fn latchkey(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_latchkey"))
+        .args(args)
+        .env_remove("LATCHKEY_DB")
+        .env_remove("LATCHKEY_SECRET")
+        .env_remove("LATCHKEY_SECRET_FILE")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("the binary runs")
 }

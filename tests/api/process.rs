@@ -1,6 +1,7 @@
 //! The real `latchkey` binary as a child process on a free port, for tests that kill, signal or
 //! measure it; the guard kills it on every path.
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -22,18 +23,28 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `latchkey serve` on `db` and waits until `/healthz` answers.
     pub async fn start(db: &Path, flags: &[&str]) -> ServerProcess {
+        let launch = Launch {
+            db: db.as_os_str(),
+            log_base: db,
+            env: &[],
+        };
+        ServerProcess::launch(&launch, flags).await
+    }
+
+    /// Starts `latchkey serve` as `launch` says and waits until `/healthz` answers.
+    pub async fn launch(launch: &Launch<'_>, flags: &[&str]) -> ServerProcess {
         // A port picked this way can be taken before the child binds it:
         // then the child exits at once and another port is tried.
         for _ in 0..5 {
             let port = free_port();
-            let mut server = spawn(db, port, flags);
+            let mut server = spawn(launch, port, flags);
             if server.wait_until_healthy().await {
                 return server;
             }
         }
         panic!(
             "the server did not start; see the log beside {}",
-            db.display()
+            launch.log_base.display()
         );
     }
 
@@ -121,15 +132,24 @@ impl Drop for ServerProcess {
     }
 }
 
-fn spawn(db: &Path, port: u16, flags: &[&str]) -> ServerProcess {
-    let log = db.with_extension(format!("{port}.log"));
+/// How to start a server: its `--db`, where its log goes (`log_base`
+/// with the port as extension), and extra environment.
+pub struct Launch<'a> {
+    pub db: &'a OsStr,
+    pub log_base: &'a Path,
+    pub env: &'a [(&'a str, &'a str)],
+}
+
+fn spawn(launch: &Launch, port: u16, flags: &[&str]) -> ServerProcess {
+    let log = launch.log_base.with_extension(format!("{port}.log"));
     let child = under_common_umask(&mut Command::new(env!("CARGO_BIN_EXE_latchkey")))
         .arg("--db")
-        .arg(db)
+        .arg(launch.db)
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .args(flags)
         .env("LATCHKEY_BOOTSTRAP_PASSWORD", BOOTSTRAP_PASSWORD)
         .env("RUST_LOG", "warn")
+        .envs(launch.env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(File::create(&log).expect("log file"))

@@ -5,6 +5,7 @@
 mod admin;
 mod audit;
 mod errors;
+pub mod import;
 mod inspect;
 mod mfa;
 mod rows;

@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod errors;
+mod export;
 pub mod maintenance;
 mod mfa;
 mod name_keys;
@@ -24,6 +25,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use super::{HealthStore, StoreError, StoreResult};
 
+pub use export::SqliteExport;
 use schema::{migrate, SCHEMA_VERSION};
 /// How long any connection waits for a lock held by another before it answers busy.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

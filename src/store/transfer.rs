@@ -1,0 +1,108 @@
+//! What `latchkey migrate` carries from one database to another: every table that holds state worth
+//! keeping (not the throttle's counters, which expire within a window), parents before children,
+//! each row as plain cells; each store reads or writes them in its own types.
+
+/// The tables and columns copied, in an order that satisfies the foreign keys.
+pub const TABLES: &[(&str, &[&str])] = &[
+    (
+        "users",
+        &[
+            "id",
+            "username",
+            "username_key",
+            "email",
+            "full_name",
+            "password_hash",
+            "admin",
+            "disabled",
+            "created_at",
+            "updated_at",
+        ],
+    ),
+    (
+        "sessions",
+        &[
+            "id",
+            "user_id",
+            "generation",
+            "created_at",
+            "last_used_at",
+            "idle_expires_at",
+            "absolute_expires_at",
+            "ended_at",
+            "end_reason",
+            "user_agent",
+            "ip",
+            "mfa",
+        ],
+    ),
+    (
+        "refresh_ids",
+        &["hash", "session_id", "generation", "issued_at", "issued_to"],
+    ),
+    (
+        "audit_events",
+        &[
+            "id",
+            "at",
+            "event",
+            "username",
+            "actor",
+            "address",
+            "user_agent",
+            "reason",
+            "request_id",
+        ],
+    ),
+    (
+        "signing_keys",
+        &[
+            "kid",
+            "public_key",
+            "sealed_private",
+            "created_at",
+            "signs_from",
+            "retired_at",
+            "revoked_at",
+        ],
+    ),
+    (
+        "user_mfa",
+        &[
+            "user_id",
+            "secret",
+            "pending_secret",
+            "last_step",
+            "confirmed_at",
+            "updated_at",
+        ],
+    ),
+    ("mfa_recovery_codes", &["user_id", "hash", "used_at"]),
+    ("mfa_tokens", &["hash", "user_id", "expires_at", "failures"]),
+];
+
+/// One value as SQLite stores it; the target converts it to its column's
+/// type (an integer 0/1 to a boolean, say).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Text(String),
+    Bytes(Vec<u8>),
+}
+
+/// Where rows come from: one consistent snapshot of the source.
+pub trait RowSource {
+    /// The rows `table` holds.
+    fn count(&mut self, table: &str) -> Result<u64, String>;
+    /// Hands each row of `table` (its `columns`, in order) to `each`.
+    fn rows(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        each: &mut dyn FnMut(Vec<Cell>) -> Result<(), String>,
+    ) -> Result<(), String>;
+}
+
+/// What was copied: a table and its rows.
+pub type Copied = Vec<(&'static str, u64)>;
