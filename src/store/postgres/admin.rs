@@ -26,9 +26,9 @@ const FILTER: &str = "FROM users u
 
 fn sort_column(sort: UserSort) -> &'static str {
     match sort {
-        UserSort::Username => "lower(u.username)",
-        UserSort::Email => "lower(u.email)",
-        UserSort::FullName => "lower(u.full_name)",
+        UserSort::Username => rows::USERNAME_ORDER,
+        UserSort::Email => r#"lower(u.email COLLATE "C")"#,
+        UserSort::FullName => r#"lower(u.full_name COLLATE "C")"#,
         UserSort::CreatedAt => "u.created_at",
         UserSort::Disabled => "u.disabled",
         UserSort::Admin => "u.admin",
@@ -69,9 +69,10 @@ fn query(client: &mut postgres::Client, query: &UserQuery) -> StoreResult<(Vec<U
         .get(0);
     let page = tx.query(
         &format!(
-            "SELECT {USER_COLUMNS} {FILTER} ORDER BY {} {direction} {nulls}, u.username
+            "SELECT {USER_COLUMNS} {FILTER} ORDER BY {} {direction} {nulls}, {}
              LIMIT $6 OFFSET $7",
-            sort_column(query.sort)
+            sort_column(query.sort),
+            rows::USERNAME_ORDER
         ),
         &args,
     )?;

@@ -5,6 +5,11 @@ use postgres::Row;
 
 use crate::store::{EndReason, Session, User};
 
+/// Users in SQLite's order (`COLLATE NOCASE`: ASCII case folded, then
+/// byte order), whatever the server's locale: a bare `ORDER BY username`
+/// follows the collation, and under "C" puts every capital first.
+pub(super) const USERNAME_ORDER: &str = r#"lower(u.username COLLATE "C")"#;
+
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at";
 pub(super) const USER_COLUMN_COUNT: usize = 8;

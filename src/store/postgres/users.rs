@@ -3,7 +3,7 @@
 
 use postgres::GenericClient;
 
-use super::rows::{self, USER_COLUMNS};
+use super::rows::{self, USERNAME_ORDER, USER_COLUMNS};
 use super::{sessions, PostgresStore};
 use crate::domain;
 use crate::store::{EndSessions, NameCollision, NewUser, StoreError, StoreResult, User, UserStore};
@@ -80,7 +80,7 @@ impl UserStore for PostgresStore {
 
     fn list_users(&self) -> StoreResult<Vec<User>> {
         let rows = self.conn()?.client.query(
-            &format!("SELECT {USER_COLUMNS} FROM users u ORDER BY u.username"),
+            &format!("SELECT {USER_COLUMNS} FROM users u ORDER BY {USERNAME_ORDER}"),
             &[],
         )?;
         Ok(rows.iter().map(|row| rows::user(row, 0)).collect())
