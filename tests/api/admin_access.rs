@@ -1,4 +1,3 @@
-use latchkey::store::UserStore;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -42,8 +41,8 @@ async fn every_admin_route_refuses_a_caller_without_a_token_with_401() {
         assert_eq!(response.headers()["www-authenticate"], "Bearer");
         assert_eq!(error_of(response).await.1, "invalid_token");
     }
-    assert!(app.store().user_by_name("carol").unwrap().is_none());
-    assert!(app.store().user_by_name("bob").unwrap().is_some());
+    assert!(app.user("carol").is_none());
+    assert!(app.user("bob").is_some());
 }
 
 #[tokio::test]
@@ -59,13 +58,9 @@ async fn every_admin_route_refuses_a_non_admin_with_403() {
             ("Admin role required".into(), "forbidden".into())
         );
     }
-    let bob = app
-        .store()
-        .user_by_name("bob")
-        .unwrap()
-        .expect("bob is still there");
+    let bob = app.user("bob").expect("bob is still there");
     assert_eq!(bob.full_name.as_deref(), Some("bob Example"));
-    assert!(app.store().user_by_name("carol").unwrap().is_none());
+    assert!(app.user("carol").is_none());
 }
 
 #[tokio::test]
@@ -78,8 +73,8 @@ async fn every_admin_route_serves_an_admin() {
         assert_eq!(response.status(), status, "{method} {path}");
         assert_eq!(response.headers()["cache-control"], "no-store");
     }
-    assert!(app.store().user_by_name("carol").unwrap().is_some());
-    assert!(app.store().user_by_name("bob").unwrap().is_none());
+    assert!(app.user("carol").is_some());
+    assert!(app.user("bob").is_none());
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-use latchkey::store::{NewUser, UserStore};
+use latchkey::store::{NewUser, Store};
 use serde_json::Value;
 
 use crate::bearer::*;
@@ -8,22 +8,25 @@ use crate::helpers::*;
 /// third disabled, every tenth an admin, e-mails in reverse name order.
 async fn app_with_30_users() -> (TestApp, String) {
     let app = spawn_app().await;
-    let store = app.store();
-    let hash = store.user_by_name("admin").unwrap().unwrap().password_hash;
+    let hash = app.user("admin").unwrap().password_hash;
     let base = latchkey::clock::now_ms();
+    app.with_store(|store| add_30_users(store, &hash, base));
+    let token = admin_token(&app).await;
+    (app, token)
+}
+
+fn add_30_users(store: &dyn Store, hash: &str, base: i64) {
     for i in 1..=30 {
         let user = NewUser {
             username: format!("user{i:02}"),
             email: Some(format!("{:02}@mail{}.example", 31 - i, i % 2)),
             full_name: Some(format!("Person {i:02}")),
-            password_hash: hash.clone(),
+            password_hash: hash.into(),
             admin: i % 10 == 0,
             disabled: i % 3 == 0,
         };
         store.insert_user(&user, base + (31 - i) * 1000).unwrap();
     }
-    let token = admin_token(&app).await;
-    (app, token)
 }
 
 /// The usernames of a page and its `X-Total-Count`.

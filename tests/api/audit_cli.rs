@@ -6,7 +6,7 @@ use std::process::Output;
 use crate::helpers::*;
 
 fn latchkey(app: &TestApp, args: &[&str], stdin: &str) -> Output {
-    let output = run_cli(&app.db_path, args, stdin);
+    let output = app.cli(args, stdin);
     assert!(
         output.status.success() || args[0] == "audit",
         "{args:?}: {}",

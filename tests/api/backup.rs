@@ -29,7 +29,7 @@ fn integrity(db: &Path) -> String {
 
 #[tokio::test]
 async fn a_backup_taken_while_the_server_works_opens_with_the_same_users() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
     for name in ["alice", "bob"] {
         app.add_user(name, &format!("{name}-password"), false);
     }
@@ -48,7 +48,7 @@ async fn a_backup_taken_while_the_server_works_opens_with_the_same_users() {
     });
     let copy = app.dir.path().join("copy.db");
 
-    let (db, target) = (app.db_path.clone(), copy.clone());
+    let (db, target) = (app.db_path(), copy.clone());
     let backup = move || latchkey(&db, &["backup", target.to_str().unwrap()]);
     let output = tokio::task::spawn_blocking(backup).await.unwrap();
     busy.await.unwrap();
@@ -60,7 +60,7 @@ async fn a_backup_taken_while_the_server_works_opens_with_the_same_users() {
     );
     assert_eq!(integrity(&copy), "ok");
     assert_eq!(usernames(&copy), ["admin", "alice", "bob"]);
-    assert_eq!(usernames(&copy), usernames(&app.db_path));
+    assert_eq!(usernames(&copy), usernames(&app.db_path()));
     let mode: String = rusqlite::Connection::open(&copy)
         .unwrap()
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
@@ -72,13 +72,16 @@ async fn a_backup_taken_while_the_server_works_opens_with_the_same_users() {
 
 #[tokio::test]
 async fn a_backup_never_replaces_a_file_unless_forced() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
     let copy = app.dir.path().join("copy.db");
     std::fs::write(&copy, "precious").unwrap();
 
-    let refused = latchkey(&app.db_path, &["backup", copy.to_str().unwrap()]);
+    let refused = latchkey(&app.db_path(), &["backup", copy.to_str().unwrap()]);
     let kept = std::fs::read_to_string(&copy).unwrap();
-    let forced = latchkey(&app.db_path, &["backup", "--force", copy.to_str().unwrap()]);
+    let forced = latchkey(
+        &app.db_path(),
+        &["backup", "--force", copy.to_str().unwrap()],
+    );
 
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--force"));
@@ -100,10 +103,10 @@ async fn a_backup_never_replaces_a_file_unless_forced() {
 
 #[tokio::test]
 async fn check_config_exits_0_with_a_summary_for_good_settings() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
 
     let output = latchkey(
-        &app.db_path,
+        &app.db_path(),
         &["check-config", "--metrics-bind", "127.0.0.1:9464"],
     );
 

@@ -4,7 +4,7 @@ use crate::helpers::*;
 
 /// Runs `latchkey --db <app's db> ARGS`, feeding `stdin`.
 fn latchkey(app: &TestApp, args: &[&str], stdin: &str) -> Output {
-    run_cli(&app.db_path, args, stdin)
+    app.cli(args, stdin)
 }
 
 fn stdout(output: &Output) -> String {

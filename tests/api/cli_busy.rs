@@ -4,8 +4,6 @@
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use latchkey::store::UserStore;
-
 use crate::helpers::*;
 
 /// Clients that each follow their own cookie chain, refreshing as fast as they can.
@@ -33,11 +31,11 @@ async fn refresh_load(app: Arc<TestApp>, name: String, stop: Arc<AtomicBool>) ->
 /// Runs one CLI command; a failure is counted (with its message), not fatal,
 /// so a run reports how many of the 200 failed.
 async fn cli(app: &TestApp, args: &[&str], failures: &AtomicUsize) -> bool {
-    let db = app.db_path.clone();
+    let database = app.database.clone();
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     let output = tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run_cli(&db, &args, "")
+        database.cli(&args, "")
     })
     .await
     .unwrap();
@@ -117,11 +115,11 @@ async fn two_hundred_cli_commands_beside_a_refresh_flood_all_succeed_and_take_ef
 /// Another process holds the write lock past the CLI's 5 s wait.
 #[tokio::test]
 async fn a_cli_change_that_cannot_get_the_lock_in_time_says_so_in_one_line_and_changes_nothing() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
     app.add_user("bob", "bob-password", false);
     let holder = app.db();
     holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-    let db = app.db_path.clone();
+    let db = app.db_path();
 
     let output = tokio::task::spawn_blocking(move || run_cli(&db, &["user", "disable", "bob"], ""))
         .await
@@ -132,6 +130,6 @@ async fn a_cli_change_that_cannot_get_the_lock_in_time_says_so_in_one_line_and_c
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("database busy"), "{stderr}");
-    let bob = app.store().user_by_name("bob").unwrap().unwrap();
+    let bob = app.user("bob").unwrap();
     assert!(!bob.disabled, "nothing was changed");
 }

@@ -5,7 +5,7 @@ use crate::helpers::*;
 
 /// Runs `latchkey --db <app's db> ARGS` beside the running server.
 fn latchkey(app: &TestApp, args: &[&str]) -> Output {
-    run_cli(&app.db_path, args, "")
+    app.cli(args, "")
 }
 
 #[tokio::test]

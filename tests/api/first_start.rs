@@ -121,20 +121,18 @@ async fn a_preset_admin_password_writes_no_password_file() {
 
 #[tokio::test]
 async fn setting_the_admin_password_from_the_cli_or_the_admin_api_deletes_the_password_file() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
     let file = app.dir.path().join(PASSWORD_FILE);
     app.add_user("bob", "bob-password", false);
 
     std::fs::write(&file, "old\n").unwrap();
-    let bob = run_cli(
-        &app.db_path,
+    let bob = app.cli(
         &["user", "passwd", "bob", "--password-stdin"],
         "bob-password-2\n",
     );
     assert!(bob.status.success());
     assert!(file.exists(), "another user's password change keeps it");
-    let admin = run_cli(
-        &app.db_path,
+    let admin = app.cli(
         &["user", "passwd", "admin", "--password-stdin"],
         "admin-password-2\n",
     );

@@ -108,7 +108,7 @@ async fn logout_all_refuses_the_token_at_once() {
 #[tokio::test]
 async fn a_disabled_user_is_refused_at_once() {
     let (app, login) = alice().await;
-    let output = run_cli(&app.db_path, &["user", "disable", "alice"], "");
+    let output = app.cli(&["user", "disable", "alice"], "");
     assert!(output.status.success());
 
     assert_unauthorized(verify(&app, Method::POST, "", Some(&login.access_token)).await).await;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use latchkey::config::{Config, ServeArgs};
 use latchkey::domain::RefreshSecret;
 use latchkey::startup::Application;
+use latchkey::store::AuditQuery;
 
 use crate::helpers::*;
 
@@ -44,17 +45,15 @@ async fn refresh_from(app: &TestApp, cookie: &str, ua: &str, address: &str) -> r
 
 /// How many `event` rows the audit trail has for alice, once at least `want`
 /// have landed (the audit writer is a background thread) or 10 s passed.
-async fn audited(app: &TestApp, event: &str, want: i64) -> i64 {
+async fn audited(app: &TestApp, event: &str, want: u64) -> u64 {
     let started = Instant::now();
     loop {
-        let count: i64 = app
-            .db()
-            .query_row(
-                "SELECT COUNT(*) FROM audit_events WHERE event = ?1 AND username = 'alice'",
-                [event],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let query = AuditQuery {
+            username: Some("alice".into()),
+            event: Some(event.into()),
+            ..AuditQuery::default()
+        };
+        let count = app.with_store(|store| store.query_audit(&query)).unwrap().1;
         if count >= want || started.elapsed() > Duration::from_secs(10) {
             return count;
         }

@@ -1,16 +1,18 @@
-//! The test harness: a real server on port 0 over a temp-file database, and a client that speaks
-//! HTTP to it.
-
-use std::path::PathBuf;
+//! The test harness: a real server on port 0 over a database of the run's backend (see `backend`),
+//! and a client that speaks HTTP to it.
 
 use latchkey::auth::password;
 use latchkey::config::{Config, ServeArgs};
 use latchkey::domain::NewPassword;
 use latchkey::startup::Application;
-use latchkey::store::{NewUser, SqliteStore, User, UserStore};
+use latchkey::store::{NewUser, User};
 use reqwest::header::HeaderMap;
 use reqwest::Response;
 use tempfile::TempDir;
+
+pub use crate::backend::AppDatabase;
+pub use crate::backend::Backend;
+pub use crate::operator::run_cli;
 
 pub const ADMIN_PASSWORD: &str = "admin-password-1";
 
@@ -19,9 +21,9 @@ pub struct TestApp {
     pub port: u16,
     /// The `/metrics` listener's port, with `--metrics-bind`.
     pub metrics_port: Option<u16>,
-    pub db_path: PathBuf,
     pub client: reqwest::Client,
     pub config: Config,
+    pub database: AppDatabase,
     pub dir: TempDir,
 }
 
@@ -37,18 +39,31 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
 
-/// Starts the app with extra `serve` flags, e.g. `&["--access-ttl", "2s"]`.
+/// Starts the app on the run's backend with extra `serve` flags, e.g. `&["--access-ttl", "2s"]`.
 pub async fn spawn_app_with(flags: &[&str]) -> TestApp {
+    spawn_app_on(Backend::of_run(), flags).await
+}
+
+/// For tests about SQLite itself (its file, locks, upgrades): SQLite in either run.
+pub async fn spawn_sqlite_app() -> TestApp {
+    spawn_sqlite_app_with(&[]).await
+}
+
+pub async fn spawn_sqlite_app_with(flags: &[&str]) -> TestApp {
+    spawn_app_on(Backend::Sqlite, flags).await
+}
+
+pub async fn spawn_app_on(backend: Backend, flags: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let db_path = dir.path().join("latchkey.db");
+    let database = AppDatabase::new(backend, dir.path());
     let config = Config::from_args(
         test_flags(flags),
-        db_path.clone(),
-        None,
+        database.database.clone(),
+        database.secret.clone(),
         Some(ADMIN_PASSWORD.into()),
     )
     .expect("valid config");
-    start(config, dir, db_path)
+    start(config, dir, database)
 }
 
 /// The `serve` flags of every test app (port 0, a throttle tests do not
@@ -67,7 +82,7 @@ pub fn test_flags(flags: &[&str]) -> ServeArgs {
 }
 
 /// Builds and runs the app of `config` on the current runtime.
-pub fn start(config: Config, dir: TempDir, db_path: PathBuf) -> TestApp {
+pub fn start(config: Config, dir: TempDir, database: AppDatabase) -> TestApp {
     let app = Application::build(config.clone()).expect("app builds");
     let port = app.port();
     let metrics_port = app.metrics_port();
@@ -80,9 +95,9 @@ pub fn start(config: Config, dir: TempDir, db_path: PathBuf) -> TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         metrics_port,
-        db_path,
         client,
         config,
+        database,
         dir,
     }
 }
@@ -90,20 +105,6 @@ pub fn start(config: Config, dir: TempDir, db_path: PathBuf) -> TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
-    }
-
-    /// The store over the same file, for setting up users directly.
-    pub fn store(&self) -> SqliteStore {
-        SqliteStore::open(&self.db_path, 2).expect("store opens")
-    }
-
-    /// A raw connection, for asserting what is really in the database.
-    pub fn db(&self) -> rusqlite::Connection {
-        let conn = rusqlite::Connection::open(&self.db_path).expect("db opens");
-        // The server may hold a lock at this instant: wait as its own connections do.
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .expect("busy timeout set");
-        conn
     }
 
     pub fn add_user(&self, username: &str, password: &str, admin: bool) -> User {
@@ -120,8 +121,7 @@ impl TestApp {
             full_name: Some(format!("{username} Example")),
             ..NewUser::default()
         };
-        self.store()
-            .insert_user(&user, latchkey::clock::now_ms())
+        self.with_store(|store| store.insert_user(&user, latchkey::clock::now_ms()))
             .expect("user added")
     }
 
@@ -245,29 +245,4 @@ pub fn claims(token: &str) -> serde_json::Value {
         .decode(payload)
         .expect("base64url");
     serde_json::from_slice(&bytes).expect("json claims")
-}
-
-/// Runs `latchkey --db DB ARGS` as an operator would, feeding `stdin`; the
-/// environment's own `LATCHKEY_DB` and `LATCHKEY_SECRET` are kept out.
-pub fn run_cli(db: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_latchkey"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env_remove("LATCHKEY_DB")
-        .env_remove("LATCHKEY_SECRET")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    // A command refused before it reads its input closes the pipe early;
-    // its exit code and message are what the caller checks.
-    let written = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    if let Err(e) = written {
-        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-    }
-    child.wait_with_output().unwrap()
 }

@@ -18,9 +18,13 @@ async fn stored_ip(app: &TestApp, forwarded_lines: &[&str]) -> String {
         .as_str()
         .unwrap()
         .to_string();
-    app.db()
-        .query_row("SELECT ip FROM sessions WHERE id = ?1", [sid], |r| r.get(0))
+    let session = app.with_store(|store| store.session_with_user(&sid, None));
+    session
         .unwrap()
+        .expect("the session")
+        .0
+        .ip
+        .expect("an address")
 }
 
 async fn proxied_app() -> TestApp {
@@ -76,11 +80,8 @@ async fn a_login_body_without_a_content_type_is_415_and_never_read_as_a_form() {
 
     assert_eq!(response.status(), 415);
     assert_eq!(error_of(response).await.1, "unsupported_media_type");
-    let no_cookie: i64 = app
-        .db()
-        .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(no_cookie, 0, "no session was started");
+    let live = app.with_store(|store| store.count_live_sessions(latchkey::clock::now_ms()));
+    assert_eq!(live.unwrap(), 0, "no session was started");
 }
 
 #[tokio::test]

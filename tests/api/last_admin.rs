@@ -32,15 +32,15 @@ async fn a_cli_disable_racing_an_api_demote_of_the_other_admin_always_leaves_one
     let app = spawn_app().await;
     app.add_user("alpha", "alpha-password", true);
     app.add_user("beta", "beta-password", true);
-    let bootstrap = run_cli(&app.db_path, &["user", "disable", "admin"], "");
+    let bootstrap = app.cli(&["user", "disable", "admin"], "");
     assert!(bootstrap.status.success(), "only alpha and beta are left");
-    let store = app.store();
     let mut beta = app.login_ok("beta", "beta-password").await.access_token;
 
     for round in 0..ROUNDS {
-        let db = app.db_path.clone();
+        let database = app.database.clone();
         let cli = tokio::task::spawn_blocking(move || {
-            run_cli(&db, &["user", "disable", "alpha"], "")
+            database
+                .cli(&["user", "disable", "alpha"], "")
                 .status
                 .success()
         });
@@ -48,13 +48,17 @@ async fn a_cli_disable_racing_an_api_demote_of_the_other_admin_always_leaves_one
         let (api, _) = call(&app, &beta, Method::PATCH, "/admin/users/beta", demote).await;
         let cli_won = cli.await.unwrap();
 
-        assert_eq!(enabled_admins(&store), 1, "round {round}");
+        let enabled = app.with_store(|store| {
+            let enabled = enabled_admins(store);
+            restore(store, "alpha");
+            restore(store, "beta");
+            enabled
+        });
+        assert_eq!(enabled, 1, "round {round}");
         assert!(
             cli_won != (api == 200),
             "round {round}: exactly one wins (cli {cli_won}, api {api})"
         );
-        restore(&store, "alpha");
-        restore(&store, "beta");
         if api == 200 {
             // A demotion ends the demoted admin's sessions.
             beta = app.login_ok("beta", "beta-password").await.access_token;

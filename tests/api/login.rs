@@ -1,5 +1,5 @@
 use crate::helpers::*;
-use latchkey::store::{AdminStore, UserChange};
+use latchkey::store::UserChange;
 
 #[tokio::test]
 async fn login_returns_a_token_and_an_http_only_refresh_cookie() {
@@ -74,8 +74,7 @@ async fn a_disabled_user_cannot_log_in() {
         disabled: Some(true),
         ..UserChange::default()
     };
-    app.store()
-        .update_user("alice", &disable, latchkey::clock::now_ms())
+    app.with_store(|store| store.update_user("alice", &disable, latchkey::clock::now_ms()))
         .unwrap();
 
     let response = app.login("alice", "alice-password").await;
@@ -136,11 +135,8 @@ async fn login_with_a_live_cookie_of_the_same_user_continues_that_session() {
         claims(&again.access_token)["sid"],
         claims(&first.access_token)["sid"]
     );
-    let sessions: i64 = app
-        .db()
-        .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(sessions, 1);
+    let sessions = app.with_store(|store| store.count_live_sessions(latchkey::clock::now_ms()));
+    assert_eq!(sessions.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -175,14 +171,7 @@ async fn the_seed_bcrypt_user_logs_in_and_is_rehashed_to_argon2id() {
 
     app.login_ok("johndoe", "secret").await;
 
-    let stored: String = app
-        .db()
-        .query_row(
-            "SELECT password_hash FROM users WHERE username = 'johndoe'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let stored = app.user("johndoe").unwrap().password_hash;
     assert!(
         stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
         "got {stored}"

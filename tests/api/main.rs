@@ -1,5 +1,5 @@
-//! Black-box tests: each starts the real app on port 0 over a temp-file database and speaks HTTP to
-//! it.
+//! Black-box tests: each starts the real app on port 0 over a fresh database (SQLite, or PostgreSQL
+//! with `LATCHKEY_TEST_BACKEND=postgres`) and speaks HTTP to it.
 
 mod admin_access;
 mod admin_effects;
@@ -8,11 +8,13 @@ mod admin_users;
 mod audit;
 mod audit_cli;
 mod audit_storage;
+mod backend;
 mod backup;
 mod bearer;
 mod cli;
 mod cli_busy;
 mod cli_sessions;
+mod conformance;
 mod cors;
 mod crash;
 mod csrf;
@@ -37,6 +39,7 @@ mod mfa;
 mod migrate;
 mod missing_database;
 mod openapi;
+mod operator;
 mod password;
 mod postgres;
 mod process;

@@ -72,7 +72,7 @@ async fn audit_events(app: &TestApp, token: &str, at_least: usize) -> Vec<Value>
 
 #[tokio::test]
 async fn a_migrated_database_keeps_passwords_sessions_second_factors_and_the_audit_trail() {
-    let sqlite = spawn_app().await;
+    let sqlite = spawn_sqlite_app().await;
     sqlite.add_user("alice", "alice-password", false);
     let alice = sqlite.login_ok("alice", "alice-password").await;
     let carol = enrolled(&sqlite, "carol", "carol-password").await;
@@ -81,7 +81,7 @@ async fn a_migrated_database_keeps_passwords_sessions_second_factors_and_the_aud
     let secret = std::fs::read_to_string(sqlite.dir.path().join("latchkey.secret")).unwrap();
     let target = TestDatabase::create();
 
-    let output = migrate(&sqlite.db_path, &target.url);
+    let output = migrate(&sqlite.db_path(), &target.url);
 
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
@@ -115,13 +115,13 @@ async fn serves_the_copy(postgres: &TestApp, alice: &Login, carol: &Enrolled, be
 
 #[tokio::test]
 async fn migrate_refuses_a_database_that_already_holds_rows_and_changes_nothing() {
-    let sqlite = spawn_app().await;
+    let sqlite = spawn_sqlite_app().await;
     sqlite.add_user("alice", "alice-password", false);
     let target = TestDatabase::create();
-    assert!(migrate(&sqlite.db_path, &target.url).status.success());
+    assert!(migrate(&sqlite.db_path(), &target.url).status.success());
     sqlite.add_user("bob", "bob-password", false);
 
-    let again = migrate(&sqlite.db_path, &target.url);
+    let again = migrate(&sqlite.db_path(), &target.url);
 
     assert_eq!(again.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&again.stderr);
@@ -131,14 +131,14 @@ async fn migrate_refuses_a_database_that_already_holds_rows_and_changes_nothing(
         Some("0".into())
     );
     target.execute("DELETE FROM users; INSERT INTO audit_events (at, event) VALUES (1, 'login')");
-    let only_audit = migrate(&sqlite.db_path, &target.url);
+    let only_audit = migrate(&sqlite.db_path(), &target.url);
     let stderr = String::from_utf8_lossy(&only_audit.stderr);
     assert!(stderr.contains("audit_events has"), "{stderr}");
 }
 
 #[tokio::test]
 async fn a_large_trail_is_copied_whole_with_progress_shown_every_ten_thousand_rows() {
-    let sqlite = spawn_app().await;
+    let sqlite = spawn_sqlite_app().await;
     sqlite
         .db()
         .execute_batch(
@@ -152,7 +152,7 @@ async fn a_large_trail_is_copied_whole_with_progress_shown_every_ten_thousand_ro
         .unwrap();
     let target = TestDatabase::create();
 
-    let output = migrate(&sqlite.db_path, &target.url);
+    let output = migrate(&sqlite.db_path(), &target.url);
 
     assert!(output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -3,9 +3,8 @@
 
 use latchkey::blocking::off_runtime;
 use latchkey::config::Config;
-use latchkey::store::Database;
 
-use crate::helpers::{start, test_flags, TestApp, ADMIN_PASSWORD};
+use crate::helpers::{start, test_flags, AppDatabase, TestApp, ADMIN_PASSWORD};
 
 pub const SERVER_VARIABLE: &str = "LATCHKEY_TEST_POSTGRES";
 
@@ -85,15 +84,15 @@ fn run_sql(url: &str, sql: &str) {
 /// the signing secret `secret` (hex) and extra `serve` flags.
 pub async fn spawn_instance(url: &str, secret: &str, flags: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let unused = dir.path().join("no-sqlite-here.db");
+    let database = AppDatabase::on_postgres(url, secret);
     let config = Config::from_args(
         test_flags(flags),
-        Database::from_arg(url.into()),
-        Some(secret.into()),
+        database.database.clone(),
+        database.secret.clone(),
         Some(ADMIN_PASSWORD.into()),
     )
     .expect("valid config");
-    start(config, dir, unused)
+    start(config, dir, database)
 }
 
 /// A fresh random signing secret, as hex.

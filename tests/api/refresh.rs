@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use latchkey::store::{AdminStore, UserChange};
+use latchkey::store::UserChange;
 
 use crate::helpers::*;
 
@@ -12,14 +12,10 @@ async fn logged_in_app(flags: &[&str]) -> (TestApp, Login) {
 }
 
 fn live_ids(app: &TestApp) -> i64 {
-    app.db()
-        .query_row(
-            "SELECT COUNT(*) FROM refresh_ids r JOIN sessions s ON s.id = r.session_id
-             WHERE r.generation = s.generation",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
+    app.query_i64(
+        "SELECT COUNT(*) FROM refresh_ids r JOIN sessions s ON s.id = r.session_id
+         WHERE r.generation = s.generation",
+    )
 }
 
 #[tokio::test]
@@ -160,10 +156,7 @@ async fn an_idle_session_expires_and_is_deleted() {
 
     assert_eq!(response.status(), 401);
     assert_eq!(error_of(response).await.1, "expired");
-    let sessions: i64 = app
-        .db()
-        .query_row("SELECT COUNT(*) FROM sessions", [], |r| r.get(0))
-        .unwrap();
+    let sessions = app.query_i64("SELECT COUNT(*) FROM sessions");
     assert_eq!(sessions, 0, "an expired session is deleted when met");
     assert_eq!(app.me(&login.access_token).await.status(), 401);
 }
@@ -213,8 +206,7 @@ async fn a_disabled_user_gets_user_account_error_and_reenabling_does_not_revive_
         ..UserChange::default()
     };
 
-    app.store()
-        .update_user("alice", &disabled(true), now())
+    app.with_store(|store| store.update_user("alice", &disabled(true), now()))
         .unwrap();
     let response = app.refresh(&login.cookie).await;
     assert_eq!(response.status(), 401);
@@ -227,8 +219,7 @@ async fn a_disabled_user_gets_user_account_error_and_reenabling_does_not_revive_
     );
     assert_eq!(app.me(&login.access_token).await.status(), 401);
 
-    app.store()
-        .update_user("alice", &disabled(false), now())
+    app.with_store(|store| store.update_user("alice", &disabled(false), now()))
         .unwrap();
     let response = app.refresh(&login.cookie).await;
     assert_eq!(response.status(), 401);
@@ -238,7 +229,8 @@ async fn a_disabled_user_gets_user_account_error_and_reenabling_does_not_revive_
 #[tokio::test]
 async fn a_deleted_users_session_is_not_found() {
     let (app, login) = logged_in_app(&[]).await;
-    app.store().delete_user_unless_last_admin("alice").unwrap();
+    app.with_store(|store| store.delete_user_unless_last_admin("alice"))
+        .unwrap();
 
     let response = app.refresh(&login.cookie).await;
     assert_eq!(error_of(response).await.1, "not_found");

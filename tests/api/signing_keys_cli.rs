@@ -33,7 +33,7 @@ async fn published_soon(app: &TestApp, wanted: impl Fn(&[String]) -> bool) -> Ve
 }
 
 fn keys_cli(app: &TestApp, args: &[&str]) -> String {
-    let output = run_cli(&app.db_path, args, "");
+    let output = app.cli(args, "");
     assert!(output.status.success(), "{:?}", output);
     String::from_utf8(output.stdout).unwrap()
 }
@@ -87,14 +87,7 @@ async fn revoking_the_signing_key_refuses_its_tokens_at_once_and_a_new_key_signs
     let fresh = app.login_ok("alice", "alice-password").await;
     assert_ne!(kid(&fresh.access_token), revoked);
     assert_eq!(app.me(&fresh.access_token).await.status(), 200);
-    let audited: i64 = app
-        .db()
-        .query_row(
-            "SELECT COUNT(*) FROM audit_events WHERE event = 'key_revoked'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let audited = app.query_i64("SELECT COUNT(*) FROM audit_events WHERE event = 'key_revoked'");
     assert_eq!(audited, 1);
 }
 
@@ -116,7 +109,7 @@ async fn revoking_the_signing_key_lets_the_next_key_sign_at_once() {
 async fn a_kid_that_starts_with_a_dash_is_taken_as_a_kid() {
     let (app, _) = eddsa_alice(&[]).await;
 
-    let output = run_cli(&app.db_path, &["keys", "revoke", "-AbCdEfGhIjKlMnOp"], "");
+    let output = app.cli(&["keys", "revoke", "-AbCdEfGhIjKlMnOp"], "");
 
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let said = String::from_utf8_lossy(&output.stderr);
@@ -137,7 +130,8 @@ async fn restart(app: &TestApp, flags: &[&str]) -> TestApp {
     let mut all = vec!["--bind", "127.0.0.1:0"];
     all.extend_from_slice(flags);
     let args = ServeArgs::from_flags(all).unwrap();
-    let config = Config::from_args(args, app.db_path.clone(), None, None).unwrap();
+    let (db, secret) = (app.config.db.clone(), app.database.secret.clone());
+    let config = Config::from_args(args, db, secret, None).unwrap();
     let server = Application::build(config.clone()).expect("app builds");
     let port = server.port();
     tokio::spawn(server.run_until_stopped());
@@ -145,9 +139,9 @@ async fn restart(app: &TestApp, flags: &[&str]) -> TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         metrics_port: None,
-        db_path: app.db_path.clone(),
         client: app.client.clone(),
         config,
+        database: app.database.clone(),
         dir: tempfile::tempdir().unwrap(),
     }
 }
@@ -170,7 +164,7 @@ async fn tokens_of_either_algorithm_stay_valid_across_a_switch() {
 
 #[tokio::test]
 async fn a_version_4_database_gains_the_keys_table_and_serves_eddsa() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
     app.add_user("alice", "alice-password", false);
     app.db()
         .execute_batch(

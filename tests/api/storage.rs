@@ -14,14 +14,14 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[tokio::test]
 async fn the_raw_cookie_value_appears_nowhere_in_the_database_or_its_wal() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
     app.add_user("alice", "alice-password", false);
     let login = app.login_ok("alice", "alice-password").await;
     let next = app.refresh_ok(&login.cookie).await;
 
     let mut files = Vec::new();
     for suffix in ["", "-wal"] {
-        let path = format!("{}{suffix}", app.db_path.display());
+        let path = format!("{}{suffix}", app.db_path().display());
         files.push(std::fs::read(path).unwrap_or_default());
     }
     for cookie in [&login.cookie, &next.cookie] {
@@ -44,7 +44,7 @@ async fn the_raw_cookie_value_appears_nowhere_in_the_database_or_its_wal() {
 
 #[tokio::test]
 async fn the_signing_key_is_generated_beside_the_database_with_mode_0600() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
 
     let path = app.dir.path().join("latchkey.secret");
     let text = std::fs::read_to_string(&path).unwrap();
@@ -58,11 +58,11 @@ async fn the_signing_key_is_generated_beside_the_database_with_mode_0600() {
 
 #[tokio::test]
 async fn a_restart_on_the_same_files_keeps_users_sessions_and_key() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
     let login = app.login_ok("admin", ADMIN_PASSWORD).await;
 
     let args = ServeArgs::from_flags(["--bind", "127.0.0.1:0"]).unwrap();
-    let config = Config::from_args(args, app.db_path.clone(), None, None).unwrap();
+    let config = Config::from_args(args, app.db_path(), None, None).unwrap();
     let again = Application::build(config).expect("schema applies twice");
     let port = again.port();
     tokio::spawn(again.run_until_stopped());
@@ -127,7 +127,7 @@ async fn an_inline_secret_is_used_and_no_file_is_written() {
 
 #[tokio::test]
 async fn healthz_answers_when_the_database_does() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
 
     let response = app.client.get(app.url("/healthz")).send().await.unwrap();
 

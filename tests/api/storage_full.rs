@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use latchkey::store::{AuditQuery, AuditStore};
+use latchkey::store::AuditQuery;
 use reqwest::Response;
 
 use crate::helpers::*;
@@ -76,7 +76,7 @@ async fn a_full_database_answers_busy_until_space_is_freed_and_keeps_its_audit_e
         "--metrics-bind",
         "127.0.0.1:0",
     ];
-    let app = spawn_app_with(&flags).await;
+    let app = spawn_sqlite_app_with(&flags).await;
     app.add_user("alice", "alice-password", false);
     let before = app.login_ok("alice", "alice-password").await;
 
@@ -109,14 +109,18 @@ async fn a_full_database_answers_busy_until_space_is_freed_and_keeps_its_audit_e
         event: Some("login_failed".into()),
         ..AuditQuery::default()
     };
-    let store = app.store();
     for _ in 0..50 {
         // The refused login (reason busy) and the wrong password.
-        if store.query_audit(&failed).unwrap().1 == 2 {
+        if app
+            .with_store(|store| store.query_audit(&failed))
+            .unwrap()
+            .1
+            == 2
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let all = store.query_audit(&AuditQuery::default()).unwrap();
+    let all = app.with_store(|store| store.query_audit(&AuditQuery::default()));
     panic!("the login_failed events of the full period were never written: {all:?}");
 }

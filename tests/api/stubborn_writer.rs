@@ -12,7 +12,8 @@ const PANIC_UA: &str = "panic-in-the-session-writer";
 async fn app_with_panicking_refresh() -> (TestApp, Login) {
     let app = spawn_app().await;
     let args = ServeArgs::from_flags(["--bind", "127.0.0.1:0"]).unwrap();
-    let mut config = Config::from_args(args, app.db_path.clone(), None, None).unwrap();
+    let (db, secret) = (app.config.db.clone(), app.database.secret.clone());
+    let mut config = Config::from_args(args, db, secret, None).unwrap();
     config.panic_on_user_agent = Some(PANIC_UA.into());
     let server = Application::build(config).unwrap();
     let address = format!("http://127.0.0.1:{}", server.port());

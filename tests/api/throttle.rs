@@ -99,14 +99,7 @@ async fn a_throttled_login_never_checks_the_password() {
 
     assert_throttled(app.login("carol", "carol-password").await, 300).await;
 
-    let stored: String = app
-        .db()
-        .query_row(
-            "SELECT password_hash FROM users WHERE username = 'carol'",
-            [],
-            |row| row.get(0),
-        )
-        .unwrap();
+    let stored = app.user("carol").unwrap().password_hash;
     assert_eq!(stored, bcrypt);
 }
 
@@ -202,9 +195,9 @@ async fn with_trust_proxy_the_last_x_forwarded_for_hop_is_the_client_address() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
-    let ip: String = app
-        .db()
-        .query_row("SELECT ip FROM sessions", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(ip, "10.0.0.3");
+    let grace = app.user("grace").unwrap();
+    let now = latchkey::clock::now_ms();
+    let sessions = app.with_store(|store| store.live_sessions(grace.id, now));
+    let ips: Vec<_> = sessions.unwrap().into_iter().map(|s| s.ip).collect();
+    assert_eq!(ips, [Some("10.0.0.3".to_string())]);
 }

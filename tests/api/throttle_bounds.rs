@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use latchkey::store::AuditQuery;
 use tokio::task::JoinSet;
 
 use crate::helpers::*;
@@ -118,14 +119,13 @@ async fn a_flood_of_refused_logins_writes_one_audit_row_per_window() {
     }
     // Events land in order: once this one is written, the flood's are too.
     app.login_ok("admin", ADMIN_PASSWORD).await;
-    let count = |event: &str, user: &str| -> i64 {
-        app.db()
-            .query_row(
-                "SELECT COUNT(*) FROM audit_events WHERE event = ?1 AND username = ?2",
-                [event, user],
-                |row| row.get(0),
-            )
-            .unwrap()
+    let count = |event: &str, user: &str| -> u64 {
+        let query = AuditQuery {
+            event: Some(event.into()),
+            username: Some(user.into()),
+            ..AuditQuery::default()
+        };
+        app.with_store(|store| store.query_audit(&query)).unwrap().1
     };
     let started = Instant::now();
     while count("login_ok", "admin") == 0 && started.elapsed() < Duration::from_secs(10) {

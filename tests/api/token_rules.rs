@@ -6,11 +6,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-fn signing_key(app: &TestApp) -> Vec<u8> {
-    let text = std::fs::read_to_string(app.dir.path().join("latchkey.secret")).unwrap();
-    hex::decode(text.trim()).unwrap()
-}
-
 fn sign_with_typ(claims: &Value, key: &[u8], typ: Option<&str>) -> String {
     let mut header = Header::new(jsonwebtoken::Algorithm::HS256);
     header.typ = typ.map(str::to_string);
@@ -34,7 +29,7 @@ async fn assert_invalid_token(app: &TestApp, token: &str) {
 #[tokio::test]
 async fn a_token_typed_jwt_instead_of_at_jwt_is_refused() {
     let (app, login) = alice().await;
-    let key = signing_key(&app);
+    let key = app.signing_key();
     let claims = claims(&login.access_token);
     assert_eq!(
         app.me(&sign_with_typ(&claims, &key, Some("at+jwt")))
@@ -50,7 +45,7 @@ async fn a_token_typed_jwt_instead_of_at_jwt_is_refused() {
 async fn a_token_without_typ_is_refused() {
     let (app, login) = alice().await;
 
-    let untyped = sign_with_typ(&claims(&login.access_token), &signing_key(&app), None);
+    let untyped = sign_with_typ(&claims(&login.access_token), &app.signing_key(), None);
 
     assert_invalid_token(&app, &untyped).await;
 }
@@ -63,7 +58,7 @@ async fn a_token_issued_far_in_the_future_is_refused() {
     future["iat"] = json!(later);
     future["exp"] = json!(later + 300);
 
-    let token = sign_with_typ(&future, &signing_key(&app), Some("at+jwt"));
+    let token = sign_with_typ(&future, &app.signing_key(), Some("at+jwt"));
 
     assert_invalid_token(&app, &token).await;
 }
@@ -74,7 +69,7 @@ async fn an_iat_within_the_leeway_is_accepted() {
     let mut skewed = claims(&login.access_token);
     skewed["iat"] = json!(chrono::Utc::now().timestamp() + 10);
 
-    let token = sign_with_typ(&skewed, &signing_key(&app), Some("at+jwt"));
+    let token = sign_with_typ(&skewed, &app.signing_key(), Some("at+jwt"));
 
     assert_eq!(app.me(&token).await.status(), 200);
 }

@@ -5,12 +5,6 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-/// The signing key the app generated beside its database.
-fn signing_key(app: &TestApp) -> Vec<u8> {
-    let text = std::fs::read_to_string(app.dir.path().join("latchkey.secret")).unwrap();
-    hex::decode(text.trim()).unwrap()
-}
-
 fn sign(claims: &Value, key: &[u8]) -> String {
     let mut header = Header::new(jsonwebtoken::Algorithm::HS256);
     header.typ = Some("at+jwt".into());
@@ -112,7 +106,7 @@ async fn an_expired_token_is_refused() {
     old["iat"] = json!(long_ago);
     old["exp"] = json!(long_ago + 300);
 
-    assert_refused(&app, &sign(&old, &signing_key(&app))).await;
+    assert_refused(&app, &sign(&old, &app.signing_key())).await;
 }
 
 #[tokio::test]
@@ -121,7 +115,7 @@ async fn a_token_of_another_issuer_is_refused() {
     let mut foreign = claims(&login.access_token);
     foreign["iss"] = json!("someone-else");
 
-    assert_refused(&app, &sign(&foreign, &signing_key(&app))).await;
+    assert_refused(&app, &sign(&foreign, &app.signing_key())).await;
 }
 
 #[tokio::test]
@@ -131,7 +125,7 @@ async fn a_well_signed_token_for_another_user_name_is_refused() {
     let mut borrowed = claims(&login.access_token);
     borrowed["sub"] = json!("bob");
 
-    assert_refused(&app, &sign(&borrowed, &signing_key(&app))).await;
+    assert_refused(&app, &sign(&borrowed, &app.signing_key())).await;
 }
 
 #[tokio::test]

@@ -23,12 +23,11 @@ async fn the_cli_refuses_a_name_taken_in_another_case_and_finds_users_in_any_cas
     let app = spawn_app().await;
     app.add_user(ELISE, "elise-password", false);
 
-    let second = run_cli(
-        &app.db_path,
+    let second = app.cli(
         &["user", "add", LOWER, "--password-stdin"],
         "other-password\n",
     );
-    let disabled = run_cli(&app.db_path, &["user", "disable", UPPER], "");
+    let disabled = app.cli(&["user", "disable", UPPER], "");
 
     assert_eq!(second.status.code(), Some(1));
     assert!(
@@ -48,8 +47,7 @@ async fn the_cli_refuses_a_name_taken_in_another_case_and_finds_users_in_any_cas
 async fn the_cli_refuses_control_and_format_characters_in_email_and_full_name() {
     let app = spawn_app().await;
 
-    let email = run_cli(
-        &app.db_path,
+    let email = app.cli(
         &[
             "user",
             "add",
@@ -60,8 +58,7 @@ async fn the_cli_refuses_control_and_format_characters_in_email_and_full_name() 
         ],
         "bob-password\n",
     );
-    let full_name = run_cli(
-        &app.db_path,
+    let full_name = app.cli(
         &[
             "user",
             "add",
@@ -72,8 +69,7 @@ async fn the_cli_refuses_control_and_format_characters_in_email_and_full_name() 
         ],
         "bob-password\n",
     );
-    let zero_width = run_cli(
-        &app.db_path,
+    let zero_width = app.cli(
         &[
             "user",
             "add",
@@ -222,7 +218,7 @@ async fn a_renamed_user_keeps_its_session_under_the_new_name() {
     app.add_user("carol", "carol-password", false);
     let login = app.login_ok("carol", "carol-password").await;
 
-    let renamed = run_cli(&app.db_path, &["user", "rename", "CAROL", "Caroline"], "");
+    let renamed = app.cli(&["user", "rename", "CAROL", "Caroline"], "");
 
     assert!(renamed.status.success(), "{}", stderr(&renamed));
     assert_eq!(

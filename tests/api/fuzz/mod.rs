@@ -196,9 +196,12 @@ fn no_request_gets_a_5xx_a_bare_error_or_a_leak_and_the_database_stays_sound() {
     let health =
         runtime.block_on(async { app.client.get(app.url("/healthz")).send().await.unwrap() });
     assert_eq!(health.status(), 200);
-    let integrity: String = app
-        .db()
-        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
-        .unwrap();
-    assert_eq!(integrity, "ok");
+    // PostgreSQL has no integrity check to ask for; its sound answers above suffice.
+    if app.config.db.sqlite_path().is_some() {
+        let integrity: String = app
+            .db()
+            .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+    }
 }

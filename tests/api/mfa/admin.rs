@@ -159,7 +159,7 @@ async fn the_cli_mfa_reset_removes_the_factor_and_ends_the_sessions() {
     let app = spawn_app().await;
     let alice = enrolled(&app, "alice", "alice-password").await;
 
-    let output = run_cli(&app.db_path, &["user", "mfa-reset", "alice"], "");
+    let output = app.cli(&["user", "mfa-reset", "alice"], "");
 
     assert!(
         output.status.success(),
@@ -168,6 +168,6 @@ async fn the_cli_mfa_reset_removes_the_factor_and_ends_the_sessions() {
     );
     assert_eq!(app.me(&alice.login.access_token).await.status(), 401);
     assert_eq!(app.login("alice", "alice-password").await.status(), 200);
-    let unknown = run_cli(&app.db_path, &["user", "mfa-reset", "nobody"], "");
+    let unknown = app.cli(&["user", "mfa-reset", "nobody"], "");
     assert_eq!(unknown.status.code(), Some(1));
 }

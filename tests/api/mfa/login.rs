@@ -166,21 +166,11 @@ async fn an_mfa_token_past_its_five_minutes_is_refused() {
     let app = spawn_app().await;
     let alice = enrolled(&app, "alice", "alice-password").await;
     let token = mfa_token(&app, "alice", "alice-password").await;
-    let lifetime: i64 = app
-        .db()
-        .query_row(
-            "SELECT expires_at - ?1 FROM mfa_tokens",
-            [latchkey::clock::now_ms()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let now = latchkey::clock::now_ms();
+    let lifetime = app.query_i64(&format!("SELECT expires_at - {now} FROM mfa_tokens"));
     assert!((295_000..=300_000).contains(&lifetime), "{lifetime}");
-    app.db()
-        .execute(
-            "UPDATE mfa_tokens SET expires_at = ?1",
-            [latchkey::clock::now_ms() - 1],
-        )
-        .unwrap();
+    let past = latchkey::clock::now_ms() - 1;
+    app.execute(&format!("UPDATE mfa_tokens SET expires_at = {past}"));
 
     let response = second_step(&app, &token, &code_at(&alice.secret, alice.step + 1)).await;
 

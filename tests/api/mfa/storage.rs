@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use latchkey::store::AuditQuery;
 use serde_json::Value;
 
 use super::{enrolled, post_json};
@@ -12,7 +13,7 @@ use crate::helpers::*;
 fn database_bytes(app: &TestApp) -> Vec<u8> {
     let mut bytes = Vec::new();
     for suffix in ["", "-wal"] {
-        let path = format!("{}{suffix}", app.db_path.display());
+        let path = format!("{}{suffix}", app.db_path().display());
         bytes.extend(std::fs::read(path).unwrap_or_default());
     }
     bytes
@@ -24,7 +25,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[tokio::test]
 async fn the_secret_and_the_recovery_codes_appear_nowhere_in_the_database_files_in_clear() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
     let alice = enrolled(&app, "alice", "alice-password").await;
     // A pending secret too, beside the confirmed one.
     let pending: Value = post_json(
@@ -103,14 +104,16 @@ async fn the_audit_trail_records_enrolment_confirmation_recovery_use_wrong_codes
     ];
     let started = Instant::now();
     loop {
-        let events: Vec<(String, Option<String>)> = app
-            .db()
-            .prepare("SELECT event, actor FROM audit_events WHERE username = 'alice' ORDER BY id")
-            .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+        let alice = AuditQuery {
+            username: Some("alice".into()),
+            oldest_first: true,
+            ..AuditQuery::default()
+        };
+        let (records, _) = app.with_store(|store| store.query_audit(&alice)).unwrap();
+        let events: Vec<(String, Option<String>)> = records
+            .into_iter()
+            .map(|r| (r.event.event, r.event.actor))
+            .collect();
         let all_there = expected.iter().all(|(event, actor)| {
             events
                 .iter()
@@ -126,7 +129,7 @@ async fn the_audit_trail_records_enrolment_confirmation_recovery_use_wrong_codes
 
 #[tokio::test]
 async fn a_version_8_database_upgrades_and_its_sessions_stay_password_only() {
-    let app = spawn_app().await;
+    let app = spawn_sqlite_app().await;
     app.add_user("alice", "alice-password", false);
     let before = app.login_ok("alice", "alice-password").await;
     app.db()
@@ -136,7 +139,7 @@ async fn a_version_8_database_upgrades_and_its_sessions_stay_password_only() {
         )
         .unwrap();
 
-    latchkey::store::SqliteStore::open(&app.db_path, 1).expect("the upgrade runs");
+    latchkey::store::SqliteStore::open(&app.db_path(), 1).expect("the upgrade runs");
 
     let version: i64 = app
         .db()

@@ -1,0 +1,79 @@
+//! The store conformance suite: every test is written once against `&dyn Store` and runs on a fresh
+//! SQLite file and on a fresh PostgreSQL database (`LATCHKEY_TEST_POSTGRES`), so the two stores
+//! keep one contract.
+
+mod audit;
+mod secrets;
+mod sessions;
+mod users;
+
+use std::sync::mpsc;
+
+use latchkey::store::{Database, NewUser, SessionTx, Store, User};
+
+use crate::postgres::TestDatabase;
+
+/// Runs `test` on a store over a new SQLite file.
+pub fn on_sqlite(test: fn(&dyn Store)) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let database = Database::Sqlite(dir.path().join("latchkey.db"));
+    let opened = database.open(2, None).expect("SQLite store opens");
+    test(&*opened.shared());
+}
+
+/// Runs `test` on a store over a new PostgreSQL database, dropped afterwards.
+pub fn on_postgres(test: fn(&dyn Store)) {
+    let postgres = TestDatabase::create();
+    let database = Database::from_arg(postgres.url.clone().into());
+    let opened = database.open(2, None).expect("PostgreSQL store opens");
+    test(&*opened.shared());
+}
+
+/// One `sqlite::NAME` and one `postgres::NAME` test per listed test function.
+macro_rules! conformance {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[test]
+            fn $name() {
+                crate::conformance::on_sqlite(super::$name);
+            })+
+        }
+        mod postgres {
+            $(#[test]
+            fn $name() {
+                crate::conformance::on_postgres(super::$name);
+            })+
+        }
+    };
+}
+pub(crate) use conformance;
+
+/// Runs `work` in the session writer's transaction, kept, and returns its
+/// result once the transaction has committed.
+pub fn in_session_tx<T: Send + 'static>(
+    store: &dyn Store,
+    work: impl FnOnce(&dyn SessionTx) -> T + Send + 'static,
+) -> T {
+    let (answer, answered) = mpsc::channel();
+    store.submit_session_work(Box::new(move |tx| {
+        let out = work(tx.expect("a session transaction"));
+        let reply = move |committed: latchkey::store::StoreResult<()>| {
+            committed.expect("the session transaction commits");
+            answer.send(out).expect("the test waits");
+        };
+        (true, Box::new(reply))
+    }));
+    answered.recv().expect("the session writer answers")
+}
+
+pub fn add_user(store: &dyn Store, username: &str, admin: bool, now: i64) -> User {
+    let user = NewUser {
+        username: username.into(),
+        password_hash: "$argon2id$not-checked-here".into(),
+        admin,
+        email: Some(format!("{}@example.com", username.to_lowercase())),
+        full_name: Some(format!("{username} Example")),
+        ..NewUser::default()
+    };
+    store.insert_user(&user, now).expect("user inserted")
+}

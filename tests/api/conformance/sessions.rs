@@ -1,0 +1,144 @@
+//! Sessions: created and rotated in the session writer's transaction, a refresh id rotating only
+//! from the generation it was read at, ended, listed and swept.
+
+use latchkey::domain::{RefreshHash, SessionId};
+use latchkey::store::{EndReason, EndSessions, NewSession, Rotation, Store, Swept};
+
+use super::{add_user, conformance, in_session_tx};
+
+const NOW: i64 = 1_700_000_000_000;
+const HOUR: i64 = 3_600_000;
+
+fn start(store: &dyn Store, user_id: i64, seed: u8) -> (String, RefreshHash) {
+    let id = SessionId::generate();
+    let hash = RefreshHash([seed; 32]);
+    let session = NewSession {
+        id: id.clone(),
+        user_id,
+        refresh_hash: hash,
+        now: NOW,
+        idle_expires_at: NOW + HOUR,
+        absolute_expires_at: NOW + 24 * HOUR,
+        user_agent: Some("conformance".into()),
+        ip: Some("192.0.2.1".into()),
+        issued_to: [seed; 16],
+        mfa: false,
+    };
+    in_session_tx(store, move |tx| tx.create_session(&session).unwrap());
+    (id.as_str().to_string(), hash)
+}
+
+fn rotation(session_id: &str, from_generation: i64, seed: u8) -> Rotation {
+    Rotation {
+        session_id: session_id.into(),
+        from_generation,
+        new_hash: RefreshHash([seed; 32]),
+        now: NOW + 1000,
+        idle_expires_at: NOW + 2 * HOUR,
+        issued_to: [seed; 16],
+        mfa: None,
+    }
+}
+
+fn a_refresh_id_rotates_only_from_its_own_generation(store: &dyn Store) {
+    let alice = add_user(store, "alice", false, NOW);
+    let (id, first) = start(store, alice.id, 1);
+    let record = in_session_tx(store, move |tx| tx.find_refresh(&first).unwrap()).unwrap();
+    assert_eq!((record.generation, record.session.generation), (0, 0));
+    assert_eq!(
+        (record.user.id, record.session.id.as_str()),
+        (alice.id, id.as_str())
+    );
+    assert_eq!(record.issued_to.as_deref(), Some(&[1u8; 16][..]));
+
+    let (once, twice) = (rotation(&id, 0, 2), rotation(&id, 0, 3));
+    assert!(in_session_tx(store, move |tx| tx.rotate(&once).unwrap()));
+    assert!(!in_session_tx(store, move |tx| tx.rotate(&twice).unwrap()));
+
+    let old = in_session_tx(store, move |tx| tx.find_refresh(&first).unwrap()).unwrap();
+    assert_eq!((old.generation, old.session.generation), (0, 1));
+    let new = RefreshHash([2; 32]);
+    let current = in_session_tx(store, move |tx| tx.find_refresh(&new).unwrap()).unwrap();
+    assert_eq!(
+        (current.generation, current.issued_at),
+        (1, Some(NOW + 1000))
+    );
+    assert_eq!(current.session.idle_expires_at, NOW + 2 * HOUR);
+    let unknown = RefreshHash([3; 32]);
+    assert!(in_session_tx(store, move |tx| tx.find_refresh(&unknown).unwrap()).is_none());
+}
+
+fn an_ended_session_stays_ended_with_its_reason(store: &dyn Store) {
+    let alice = add_user(store, "alice", false, NOW);
+    let (id, hash) = start(store, alice.id, 1);
+    let (other, _) = start(store, alice.id, 2);
+    assert_eq!(store.live_sessions(alice.id, NOW).unwrap().len(), 2);
+    let ending = id.clone();
+    let end = move |tx: &dyn latchkey::store::SessionTx| {
+        tx.end_session(&ending, EndReason::Logout, NOW).unwrap()
+    };
+    assert!(in_session_tx(store, end.clone()));
+    assert!(!in_session_tx(store, end), "an ended session ends once");
+    let record = in_session_tx(store, move |tx| tx.find_refresh(&hash).unwrap()).unwrap();
+    assert_eq!(record.session.ended, Some(EndReason::Logout));
+    let live = store.live_sessions(alice.id, NOW).unwrap();
+    assert_eq!(
+        live.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
+        [other.as_str()]
+    );
+    assert!(!store
+        .end_own_session(alice.id + 1, &other, EndReason::Revoked, NOW)
+        .unwrap());
+    assert!(store
+        .end_own_session(alice.id, &other, EndReason::Revoked, NOW)
+        .unwrap());
+    assert_eq!(store.count_live_sessions(NOW).unwrap(), 0);
+}
+
+fn a_users_sessions_end_but_the_one_kept(store: &dyn Store) {
+    let alice = add_user(store, "alice", false, NOW);
+    let (kept, _) = start(store, alice.id, 1);
+    start(store, alice.id, 2);
+    start(store, alice.id, 3);
+    let end = EndSessions::AllBut(&kept, EndReason::PasswordChanged);
+    assert_eq!(store.end_user_sessions(alice.id, end, NOW).unwrap(), 2);
+    let (session, user) = store.session_with_user(&kept, None).unwrap().unwrap();
+    assert_eq!((session.ended, user.id), (None, alice.id));
+    assert_eq!(store.count_live_sessions(NOW).unwrap(), 1);
+}
+
+fn a_sweep_deletes_dead_sessions_in_batches_and_keeps_live_ones(store: &dyn Store) {
+    let alice = add_user(store, "alice", false, NOW);
+    let (live, _) = start(store, alice.id, 1);
+    let (ended, _) = start(store, alice.id, 2);
+    start(store, alice.id, 3);
+    let end = move |tx: &dyn latchkey::store::SessionTx| {
+        tx.end_session(&ended, EndReason::Revoked, NOW).unwrap()
+    };
+    assert!(in_session_tx(store, end));
+    // An hour on, every session is idle-expired but the one used just now.
+    let rotate = rotation(&live, 0, 4);
+    assert!(in_session_tx(store, move |tx| tx.rotate(&rotate).unwrap()));
+    let later = NOW + HOUR + 1;
+    assert_eq!(store.sweep(later, 1).unwrap().sessions, 1, "a batch of one");
+    let mut swept = Swept::default();
+    loop {
+        let more = store.sweep(later, 1).unwrap();
+        if more == Swept::default() {
+            break;
+        }
+        (swept.sessions, swept.refresh_ids) = (
+            swept.sessions + more.sessions,
+            swept.refresh_ids + more.refresh_ids,
+        );
+    }
+    assert_eq!(swept.sessions, 1, "the other dead session");
+    assert_eq!(store.live_sessions(alice.id, later).unwrap().len(), 1);
+}
+
+conformance!(
+    a_refresh_id_rotates_only_from_its_own_generation,
+    an_ended_session_stays_ended_with_its_reason,
+    a_users_sessions_end_but_the_one_kept,
+    a_sweep_deletes_dead_sessions_in_batches_and_keeps_live_ones,
+);
