@@ -4,10 +4,10 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use latchkey::blocking::off_runtime;
-use latchkey::store::{Database, Store, User};
+use latchkey::store::{Database, Opened, Store, User};
 use rand::RngCore;
 use secrecy::ExposeSecret;
 
@@ -41,7 +41,23 @@ pub struct AppDatabase {
     pub database: Database,
     /// Hex `LATCHKEY_SECRET`; `None` on SQLite, whose key is the file beside it.
     pub secret: Option<String>,
+    /// Declared before the database: its connections close before it is dropped.
+    store: Arc<StoreSlot>,
     pub postgres: Option<Arc<TestDatabase>>,
+}
+
+/// PostgreSQL's store for the tests' own reads, opened once per app
+/// database: each open applies the schema under a lock, which a test reading
+/// in a loop would pay every time. Dropped off the runtime, as its clients block.
+#[derive(Default)]
+struct StoreSlot(Mutex<Option<Opened>>);
+
+impl Drop for StoreSlot {
+    fn drop(&mut self) {
+        if let Some(opened) = self.0.get_mut().map_or(None, Option::take) {
+            off_runtime(move || drop(opened));
+        }
+    }
 }
 
 impl AppDatabase {
@@ -50,6 +66,7 @@ impl AppDatabase {
             Backend::Sqlite => AppDatabase {
                 database: Database::Sqlite(dir.join("latchkey.db")),
                 secret: None,
+                store: Arc::default(),
                 postgres: None,
             },
             Backend::Postgres => {
@@ -57,6 +74,7 @@ impl AppDatabase {
                 AppDatabase {
                     database: Database::from_arg(postgres.url.clone().into()),
                     secret: Some(random_secret()),
+                    store: Arc::default(),
                     postgres: Some(Arc::new(postgres)),
                 }
             }
@@ -68,6 +86,7 @@ impl AppDatabase {
         AppDatabase {
             database: Database::from_arg(url.into()),
             secret: Some(secret.into()),
+            store: Arc::default(),
             postgres: None,
         }
     }
@@ -98,12 +117,22 @@ pub fn random_secret() -> String {
 
 impl TestApp {
     /// Runs `work` on a store over the app's database, off the test's
-    /// runtime (the PostgreSQL client refuses to block on it).
+    /// runtime (the PostgreSQL client refuses to block on it). SQLite's is
+    /// opened anew each time, so no test holds a connection to its file.
     pub fn with_store<T: Send>(&self, work: impl FnOnce(&dyn Store) -> T + Send) -> T {
         let database = self.config.db.clone();
+        let slot = &self.database.store;
         off_runtime(move || {
-            let opened = database.open(2, None).expect("store opens");
-            work(&*opened.shared())
+            let store = match database {
+                Database::Sqlite(_) => database.open(2, None).expect("store opens").shared(),
+                Database::Postgres(_) => {
+                    let mut opened = slot.0.lock().unwrap();
+                    let opened =
+                        opened.get_or_insert_with(|| database.open(2, None).expect("store opens"));
+                    opened.shared()
+                }
+            };
+            work(&*store)
         })
     }
 
