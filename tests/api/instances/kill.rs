@@ -17,6 +17,7 @@ const CHAINS: usize = 6;
 
 #[derive(Default)]
 struct Load {
+    logged_in: AtomicUsize,
     refreshes: AtomicUsize,
     after_kill: AtomicUsize,
     killed: AtomicBool,
@@ -38,6 +39,7 @@ async fn chain(bases: Vec<String>, first: usize, load: Arc<Load>) -> String {
         .expect("every instance answers before the kill");
     assert_eq!(login.status(), 200);
     let mut cookie = set_cookie(login.headers()).expect("a cookie").value;
+    load.logged_in.fetch_add(1, Ordering::Relaxed);
     while !load.stop.load(Ordering::Relaxed) {
         let url = format!("{}/user/refresh-token", turns.next().unwrap());
         let Ok(response) = refresh(&client, url, &cookie).await else {
@@ -103,6 +105,9 @@ async fn after_kill_9_of_one_instance_every_acknowledged_rotation_refreshes_on_t
         chains.spawn(chain(bases.clone(), first, load.clone()));
     }
 
+    // A login still hashing on the instance about to be killed would be
+    // cut off: every chain starts before the kill.
+    wait_for(&load.logged_in, CHAINS, "every chain logged in").await;
     wait_for(&load.refreshes, 60, "the load got going").await;
     c.kill_hard();
     load.killed.store(true, Ordering::Relaxed);
