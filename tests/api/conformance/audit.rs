@@ -83,8 +83,27 @@ fn pruning_deletes_only_older_events_a_batch_at_a_time(store: &dyn Store) {
     assert_eq!(events(store, oldest_first), (written[3..].to_vec(), 2));
 }
 
+fn a_name_beyond_ascii_finds_its_events_as_written(store: &dyn Store) {
+    store
+        .append_audit(&[event(NOW, "login_ok", Some("alice"))])
+        .unwrap();
+    store
+        .append_audit(&[event(NOW + 4, "login_ok", Some("Élise"))])
+        .unwrap();
+    let elise = AuditQuery {
+        username: Some("Élise".into()),
+        ..AuditQuery::default()
+    };
+    assert_eq!(
+        events(store, elise).1,
+        1,
+        "a name beyond ASCII matches as written"
+    );
+}
+
 conformance!(
     events_come_back_whole_newest_first_and_filtered,
     ids_grow_with_each_append,
     pruning_deletes_only_older_events_a_batch_at_a_time,
+    a_name_beyond_ascii_finds_its_events_as_written,
 );

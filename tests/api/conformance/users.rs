@@ -125,6 +125,24 @@ fn a_user_page_sorts_and_filters_alike(store: &dyn Store) {
     assert_eq!(page(named).0, ["Bob", "Dave"]);
 }
 
+fn a_user_page_finds_names_beyond_ascii_as_listed(store: &dyn Store) {
+    for name in ["Élise", "Øyvind", "Straße"] {
+        add_user(store, name, false, NOW);
+    }
+    let named = UserQuery {
+        usernames: Some(vec!["Élise".into(), "Straße".into()]),
+        ..UserQuery::default()
+    };
+    let (users, total) = store.query_users(&named).unwrap();
+    let names: Vec<String> = users.into_iter().map(|u| u.username).collect();
+    assert_eq!((names, total), (vec!["Straße".into(), "Élise".into()], 2));
+    let search = UserQuery {
+        search: Some("ÉLI".into()),
+        ..UserQuery::default()
+    };
+    assert_eq!(store.query_users(&search).unwrap().1, 1);
+}
+
 fn user_named(name: &str) -> latchkey::store::NewUser {
     latchkey::store::NewUser {
         username: name.into(),
@@ -140,4 +158,5 @@ conformance!(
     users_are_listed_by_name_whatever_its_case,
     an_admin_counts_only_while_enabled,
     a_user_page_sorts_and_filters_alike,
+    a_user_page_finds_names_beyond_ascii_as_listed,
 );
