@@ -108,14 +108,22 @@ fn check(
     // An error may quote what was sent; only what the case did not send counts.
     let sent = format!("{case:?}");
     if !(page && (200..300).contains(&status)) {
+        let scanned = without_tokens(&text);
         let leaked = LEAKS
             .iter()
-            .find(|leak| text.contains(*leak) && !sent.contains(*leak));
+            .find(|leak| scanned.contains(*leak) && !sent.contains(*leak));
         if let Some(leak) = leaked {
             return Err(format!("{leak:?} in {status} {text}"));
         }
     }
     Ok(())
+}
+
+/// The answer without its JWTs: their random base64url can spell a leak
+/// marker such as `SQL` by chance, which is no leak.
+fn without_tokens(text: &str) -> std::borrow::Cow<'_, str> {
+    let jwt = regex::Regex::new(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*").unwrap();
+    jwt.replace_all(text, "<jwt>")
 }
 
 /// After a case that may have rotated or ended a session: refresh it, or
