@@ -15,14 +15,23 @@ pub const URL_VARIABLE: &str = "LATCHKEY_BENCH_POSTGRES";
 
 /// The rows, and their non-2xx answers; none when no server is named.
 pub fn rows(options: &Options, hello_rps: f64) -> (Vec<Row>, u64) {
-    let Some(url) = std::env::var(URL_VARIABLE).ok().filter(|u| !u.is_empty()) else {
+    // The smoke run under `cargo test` uses the test command's throwaway server.
+    let named = |name: &str| std::env::var(name).ok().filter(|u| !u.is_empty());
+    let url = named(URL_VARIABLE).or_else(|| {
+        options
+            .smoke
+            .then(|| named("LATCHKEY_TEST_POSTGRES"))
+            .flatten()
+    });
+    let Some(url) = url else {
         println!("(PostgreSQL scenarios skipped: set {URL_VARIABLE}, e.g. through scripts/with-postgres)");
         return (Vec::new(), 0);
     };
+    let database = Scratch::create(&url);
     let dir = tempfile::tempdir().expect("temp dir");
     let secret = "ab".repeat(16) + &"cd".repeat(16);
     let server = Server::start_with_env(
-        url.as_ref(),
+        database.url.as_ref(),
         &dir.path().join("stderr.log"),
         options.pin.then_some(0),
         &[],
@@ -72,4 +81,47 @@ fn pgbench(options: &Options) -> (f64, f64) {
         tps("pgbench_select_tps "),
         tps("pgbench_update_insert_tps "),
     )
+}
+
+/// A database of the benchmark's own on the named server, dropped afterwards:
+/// the URL's own database is never written to.
+struct Scratch {
+    url: String,
+    server: String,
+    name: String,
+}
+
+impl Scratch {
+    fn create(server: &str) -> Scratch {
+        let name = format!("latchkey_bench_{}", std::process::id());
+        let mut url = url::Url::parse(server).expect("a PostgreSQL URL");
+        url.set_path(&format!("/{name}"));
+        let scratch = Scratch {
+            url: url.to_string(),
+            server: server.to_string(),
+            name,
+        };
+        scratch.run(&format!(
+            "DROP DATABASE IF EXISTS {0}; CREATE DATABASE {0}",
+            scratch.name
+        ));
+        scratch
+    }
+
+    fn run(&self, sql: &str) {
+        let mut client = postgres::Client::connect(&self.server, postgres::NoTls)
+            .expect("the benchmark's PostgreSQL server answers");
+        for statement in sql.split("; ") {
+            client.batch_execute(statement).expect(statement);
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        self.run(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        ));
+    }
 }

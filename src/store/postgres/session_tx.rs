@@ -39,16 +39,21 @@ impl<'a> InTransaction<'a> {
     }
 }
 
-const INSERT_SESSION: &str =
-    "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at,
-                       idle_expires_at, absolute_expires_at, user_agent, ip, mfa)
-     VALUES ($1, $2, 0, $3, $3, $4, $5, $6, $7, $8)";
-const INSERT_REFRESH_ID: &str =
-    "INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
-     VALUES ($1, $2, $3, $4, $5)";
-const ROTATE: &str = "UPDATE sessions SET generation = $3, last_used_at = $4, idle_expires_at = $5,
-                         mfa = COALESCE($6, mfa)
-     WHERE id = $1 AND generation = $2 AND end_reason IS NULL";
+/// A new session and its first refresh id, in one round trip.
+const CREATE: &str = "WITH session AS (
+         INSERT INTO sessions (id, user_id, generation, created_at, last_used_at,
+                               idle_expires_at, absolute_expires_at, user_agent, ip, mfa)
+         VALUES ($1, $2, 0, $3, $3, $4, $5, $6, $7, $8) RETURNING id)
+     INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
+     SELECT $9, id, 0, $3, $10 FROM session";
+/// Moves the session on from the generation that was read and inserts the
+/// new id, in one round trip: no row inserted means the session had moved.
+const ROTATE: &str = "WITH moved AS (
+         UPDATE sessions SET generation = $3, last_used_at = $4, idle_expires_at = $5,
+                             mfa = COALESCE($6, mfa)
+         WHERE id = $1 AND generation = $2 AND end_reason IS NULL RETURNING id)
+     INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
+     SELECT $7, id, $3, $4, $8 FROM moved";
 
 impl SessionTx for InTransaction<'_> {
     fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
@@ -106,9 +111,9 @@ fn find_refresh(conn: &mut Connection, hash: &RefreshHash) -> StoreResult<Option
 }
 
 fn create(conn: &mut Connection, new: &NewSession) -> StoreResult<()> {
-    let insert = conn.prepared(INSERT_SESSION)?;
+    let create = conn.prepared(CREATE)?;
     conn.client.execute(
-        &insert,
+        &create,
         &[
             &new.id.as_str(),
             &new.user_id,
@@ -118,50 +123,27 @@ fn create(conn: &mut Connection, new: &NewSession) -> StoreResult<()> {
             &new.user_agent,
             &new.ip,
             &new.mfa,
-        ],
-    )?;
-    let insert = conn.prepared(INSERT_REFRESH_ID)?;
-    conn.client.execute(
-        &insert,
-        &[
             &&new.refresh_hash.0[..],
-            &new.id.as_str(),
-            &0i64,
-            &new.now,
             &&new.issued_to[..],
         ],
     )?;
     Ok(())
 }
 
-/// Moves the session on only from the generation that was read.
 fn rotate(conn: &mut Connection, rotation: &Rotation) -> StoreResult<bool> {
-    let update = conn.prepared(ROTATE)?;
-    let next = rotation.from_generation + 1;
-    let moved = conn.client.execute(
-        &update,
+    let rotate = conn.prepared(ROTATE)?;
+    let inserted = conn.client.execute(
+        &rotate,
         &[
             &rotation.session_id,
             &rotation.from_generation,
-            &next,
+            &(rotation.from_generation + 1),
             &rotation.now,
             &rotation.idle_expires_at,
             &rotation.mfa,
-        ],
-    )?;
-    if moved == 0 {
-        return Ok(false);
-    }
-    let insert = conn.prepared(INSERT_REFRESH_ID)?;
-    conn.client.execute(
-        &insert,
-        &[
             &&rotation.new_hash.0[..],
-            &rotation.session_id,
-            &next,
-            &rotation.now,
             &&rotation.issued_to[..],
         ],
     )?;
-    Ok(true)
+    Ok(inserted == 1)
 }
