@@ -1,15 +1,12 @@
 //! Builds the running server from a `Config`: opens the store, loads the key, wires the routes;
 //! tests use it exactly as `main` does.
 
-use std::io::IsTerminal;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware;
 use actix_web::{error, web, App, HttpRequest, HttpServer};
-use secrecy::ExposeSecret;
 
 use crate::audit::AuditLog;
 use crate::auth::hashing::HashSlots;
@@ -25,12 +22,13 @@ use crate::http::cookie::CookieSettings;
 use crate::http::guard::RequestGuard;
 use crate::key_refresh::{self, KeySettings};
 use crate::state::AppState;
-use crate::store::postgres::{self, OTHER_SECRET};
-use crate::store::{Database, Opened, SqliteStore};
-use crate::{blocking, bootstrap, clock, http, keys, observe, routes};
+use crate::store::Opened;
+use crate::{blocking, bootstrap, http, keys, observe, routes, sweeper};
 
-const SWEEP_EVERY: Duration = Duration::from_secs(60);
-const SWEEP_BATCH: usize = 500;
+mod open;
+
+pub use open::StartError;
+use open::{prepare_store, reader_threads};
 
 pub struct Application {
     port: u16,
@@ -86,7 +84,7 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}; pick another --bind", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        spawn_sweeper(state.clone(), config.audit_retention);
+        sweeper::spawn(state.clone(), config.audit_retention);
         key_refresh::spawn(state.clone(), key_settings);
         let metrics = match config.metrics_bind {
             Some(bind) => Some(observe::server::build(bind, state.clone())?),
@@ -167,85 +165,6 @@ impl Application {
     }
 }
 
-/// Why the server did not start; a setting the others disagree with is
-/// exit code 2, as a bad flag is.
-#[derive(Debug)]
-pub enum StartError {
-    Setting(String),
-    Failed(String),
-}
-
-impl From<String> for StartError {
-    fn from(message: String) -> StartError {
-        StartError::Failed(message)
-    }
-}
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StartError::Setting(m) | StartError::Failed(m) => f.write_str(m),
-        }
-    }
-}
-
-/// Opens the store, warns of names kept from an upgrade, and makes the
-/// first admin when there is none.
-fn prepare_store(config: &Config) -> Result<(Opened, Vec<u8>), StartError> {
-    let (opened, signing_key) = open_store(config)?;
-    let store = opened.shared();
-    bootstrap::warn_name_collisions(store.as_ref());
-    let password_file = config.db.beside(bootstrap::PASSWORD_FILE);
-    let reveal_in = (!std::io::stderr().is_terminal()).then_some(password_file.as_path());
-    let preset = config
-        .bootstrap_password
-        .as_ref()
-        .map(|p| p.expose_secret());
-    bootstrap::ensure_admin(store.as_ref(), preset, reveal_in)?;
-    Ok((opened, signing_key))
-}
-
-/// The store and the signing key. A SQLite file comes first (its directory
-/// is checked before the key file beside it is made); PostgreSQL needs the
-/// key first, to check it is the one every other instance uses.
-fn open_store(config: &Config) -> Result<(Opened, Vec<u8>), StartError> {
-    let pool = pool_size(config);
-    match &config.db {
-        Database::Sqlite(path) => {
-            let store = SqliteStore::open_capped(path, pool, config.test_max_db_pages)?;
-            Ok((Opened::Sqlite(store), keys::load_or_create(&config.key)?))
-        }
-        db => {
-            let key = keys::load_or_create(&config.key)?;
-            let fingerprint = keys::fingerprint(&key);
-            // Readers and session writers each hold a connection while they
-            // wait on the network: room for all of them beside the rest.
-            let pool = pool + reader_threads(db) as u32 + postgres::WRITER_THREADS as u32;
-            match db.open(pool, Some(&fingerprint)) {
-                Err(e) if e == OTHER_SECRET => Err(StartError::Setting(e)),
-                opened => Ok((opened?, key)),
-            }
-        }
-    }
-}
-
-/// Reader threads wait on the database: a SQLite read takes microseconds of
-/// CPU, a PostgreSQL one a network round trip, during which more threads
-/// keep the CPU busy.
-fn reader_threads(db: &Database) -> usize {
-    let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
-    match db {
-        Database::Sqlite(_) => cpus,
-        Database::Postgres(_) => cpus * 4,
-    }
-}
-
-/// Enough connections for every blocking thread that may hold one, so a
-/// checkout waits only under real overload.
-fn pool_size(config: &Config) -> u32 {
-    (config.hash_slots as u32 * 2).max(8)
-}
-
 fn json_error(err: error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     match err {
         error::JsonPayloadError::OverflowKnownLength { .. }
@@ -256,31 +175,6 @@ fn json_error(err: error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error
         other => ApiError::Invalid(format!("Invalid JSON body: {other}")),
     }
     .into()
-}
-
-/// Deletes expired and ended sessions in small batches, so no sweep holds
-/// the write lock for long.
-fn spawn_sweeper(state: web::Data<AppState>, audit_retention: Duration) {
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(SWEEP_EVERY);
-        loop {
-            ticks.tick().await;
-            loop {
-                let store = state.store.clone();
-                match blocking::run(move || Ok(store.sweep(clock::now_ms(), SWEEP_BATCH)?)).await {
-                    Ok(swept) if swept.was_full(SWEEP_BATCH) => continue,
-                    Ok(_) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "session sweep failed");
-                        break;
-                    }
-                }
-            }
-            prune_audit(&state, audit_retention).await;
-            forget_login_attempts(&state).await;
-            sweep_mfa_tokens(&state).await;
-        }
-    });
 }
 
 /// SIGTERM or SIGINT: both stop gracefully, letting in-flight requests
@@ -303,48 +197,5 @@ async fn stop_signal() {
             tracing::warn!(error = %e, "cannot listen for SIGTERM/SIGINT; stop with SIGKILL");
             std::future::pending::<()>().await;
         }
-    }
-}
-
-/// Deletes the shared throttle's counters that no longer count.
-async fn forget_login_attempts(state: &web::Data<AppState>) {
-    let state = state.clone();
-    let forgotten = blocking::run(move || {
-        state
-            .throttle
-            .forget_old_attempts()
-            .map_err(ApiError::internal)
-    })
-    .await;
-    if let Err(e) = forgotten {
-        tracing::warn!(error = %e, "forgetting old login attempts failed");
-    }
-}
-
-/// Deletes expired login second steps, a batch per statement.
-async fn sweep_mfa_tokens(state: &AppState) {
-    let store = state.store.clone();
-    let swept = blocking::run(move || {
-        while store.sweep_mfa_tokens(clock::now_ms(), SWEEP_BATCH)? == SWEEP_BATCH {}
-        Ok(())
-    })
-    .await;
-    if let Err(e) = swept {
-        tracing::warn!(error = %e, "sweeping expired mfa tokens failed");
-    }
-}
-
-/// Deletes audit events older than the retention, a batch per statement so
-/// the write lock is released between batches.
-async fn prune_audit(state: &AppState, retention: Duration) {
-    let store = state.store.clone();
-    let before = clock::now_ms().saturating_sub(clock::ms(retention));
-    let pruned = blocking::run(move || {
-        while store.prune_audit(before, SWEEP_BATCH)? == SWEEP_BATCH {}
-        Ok(())
-    })
-    .await;
-    if let Err(e) = pruned {
-        tracing::warn!(error = %e, "audit pruning failed");
     }
 }
