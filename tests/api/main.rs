@@ -42,6 +42,7 @@ mod openapi;
 mod operator;
 mod password;
 mod postgres;
+mod postgres_cli;
 mod process;
 mod refresh;
 mod sessions;
