@@ -6,71 +6,24 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::ValueEnum;
-use secrecy::{SecretSlice, SecretString};
+use secrecy::SecretString;
 
 use crate::store::Database;
 
 mod flags;
+mod secret;
 mod values;
 
 pub use flags::ServeArgs;
+use secret::choose_key;
+pub use secret::{key_source, KeySource};
 
-use values::{decode_secret, is_cookie_name, normalize_origin, sibling};
+use values::{is_cookie_name, normalize_origin};
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SameSite {
     Strict,
     Lax,
-}
-
-/// Where the signing secret comes from, for the CLI (`LATCHKEY_SECRET`, else
-/// `LATCHKEY_SECRET_FILE`, else the file beside a SQLite database).
-pub fn key_source(db: &Database) -> Result<KeySource, String> {
-    let inline = std::env::var("LATCHKEY_SECRET")
-        .ok()
-        .filter(|s| !s.is_empty());
-    let file = std::env::var_os("LATCHKEY_SECRET_FILE")
-        .filter(|f| !f.is_empty())
-        .map(PathBuf::from);
-    choose_key(db, inline, file)
-}
-
-/// The key itself, a named file, or (SQLite only) the file beside the
-/// database. With PostgreSQL every instance needs the same key, so none is
-/// ever generated: a named file must exist.
-fn choose_key(
-    db: &Database,
-    inline: Option<String>,
-    file: Option<PathBuf>,
-) -> Result<KeySource, String> {
-    if let Some(text) = inline {
-        return Ok(KeySource::Inline(decode_secret(&text)?.into()));
-    }
-    let path = match (file, db.sqlite_path()) {
-        (Some(path), _) => path,
-        (None, Some(db_path)) => sibling(db_path, "latchkey.secret"),
-        (None, None) => return Err(
-            "with PostgreSQL every instance needs the same signing secret: set LATCHKEY_SECRET or --secret-file".into(),
-        ),
-    };
-    if path.exists() {
-        crate::keys::check_private(&path)?;
-    } else if db.is_postgres() {
-        return Err(format!(
-            "secret file {} does not exist; with PostgreSQL it is never generated (instances would make different ones): create it once with `openssl rand -hex 32 > FILE; chmod 600 FILE` and give every instance the same file",
-            path.display()
-        ));
-    }
-    Ok(KeySource::File(path))
-}
-
-/// Where the signing key comes from.
-#[derive(Clone, Debug)]
-pub enum KeySource {
-    /// `LATCHKEY_SECRET`: the key itself; no file is read or written.
-    Inline(SecretSlice<u8>),
-    /// A file holding the key as hex, created on first start.
-    File(PathBuf),
 }
 
 /// The validated settings of `latchkey serve`. Secrets are `secrecy`
