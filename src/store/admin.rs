@@ -1,7 +1,7 @@
 //! What the admin users API asks of the store: a filtered, sorted page of users, and changes that
 //! carry their own session and last-admin rules.
 
-use super::{StoreResult, User};
+use super::{EndReason, StoreError, StoreResult, User};
 
 /// A column users can be sorted by; the store maps each to fixed SQL, so no request text reaches a query.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -85,4 +85,31 @@ pub trait AdminStore {
     /// `None` for an unknown user, else the deleted user; refuses (`Conflict`)
     /// to delete the last enabled admin, in the same transaction.
     fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>>;
+}
+
+/// Why a change ends the user's sessions, if it does: tokens carry the admin
+/// claim, and a new password or a disabled account must lock everyone out.
+pub(crate) fn ends_sessions(
+    before: &User,
+    change: &UserChange,
+    admin: bool,
+    disabled: bool,
+) -> Option<EndReason> {
+    if disabled && !before.disabled {
+        Some(EndReason::UserDisabled)
+    } else if change.password_hash.is_some() {
+        Some(EndReason::PasswordChanged)
+    } else if before.admin && !admin {
+        Some(EndReason::Revoked)
+    } else {
+        None
+    }
+}
+
+/// The refusal to take away `user`, the last enabled admin.
+pub(crate) fn last_admin(user: &User) -> StoreError {
+    StoreError::Conflict(format!(
+        "{} is the last enabled admin; make another user an admin first",
+        user.username
+    ))
 }

@@ -133,6 +133,17 @@ pub enum EndSessions<'a> {
     AllBut(&'a str, EndReason),
 }
 
+impl<'a> EndSessions<'a> {
+    /// The session to keep, if any, and why the others end; `None` ends none.
+    pub fn kept_and_reason(self) -> Option<(Option<&'a str>, EndReason)> {
+        match self {
+            EndSessions::None => None,
+            EndSessions::All(reason) => Some((None, reason)),
+            EndSessions::AllBut(keep, reason) => Some((Some(keep), reason)),
+        }
+    }
+}
+
 /// The reads and writes of the refresh rules. They all run inside one write
 /// transaction, shared with other requests' work (group commit), so what is
 /// read cannot change before it is written.

@@ -47,3 +47,17 @@ pub trait UserStore {
     /// the new name's key is taken by another user.
     fn rename_user(&self, username: &str, new_name: &str, now: i64) -> StoreResult<Option<User>>;
 }
+
+/// Of the users whose keys fall in a name's key range (its own and those
+/// kept from before keys were unique), the one `username` names: an exact
+/// spelling first, else the key's holder.
+pub(crate) fn pick_by_name(found: Vec<(User, String)>, username: &str) -> Option<User> {
+    let key = crate::domain::name_key(username);
+    let normal = crate::domain::nfkc(username);
+    let mut found = found;
+    let exact = found
+        .iter()
+        .position(|(user, _)| user.username == username || user.username == normal);
+    let chosen = exact.or_else(|| found.iter().position(|(_, k)| *k == key));
+    chosen.map(|at| found.swap_remove(at).0)
+}

@@ -56,6 +56,11 @@ pub async fn spawn_sqlite_app_with(flags: &[&str]) -> TestApp {
 pub async fn spawn_app_on(backend: Backend, flags: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let database = AppDatabase::new(backend, dir.path());
+    spawn_on(database, dir, flags)
+}
+
+/// Starts the app on `database` with the test flags and `flags`.
+pub fn spawn_on(database: AppDatabase, dir: TempDir, flags: &[&str]) -> TestApp {
     let config = Config::from_args(
         test_flags(flags),
         database.database.clone(),
@@ -68,7 +73,7 @@ pub async fn spawn_app_on(backend: Backend, flags: &[&str]) -> TestApp {
 
 /// The `serve` flags of every test app (port 0, a throttle tests do not
 /// trip by accident), then `flags`, which may override them.
-pub fn test_flags(flags: &[&str]) -> ServeArgs {
+fn test_flags(flags: &[&str]) -> ServeArgs {
     let mut all_flags = vec![
         "--bind",
         "127.0.0.1:0",
@@ -82,7 +87,7 @@ pub fn test_flags(flags: &[&str]) -> ServeArgs {
 }
 
 /// Builds and runs the app of `config` on the current runtime.
-pub fn start(config: Config, dir: TempDir, database: AppDatabase) -> TestApp {
+fn start(config: Config, dir: TempDir, database: AppDatabase) -> TestApp {
     let app = Application::build(config.clone()).expect("app builds");
     let port = app.port();
     let metrics_port = app.metrics_port();

@@ -2,9 +2,8 @@
 //! (`scripts/test` starts a throwaway one through `scripts/with-postgres`); dropped with the value.
 
 use latchkey::blocking::off_runtime;
-use latchkey::config::Config;
 
-use crate::helpers::{start, test_flags, AppDatabase, TestApp, ADMIN_PASSWORD};
+use crate::helpers::{AppDatabase, TestApp};
 
 pub const SERVER_VARIABLE: &str = "LATCHKEY_TEST_POSTGRES";
 
@@ -84,15 +83,7 @@ fn run_sql(url: &str, sql: &str) {
 /// the signing secret `secret` (hex) and extra `serve` flags.
 pub async fn spawn_instance(url: &str, secret: &str, flags: &[&str]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let database = AppDatabase::on_postgres(url, secret);
-    let config = Config::from_args(
-        test_flags(flags),
-        database.database.clone(),
-        database.secret.clone(),
-        Some(ADMIN_PASSWORD.into()),
-    )
-    .expect("valid config");
-    start(config, dir, database)
+    crate::helpers::spawn_on(AppDatabase::on_postgres(url, secret), dir, flags)
 }
 
 /// A fresh random signing secret, as hex.

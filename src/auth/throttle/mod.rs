@@ -184,9 +184,14 @@ impl LoginThrottle {
             let max = self.max_for(key);
             entries.get(key).is_some_and(|e| e.times.len() >= max)
         });
-        let Some(entry) = full.and_then(|key| entries.get_mut(&key)) else {
-            return true;
-        };
+        match full.and_then(|key| entries.get_mut(&key)) {
+            Some(entry) => self.first_refusal_of(entry, now),
+            None => true,
+        }
+    }
+
+    /// Marks a refusal of the entry's key as audited, unless one was within the window.
+    fn first_refusal_of(&self, entry: &mut Entry, now: Tick) -> bool {
         let first = entry
             .refusal_audited
             .is_none_or(|at| now.wrapping_sub(at) >= self.window);

@@ -79,13 +79,7 @@ impl LoginThrottle {
         let mut entries = self.lock();
         self.make_room(&mut entries, now, 1);
         let entry = entries.entry(key).or_default();
-        let first = entry
-            .refusal_audited
-            .is_none_or(|at| now.wrapping_sub(at) >= self.window);
-        if first {
-            entry.refusal_audited = Some(now);
-        }
-        first
+        self.first_refusal_of(entry, now)
     }
 
     /// Deletes shared counters that no longer count (for the sweeper).

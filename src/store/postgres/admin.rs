@@ -8,10 +8,8 @@ use postgres::Transaction;
 use super::rows::{self, USER_COLUMNS};
 use super::{schema, sessions, users, PostgresStore};
 use crate::domain;
-use crate::store::{
-    AdminStore, EndReason, EndSessions, StoreError, StoreResult, User, UserChange, UserQuery,
-    UserSort,
-};
+use crate::store::admin::{ends_sessions, last_admin};
+use crate::store::{AdminStore, EndSessions, StoreResult, User, UserChange, UserQuery, UserSort};
 
 /// Every filter is "unset or matches", so one statement serves all queries.
 /// The username is also searched in its key with the folded text ($5).
@@ -133,25 +131,6 @@ fn update(
     users::by_name(tx, &before.username)
 }
 
-/// Why a change ends the user's sessions, if it does: tokens carry the admin
-/// claim, and a new password or a disabled account must lock everyone out.
-fn ends_sessions(
-    before: &User,
-    change: &UserChange,
-    admin: bool,
-    disabled: bool,
-) -> Option<EndReason> {
-    if disabled && !before.disabled {
-        Some(EndReason::UserDisabled)
-    } else if change.password_hash.is_some() {
-        Some(EndReason::PasswordChanged)
-    } else if before.admin && !admin {
-        Some(EndReason::Revoked)
-    } else {
-        None
-    }
-}
-
 /// Refuses to take away the last enabled admin.
 fn refuse_last_admin(tx: &mut Transaction, user: &User) -> StoreResult<()> {
     if !user.admin || user.disabled {
@@ -165,10 +144,7 @@ fn refuse_last_admin(tx: &mut Transaction, user: &User) -> StoreResult<()> {
         .get(0);
     match others {
         true => Ok(()),
-        false => Err(StoreError::Conflict(format!(
-            "{} is the last enabled admin; make another user an admin first",
-            user.username
-        ))),
+        false => Err(last_admin(user)),
     }
 }
 

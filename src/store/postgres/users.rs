@@ -6,6 +6,7 @@ use postgres::GenericClient;
 use super::rows::{self, USERNAME_ORDER, USER_COLUMNS};
 use super::{sessions, PostgresStore};
 use crate::domain;
+use crate::store::users::pick_by_name;
 use crate::store::{EndSessions, NameCollision, NewUser, StoreError, StoreResult, User, UserStore};
 
 /// Marks a kept duplicate's key (see the SQLite store's `name_keys`).
@@ -25,16 +26,11 @@ pub(super) fn by_name(
         ),
         &[&key, &upper],
     )?;
-    let mut found: Vec<(User, String)> = rows
+    let found: Vec<(User, String)> = rows
         .iter()
         .map(|row| (rows::user(row, 0), row.get(8)))
         .collect();
-    let normal = domain::nfkc(username);
-    let exact = found
-        .iter()
-        .position(|(user, _)| user.username == username || user.username == normal);
-    let chosen = exact.or_else(|| found.iter().position(|(_, k)| *k == key));
-    Ok(chosen.map(|at| found.swap_remove(at).0))
+    Ok(pick_by_name(found, username))
 }
 
 fn collisions(client: &mut postgres::Client) -> StoreResult<Vec<NameCollision>> {

@@ -6,9 +6,9 @@ use rusqlite::{params, Connection, ToSql, Transaction, TransactionBehavior};
 
 use super::{rows, sessions, users, SqliteStore};
 use crate::domain;
+use crate::store::admin::{ends_sessions, last_admin};
 use crate::store::{
-    AdminStore, EndReason, EndSessions, StoreError, StoreResult, User, UserChange, UserQuery,
-    UserSort,
+    AdminStore, EndSessions, StoreError, StoreResult, User, UserChange, UserQuery, UserSort,
 };
 
 /// Every filter is "unset or matches", so one statement serves all queries.
@@ -124,25 +124,6 @@ pub(super) fn update(
     Ok(after)
 }
 
-/// Why a change ends the user's sessions, if it does: tokens carry the admin
-/// claim, and a new password or a disabled account must lock everyone out.
-fn ends_sessions(
-    before: &User,
-    change: &UserChange,
-    admin: bool,
-    disabled: bool,
-) -> Option<EndReason> {
-    if disabled && !before.disabled {
-        Some(EndReason::UserDisabled)
-    } else if change.password_hash.is_some() {
-        Some(EndReason::PasswordChanged)
-    } else if before.admin && !admin {
-        Some(EndReason::Revoked)
-    } else {
-        None
-    }
-}
-
 /// `None` when there is no such user; else the user as it was. Its sessions
 /// go with it (by cascade).
 pub(super) fn delete(conn: &mut Connection, username: &str) -> StoreResult<Option<User>> {
@@ -170,10 +151,7 @@ fn refuse_last_admin(tx: &Transaction, user: &User) -> StoreResult<()> {
     if others {
         Ok(())
     } else {
-        Err(StoreError::Conflict(format!(
-            "{} is the last enabled admin; make another user an admin first",
-            user.username
-        )))
+        Err(last_admin(user))
     }
 }
 

@@ -34,10 +34,8 @@ pub(super) fn end_for_user(
     end: EndSessions,
     now: i64,
 ) -> StoreResult<usize> {
-    let (keep, reason) = match end {
-        EndSessions::None => return Ok(0),
-        EndSessions::All(reason) => (None, reason),
-        EndSessions::AllBut(keep, reason) => (Some(keep), reason),
+    let Some((keep, reason)) = end.kept_and_reason() else {
+        return Ok(0);
     };
     Ok(conn.execute(
         "UPDATE sessions SET ended_at = ?3, end_reason = ?2

@@ -5,6 +5,7 @@ use rusqlite::{params, Connection};
 use super::rows::{self, USER_COLUMNS};
 use super::{name_keys, sessions, SqliteStore};
 use crate::domain;
+use crate::store::users::pick_by_name;
 use crate::store::{EndSessions, NameCollision, NewUser, StoreError, StoreResult, User, UserStore};
 
 /// Finds the user by the name's key. The range also takes the key's kept
@@ -16,18 +17,13 @@ pub(super) fn by_name(conn: &Connection, username: &str) -> StoreResult<Option<U
         "SELECT {USER_COLUMNS}, u.username_key FROM users u
          WHERE u.username_key >= ?1 AND u.username_key < ?2 ORDER BY u.id"
     );
-    let mut found = conn
+    let found = conn
         .prepare_cached(&sql)?
         .query_map(params![key, name_keys::upper_bound(&key)], |row| {
             Ok((rows::user(row, 0)?, row.get::<_, String>(8)?))
         })?
         .collect::<Result<Vec<_>, _>>()?;
-    let normal = domain::nfkc(username);
-    let exact = found
-        .iter()
-        .position(|(user, _)| user.username == username || user.username == normal);
-    let chosen = exact.or_else(|| found.iter().position(|(_, k)| *k == key));
-    Ok(chosen.map(|at| found.swap_remove(at).0))
+    Ok(pick_by_name(found, username))
 }
 
 pub(super) fn list(conn: &Connection) -> StoreResult<Vec<User>> {
