@@ -56,3 +56,36 @@ async fn logout_on_one_instance_refuses_the_access_token_on_every_other_at_once(
     }
     assert_eq!(cluster.c.refresh(&login.cookie).await.status(), 401);
 }
+
+#[tokio::test]
+async fn the_same_id_refreshed_on_three_instances_at_once_is_one_rotation_and_two_replays() {
+    let cluster = cluster(&[]).await;
+    for round in 0..10 {
+        let login = cluster.a.login_ok("admin", ADMIN_PASSWORD).await;
+
+        let (on_a, on_b, on_c) = tokio::join!(
+            cluster.a.refresh_ok(&login.cookie),
+            cluster.b.refresh_ok(&login.cookie),
+            cluster.c.refresh_ok(&login.cookie),
+        );
+
+        assert_eq!(on_a.cookie, on_b.cookie, "round {round}: one successor");
+        assert_eq!(on_b.cookie, on_c.cookie, "round {round}: one successor");
+        let sid = claims(&login.access_token)["sid"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let admin = cluster.a.user("admin").unwrap();
+        let now = latchkey::clock::now_ms();
+        let sessions = cluster
+            .a
+            .with_store(|store| store.live_sessions(admin.id, now))
+            .unwrap();
+        let generation = sessions.iter().find(|s| s.id == sid).unwrap().generation;
+        assert_eq!(
+            generation, 1,
+            "round {round}: rotated once, not three times"
+        );
+        cluster.b.refresh_ok(&on_a.cookie).await;
+    }
+}
