@@ -38,7 +38,7 @@ pub fn rows(options: &Options, hello_rps: f64) -> (Vec<Row>, u64) {
         &[("LATCHKEY_SECRET", secret.as_str())],
     );
     let sessions = log_in_each(server.port, options.connections.max(2));
-    let (select_tps, write_tps) = pgbench(options);
+    let (select_tps, write_tps) = pgbench(options, &url);
     let mut run = Recorder::new(&server, hello_rps);
     let me = drive(server.port, me_users(&sessions), options.duration);
     let ratio = me.rps / select_tps;
@@ -58,11 +58,12 @@ pub fn rows(options: &Options, hello_rps: f64) -> (Vec<Row>, u64) {
 }
 
 /// (select-only tps, update+insert tps) at the benchmark's client count.
-fn pgbench(options: &Options) -> (f64, f64) {
+fn pgbench(options: &Options, server: &str) -> (f64, f64) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pgbench-reference");
     let seconds = options.duration.as_secs().max(1).to_string();
     let output = Command::new(script)
         .args([&options.connections.to_string(), &seconds])
+        .env(URL_VARIABLE, server)
         .output()
         .expect("scripts/pgbench-reference runs");
     assert!(
