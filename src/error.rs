@@ -1,5 +1,7 @@
-//! The one error type of the HTTP API: each variant picks its status, `detail` text and `code`;
-//! causes are logged, never shown.
+//! The one error type of the HTTP API: each variant picks its status, `detail` text and `code`.
+//! Policy: a client's mistake or a rule's refusal is a variant of its own with its text; a storage
+//! outage is 503 `busy` (retry); anything else is `Internal`, which keeps its cause whole, logs it
+//! with its chain of sources once where the 500 is answered, and never shows it.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -7,7 +9,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
-use crate::store::StoreError;
+use crate::store::{Cause, StoreError};
 
 const REFRESH_FAILED: &str = "The refresh token has expired or was not found.";
 const INVALID_CODE: &str = "Invalid or expired one-time code.";
@@ -74,8 +76,10 @@ pub enum ApiError {
     /// The database or its disk is full: an outage to retry, not a bug.
     #[error("Database or disk is full; try again later")]
     StorageFull,
+    /// A bug or an outage: the body says only this; the cause and its
+    /// sources are logged once, where the 500 is answered.
     #[error("Internal server error")]
-    Internal(String),
+    Internal(#[source] Cause),
 }
 
 /// The body of every error answer.
@@ -97,7 +101,9 @@ pub struct ErrorBody {
 
 impl ApiError {
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
-        ApiError::Internal(cause.to_string())
+        ApiError::Internal(std::sync::Arc::from(Box::<
+            dyn std::error::Error + Send + Sync,
+        >::from(cause.to_string())))
     }
 
     pub fn code(&self) -> &'static str {
@@ -158,7 +164,9 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            ApiError::Internal(cause) => tracing::error!(%cause, "request failed"),
+            ApiError::Internal(cause) => {
+                tracing::error!(cause = %chain(cause.as_ref()), "request failed")
+            }
             ApiError::StorageFull => log_storage_full(),
             _ => {}
         }
@@ -193,6 +201,18 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// The error and each of its sources, outermost first: "a: b: c".
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 /// Clients wait this long before retrying a full disk: freeing space takes an operator.
 const STORAGE_FULL_RETRY_SECS: u64 = 30;
 
@@ -208,5 +228,29 @@ fn log_storage_full() {
             .is_ok()
     {
         tracing::error!("database or disk is full: answering 503 busy until space is freed");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("could not read the row")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn a_storage_bug_keeps_its_cause_and_the_log_names_the_whole_chain() {
+        let io = std::io::Error::other("checksum mismatch");
+        let error = ApiError::from(StoreError::other(Outer(io)));
+
+        let ApiError::Internal(cause) = &error else {
+            panic!("a storage bug is internal: {error:?}");
+        };
+        assert_eq!(
+            chain(cause.as_ref()),
+            "could not read the row: checksum mismatch"
+        );
+        assert_eq!(error.to_string(), "Internal server error", "never shown");
     }
 }

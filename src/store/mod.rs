@@ -38,8 +38,21 @@ pub enum StoreError {
     Full,
     #[error("{0}")]
     Conflict(String),
+    /// Anything else is a bug or an outage: the cause is kept whole for the
+    /// log (shared, so the error stays `Clone` for a batch's many replies).
     #[error("database error: {0}")]
-    Other(String),
+    Other(#[source] Cause),
+}
+
+/// An error's cause, kept with its own chain of sources.
+pub type Cause = std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>;
+
+impl StoreError {
+    pub fn other(
+        cause: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    ) -> StoreError {
+        StoreError::Other(std::sync::Arc::from(cause.into()))
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

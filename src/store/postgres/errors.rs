@@ -12,7 +12,7 @@ impl From<postgres::Error> for StoreError {
             return StoreError::Busy;
         }
         let Some(db) = error.as_db_error() else {
-            return StoreError::Other(error.to_string());
+            return StoreError::other(error);
         };
         let code = db.code();
         if *code == SqlState::UNIQUE_VIOLATION {
@@ -31,7 +31,9 @@ impl From<postgres::Error> for StoreError {
         } else if *code == SqlState::DISK_FULL {
             StoreError::Full
         } else {
-            StoreError::Other(format!("{}: {}", db.severity(), db.message()))
+            // The server's own message says what: postgres::Error shows only "db error".
+            let message = format!("{}: {}", db.severity(), db.message());
+            StoreError::other(message)
         }
     }
 }

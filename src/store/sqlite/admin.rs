@@ -39,9 +39,7 @@ fn sort_column(sort: UserSort) -> &'static str {
 /// so pages never overlap.
 pub(super) fn query(conn: &mut Connection, query: &UserQuery) -> StoreResult<(Vec<User>, u64)> {
     let usernames = match &query.usernames {
-        Some(names) => {
-            Some(serde_json::to_string(names).map_err(|e| StoreError::Other(e.to_string()))?)
-        }
+        Some(names) => Some(serde_json::to_string(names).map_err(StoreError::other)?),
         None => None,
     };
     let limit = query

@@ -22,7 +22,7 @@ impl From<rusqlite::Error> for StoreError {
             Some(ErrorCode::ConstraintViolation) if duplicate => {
                 StoreError::Conflict("already exists".into())
             }
-            _ => StoreError::Other(error.to_string()),
+            _ => StoreError::other(error),
         }
     }
 }
@@ -46,10 +46,10 @@ mod tests {
         assert!(conflict(error_of("INSERT INTO t VALUES (2, 'a', 'x')")));
         assert!(conflict(error_of("INSERT INTO t VALUES (1, 'b', 'x')")));
         assert!(
-            matches!(error_of("INSERT INTO t VALUES (3, 'c', NULL)"), StoreError::Other(m) if m.contains("NOT NULL"))
+            matches!(error_of("INSERT INTO t VALUES (3, 'c', NULL)"), StoreError::Other(m) if m.to_string().contains("NOT NULL"))
         );
         assert!(
-            matches!(error_of("INSERT INTO t VALUES (4, 'd', 'bad')"), StoreError::Other(m) if m.contains("CHECK"))
+            matches!(error_of("INSERT INTO t VALUES (4, 'd', 'bad')"), StoreError::Other(m) if m.to_string().contains("CHECK"))
         );
     }
 }

@@ -54,7 +54,7 @@ pub(super) fn insert(conn: &Connection, user: &NewUser, now: i64) -> StoreResult
         ))),
         Err(other) => Err(other),
         Ok(_) => by_name(conn, &user.username)?
-            .ok_or_else(|| StoreError::Other("inserted user vanished".into())),
+            .ok_or_else(|| StoreError::other("inserted user vanished")),
     }
 }
 
