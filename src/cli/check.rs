@@ -14,7 +14,10 @@ pub fn run(config: &Config) -> Result<(), String> {
     let key = check_key(&config.key)?;
     let database = match &config.db {
         Database::Sqlite(path) => check_database(path)?,
-        Database::Postgres(url) => check_postgres(&config.db, url.expose_secret())?,
+        Database::Postgres(url) => {
+            let fingerprint = keys::fingerprint(&keys::load_or_create(&config.key)?);
+            check_postgres(&config.db, url.expose_secret(), &fingerprint)?
+        }
     };
     println!("settings: ok");
     println!("  bind            {}", config.bind);
@@ -89,8 +92,16 @@ fn check_database(path: &Path) -> Result<String, String> {
     Ok(summary)
 }
 
-fn check_postgres(db: &Database, url: &str) -> Result<String, String> {
-    let found = postgres::inspect(url)?;
+/// The database's counts and schema, and whether it was set up with this
+/// key: an instance with another one would refuse to start.
+fn check_postgres(db: &Database, url: &str, fingerprint: &[u8]) -> Result<String, String> {
+    let postgres::Found {
+        inspection: found,
+        secret_fingerprint,
+    } = postgres::inspect(url)?;
+    if secret_fingerprint.is_some_and(|stored| stored != fingerprint) {
+        return Err(postgres::OTHER_SECRET.into());
+    }
     let mut summary = format!(
         "{db} (PostgreSQL schema version {}; {} user(s), {} enabled admin(s), {} open session(s), {} audit event(s))",
         found.schema_version, found.users, found.enabled_admins, found.sessions, found.audit_events

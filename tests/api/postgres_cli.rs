@@ -8,8 +8,8 @@ fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-#[test]
-fn check_config_on_postgres_connects_and_reports_the_schema_and_the_users() {
+#[tokio::test]
+async fn check_config_on_postgres_connects_and_reports_the_schema_users_and_a_foreign_secret() {
     let database = TestDatabase::create();
     let secret = crate::backend::random_secret();
     let before = run_cli_with(&database.url, Some(&secret), &["check-config"], "");
@@ -28,6 +28,7 @@ fn check_config_on_postgres_connects_and_reports_the_schema_and_the_users() {
         "the URL's user part is not shown: {text}"
     );
 
+    let serving = crate::postgres::spawn_instance(&database.url, &secret, &[]).await;
     let added = run_cli(
         &database.url,
         &["user", "add", "alice", "--password-stdin"],
@@ -36,11 +37,16 @@ fn check_config_on_postgres_connects_and_reports_the_schema_and_the_users() {
     assert!(added.status.success(), "{}", stderr(&added));
     let after = run_cli_with(&database.url, Some(&secret), &["check-config"], "");
     let text = String::from_utf8_lossy(&after.stdout).into_owned();
+    drop(serving);
     let version = latchkey::store::postgres::SCHEMA_VERSION;
     assert!(
-        text.contains(&format!("PostgreSQL schema version {version}; 1 user(s)")),
+        text.contains(&format!("PostgreSQL schema version {version}; 2 user(s)")),
         "{text}"
     );
+    let other = crate::backend::random_secret();
+    let foreign = run_cli_with(&database.url, Some(&other), &["check-config"], "");
+    assert_eq!(foreign.status.code(), Some(1), "{}", stderr(&foreign));
+    assert!(stderr(&foreign).contains("another signing secret"));
 }
 
 #[test]

@@ -7,7 +7,14 @@ use super::{describe, schema, tls};
 use crate::store::maintenance::Inspection;
 use crate::store::StoreError;
 
-pub fn inspect(url: &str) -> Result<Inspection, String> {
+/// What `inspect` found, and the fingerprint of the secret the database
+/// was set up with (`None` before the first instance started).
+pub struct Found {
+    pub inspection: Inspection,
+    pub secret_fingerprint: Option<Vec<u8>>,
+}
+
+pub fn inspect(url: &str) -> Result<Found, String> {
     let config = postgres::Config::from_str(url)
         .map_err(|e| format!("--db is not a valid PostgreSQL URL: {e}"))?;
     let shown = describe(&config);
@@ -34,11 +41,19 @@ pub fn inspect(url: &str) -> Result<Inspection, String> {
             _ => Ok(tx.query_one(sql, &[]).map_err(explain)?.get(0)),
         }
     };
-    Ok(Inspection {
+    let inspection = Inspection {
         schema_version: i64::from(version),
         users: count("SELECT COUNT(*) FROM users")?,
         enabled_admins: count("SELECT COUNT(*) FROM users WHERE admin AND NOT disabled")?,
         sessions: count("SELECT COUNT(*) FROM sessions WHERE end_reason IS NULL")?,
         audit_events: count("SELECT COUNT(*) FROM audit_events")?,
+    };
+    let secret_fingerprint = match version {
+        0 => None,
+        _ => schema::stored_fingerprint(&mut tx).map_err(explain)?,
+    };
+    Ok(Found {
+        inspection,
+        secret_fingerprint,
     })
 }

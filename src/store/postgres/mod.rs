@@ -29,7 +29,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::{HealthStore, StoreError, StoreResult};
 
-pub use inspect::inspect;
+pub use inspect::{inspect, Found};
 pub use schema::{OTHER_SECRET, SCHEMA_VERSION};
 pub use writer::THREADS as WRITER_THREADS;
 

@@ -68,6 +68,18 @@ pub(super) fn version(tx: &mut postgres::Transaction) -> Result<i32, postgres::E
         .map_or(0, |row| row.get(0)))
 }
 
+/// The fingerprint the first instance recorded, if one has.
+pub(super) fn stored_fingerprint(
+    tx: &mut postgres::Transaction,
+) -> Result<Option<Vec<u8>>, postgres::Error> {
+    Ok(tx
+        .query_opt(
+            "SELECT value FROM latchkey_meta WHERE name = $1",
+            &[&FINGERPRINT],
+        )?
+        .map(|row| row.get(0)))
+}
+
 enum Disagree {
     Store(postgres::Error),
     OtherSecret,
