@@ -16,9 +16,6 @@ pub use errors::{
 };
 
 use crate::error::ErrorBody;
-use crate::routes::{
-    admin, audit, docs, forward, health, jwks, mfa, password, sessions, static_files, user,
-};
 
 /// The name of the Bearer scheme in `security(...)`.
 pub const BEARER: &str = "OAuth2PasswordBearer";
@@ -35,44 +32,7 @@ pub const COOKIE: &str = "RefreshCookie";
             (`Path=/user`), used at `/user/refresh-token` for a fresh access token. Every \
             error is `{\"detail\", \"code\"}`; timestamps are RFC 3339 UTC."
     ),
-    paths(
-        user::token,
-        mfa::step::token,
-        user::refresh,
-        user::logout,
-        user::me,
-        sessions::list,
-        sessions::end,
-        sessions::logout_all,
-        password::change,
-        mfa::status,
-        mfa::enrol,
-        mfa::confirm,
-        mfa::remove,
-        admin::list,
-        admin::create,
-        admin::read,
-        admin::update,
-        admin::delete,
-        mfa::admin::reset,
-        audit::list,
-        jwks::jwks,
-        forward::verify_get,
-        forward::verify_head,
-        forward::verify_post,
-        forward::verify_put,
-        forward::verify_patch,
-        forward::verify_delete,
-        forward::verify_options,
-        health::healthz,
-        health::live,
-        docs::openapi_json,
-        docs::page,
-        docs::asset,
-        static_files::index,
-        static_files::asset,
-    ),
-    components(schemas(ErrorBody), responses(user::Granted)),
+    components(schemas(ErrorBody)),
     tags(
         (name = "user", description = "Log in, refresh, log out, the current user"),
         (name = "sessions", description = "The caller's own sessions and password"),
@@ -87,9 +47,11 @@ pub const COOKIE: &str = "RefreshCookie";
 )]
 struct ApiDoc;
 
-/// The document for a server whose refresh cookie is called `cookie_name`.
-pub fn document(cookie_name: &str) -> Document {
+/// The document for a server whose refresh cookie is called `cookie_name`,
+/// with the operations `operations` adds (the route table's, see `routes`).
+pub fn document(cookie_name: &str, operations: impl FnOnce(&mut Document)) -> Document {
     let mut doc = ApiDoc::openapi();
+    operations(&mut doc);
     let components = doc.components.get_or_insert_with(Default::default);
     for answer in errors::ALL {
         components
@@ -116,6 +78,24 @@ pub fn document(cookie_name: &str) -> Document {
     unique_operation_ids(&mut doc);
     optional_bodies(&mut doc);
     doc
+}
+
+/// Adds the operation `P` (a handler's annotation), its tags and the
+/// schemas it refers to, as the derive's `paths(...)` would (through the
+/// same hidden traits its generated code implements).
+pub fn add_operation<P>(doc: &mut Document)
+where
+    P: utoipa::Path + utoipa::__dev::SchemaReferences + for<'t> utoipa::__dev::Tags<'t>,
+{
+    let mut operation = P::operation();
+    let tags: Vec<String> = P::tags().into_iter().map(str::to_string).collect();
+    operation.tags.get_or_insert_with(Vec::new).extend(tags);
+    doc.paths
+        .add_path_operation(P::path(), P::methods(), operation);
+    let mut schemas = Vec::new();
+    P::schemas(&mut schemas);
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.schemas.extend(schemas);
 }
 
 /// An `Option<T>` body (PATCH with nothing to change) means "may be

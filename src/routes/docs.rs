@@ -26,7 +26,10 @@ const PAGE: &str = include_str!("../../static/docs.html");
 pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .json(openapi::document(state.cookie.name()))
+        .json(openapi::document(
+            state.cookie.name(),
+            super::add_operations,
+        ))
 }
 
 /// The interactive API page (Swagger UI).

@@ -1,5 +1,5 @@
-//! The route table: every (method, path) the server answers, in one list that both the router and
-//! the OpenAPI test read, and JSON 404/405 for everything else.
+//! The route table: every operation the server answers, in one list from which both the router and
+//! the OpenAPI document are built, and JSON 404/405 for everything else.
 
 pub(crate) mod admin;
 pub(crate) mod audit;
@@ -16,115 +16,128 @@ pub mod user;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::Method;
 use actix_web::{web, HttpResponse, ResponseError, Route};
+use utoipa::openapi::path::HttpMethod;
+use utoipa::openapi::OpenApi as Document;
 
 use crate::error::ApiError;
 
-/// One served operation. Every entry must also be documented in
-/// `crate::openapi` (a test compares the two).
+/// One served operation: its handler and its `#[utoipa::path]` annotation,
+/// which gives the path and methods the router mounts and the operation the
+/// OpenAPI document shows, so the two cannot disagree.
 pub struct Endpoint {
-    pub method: Method,
-    pub path: &'static str,
+    pub path: fn() -> String,
+    pub methods: fn() -> Vec<HttpMethod>,
     handler: fn(Route) -> Route,
+    /// Adds the operation, and the schemas it refers to, to a document.
+    pub document: fn(&mut Document),
 }
 
-const fn at(method: Method, path: &'static str, handler: fn(Route) -> Route) -> Endpoint {
-    Endpoint {
-        method,
-        path,
-        handler,
-    }
+/// `endpoint!(module => handler)`: the handler and the `__path_handler`
+/// type its annotation generates.
+macro_rules! endpoint {
+    ($($module:ident)::+ => $handler:ident) => {
+        pastey::paste! {
+            Endpoint {
+                path: <$($module)::+::[<__path_ $handler>] as utoipa::Path>::path,
+                methods: <$($module)::+::[<__path_ $handler>] as utoipa::Path>::methods,
+                handler: |r| r.to($($module)::+::$handler),
+                document: crate::openapi::add_operation::<$($module)::+::[<__path_ $handler>]>,
+            }
+        }
+    };
 }
 
 pub const ENDPOINTS: &[Endpoint] = &[
-    at(Method::POST, "/user/token", |r| r.to(user::token)),
-    at(Method::POST, "/user/token/mfa", |r| r.to(mfa::step::token)),
-    at(Method::GET, "/user/refresh-token", |r| r.to(user::refresh)),
-    at(Method::POST, "/user/refresh-token", |r| r.to(user::refresh)),
-    at(Method::POST, "/user/logout", |r| r.to(user::logout)),
-    at(Method::GET, "/user/me", |r| r.to(user::me)),
-    at(Method::GET, "/user/sessions", |r| r.to(sessions::list)),
-    at(Method::DELETE, "/user/sessions/{id}", |r| {
-        r.to(sessions::end)
-    }),
-    at(Method::POST, "/user/logout-all", |r| {
-        r.to(sessions::logout_all)
-    }),
-    at(Method::POST, "/user/password", |r| r.to(password::change)),
-    at(Method::GET, "/user/mfa", |r| r.to(mfa::status)),
-    at(Method::DELETE, "/user/mfa", |r| r.to(mfa::remove)),
-    at(Method::POST, "/user/mfa/totp", |r| r.to(mfa::enrol)),
-    at(Method::POST, "/user/mfa/totp/confirm", |r| {
-        r.to(mfa::confirm)
-    }),
-    at(Method::GET, "/admin/users", |r| r.to(admin::list)),
-    at(Method::POST, "/admin/users", |r| r.to(admin::create)),
-    at(Method::GET, "/admin/users/{username}", |r| {
-        r.to(admin::read)
-    }),
-    at(Method::PUT, "/admin/users/{username}", |r| {
-        r.to(admin::update)
-    }),
-    at(Method::PATCH, "/admin/users/{username}", |r| {
-        r.to(admin::update)
-    }),
-    at(Method::DELETE, "/admin/users/{username}", |r| {
-        r.to(admin::delete)
-    }),
-    at(Method::DELETE, "/admin/users/{username}/mfa", |r| {
-        r.to(mfa::admin::reset)
-    }),
-    at(Method::GET, "/admin/audit", |r| r.to(audit::list)),
-    at(Method::GET, "/.well-known/jwks.json", |r| r.to(jwks::jwks)),
-    at(Method::GET, "/auth/verify", |r| r.to(forward::verify_get)),
-    at(Method::HEAD, "/auth/verify", |r| r.to(forward::verify_head)),
-    at(Method::POST, "/auth/verify", |r| r.to(forward::verify_post)),
-    at(Method::PUT, "/auth/verify", |r| r.to(forward::verify_put)),
-    at(Method::PATCH, "/auth/verify", |r| {
-        r.to(forward::verify_patch)
-    }),
-    at(Method::DELETE, "/auth/verify", |r| {
-        r.to(forward::verify_delete)
-    }),
-    at(Method::OPTIONS, "/auth/verify", |r| {
-        r.to(forward::verify_options)
-    }),
-    at(Method::GET, "/healthz", |r| r.to(health::healthz)),
-    at(Method::GET, "/healthz/live", |r| r.to(health::live)),
-    at(Method::GET, "/openapi.json", |r| r.to(docs::openapi_json)),
-    at(Method::GET, "/docs", |r| r.to(docs::page)),
-    at(Method::GET, "/docs/{file}", |r| r.to(docs::asset)),
-    at(Method::GET, "/", |r| r.to(static_files::index)),
-    at(Method::GET, "/static/{name}", |r| r.to(static_files::asset)),
+    endpoint!(user => token),
+    endpoint!(mfa::step => token),
+    endpoint!(user => refresh),
+    endpoint!(user => logout),
+    endpoint!(user => me),
+    endpoint!(sessions => list),
+    endpoint!(sessions => end),
+    endpoint!(sessions => logout_all),
+    endpoint!(password => change),
+    endpoint!(mfa => status),
+    endpoint!(mfa => enrol),
+    endpoint!(mfa => confirm),
+    endpoint!(mfa => remove),
+    endpoint!(admin => list),
+    endpoint!(admin => create),
+    endpoint!(admin => read),
+    endpoint!(admin => update),
+    endpoint!(admin => delete),
+    endpoint!(mfa::admin => reset),
+    endpoint!(audit => list),
+    endpoint!(jwks => jwks),
+    endpoint!(forward => verify_get),
+    endpoint!(forward => verify_head),
+    endpoint!(forward => verify_post),
+    endpoint!(forward => verify_put),
+    endpoint!(forward => verify_patch),
+    endpoint!(forward => verify_delete),
+    endpoint!(forward => verify_options),
+    endpoint!(health => healthz),
+    endpoint!(health => live),
+    endpoint!(docs => openapi_json),
+    endpoint!(docs => page),
+    endpoint!(docs => asset),
+    endpoint!(static_files => index),
+    endpoint!(static_files => asset),
 ];
+
+/// Every operation of `ENDPOINTS` into `doc`, with the responses they share.
+pub fn add_operations(doc: &mut Document) {
+    let (name, granted) = <user::Granted as utoipa::ToResponse>::response();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.responses.insert(name.to_string(), granted);
+    for endpoint in ENDPOINTS {
+        (endpoint.document)(doc);
+    }
+}
+
+fn method(method: &HttpMethod) -> Method {
+    match method {
+        HttpMethod::Get => Method::GET,
+        HttpMethod::Post => Method::POST,
+        HttpMethod::Put => Method::PUT,
+        HttpMethod::Delete => Method::DELETE,
+        HttpMethod::Options => Method::OPTIONS,
+        HttpMethod::Head => Method::HEAD,
+        HttpMethod::Patch => Method::PATCH,
+        HttpMethod::Trace => Method::TRACE,
+    }
+}
 
 /// Mounts `ENDPOINTS`, one resource per path (in table order), so a path's
 /// other methods get a JSON 405.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    let mut paths: Vec<&str> = Vec::new();
+    let mut paths: Vec<String> = Vec::new();
     for endpoint in ENDPOINTS {
-        if !paths.contains(&endpoint.path) {
-            paths.push(endpoint.path);
+        let path = (endpoint.path)();
+        if !paths.contains(&path) {
+            paths.push(path);
         }
     }
     for path in paths {
-        let routes = ENDPOINTS.iter().filter(|e| e.path == path);
-        let resource = routes.fold(resource(path), |resource, e| {
-            resource.route((e.handler)(web::method(e.method.clone())))
-        });
-        cfg.service(resource);
+        let here: Vec<&Endpoint> = ENDPOINTS.iter().filter(|e| (e.path)() == path).collect();
+        let mut allowed = Vec::new();
+        let mut resource = web::resource(path.as_str());
+        for endpoint in here {
+            for m in (endpoint.methods)() {
+                let m = method(&m);
+                allowed.push(m.as_str().to_string());
+                resource = resource.route((endpoint.handler)(web::method(m)));
+            }
+        }
+        cfg.service(with_allow(resource, &allowed));
     }
 }
 
-/// A resource whose other methods get a JSON 405 with the `Allow` header
+/// Other methods of the resource get a JSON 405 with the `Allow` header
 /// RFC 9110 requires.
-fn resource(path: &'static str) -> actix_web::Resource {
-    let allowed: Vec<&str> = ENDPOINTS
-        .iter()
-        .filter(|e| e.path == path)
-        .map(|e| e.method.as_str())
-        .collect();
+fn with_allow(resource: actix_web::Resource, allowed: &[String]) -> actix_web::Resource {
     let allow = HeaderValue::from_str(&allowed.join(", ")).expect("method names are ASCII");
-    web::resource(path).default_service(web::to(move || {
+    resource.default_service(web::to(move || {
         let mut response = ApiError::MethodNotAllowed.error_response();
         response.headers_mut().insert(header::ALLOW, allow.clone());
         async move { response }

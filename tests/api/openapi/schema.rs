@@ -170,7 +170,11 @@ mod tests {
 
     #[test]
     fn the_check_refuses_a_missing_field_and_an_undocumented_code() {
-        let doc = serde_json::to_value(latchkey::openapi::document("refresh_token")).unwrap();
+        let doc = serde_json::to_value(latchkey::openapi::document(
+            "refresh_token",
+            latchkey::routes::add_operations,
+        ))
+        .unwrap();
         let unauthorized = resolve(&doc, "#/components/responses/Unauthorized");
         let documented = &unauthorized["content"]["application/json"]["schema"];
         let fits = json!({"detail": "Not authenticated", "code": "invalid_token"});
