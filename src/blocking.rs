@@ -93,30 +93,44 @@ impl Readers {
 
 /// Runs `work` in the session writer's next transaction; resolves once that
 /// transaction has committed, so a 200 never reports a write that could be lost.
-pub async fn sessions<T, F>(store: &dyn Store, work: F) -> Result<T, ApiError>
+pub async fn sessions<T, F>(
+    store: &dyn Store,
+    affinity: Option<u64>,
+    work: F,
+) -> Result<T, ApiError>
 where
     F: FnOnce(&dyn SessionTx) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let (reply, answer) = tokio::sync::oneshot::channel();
-    store.submit_session_work(package(work, move |outcome| {
-        let _ = reply.send(outcome);
-    }));
+    store.submit_session_work(
+        affinity,
+        package(work, move |outcome| {
+            let _ = reply.send(outcome);
+        }),
+    );
     answer
         .await
         .map_err(|_| ApiError::internal("the session writer dropped a job"))?
 }
 
 /// `sessions` for code already on a blocking thread (login, after its hash).
-pub fn sessions_from_blocking_thread<T, F>(store: &dyn Store, work: F) -> Result<T, ApiError>
+pub fn sessions_from_blocking_thread<T, F>(
+    store: &dyn Store,
+    affinity: Option<u64>,
+    work: F,
+) -> Result<T, ApiError>
 where
     F: FnOnce(&dyn SessionTx) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let (reply, answer) = mpsc::sync_channel(1);
-    store.submit_session_work(package(work, move |outcome| {
-        let _ = reply.send(outcome);
-    }));
+    store.submit_session_work(
+        affinity,
+        package(work, move |outcome| {
+            let _ = reply.send(outcome);
+        }),
+    );
     answer
         .recv()
         .map_err(|_| ApiError::internal("the session writer dropped a job"))?

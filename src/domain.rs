@@ -74,6 +74,15 @@ impl SessionId {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RefreshHash(pub [u8; 32]);
 
+impl RefreshHash {
+    /// Which session writer takes work on this id (see `SessionStore::submit_session_work`).
+    pub fn affinity(&self) -> u64 {
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&self.0[..8]);
+        u64::from_le_bytes(first)
+    }
+}
+
 /// The refresh id carried in the cookie: 256 bits, base64url. Never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RefreshSecret([u8; 32]);

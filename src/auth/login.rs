@@ -183,7 +183,8 @@ fn start(
     now: i64,
 ) -> Result<Grant, ApiError> {
     let rules = state.clone();
-    blocking::sessions_from_blocking_thread(state.store.as_ref(), move |tx| {
+    let affinity = presented.as_ref().map(|p| p.hash().affinity());
+    blocking::sessions_from_blocking_thread(state.store.as_ref(), affinity, move |tx| {
         rules
             .sessions
             .start(tx, (user, mfa), presented.as_ref(), client, now)

@@ -177,7 +177,8 @@ async fn rotate(
     client: Client,
 ) -> (Result<Grant, ApiError>, Option<String>) {
     let rules = state.clone();
-    let outcome = blocking::sessions(state.store.as_ref(), move |tx| {
+    let affinity = Some(presented.hash().affinity());
+    let outcome = blocking::sessions(state.store.as_ref(), affinity, move |tx| {
         let grant = rules
             .sessions
             .refresh(tx, &presented, &client, clock::now_ms());
@@ -211,7 +212,8 @@ pub async fn logout(
     let tossed = matches!(presented, Presented::Tossed);
     if let Some(presented) = presented.id() {
         let (rules, client) = (state.clone(), state.guard.client(&req));
-        let ended = blocking::sessions(state.store.as_ref(), move |tx| {
+        let affinity = Some(presented.hash().affinity());
+        let ended = blocking::sessions(state.store.as_ref(), affinity, move |tx| {
             rules
                 .sessions
                 .logout(tx, &presented, &client, clock::now_ms())

@@ -167,7 +167,10 @@ pub type SessionReply = Box<dyn FnOnce(StoreResult<()>) + Send>;
 /// them for a request or a list, and sweeping the dead ones.
 pub trait SessionStore {
     /// Queues refresh-rule work for the next group commit (see `SessionTx`).
-    fn submit_session_work(&self, work: SessionWork);
+    /// Work with the same `affinity` (one refresh id's) goes to the same
+    /// writer, so two requests for one session never hold locks in two
+    /// open batches at once, where they could deadlock with another pair.
+    fn submit_session_work(&self, affinity: Option<u64>, work: SessionWork);
     fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize>;
     /// The session and its user, for checking an access token; `None` as
     /// well when the token's `kid` is revoked or unknown (one connection,

@@ -35,7 +35,7 @@ fn add_session(
         issued_to: [0; 16],
         mfa: false,
     };
-    sessions_from_blocking_thread(store, move |tx| Ok(tx.create_session(&session)?)).unwrap();
+    sessions_from_blocking_thread(store, None, move |tx| Ok(tx.create_session(&session)?)).unwrap();
     for generation in 0..rotations {
         let rotation = Rotation {
             session_id: id.as_str().into(),
@@ -46,7 +46,8 @@ fn add_session(
             issued_to: [0; 16],
             mfa: None,
         };
-        let rotated = sessions_from_blocking_thread(store, move |tx| Ok(tx.rotate(&rotation)?));
+        let rotated =
+            sessions_from_blocking_thread(store, None, move |tx| Ok(tx.rotate(&rotation)?));
         assert!(rotated.unwrap());
     }
     id.as_str().into()
@@ -88,7 +89,7 @@ fn seed_sessions(db: &Path) -> (String, Vec<String>) {
     let absolute_expired = add_session(&store, now, DAY, -1, 1);
     let ended = add_session(&store, now, DAY, 30 * DAY, 2);
     let session = ended.clone();
-    let logged_out = sessions_from_blocking_thread(&store, move |tx| {
+    let logged_out = sessions_from_blocking_thread(&store, None, move |tx| {
         Ok(tx.end_session(&session, EndReason::Logout, now)?)
     });
     assert!(logged_out.unwrap());

@@ -57,8 +57,8 @@ fn sweep(client: &mut postgres::Client, now: i64, batch: usize) -> StoreResult<S
 }
 
 impl SessionStore for PostgresStore {
-    fn submit_session_work(&self, work: SessionWork) {
-        self.writer.enqueue(work);
+    fn submit_session_work(&self, affinity: Option<u64>, work: SessionWork) {
+        self.writer.enqueue(affinity, work);
     }
 
     fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize> {

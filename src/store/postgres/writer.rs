@@ -1,13 +1,16 @@
-//! The refresh rules' jobs on PostgreSQL (group commit): a few threads each take the jobs waiting in
-//! one bounded queue, up to `MAX_BATCH`, run them in one transaction, each in a savepoint so a
-//! failing job undoes only itself, and answer them only after the commit. Measured against one
-//! transaction per job on the same threads, batches took refreshes from about 4,000 to about 6,500
-//! a second (README, Performance). Two batches that lock the same two sessions in opposite orders
-//! deadlock; PostgreSQL then aborts one job's statement, whose caller gets 503 `busy` and retries.
+//! The refresh rules' jobs on PostgreSQL (group commit): a few threads, each with its own bounded
+//! queue, take the jobs waiting there, up to `MAX_BATCH`, run them in one transaction, each in a
+//! savepoint so a failing job undoes only itself, and answer them only after the commit. Measured
+//! against one transaction per job on the same threads, batches took refreshes from about 4,000 to
+//! about 6,500 a second (README, Performance). All work on one refresh id goes to one thread, so
+//! two tabs refreshing together never hold locks in two open batches of one instance; two batches
+//! that still lock two sessions in opposite orders (on two instances) deadlock, and PostgreSQL
+//! aborts one job's statement, whose caller gets 503 `busy` and retries.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 
 use r2d2::Pool;
@@ -16,7 +19,7 @@ use super::session_tx::InTransaction;
 use super::{Connection, Manager};
 use crate::store::{SessionReply, SessionWork, StoreError, StoreResult};
 
-/// Jobs waiting beyond this are refused as busy: memory stays bounded.
+/// Jobs waiting beyond this (over all threads) are refused as busy: memory stays bounded.
 const QUEUE: usize = 4096;
 /// Transactions in flight per instance: enough to keep the database's
 /// commit flushes full, few enough to leave pool connections to readers.
@@ -26,27 +29,38 @@ const MAX_BATCH: usize = 16;
 
 #[derive(Clone)]
 pub(super) struct Writer {
-    jobs: SyncSender<SessionWork>,
+    /// One queue per writer thread.
+    queues: Arc<[SyncSender<SessionWork>]>,
+    /// Where work without an affinity goes next.
+    next: Arc<AtomicUsize>,
 }
 
 impl Writer {
     pub(super) fn start(pool: Pool<Manager>) -> Result<Writer, String> {
-        let (jobs, queue) = mpsc::sync_channel::<SessionWork>(QUEUE);
-        let queue = Arc::new(Mutex::new(queue));
+        let mut queues = Vec::with_capacity(THREADS);
         for i in 0..THREADS {
-            let (pool, queue) = (pool.clone(), queue.clone());
+            let (jobs, queue) = mpsc::sync_channel::<SessionWork>(QUEUE / THREADS);
+            let pool = pool.clone();
             thread::Builder::new()
                 .name(format!("latchkey-pg-writer-{i}"))
                 .spawn(move || drain(&pool, &queue))
                 .map_err(|e| format!("cannot start the database writer: {e}"))?;
+            queues.push(jobs);
         }
-        Ok(Writer { jobs })
+        Ok(Writer {
+            queues: queues.into(),
+            next: Arc::default(),
+        })
     }
 
-    /// Never blocks: a full queue (or a stopped writer) answers the job busy.
-    pub(super) fn enqueue(&self, job: SessionWork) {
+    /// Work of one affinity (one refresh id) always goes to the same thread,
+    /// the rest in turn. Never blocks: a full queue (or a stopped writer)
+    /// answers the job busy.
+    pub(super) fn enqueue(&self, affinity: Option<u64>, job: SessionWork) {
+        let turn = affinity.unwrap_or_else(|| self.next.fetch_add(1, Ordering::Relaxed) as u64)
+            % self.queues.len() as u64;
         if let Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) =
-            self.jobs.try_send(job)
+            self.queues[turn as usize].try_send(job)
         {
             let (_, reply) = job(Err(StoreError::Busy));
             reply(Err(StoreError::Busy));
@@ -55,15 +69,10 @@ impl Writer {
 }
 
 /// Ends when every sender is gone (the store was dropped).
-fn drain(pool: &Pool<Manager>, queue: &Mutex<Receiver<SessionWork>>) {
-    loop {
-        let batch: Vec<SessionWork> = {
-            let queue = queue.lock().unwrap_or_else(|e| e.into_inner());
-            let Ok(first) = queue.recv() else { return };
-            let mut batch = vec![first];
-            batch.extend(queue.try_iter().take(MAX_BATCH - 1));
-            batch
-        };
+fn drain(pool: &Pool<Manager>, queue: &Receiver<SessionWork>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        batch.extend(queue.try_iter().take(MAX_BATCH - 1));
         match pool.get() {
             Ok(mut conn) => run_batch(&mut conn, batch),
             Err(_) => refuse(batch, &StoreError::Busy),

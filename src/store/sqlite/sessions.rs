@@ -137,7 +137,8 @@ fn count_live_sessions(conn: &Connection, now: i64) -> StoreResult<u64> {
 }
 
 impl SessionStore for SqliteStore {
-    fn submit_session_work(&self, work: SessionWork) {
+    /// One writer: every job is in order already.
+    fn submit_session_work(&self, _affinity: Option<u64>, work: SessionWork) {
         self.writer
             .enqueue(Box::new(move |conn: StoreResult<&Connection>| match conn {
                 Ok(conn) => work(Ok(&session_tx::InTransaction(conn))),

@@ -55,14 +55,17 @@ pub fn in_session_tx<T: Send + 'static>(
     work: impl FnOnce(&dyn SessionTx) -> T + Send + 'static,
 ) -> T {
     let (answer, answered) = mpsc::channel();
-    store.submit_session_work(Box::new(move |tx| {
-        let out = work(tx.expect("a session transaction"));
-        let reply = move |committed: latchkey::store::StoreResult<()>| {
-            committed.expect("the session transaction commits");
-            answer.send(out).expect("the test waits");
-        };
-        (true, Box::new(reply))
-    }));
+    store.submit_session_work(
+        None,
+        Box::new(move |tx| {
+            let out = work(tx.expect("a session transaction"));
+            let reply = move |committed: latchkey::store::StoreResult<()>| {
+                committed.expect("the session transaction commits");
+                answer.send(out).expect("the test waits");
+            };
+            (true, Box::new(reply))
+        }),
+    );
     answered.recv().expect("the session writer answers")
 }
 
