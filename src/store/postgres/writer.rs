@@ -1,16 +1,18 @@
 //! The refresh rules' jobs on PostgreSQL (group commit): a few threads, each with its own bounded
 //! queue, take the jobs waiting there, up to `MAX_BATCH`, run them in one transaction, each in a
 //! savepoint so a failing job undoes only itself, and answer them only after the commit. Measured
-//! against one transaction per job on the same threads, batches took refreshes from about 4,000 to
-//! about 6,500 a second (README, Performance). All work on one refresh id goes to one thread, so
-//! two tabs refreshing together never hold locks in two open batches of one instance; two batches
-//! that still lock two sessions in opposite orders (on two instances) deadlock, and PostgreSQL
-//! aborts one job's statement, whose caller gets 503 `busy` and retries.
+//! against one transaction per job on the same threads, batches took refreshes from about 4,000
+//! to about 6,500 a second (README, Performance). Work goes to the threads in turn, but work on a
+//! refresh id that already has work queued or open joins that thread, so two tabs refreshing
+//! together never hold locks in two open batches of one instance. Two batches that still lock
+//! two sessions in opposite orders (on two instances) deadlock; PostgreSQL aborts one job's
+//! statement, whose caller gets 503 `busy` and retries.
 
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 
 use r2d2::Pool;
@@ -31,8 +33,31 @@ const MAX_BATCH: usize = 16;
 pub(super) struct Writer {
     /// One queue per writer thread.
     queues: Arc<[SyncSender<SessionWork>]>,
-    /// Where work without an affinity goes next.
+    /// Where the next new work goes, in turn.
     next: Arc<AtomicUsize>,
+    pins: Arc<Pins>,
+}
+
+/// For each refresh id with work queued or in an open batch: its thread and
+/// how many such jobs there are.
+type Pins = Mutex<HashMap<u64, (usize, usize)>>;
+
+/// Holds a job's id to its thread until the job is answered (or dropped).
+struct Pinned {
+    pins: Arc<Pins>,
+    affinity: u64,
+}
+
+impl Drop for Pinned {
+    fn drop(&mut self) {
+        let mut pins = self.pins.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, jobs)) = pins.get_mut(&self.affinity) {
+            *jobs -= 1;
+            if *jobs == 0 {
+                pins.remove(&self.affinity);
+            }
+        }
+    }
 }
 
 impl Writer {
@@ -50,21 +75,53 @@ impl Writer {
         Ok(Writer {
             queues: queues.into(),
             next: Arc::default(),
+            pins: Arc::default(),
         })
     }
 
-    /// Work of one affinity (one refresh id) always goes to the same thread,
-    /// the rest in turn. Never blocks: a full queue (or a stopped writer)
-    /// answers the job busy.
+    /// Work goes to the threads in turn, but work on a refresh id that
+    /// already has work queued or in an open batch joins that thread. Never
+    /// blocks: a full queue (or a stopped writer) answers the job busy.
     pub(super) fn enqueue(&self, affinity: Option<u64>, job: SessionWork) {
-        let turn = affinity.unwrap_or_else(|| self.next.fetch_add(1, Ordering::Relaxed) as u64)
-            % self.queues.len() as u64;
+        let (turn, job) = match affinity {
+            None => (self.next_turn(), job),
+            Some(affinity) => self.pin(affinity, job),
+        };
         if let Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) =
-            self.queues[turn as usize].try_send(job)
+            self.queues[turn].try_send(job)
         {
             let (_, reply) = job(Err(StoreError::Busy));
             reply(Err(StoreError::Busy));
         }
+    }
+
+    fn next_turn(&self) -> usize {
+        self.next.fetch_add(1, Ordering::Relaxed) % self.queues.len()
+    }
+
+    /// The thread for `affinity`, and the job wrapped to release it once answered.
+    fn pin(&self, affinity: u64, job: SessionWork) -> (usize, SessionWork) {
+        let turn = {
+            let mut pins = self.pins.lock().unwrap_or_else(|e| e.into_inner());
+            let (turn, jobs) = pins
+                .entry(affinity)
+                .or_insert_with(|| (self.next_turn(), 0));
+            *jobs += 1;
+            *turn
+        };
+        let pinned = Pinned {
+            pins: self.pins.clone(),
+            affinity,
+        };
+        let job: SessionWork = Box::new(move |tx| {
+            let (keep, reply) = job(tx);
+            let reply: SessionReply = Box::new(move |outcome| {
+                reply(outcome);
+                drop(pinned);
+            });
+            (keep, reply)
+        });
+        (turn, job)
     }
 }
 
