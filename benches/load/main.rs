@@ -9,6 +9,8 @@
 
 mod client;
 mod eddsa;
+#[path = "../../tests/api/free_port.rs"]
+mod free_port;
 mod hello;
 mod load;
 mod postgres;

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::free_port::free_port;
+
 pub const ADMIN_PASSWORD: &str = "bench-admin-password";
 
 pub struct Server {
@@ -118,14 +120,6 @@ fn pinned(binary: &str, pin_cpu: Option<usize>) -> Command {
         }
         None => Command::new(binary),
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn wait_until_up(port: u16) {

@@ -23,6 +23,7 @@ mod files;
 mod first_start;
 mod flood;
 mod forward_auth;
+mod free_port;
 mod fuzz;
 mod grace;
 mod headers;

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::free_port::free_port;
 use latchkey::auth::password;
 use latchkey::domain::NewPassword;
 use latchkey::store::{NewUser, SqliteStore, UserStore};
@@ -170,11 +171,6 @@ pub fn under_common_umask(command: &mut Command) -> &mut Command {
             Ok(())
         })
     }
-}
-
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().port()
 }
 
 /// Creates the database with these users, all with one password (one hash).
