@@ -1,12 +1,14 @@
-//! A small metrics registry on atomics: outcome counters and one latency histogram per route
-//! template. Recording never takes a lock (a route seen for the first time takes one, once);
-//! rendering reads the atomics as they are.
+//! The metrics registry (the `prometheus` crate), one per app: outcome counters and a latency
+//! histogram per route template. The hot path only bumps atomics: outcome counters are looked up
+//! once, at start; a route's histogram by its template (a bounded set: the router's patterns).
 
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use super::histogram::Routes;
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+
 use crate::error::ApiError;
 
 pub const LOGIN_OUTCOMES: [&str; 8] = [
@@ -31,12 +33,86 @@ pub const REFRESH_OUTCOMES: [&str; 10] = [
     "storage_full",
     "error",
 ];
+/// Upper bounds of the latency buckets, in seconds.
+const LATENCY_BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+const LIVE_SESSIONS: &str = "latchkey_live_sessions";
 
-#[derive(Default)]
 pub struct Metrics {
-    logins: [AtomicU64; LOGIN_OUTCOMES.len()],
-    refreshes: [AtomicU64; REFRESH_OUTCOMES.len()],
-    routes: Routes,
+    registry: Registry,
+    logins: [IntCounter; LOGIN_OUTCOMES.len()],
+    refreshes: [IntCounter; REFRESH_OUTCOMES.len()],
+    latency: HistogramVec,
+    live_sessions: IntGauge,
+    hash_slots_in_use: IntGauge,
+    audit_dropped: IntCounter,
+    log_dropped: IntCounter,
+}
+
+/// Values kept elsewhere, read when Prometheus scrapes.
+pub struct Scraped {
+    /// `None` when the database could not count them: the series is left out.
+    pub live_sessions: Option<u64>,
+    pub hash_slots_in_use: usize,
+    pub audit_dropped: u64,
+    pub log_dropped: u64,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        let registry = Registry::new();
+        let logins = outcomes(
+            &registry,
+            "latchkey_logins_total",
+            "Login attempts by outcome.",
+            LOGIN_OUTCOMES,
+        );
+        let refreshes = outcomes(
+            &registry,
+            "latchkey_refreshes_total",
+            "Refresh attempts by outcome (grace: an old id replayed within the reuse grace).",
+            REFRESH_OUTCOMES,
+        );
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "latchkey_http_request_duration_seconds",
+                "Time from request to response head, by route template.",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
+            &["route"],
+        )
+        .expect("a valid histogram");
+        registry
+            .register(Box::new(latency.clone()))
+            .expect("registered once");
+        Metrics {
+            logins,
+            refreshes,
+            latency,
+            live_sessions: gauge(
+                &registry,
+                LIVE_SESSIONS,
+                "Sessions neither ended nor expired.",
+            ),
+            hash_slots_in_use: gauge(
+                &registry,
+                "latchkey_hash_slots_in_use",
+                "Password hashes (argon2) running now.",
+            ),
+            audit_dropped: counter(
+                &registry,
+                "latchkey_audit_dropped_total",
+                "Audit events dropped because the queue was full.",
+            ),
+            log_dropped: counter(
+                &registry,
+                "latchkey_log_dropped_total",
+                "Log lines dropped because the log writer fell behind.",
+            ),
+            registry,
+        }
+    }
 }
 
 impl Metrics {
@@ -52,7 +128,7 @@ impl Metrics {
             Err(ApiError::InvalidCode) => 6,
             Err(_) => 7,
         };
-        self.logins[index].fetch_add(1, Ordering::Relaxed);
+        self.logins[index].inc();
     }
 
     /// Counts a refresh; `replayed` is an old id answered within the grace.
@@ -69,71 +145,93 @@ impl Metrics {
             Err(ApiError::StorageFull) => 8,
             Err(_) => 9,
         };
-        self.refreshes[index].fetch_add(1, Ordering::Relaxed);
+        self.refreshes[index].inc();
     }
 
     /// Records one request's latency under its route template.
     pub fn observe(&self, route: &str, elapsed: Duration) {
-        self.routes.histogram(route).observe(elapsed);
+        self.latency
+            .with_label_values(&[route])
+            .observe(elapsed.as_secs_f64());
     }
 
-    pub fn login_count(&self, outcome: &str) -> u64 {
-        count(&LOGIN_OUTCOMES, &self.logins, outcome)
-    }
-
-    pub fn refresh_count(&self, outcome: &str) -> u64 {
-        count(&REFRESH_OUTCOMES, &self.refreshes, outcome)
-    }
-
-    /// The counters and histograms in Prometheus text format.
-    pub fn render(&self, out: &mut String) {
-        counter_family(
-            out,
-            "latchkey_logins_total",
-            "Login attempts by outcome.",
-            &LOGIN_OUTCOMES,
-            &self.logins,
-        );
-        counter_family(
-            out,
-            "latchkey_refreshes_total",
-            "Refresh attempts by outcome (grace: an old id replayed within the reuse grace).",
-            &REFRESH_OUTCOMES,
-            &self.refreshes,
-        );
-        self.routes.render(out);
+    /// Everything in Prometheus text format, with `scraped` copied in first.
+    pub fn render(&self, scraped: &Scraped) -> String {
+        self.live_sessions
+            .set(scraped.live_sessions.map_or(0, saturating_i64));
+        self.hash_slots_in_use
+            .set(saturating_i64(scraped.hash_slots_in_use as u64));
+        // Both totals only grow where they are kept; the counters catch up with them.
+        catch_up(&self.audit_dropped, scraped.audit_dropped);
+        catch_up(&self.log_dropped, scraped.log_dropped);
+        let mut families = self.registry.gather();
+        if scraped.live_sessions.is_none() {
+            families.retain(|family| family.name() != LIVE_SESSIONS);
+        }
+        let mut out = Vec::with_capacity(8 * 1024);
+        TextEncoder::new()
+            .encode(&families, &mut out)
+            .expect("text encoding into memory");
+        String::from_utf8(out).expect("the text format is UTF-8")
     }
 }
 
-fn count(names: &[&str], values: &[AtomicU64], wanted: &str) -> u64 {
-    names
-        .iter()
-        .position(|name| *name == wanted)
-        .map_or(0, |i| values[i].load(Ordering::Relaxed))
+fn outcomes<const N: usize>(
+    registry: &Registry,
+    name: &str,
+    help: &str,
+    labels: [&str; N],
+) -> [IntCounter; N] {
+    let family = IntCounterVec::new(Opts::new(name, help), &["outcome"]).expect("valid counters");
+    registry
+        .register(Box::new(family.clone()))
+        .expect("registered once");
+    labels.map(|label| family.with_label_values(&[label]))
 }
 
-fn counter_family(out: &mut String, name: &str, help: &str, labels: &[&str], values: &[AtomicU64]) {
-    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-    for (label, value) in labels.iter().zip(values) {
-        let _ = writeln!(
-            out,
-            "{name}{{outcome=\"{label}\"}} {}",
-            value.load(Ordering::Relaxed)
-        );
-    }
+fn gauge(registry: &Registry, name: &str, help: &str) -> IntGauge {
+    let gauge = IntGauge::new(name, help).expect("a valid gauge");
+    registry
+        .register(Box::new(gauge.clone()))
+        .expect("registered once");
+    gauge
 }
 
-/// One gauge with its help line.
-pub fn gauge(out: &mut String, name: &str, help: &str, value: u64) {
-    let _ = writeln!(
-        out,
-        "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
-    );
+fn counter(registry: &Registry, name: &str, help: &str) -> IntCounter {
+    let counter = IntCounter::new(name, help).expect("a valid counter");
+    registry
+        .register(Box::new(counter.clone()))
+        .expect("registered once");
+    counter
+}
+
+fn catch_up(counter: &IntCounter, total: u64) {
+    counter.inc_by(total.saturating_sub(counter.get()));
+}
+
+fn saturating_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scraped(live_sessions: Option<u64>) -> Scraped {
+        Scraped {
+            live_sessions,
+            hash_slots_in_use: 1,
+            audit_dropped: 5,
+            log_dropped: 0,
+        }
+    }
+
+    /// The value of one sample line, e.g. `latchkey_logins_total{outcome="success"}`.
+    fn sample<'a>(text: &'a str, series: &str) -> &'a str {
+        text.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("no {series} in\n{text}"))
+    }
 
     #[test]
     fn outcomes_are_counted_by_error() {
@@ -142,10 +240,66 @@ mod tests {
         metrics.login(Err(&ApiError::InvalidCredentials));
         metrics.refresh(Ok(true));
         metrics.refresh(Err(&ApiError::ReuseDetected));
-        assert_eq!(metrics.login_count("success"), 1);
-        assert_eq!(metrics.login_count("bad_credentials"), 1);
-        assert_eq!(metrics.refresh_count("grace"), 1);
-        assert_eq!(metrics.refresh_count("reuse_detected"), 1);
-        assert_eq!(metrics.refresh_count("ok"), 0);
+        let text = metrics.render(&scraped(Some(2)));
+        let login = |outcome| {
+            sample(
+                &text,
+                &format!("latchkey_logins_total{{outcome=\"{outcome}\"}}"),
+            )
+        };
+        let refresh = |outcome| {
+            sample(
+                &text,
+                &format!("latchkey_refreshes_total{{outcome=\"{outcome}\"}}"),
+            )
+        };
+        assert_eq!(login("success"), "1");
+        assert_eq!(login("bad_credentials"), "1");
+        assert_eq!(login("throttled"), "0");
+        assert_eq!(refresh("grace"), "1");
+        assert_eq!(refresh("reuse_detected"), "1");
+        assert_eq!(refresh("ok"), "0");
+    }
+
+    #[test]
+    fn a_route_histogram_has_cumulative_buckets_sum_and_count() {
+        let metrics = Metrics::default();
+        for elapsed in [
+            Duration::from_micros(300),
+            Duration::from_millis(3),
+            Duration::from_secs(10),
+        ] {
+            metrics.observe("/user/me", elapsed);
+        }
+        let text = metrics.render(&scraped(Some(0)));
+        let bucket = |le| {
+            sample(
+                &text,
+                &format!("latchkey_http_request_duration_seconds_bucket{{route=\"/user/me\",le=\"{le}\"}}"),
+            )
+        };
+        assert_eq!(bucket("0.0005"), "1");
+        assert_eq!(bucket("0.005"), "2");
+        assert_eq!(bucket("2.5"), "2");
+        assert_eq!(bucket("+Inf"), "3");
+        let count = "latchkey_http_request_duration_seconds_count{route=\"/user/me\"}";
+        assert_eq!(sample(&text, count), "3");
+    }
+
+    #[test]
+    fn scraped_values_are_copied_in_and_an_unknown_session_count_is_left_out() {
+        let metrics = Metrics::default();
+        let text = metrics.render(&scraped(Some(7)));
+        assert_eq!(sample(&text, "latchkey_live_sessions"), "7");
+        assert_eq!(sample(&text, "latchkey_hash_slots_in_use"), "1");
+        assert_eq!(sample(&text, "latchkey_audit_dropped_total"), "5");
+
+        let again = metrics.render(&scraped(None));
+        assert_eq!(
+            sample(&again, "latchkey_audit_dropped_total"),
+            "5",
+            "not counted twice"
+        );
+        assert!(!again.contains("latchkey_live_sessions"), "{again}");
     }
 }

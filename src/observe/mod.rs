@@ -1,7 +1,6 @@
 //! What operators see: one log line per request (with a request id), the metrics registry, and the
 //! `/metrics` listener kept off the public port.
 
-mod histogram;
 pub mod log_line;
 pub mod log_sink;
 pub mod logging;

@@ -6,7 +6,7 @@ use std::net::{SocketAddr, TcpListener};
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpResponse, HttpServer};
 
-use super::metrics::gauge;
+use super::metrics::Scraped;
 use crate::state::AppState;
 use crate::{blocking, clock};
 
@@ -35,32 +35,16 @@ pub fn build(bind: SocketAddr, state: web::Data<AppState>) -> Result<(Server, u1
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let store = state.store.clone();
     let live = blocking::run(move || Ok(store.count_live_sessions(clock::now_ms())?)).await;
-    let mut out = String::with_capacity(8 * 1024);
-    state.metrics.render(&mut out);
-    match live {
-        Ok(live) => gauge(
-            &mut out,
-            "latchkey_live_sessions",
-            "Sessions neither ended nor expired.",
-            live,
-        ),
-        Err(e) => tracing::warn!(error = %e, "metrics: could not count live sessions"),
-    }
-    gauge(
-        &mut out,
-        "latchkey_hash_slots_in_use",
-        "Password hashes (argon2) running now.",
-        state.hashing.in_use() as u64,
-    );
-    let dropped = state.audit.dropped();
-    out.push_str(&format!(
-        "# HELP latchkey_audit_dropped_total Audit events dropped because the queue was full.\n# TYPE latchkey_audit_dropped_total counter\nlatchkey_audit_dropped_total {dropped}\n"
-    ));
-    let dropped = super::log_sink::dropped();
-    out.push_str(&format!(
-        "# HELP latchkey_log_dropped_total Log lines dropped because the log writer fell behind.\n# TYPE latchkey_log_dropped_total counter\nlatchkey_log_dropped_total {dropped}\n"
-    ));
+    let live_sessions = live
+        .inspect_err(|e| tracing::warn!(error = %e, "metrics: could not count live sessions"))
+        .ok();
+    let scraped = Scraped {
+        live_sessions,
+        hash_slots_in_use: state.hashing.in_use(),
+        audit_dropped: state.audit.dropped(),
+        log_dropped: super::log_sink::dropped(),
+    };
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(out)
+        .body(state.metrics.render(&scraped))
 }
