@@ -55,9 +55,10 @@ pub enum Command {
     /// List or end a user's sessions, or delete expired ones.
     #[command(subcommand)]
     Sessions(SessionsCommand),
-    /// Show security events (logins, logouts, reuse detection, user changes), oldest first.
+    /// List, rotate or revoke the EdDSA signing keys (see --jwt-alg).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Show security events (logins, logouts, reuse detection, user changes), oldest first.
     Audit(audit::AuditArgs),
     /// Copy the database to PATH, consistently, while the server runs.
     Backup(backup::BackupArgs),
@@ -215,5 +216,29 @@ fn run_on_store(db: Database, command: Command) -> Result<(), String> {
         Command::User(command) => users::run(store, &db, command),
         Command::Sessions(command) => sessions::run(store, command),
         Command::Keys(command) => keys::run(store, &key.unwrap_or_default(), command),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_command_says_what_it_does_in_the_help() {
+        let mut pending = vec![super::Cli::command()];
+        while let Some(command) = pending.pop() {
+            for sub in command.get_subcommands() {
+                let about = sub
+                    .get_about()
+                    .map(|about| about.to_string())
+                    .unwrap_or_default();
+                assert!(
+                    !about.trim().is_empty(),
+                    "`{}` has no description in --help",
+                    sub.get_name()
+                );
+                pending.push(sub.clone());
+            }
+        }
     }
 }
