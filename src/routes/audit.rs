@@ -4,14 +4,14 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::audit::Kind;
 use crate::auth::extract::Admin;
 use crate::blocking;
 use crate::clock;
 use crate::error::ApiError;
-use crate::http::paging::{pairs, Range};
+use crate::http::paging::{self, Order};
 use crate::openapi::{self, AdminOnly};
 use crate::state::AppState;
 use crate::store::{AuditQuery, AuditRecord};
@@ -61,10 +61,10 @@ impl From<AuditRecord> for AuditEntry {
     }
 }
 
-/// The parameters as the OpenAPI document shows them; `parse` reads them.
-#[derive(utoipa::IntoParams)]
+/// Both what the OpenAPI document shows and what the query string is read into.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
 pub struct AuditParams {
     /// Index of the first event of the page (0-based).
     #[param(minimum = 0, maximum = 18446744073709551615_u64, format = "uint64")]
@@ -77,12 +77,12 @@ pub struct AuditParams {
     _sort: Option<AuditSort>,
     /// `DESC` (newest first, the default) or `ASC` (case-insensitive).
     #[param(inline)]
-    _order: Option<AuditOrder>,
+    _order: Option<Order>,
     /// Only this user's events (case-insensitive).
     username: Option<String>,
     /// Only this kind of event.
-    #[param(inline)]
-    event: Option<EventName>,
+    #[param(inline, value_type = Option<EventName>)]
+    event: Option<String>,
 }
 
 /// `audit::Kind` as the document lists it (a test keeps the two equal).
@@ -115,18 +115,11 @@ pub enum EventName {
     mfa_code_failed,
 }
 
-#[derive(utoipa::ToSchema)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[allow(dead_code, non_camel_case_types)]
 pub enum AuditSort {
     id,
     at,
-}
-
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code, clippy::upper_case_acronyms)]
-pub enum AuditOrder {
-    ASC,
-    DESC,
 }
 
 #[utoipa::path(get, path = "/admin/audit", tag = "admin", operation_id = "list_audit",
@@ -155,35 +148,16 @@ pub async fn list(
 }
 
 fn parse(query_string: &str) -> Result<AuditQuery, ApiError> {
-    let mut query = AuditQuery::default();
-    let mut range = Range::default();
-    for (key, value) in pairs(query_string)? {
-        if range.take(&key, &value)? {
-            continue;
-        }
-        match key.as_str() {
-            "_sort" if matches!(value.as_str(), "id" | "at") => {}
-            "_sort" => return Err(ApiError::Invalid("_sort must be id or at".into())),
-            "_order" => query.oldest_first = ascending(&value)?,
-            "username" => query.username = Some(value),
-            "event" => query.event = Some(event(&value)?),
-            _ => {
-                return Err(ApiError::Invalid(format!(
-                "unknown query parameter {key}; use _start, _end, _sort, _order, username or event"
-            )))
-            }
-        }
-    }
-    (query.offset, query.limit) = range.finish()?;
-    Ok(query)
-}
-
-fn ascending(value: &str) -> Result<bool, ApiError> {
-    match value.to_ascii_uppercase().as_str() {
-        "ASC" => Ok(true),
-        "DESC" => Ok(false),
-        _ => Err(ApiError::Invalid("_order must be ASC or DESC".into())),
-    }
+    let params: AuditParams = paging::query(query_string)?;
+    let (offset, limit) = paging::page(params._start, params._end)?;
+    Ok(AuditQuery {
+        username: params.username,
+        event: params.event.as_deref().map(event).transpose()?,
+        since: None,
+        oldest_first: params._order == Some(Order::ASC),
+        offset,
+        limit,
+    })
 }
 
 fn event(value: &str) -> Result<String, ApiError> {

@@ -15,21 +15,6 @@ pub enum UserSort {
     Admin,
 }
 
-impl UserSort {
-    /// The API's names (`id` is the username, as React Admin keys records).
-    pub fn parse(text: &str) -> Option<UserSort> {
-        Some(match text {
-            "id" | "username" => UserSort::Username,
-            "email" => UserSort::Email,
-            "full_name" => UserSort::FullName,
-            "created_at" => UserSort::CreatedAt,
-            "disabled" => UserSort::Disabled,
-            "admin" => UserSort::Admin,
-            _ => return None,
-        })
-    }
-}
-
 /// One page of the user list. Every filter that is set must match.
 #[derive(Clone, Debug, Default)]
 pub struct UserQuery {

@@ -109,21 +109,25 @@ async fn every_allowed_sort_field_orders_the_whole_list_before_paging() {
 #[tokio::test]
 async fn an_unknown_sort_field_or_bad_paging_is_422() {
     let (app, token) = app_with_30_users().await;
-    for query in [
-        "_sort=password_hash",
-        "_sort=username;DROP TABLE users",
-        "_order=sideways",
-        "_start=-1&_end=5",
-        "_start=ten",
-        "_start=9&_end=3",
-        "disabled=maybe",
-        "role=admin",
+    // Each refusal names the parameter at fault.
+    for (query, named) in [
+        ("_sort=password_hash", "_sort"),
+        ("_sort=username;DROP TABLE users", "_sort"),
+        ("_order=sideways", "_order"),
+        ("_start=-1&_end=5", "_start"),
+        ("_start=ten", "_start"),
+        ("_start=9&_end=3", "_start"),
+        ("_start=1&_start=2", "_start"),
+        ("disabled=maybe", "disabled"),
+        ("role=admin", "role"),
     ] {
         let response = app
             .get_with_token(&format!("/admin/users?{query}"), &token)
             .await;
         assert_eq!(response.status(), 422, "{query}");
-        assert_eq!(error_of(response).await.1, "invalid_request");
+        let (detail, code) = error_of(response).await;
+        assert_eq!(code, "invalid_request");
+        assert!(detail.contains(named), "{query}: {detail}");
     }
     assert_eq!(page(&app, &token, "").await.1, 31, "nothing was dropped");
 }
