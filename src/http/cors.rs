@@ -1,6 +1,8 @@
 //! CORS for the configured origins only: their responses allow credentials and expose
 //! `X-Total-Count`, their preflights are answered here; any other origin gets no CORS header at
-//! all.
+//! all. Kept by hand rather than `actix-cors` 0.7: that one adds the credentials and expose
+//! headers to every response, same-origin and foreign ones included, and refuses a foreign
+//! preflight with a plain-text 400 instead of the contract's `{detail, code}`.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
