@@ -4,8 +4,8 @@
 //!
 //! `cargo bench --bench load -- [--duration 5] [--connections 32] [--no-pin] [--scale-sessions
 //! 1000000] [--only me,verify,refresh,login,mixed,eddsa,postgres,scale]`; the postgres rows need
-//! `LATCHKEY_BENCH_POSTGRES` (e.g. `scripts/with-postgres env LATCHKEY_BENCH_POSTGRES=… cargo bench …`).
-//! Under `cargo test` (no `--bench` argument) it does a one-second smoke run instead.
+//! `LATCHKEY_BENCH_POSTGRES` (e.g. `scripts/with-postgres env LATCHKEY_BENCH_POSTGRES=… cargo bench
+//! …`). Under `cargo test` (no `--bench` argument) it does a one-second smoke run instead.
 
 mod client;
 mod eddsa;

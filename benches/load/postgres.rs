@@ -1,7 +1,7 @@
 //! `me` and `refresh` on a server with `--db postgres://…` (the URL in `LATCHKEY_BENCH_POSTGRES`),
 //! each beside pgbench at the same client count against the same PostgreSQL server in the same run:
-//! `pgbench -S` (one primary-key SELECT per transaction) for `me`, and one UPDATE by primary key plus
-//! one INSERT per transaction (a rotation's writes) for `refresh` (scripts/pgbench-reference).
+//! `pgbench -S` (one primary-key SELECT per transaction) for `me`, and one UPDATE by primary key
+//! plus one INSERT per transaction (a rotation's writes) for `refresh` (scripts/pgbench-reference).
 
 use std::process::Command;
 

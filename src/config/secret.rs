@@ -1,5 +1,6 @@
-//! Where the signing secret comes from: `LATCHKEY_SECRET` itself, a named file, or (SQLite only) the
-//! file beside the database. With PostgreSQL every instance must share one, so none is generated.
+//! Where the signing secret comes from: `LATCHKEY_SECRET` itself, a named file, or (SQLite only)
+//! the file beside the database. With PostgreSQL every instance must share one, so none is
+//! generated.
 
 use std::path::PathBuf;
 

@@ -1,5 +1,6 @@
-//! Which database `--db` names, and opening it: a `postgres://` or `postgresql://` URL is PostgreSQL
-//! (many instances), anything else a SQLite file. The URL may hold a password, so it is never shown.
+//! Which database `--db` names, and opening it: a `postgres://` or `postgresql://` URL is
+//! PostgreSQL (many instances), anything else a SQLite file. The URL may hold a password, so it is
+//! never shown.
 
 use std::ffi::OsString;
 use std::fmt;

@@ -1,7 +1,7 @@
 //! The throttle over a database that many instances share: the counting happens there, in one
-//! transaction per attempt (see `ThrottleStore`), with the same limits and the same in-flight rule as
-//! in memory; verdicts are written from a blocking thread, and an attempt that finds only attempts in
-//! flight at a limit looks again every `POLL`.
+//! transaction per attempt (see `ThrottleStore`), with the same limits and the same in-flight rule
+//! as in memory; verdicts are written from a blocking thread, and an attempt that finds only
+//! attempts in flight at a limit looks again every `POLL`.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,6 +1,6 @@
-//! PostgreSQL's errors in the store's terms: a lock past the wait, a deadlock or a lost connection is
-//! `Busy` (the caller may retry), a full disk `Full`, a duplicate key `Conflict`; anything else keeps
-//! the server's message for the log.
+//! PostgreSQL's errors in the store's terms: a lock past the wait, a deadlock or a lost connection
+//! is `Busy` (the caller may retry), a full disk `Full`, a duplicate key `Conflict`; anything else
+//! keeps the server's message for the log.
 
 use postgres::error::SqlState;
 

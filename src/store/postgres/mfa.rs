@@ -1,6 +1,6 @@
-//! SQL for the second factor: `user_mfa`, `mfa_recovery_codes` and `mfa_tokens`. Every "use once" is
-//! a conditional write that must hit one row, so two requests, on any instances, never both use the
-//! same step, code or token.
+//! SQL for the second factor: `user_mfa`, `mfa_recovery_codes` and `mfa_tokens`. Every "use once"
+//! is a conditional write that must hit one row, so two requests, on any instances, never both use
+//! the same step, code or token.
 
 use postgres::Row;
 

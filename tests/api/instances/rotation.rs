@@ -1,5 +1,6 @@
 //! The refresh rules across instances: one successor per rotation wherever the replay lands, reuse
-//! seen anywhere ends the family everywhere, and a logout anywhere ends the access tokens everywhere.
+//! seen anywhere ends the family everywhere, and a logout anywhere ends the access tokens
+//! everywhere.
 
 use super::cluster;
 use crate::helpers::*;
