@@ -18,7 +18,10 @@ use crate::http::cookie::Presented;
 use crate::http::report;
 use crate::openapi::{self, fields, CookieRoute};
 use crate::state::AppState;
-use crate::store::{EndReason, User};
+use crate::store::EndReason;
+
+mod record;
+pub use record::UserRecord;
 
 /// Credentials, as OAuth2's password grant sends them (other fields, such as
 /// `grant_type`, are ignored).
@@ -42,50 +45,6 @@ pub struct TokenResponse {
     pub token_type: &'static str,
     /// Seconds from now until the access token expires: schedule the refresh from this.
     pub token_expiry: u64,
-}
-
-/// A user as clients see it (`id` is the username, as React Admin expects).
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct UserRecord {
-    /// The username.
-    pub id: String,
-    pub username: String,
-    #[schema(required = true)]
-    pub email: Option<String>,
-    #[schema(required = true)]
-    pub full_name: Option<String>,
-    pub disabled: bool,
-    pub admin: bool,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    /// In admin records only: the user has a second factor (read-only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mfa: Option<bool>,
-}
-
-impl From<&User> for UserRecord {
-    fn from(user: &User) -> UserRecord {
-        UserRecord {
-            id: user.username.clone(),
-            username: user.username.clone(),
-            email: user.email.clone(),
-            full_name: user.full_name.clone(),
-            disabled: user.disabled,
-            admin: user.admin,
-            created_at: clock::rfc3339(user.created_at),
-            mfa: None,
-        }
-    }
-}
-
-impl UserRecord {
-    /// The admin record: `mfa` says whether the user's id is in `with_mfa`.
-    pub fn admin(user: &User, with_mfa: &[i64]) -> UserRecord {
-        UserRecord {
-            mfa: Some(with_mfa.contains(&user.id)),
-            ..UserRecord::from(user)
-        }
-    }
 }
 
 #[utoipa::path(post, path = "/user/token", tag = "user", operation_id = "login",
