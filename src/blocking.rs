@@ -51,7 +51,10 @@ impl Readers {
                 let (queue, jobs) = mpsc::sync_channel::<ReadJob>(READ_QUEUE);
                 thread::Builder::new()
                     .name(format!("latchkey-read-{i}"))
-                    .spawn(move || jobs.into_iter().for_each(|job| job()))
+                    .spawn(move || {
+                        batch_scheduling();
+                        jobs.into_iter().for_each(|job| job())
+                    })
                     .expect("a reader thread starts");
                 queue
             })
@@ -88,6 +91,21 @@ impl Readers {
             mpsc::TrySendError::Full(_) => ApiError::Busy,
             mpsc::TrySendError::Disconnected(_) => ApiError::internal("reader threads stopped"),
         })
+    }
+}
+
+/// Reader threads are scheduled as batch work: woken with a job, a reader does not preempt the
+/// async worker that queued it, so the worker goes on reading requests and queueing more, and the
+/// reader then serves them in one run instead of two context switches per request when both share
+/// a core (measured: ~12% less CPU per `/user/me`; on the session writer it made no difference).
+#[allow(unsafe_code)] // the libc call below, with its SAFETY note
+fn batch_scheduling() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: sched_setscheduler on this thread (0) with a valid sched_param only changes its
+    // scheduling class.
+    unsafe {
+        let param = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_BATCH, &param);
     }
 }
 
