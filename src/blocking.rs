@@ -177,3 +177,33 @@ where
         (keep, reply as crate::store::SessionReply)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scheduling policy of the calling thread, from /proc (field 41 of its stat line).
+    #[cfg(target_os = "linux")]
+    fn own_policy() -> Result<u32, ApiError> {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat")
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        // The command name (field 2) may hold spaces; the fields after it do not.
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        Ok(after_name.split(' ').nth(41 - 3).unwrap().parse().unwrap())
+    }
+
+    #[cfg(target_os = "linux")]
+    #[actix_web::test]
+    async fn reads_run_on_reader_threads_scheduled_as_batch_work() {
+        let readers = Readers::start(2);
+        for _ in 0..2 {
+            let policy = readers.read(own_policy).await.unwrap();
+            assert_eq!(policy, libc::SCHED_BATCH as u32);
+        }
+        assert_eq!(
+            own_policy().unwrap(),
+            libc::SCHED_OTHER as u32,
+            "the caller keeps its own"
+        );
+    }
+}
