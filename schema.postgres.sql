@@ -1,4 +1,4 @@
--- latchkey schema for PostgreSQL, version 1 (the tables of SQLite's version 9;
+-- latchkey schema for PostgreSQL, version 2 (the tables of SQLite's version 10;
 -- see schema.sql for what each column means). Applied by the first instance to
 -- start, inside one transaction that holds an advisory lock, so a second
 -- instance starting at the same moment waits and then finds it done
@@ -43,13 +43,18 @@ CREATE TABLE IF NOT EXISTS sessions (
     end_reason          TEXT,
     user_agent          TEXT,
     ip                  TEXT,
-    mfa                 BOOLEAN NOT NULL DEFAULT FALSE
+    mfa                 BOOLEAN NOT NULL DEFAULT FALSE,
+    issue_times         BYTEA   -- when the newest ids were issued (see IssueTimes)
 );
+
+-- Version 2: sessions made by version 1 gain it.
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS issue_times BYTEA;
 
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
 
--- SHA-256 of every refresh id handed out, never the id; no foreign key, as in
--- SQLite: the sweeper deletes the ids of deleted sessions.
+-- Every refresh id handed out, keyed by its issue time then the SHA-256 of its
+-- secret (as in SQLite), never the id; no foreign key, as in SQLite: the
+-- sweeper deletes the ids of deleted sessions.
 CREATE TABLE IF NOT EXISTS refresh_ids (
     hash       BYTEA  PRIMARY KEY,
     session_id TEXT   NOT NULL,

@@ -1,10 +1,11 @@
--- latchkey schema, version 9. Applied on every start; every statement is idempotent,
+-- latchkey schema, version 10. Applied on every start; every statement is idempotent,
 -- so an older database upgrades by running it (version 2 added audit_events),
 -- after the changes CREATE cannot make (version 3 renamed refresh_ids.rotated_at
 -- to issued_at, version 4 rebuilt refresh_ids without its foreign key and
 -- session index, version 5 added refresh_ids.issued_to, version 7 added
 -- signing_keys, version 8 added users.username_key, version 9 added
--- sessions.mfa and the second factor's tables; see `upgrade` in
+-- sessions.mfa and the second factor's tables, version 10 added
+-- sessions.issue_times; see `upgrade` in
 -- src/store/sqlite/schema.rs).
 -- Times are INTEGER milliseconds since the Unix epoch (UTC).
 
@@ -41,12 +42,17 @@ CREATE TABLE IF NOT EXISTS sessions (
     end_reason          TEXT,
     user_agent          TEXT,
     ip                  TEXT,
-    mfa                 INTEGER NOT NULL DEFAULT 0  -- login passed a second factor (amr otp)
+    mfa                 INTEGER NOT NULL DEFAULT 0, -- login passed a second factor (amr otp)
+    issue_times         BLOB   -- when the newest ids were issued (see IssueTimes)
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
 
--- SHA-256 of every refresh id a session has handed out; never the id itself.
+-- Every refresh id a session has handed out, keyed by the time it was issued
+-- (8 bytes, big-endian milliseconds) then the SHA-256 of its secret; never the
+-- id itself. The time comes first so new ids append to the end of the index
+-- rather than land on random pages (ids from before version 10 are keyed by
+-- the hash alone).
 -- Rotated ids stay until their session ends: replaying one is how theft shows.
 -- `issued_at` is when the id was handed out, so an id's successor's
 -- `issued_at` is when that id was rotated: a rotation only inserts a row.

@@ -79,12 +79,18 @@ pub mod fill {
                 )
                 .unwrap();
             let mut rng = rand::thread_rng();
-            for _ in 0..count {
+            // Ids issued over the last 30 days, oldest first: their keys
+            // start with their issue time, as the server's do.
+            let start = latchkey::clock::now_ms() - 30 * 86_400_000;
+            let step = (30 * 86_400_000 / count.max(1)) as i64;
+            for n in 0..count {
                 let mut bytes = [0u8; 48];
                 rng.fill_bytes(&mut bytes);
                 let sid = hex::encode(&bytes[..16]);
+                let issued_at = start + n as i64 * step;
+                let key = [&issued_at.to_be_bytes()[..], &bytes[16..]].concat();
                 session.execute(rusqlite::params![sid, user, far]).unwrap();
-                id.execute(rusqlite::params![&bytes[16..], sid]).unwrap();
+                id.execute(rusqlite::params![key, sid]).unwrap();
             }
         }
         tx.commit().unwrap();

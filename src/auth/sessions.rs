@@ -9,11 +9,13 @@ use crate::auth::client::{self, Fingerprint};
 use crate::clock;
 use crate::domain::{RefreshSecret, SessionId};
 use crate::error::ApiError;
-use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, SessionTx, User};
+use crate::store::{EndReason, IssueTimes, NewSession, RefreshRecord, Rotation, SessionTx, User};
 
 /// How far behind the live id a replay within the grace may be. Two tabs
 /// racing put an id one generation behind; more than a few is not a race.
 const MAX_REPLAY_STEPS: i64 = 4;
+// A replay rebuilds the successors' ids from their issue times.
+const _: () = assert!(MAX_REPLAY_STEPS as usize <= IssueTimes::KEPT);
 
 mod replay;
 #[cfg(test)]
@@ -51,7 +53,7 @@ pub struct Ended {
 
 enum Step {
     Rotate,
-    Behind { steps: i64 },
+    Behind,
     Expired,
     Ended(EndReason),
     Disabled,
@@ -109,7 +111,7 @@ impl SessionRules {
                 }
             }
         }
-        let refresh = RefreshSecret::generate();
+        let refresh = RefreshSecret::generate(now);
         let session = NewSession {
             id: SessionId::generate(),
             user_id: user.id,
@@ -121,6 +123,7 @@ impl SessionRules {
             ip: client.ip,
             issued_to,
             mfa,
+            issue_times: IssueTimes::first(now),
         };
         tx.create_session(&session)?;
         Ok(Grant {
@@ -153,9 +156,7 @@ impl SessionRules {
             Step::Rotate => self
                 .rotate(tx, &record, presented, (fingerprint, None), now)?
                 .ok_or_else(|| ApiError::internal("session moved inside its own transaction")),
-            Step::Behind { steps } => {
-                self.replay_or_end(tx, record, presented, steps, fingerprint, now)
-            }
+            Step::Behind => self.replay_or_end(tx, record, presented, fingerprint, now),
             Step::Expired => {
                 tx.delete_session(session_id)?;
                 Err(ApiError::RefreshExpired)
@@ -183,9 +184,9 @@ impl SessionRules {
         if session.is_expired(now) {
             return Step::Expired;
         }
-        match session.generation - record.generation {
-            0 => Step::Rotate,
-            behind => Step::Behind { steps: behind },
+        match session.generation == record.generation {
+            true => Step::Rotate,
+            false => Step::Behind,
         }
     }
 
@@ -200,7 +201,7 @@ impl SessionRules {
         (issued_to, mfa): (Fingerprint, Option<bool>),
         now: i64,
     ) -> Result<Option<Grant>, ApiError> {
-        let next = presented.successor(&self.chain_key);
+        let next = presented.successor(&self.chain_key, Some(now));
         let idle_expires_at = now
             .saturating_add(self.refresh_ttl)
             .min(record.session.absolute_expires_at);
@@ -212,6 +213,7 @@ impl SessionRules {
             idle_expires_at,
             issued_to,
             mfa,
+            issue_times: record.session.issue_times.after(now),
         };
         if !tx.rotate(&rotation)? {
             return Ok(None);

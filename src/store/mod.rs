@@ -19,7 +19,7 @@ pub use database::{Database, Opened};
 pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};
 pub use postgres::PostgresStore;
 pub use sessions::{
-    EndReason, EndSessions, NewSession, RefreshRecord, Rotation, Session, SessionReply,
+    EndReason, EndSessions, IssueTimes, NewSession, RefreshRecord, Rotation, Session, SessionReply,
     SessionStore, SessionTx, SessionWork, Swept,
 };
 pub use signing_keys::{KeyStore, StoredKey};

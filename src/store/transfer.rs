@@ -34,6 +34,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "user_agent",
             "ip",
             "mfa",
+            "issue_times",
         ],
     ),
     (

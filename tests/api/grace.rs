@@ -4,7 +4,6 @@
 use std::time::{Duration, Instant};
 
 use latchkey::config::{Config, ServeArgs};
-use latchkey::domain::RefreshSecret;
 use latchkey::startup::Application;
 use latchkey::store::AuditQuery;
 
@@ -163,7 +162,7 @@ async fn a_version_4_database_upgrades_and_its_live_session_still_refreshes() {
         .unwrap();
     let (sid, secret, now) = (
         "0123456789abcdef0123456789abcdef",
-        RefreshSecret::generate(),
+        crate::storage::legacy_refresh_id(),
         latchkey::clock::now_ms(),
     );
     old.execute(
@@ -180,7 +179,7 @@ async fn a_version_4_database_upgrades_and_its_live_session_still_refreshes() {
     .unwrap();
     old.execute(
         "INSERT INTO refresh_ids (hash, session_id, generation, issued_at) VALUES (?1, ?2, 0, ?3)",
-        rusqlite::params![&secret.hash().0[..], sid, now],
+        rusqlite::params![secret.hash().key(), sid, now],
     )
     .unwrap();
     drop(old);
@@ -204,7 +203,15 @@ async fn a_version_4_database_upgrades_and_its_live_session_still_refreshes() {
         "a session from before the upgrade lives on"
     );
     let next = login_from(first).await.cookie;
-    assert_eq!(refresh(next).await.unwrap().status(), 200);
+    assert_eq!(next.len(), 54, "a new id carries its issue time");
+    let newest = refresh(next).await.unwrap();
+    assert_eq!(newest.status(), 200);
+    let newest = login_from(newest).await.cookie;
+    let replayed = login_from(refresh(secret.to_cookie()).await.unwrap()).await;
+    assert_eq!(
+        replayed.cookie, newest,
+        "the old id, replayed within the grace, gets the current one across the change of format"
+    );
     let conn = rusqlite::Connection::open(&db_path).unwrap();
     let (version, fingerprints): (i64, i64) = (
         conn.query_row("PRAGMA user_version", [], |r| r.get(0))

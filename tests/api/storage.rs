@@ -5,11 +5,20 @@ use base64::Engine;
 use latchkey::config::{Config, ServeArgs};
 use latchkey::domain::RefreshSecret;
 use latchkey::startup::Application;
+use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A refresh id as older versions issued them (32 random bytes, no issue
+/// time), for databases written by those versions.
+pub fn legacy_refresh_id() -> RefreshSecret {
+    let mut bytes = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
+    RefreshSecret::from_cookie(&URL_SAFE_NO_PAD.encode(bytes)).expect("32 bytes")
 }
 
 #[tokio::test]
@@ -31,15 +40,27 @@ async fn the_raw_cookie_value_appears_nowhere_in_the_database_or_its_wal() {
             assert!(!contains(file, &raw), "raw refresh id stored");
         }
     }
-    let hashes: i64 = app
+    for cookie in [&login.cookie, &next.cookie] {
+        // The id is its issue time (8 bytes) and its secret; the key keeps
+        // the time and only the SHA-256 of the secret.
+        let raw = URL_SAFE_NO_PAD.decode(cookie).unwrap();
+        assert_eq!(raw.len(), 40);
+        let key = [&raw[..8], &Sha256::digest(&raw[8..])[..]].concat();
+        let stored: i64 = app
+            .db()
+            .query_row(
+                "SELECT COUNT(*) FROM refresh_ids WHERE hash = ?1",
+                [&key],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(stored, 1, "the id's row is keyed by its time and hash");
+    }
+    let rows: i64 = app
         .db()
-        .query_row(
-            "SELECT COUNT(*) FROM refresh_ids WHERE length(hash) = 32",
-            [],
-            |r| r.get(0),
-        )
+        .query_row("SELECT COUNT(*) FROM refresh_ids", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(hashes, 2, "only the SHA-256 of each id");
+    assert_eq!(rows, 2);
 }
 
 #[tokio::test]
@@ -148,7 +169,7 @@ async fn a_version_1_database_upgrades_and_its_sessions_still_refresh() {
     old.execute_batch("PRAGMA user_version = 1;").unwrap();
     let (sid, secret, now) = (
         "0123456789abcdef0123456789abcdef",
-        RefreshSecret::generate(),
+        legacy_refresh_id(),
         latchkey::clock::now_ms(),
     );
     old.execute(
@@ -165,7 +186,7 @@ async fn a_version_1_database_upgrades_and_its_sessions_still_refresh() {
     .unwrap();
     old.execute(
         "INSERT INTO refresh_ids (hash, session_id, generation) VALUES (?1, ?2, 0)",
-        rusqlite::params![&secret.hash().0[..], sid],
+        rusqlite::params![secret.hash().key(), sid],
     )
     .unwrap();
     drop(old);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use latchkey::blocking::sessions_from_blocking_thread;
 use latchkey::domain::{RefreshSecret, SessionId};
-use latchkey::store::{EndReason, NewSession, Rotation, SqliteStore};
+use latchkey::store::{EndReason, IssueTimes, NewSession, Rotation, SqliteStore};
 
 use crate::helpers::*;
 use crate::process::{seed_users, ServerProcess};
@@ -26,7 +26,7 @@ fn add_session(
     let session = NewSession {
         id: id.clone(),
         user_id: 1,
-        refresh_hash: RefreshSecret::generate().hash(),
+        refresh_hash: RefreshSecret::generate(now - DAY).hash(),
         now: now - DAY,
         idle_expires_at: now + idle_left,
         absolute_expires_at: now + absolute_left,
@@ -34,17 +34,19 @@ fn add_session(
         ip: None,
         issued_to: [0; 16],
         mfa: false,
+        issue_times: IssueTimes::first(now - DAY),
     };
     sessions_from_blocking_thread(store, None, move |tx| Ok(tx.create_session(&session)?)).unwrap();
     for generation in 0..rotations {
         let rotation = Rotation {
             session_id: id.as_str().into(),
             from_generation: generation,
-            new_hash: RefreshSecret::generate().hash(),
+            new_hash: RefreshSecret::generate(now - DAY / 2).hash(),
             now: now - DAY / 2,
             idle_expires_at: now + idle_left,
             issued_to: [0; 16],
             mfa: None,
+            issue_times: IssueTimes::first(now - DAY / 2),
         };
         let rotated =
             sessions_from_blocking_thread(store, None, move |tx| Ok(tx.rotate(&rotation)?));

@@ -15,11 +15,10 @@ impl SessionRules {
         tx: &dyn SessionTx,
         record: RefreshRecord,
         presented: &RefreshSecret,
-        steps: i64,
         fingerprint: Fingerprint,
         now: i64,
     ) -> Result<Grant, ApiError> {
-        let Some(current) = self.replay(tx, presented, steps, fingerprint, now)? else {
+        let Some(current) = self.replay(tx, &record, presented, fingerprint, now)? else {
             let session_id = &record.session.id;
             tx.end_session(session_id, EndReason::ReuseDetected, now)?;
             tracing::warn!(session = %session_id, "refresh id replayed after the grace or by another client: session family revoked");
@@ -51,9 +50,9 @@ impl SessionRules {
         };
         let fingerprint = client.fingerprint(&self.client_key);
         let reason = match self.decide(&record, now) {
-            Step::Behind { steps }
+            Step::Behind
                 if self
-                    .replay(tx, presented, steps, fingerprint, now)?
+                    .replay(tx, &record, presented, fingerprint, now)?
                     .is_none() =>
             {
                 EndReason::ReuseDetected
@@ -74,15 +73,17 @@ impl SessionRules {
     pub(super) fn replay(
         &self,
         tx: &dyn SessionTx,
+        record: &RefreshRecord,
         presented: &RefreshSecret,
-        steps: i64,
         fingerprint: Fingerprint,
         now: i64,
     ) -> Result<Option<RefreshSecret>, ApiError> {
-        if !(1..=MAX_REPLAY_STEPS).contains(&steps) {
+        let session = &record.session;
+        if !(1..=MAX_REPLAY_STEPS).contains(&(session.generation - record.generation)) {
             return Ok(None);
         }
-        let next = presented.successor(&self.chain_key);
+        let issued_at = |generation| session.issue_times.of(generation, session.generation);
+        let next = presented.successor(&self.chain_key, issued_at(record.generation + 1));
         let Some(rotation) = tx.find_refresh(&next.hash())? else {
             return Ok(None);
         };
@@ -96,8 +97,8 @@ impl SessionRules {
             return Ok(None);
         }
         let mut current = next;
-        for _ in 1..steps {
-            current = current.successor(&self.chain_key);
+        for generation in record.generation + 2..=session.generation {
+            current = current.successor(&self.chain_key, issued_at(generation));
         }
         Ok(Some(current))
     }

@@ -19,7 +19,7 @@ type IdRow = (String, i64, i64, Vec<u8>);
 struct FakeTx {
     user: RefCell<Option<User>>,
     sessions: RefCell<HashMap<String, Session>>,
-    ids: RefCell<HashMap<[u8; 32], IdRow>>,
+    ids: RefCell<HashMap<Vec<u8>, IdRow>>,
 }
 
 impl SessionTx for FakeTx {
@@ -28,7 +28,7 @@ impl SessionTx for FakeTx {
         hash: &crate::domain::RefreshHash,
     ) -> StoreResult<Option<RefreshRecord>> {
         let ids = self.ids.borrow();
-        let Some((session_id, generation, issued_at, issued_to)) = ids.get(&hash.0) else {
+        let Some((session_id, generation, issued_at, issued_to)) = ids.get(&hash.key()) else {
             return Ok(None);
         };
         let session = self.sessions.borrow().get(session_id).cloned();
@@ -54,9 +54,10 @@ impl SessionTx for FakeTx {
             user_agent: new.user_agent.clone(),
             ip: new.ip.clone(),
             mfa: new.mfa,
+            issue_times: new.issue_times.clone(),
         };
         let row = (session.id.clone(), 0, new.now, new.issued_to.to_vec());
-        self.ids.borrow_mut().insert(new.refresh_hash.0, row);
+        self.ids.borrow_mut().insert(new.refresh_hash.key(), row);
         self.sessions
             .borrow_mut()
             .insert(session.id.clone(), session);
@@ -74,13 +75,14 @@ impl SessionTx for FakeTx {
         session.generation += 1;
         session.last_used_at = rotation.now;
         session.idle_expires_at = rotation.idle_expires_at;
+        session.issue_times = rotation.issue_times.clone();
         let row = (
             rotation.session_id.clone(),
             session.generation,
             rotation.now,
             rotation.issued_to.to_vec(),
         );
-        self.ids.borrow_mut().insert(rotation.new_hash.0, row);
+        self.ids.borrow_mut().insert(rotation.new_hash.key(), row);
         Ok(true)
     }
 
@@ -203,7 +205,7 @@ fn an_expired_session_is_deleted_and_a_disabled_user_refused() {
 #[test]
 fn an_unknown_id_is_not_found_and_an_ended_session_revoked() {
     let (rules, tx, first) = logged_in();
-    let stranger = RefreshSecret::generate();
+    let stranger = RefreshSecret::generate(0);
     assert!(matches!(
         rules.refresh(&tx, &stranger, &browser(), 1),
         Err(ApiError::RefreshNotFound)
@@ -215,4 +217,88 @@ fn an_unknown_id_is_not_found_and_an_ended_session_revoked() {
         rules.refresh(&tx, &first, &browser(), 2),
         Err(ApiError::Revoked)
     ));
+}
+
+#[test]
+fn a_replay_several_steps_behind_gets_the_current_id_with_its_issue_time() {
+    let (rules, tx, first) = logged_in();
+    let second = rules.refresh(&tx, &first, &browser(), 1_000).unwrap();
+    let third = rules
+        .refresh(&tx, &second.refresh, &browser(), 2_000)
+        .unwrap();
+    let fourth = rules
+        .refresh(&tx, &third.refresh, &browser(), 3_000)
+        .unwrap();
+
+    let replayed = rules.refresh(&tx, &first, &browser(), 3_500).unwrap();
+
+    assert!(replayed.replayed);
+    assert_eq!(replayed.refresh, fourth.refresh);
+    assert_eq!(replayed.refresh.hash().issued_at, Some(3_000));
+}
+
+/// A family whose ids were issued before ids carried their issue time:
+/// `generations` legacy ids (each the HMAC successor of the one before),
+/// its session at the last of them, and no issue times kept. Returns the ids.
+fn legacy_family(rules: &SessionRules, tx: &FakeTx, generations: i64) -> Vec<RefreshSecret> {
+    let first = RefreshSecret::from_cookie(&"A".repeat(43)).expect("a 32-byte id");
+    let mut ids = vec![first];
+    for _ in 1..generations {
+        ids.push(ids.last().unwrap().successor(&rules.chain_key, None));
+    }
+    let mut sessions = tx.sessions.borrow_mut();
+    let session = sessions.values_mut().next().expect("a session");
+    session.issue_times = IssueTimes::default();
+    session.generation = generations - 1;
+    let fingerprint = browser().fingerprint(&rules.client_key).to_vec();
+    let mut rows = tx.ids.borrow_mut();
+    rows.clear();
+    for (generation, id) in ids.iter().enumerate() {
+        let row = (
+            session.id.clone(),
+            generation as i64,
+            500,
+            fingerprint.clone(),
+        );
+        rows.insert(id.hash().key(), row);
+    }
+    ids
+}
+
+#[test]
+fn ids_from_before_issue_times_still_rotate_and_replay_across_the_change() {
+    let (rules, tx, _) = logged_in();
+    let legacy = legacy_family(&rules, &tx, 2);
+
+    let replayed = rules.refresh(&tx, &legacy[0], &browser(), 600).unwrap();
+    assert_eq!(
+        replayed.refresh, legacy[1],
+        "a legacy successor stays legacy"
+    );
+    assert_eq!(replayed.refresh.hash().issued_at, None);
+
+    let timed = rules.refresh(&tx, &legacy[1], &browser(), 1_000).unwrap();
+    assert_eq!(timed.refresh.hash().issued_at, Some(1_000));
+    let newer = rules
+        .refresh(&tx, &timed.refresh, &browser(), 2_000)
+        .unwrap();
+
+    for old in &legacy {
+        let replayed = rules.refresh(&tx, old, &browser(), 2_500).unwrap();
+        assert_eq!(replayed.refresh, newer.refresh);
+    }
+}
+
+#[test]
+fn issue_times_keep_the_newest_and_name_each_generation() {
+    let mut times = IssueTimes::first(10);
+    for now in [20, 30, 40, 50] {
+        times = times.after(now);
+    }
+    assert_eq!(times, IssueTimes::from_bytes(Some(&times.to_bytes())));
+    assert_eq!(times.of(4, 4), Some(50));
+    assert_eq!(times.of(1, 4), Some(20));
+    assert_eq!(times.of(0, 4), None, "only the newest are kept");
+    assert_eq!(times.of(5, 4), None);
+    assert_eq!(IssueTimes::from_bytes(None).of(0, 0), None);
 }

@@ -42,15 +42,16 @@ impl<'a> InTransaction<'a> {
 /// A new session and its first refresh id, in one round trip.
 const CREATE: &str = "WITH session AS (
          INSERT INTO sessions (id, user_id, generation, created_at, last_used_at,
-                               idle_expires_at, absolute_expires_at, user_agent, ip, mfa)
-         VALUES ($1, $2, 0, $3, $3, $4, $5, $6, $7, $8) RETURNING id)
+                               idle_expires_at, absolute_expires_at, user_agent, ip, mfa,
+                               issue_times)
+         VALUES ($1, $2, 0, $3, $3, $4, $5, $6, $7, $8, $11) RETURNING id)
      INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
      SELECT $9, id, 0, $3, $10 FROM session";
 /// Moves the session on from the generation that was read and inserts the
 /// new id, in one round trip: no row inserted means the session had moved.
 const ROTATE: &str = "WITH moved AS (
          UPDATE sessions SET generation = $3, last_used_at = $4, idle_expires_at = $5,
-                             mfa = COALESCE($6, mfa)
+                             mfa = COALESCE($6, mfa), issue_times = $9
          WHERE id = $1 AND generation = $2 AND end_reason IS NULL RETURNING id)
      INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
      SELECT $7, id, $3, $4, $8 FROM moved";
@@ -97,7 +98,7 @@ fn find_refresh(conn: &mut Connection, hash: &RefreshHash) -> StoreResult<Option
         )
     });
     let statement = conn.prepared(sql)?;
-    let row = conn.client.query_opt(&statement, &[&&hash.0[..]])?;
+    let row = conn.client.query_opt(&statement, &[&hash.key()])?;
     Ok(row.map(|row| {
         let after_user = SESSION_COLUMN_COUNT + USER_COLUMN_COUNT;
         RefreshRecord {
@@ -123,8 +124,9 @@ fn create(conn: &mut Connection, new: &NewSession) -> StoreResult<()> {
             &new.user_agent,
             &new.ip,
             &new.mfa,
-            &&new.refresh_hash.0[..],
+            &new.refresh_hash.key(),
             &&new.issued_to[..],
+            &new.issue_times.to_bytes(),
         ],
     )?;
     Ok(())
@@ -141,8 +143,9 @@ fn rotate(conn: &mut Connection, rotation: &Rotation) -> StoreResult<bool> {
             &rotation.now,
             &rotation.idle_expires_at,
             &rotation.mfa,
-            &&rotation.new_hash.0[..],
+            &rotation.new_hash.key(),
             &&rotation.issued_to[..],
+            &rotation.issue_times.to_bytes(),
         ],
     )?;
     Ok(inserted == 1)

@@ -3,7 +3,7 @@
 
 use rusqlite::Row;
 
-use crate::store::{EndReason, Session, User};
+use crate::store::{EndReason, IssueTimes, Session, User};
 
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at";
@@ -25,8 +25,9 @@ pub(super) fn user(row: &Row, at: usize) -> rusqlite::Result<User> {
 
 pub(super) const SESSION_COLUMNS: &str =
     "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
-     s.idle_expires_at, s.absolute_expires_at, s.end_reason, s.user_agent, s.ip, s.mfa";
-pub(super) const SESSION_COLUMN_COUNT: usize = 11;
+     s.idle_expires_at, s.absolute_expires_at, s.end_reason, s.user_agent, s.ip, s.mfa, \
+     s.issue_times";
+pub(super) const SESSION_COLUMN_COUNT: usize = 12;
 
 /// Reads the `SESSION_COLUMNS` from column 0.
 pub(super) fn session(row: &Row) -> rusqlite::Result<Session> {
@@ -43,5 +44,6 @@ pub(super) fn session(row: &Row) -> rusqlite::Result<Session> {
         user_agent: row.get(8)?,
         ip: row.get(9)?,
         mfa: row.get(10)?,
+        issue_times: IssueTimes::from_bytes(row.get::<_, Option<Vec<u8>>>(11)?.as_deref()),
     })
 }

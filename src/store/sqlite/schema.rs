@@ -7,7 +7,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::store::StoreError;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-pub(super) const SCHEMA_VERSION: i64 = 9;
+pub(super) const SCHEMA_VERSION: i64 = 10;
 
 /// Says what went wrong in one line; a lock still held after the wait is
 /// named as such, not as SQLite's bare "database is locked".
@@ -93,6 +93,11 @@ fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
         // Sessions from before the second factor were password-only. The
         // second factor's own tables come from schema.sql below.
         tx.execute_batch("ALTER TABLE sessions ADD COLUMN mfa INTEGER NOT NULL DEFAULT 0;")?;
+    }
+    if version < 10 && !has_column(tx, "sessions", "issue_times")? {
+        // Ids issued before carry no time; their sessions' times start with
+        // their next rotation.
+        tx.execute_batch("ALTER TABLE sessions ADD COLUMN issue_times BLOB;")?;
     }
     tx.execute_batch(SCHEMA)?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))

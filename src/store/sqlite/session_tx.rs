@@ -38,8 +38,8 @@ impl SessionTx for InTransaction<'_> {
 fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at, idle_expires_at,
-                               absolute_expires_at, user_agent, ip, mfa)
-         VALUES (?1, ?2, 0, ?3, ?3, ?4, ?5, ?6, ?7, ?8)",
+                               absolute_expires_at, user_agent, ip, mfa, issue_times)
+         VALUES (?1, ?2, 0, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         new.id.as_str(),
@@ -49,14 +49,15 @@ fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
         new.absolute_expires_at,
         new.user_agent,
         new.ip,
-        new.mfa
+        new.mfa,
+        new.issue_times.to_bytes()
     ])?;
     conn.prepare_cached(
         "INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
          VALUES (?1, ?2, 0, ?3, ?4)",
     )?
     .execute(params![
-        &new.refresh_hash.0[..],
+        new.refresh_hash.key(),
         new.id.as_str(),
         new.now,
         &new.issued_to[..]
@@ -77,7 +78,7 @@ fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<Ref
     });
     let record = conn
         .prepare_cached(sql)?
-        .query_row([&hash.0[..]], |row| {
+        .query_row([hash.key()], |row| {
             let after_user = SESSION_COLUMN_COUNT + rows::USER_COLUMN_COUNT;
             Ok(RefreshRecord {
                 session: rows::session(row)?,
@@ -96,7 +97,7 @@ fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
     let moved = conn
         .prepare_cached(
             "UPDATE sessions SET generation = ?3, last_used_at = ?4, idle_expires_at = ?5,
-                                 mfa = COALESCE(?6, mfa)
+                                 mfa = COALESCE(?6, mfa), issue_times = ?7
              WHERE id = ?1 AND generation = ?2 AND end_reason IS NULL",
         )?
         .execute(params![
@@ -105,7 +106,8 @@ fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
             rotation.from_generation + 1,
             rotation.now,
             rotation.idle_expires_at,
-            rotation.mfa
+            rotation.mfa,
+            rotation.issue_times.to_bytes()
         ])?;
     if moved == 0 {
         return Ok(false);
@@ -115,7 +117,7 @@ fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
     .execute(params![
-        &rotation.new_hash.0[..],
+        rotation.new_hash.key(),
         rotation.session_id,
         rotation.from_generation + 1,
         rotation.now,

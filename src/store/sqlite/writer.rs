@@ -52,7 +52,10 @@ impl Writer {
         let flag = wrote.clone();
         thread::Builder::new()
             .name("latchkey-writer".into())
-            .spawn(move || drain(conn, queue, &flag))
+            .spawn(move || {
+                crate::blocking::batch_scheduling();
+                drain(conn, queue, &flag)
+            })
             .map_err(|e| format!("cannot start the database writer: {e}"))?;
         thread::Builder::new()
             .name("latchkey-checkpoint".into())

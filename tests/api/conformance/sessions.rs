@@ -2,16 +2,24 @@
 //! from the generation it was read at, ended, listed and swept.
 
 use latchkey::domain::{RefreshHash, SessionId};
-use latchkey::store::{EndReason, EndSessions, NewSession, Rotation, Store, Swept};
+use latchkey::store::{EndReason, EndSessions, IssueTimes, NewSession, Rotation, Store, Swept};
 
 use super::{add_user, conformance, in_session_tx};
 
 const NOW: i64 = 1_700_000_000_000;
 const HOUR: i64 = 3_600_000;
 
+/// The key of an id issued at `at`, its secret's hash made of `seed`.
+fn hash_at(at: i64, seed: u8) -> RefreshHash {
+    RefreshHash {
+        issued_at: Some(at),
+        digest: [seed; 32],
+    }
+}
+
 fn start(store: &dyn Store, user_id: i64, seed: u8) -> (String, RefreshHash) {
     let id = SessionId::generate();
-    let hash = RefreshHash([seed; 32]);
+    let hash = hash_at(NOW, seed);
     let session = NewSession {
         id: id.clone(),
         user_id,
@@ -23,6 +31,7 @@ fn start(store: &dyn Store, user_id: i64, seed: u8) -> (String, RefreshHash) {
         ip: Some("192.0.2.1".into()),
         issued_to: [seed; 16],
         mfa: false,
+        issue_times: IssueTimes::first(NOW),
     };
     in_session_tx(store, move |tx| tx.create_session(&session).unwrap());
     (id.as_str().to_string(), hash)
@@ -32,11 +41,12 @@ fn rotation(session_id: &str, from_generation: i64, seed: u8) -> Rotation {
     Rotation {
         session_id: session_id.into(),
         from_generation,
-        new_hash: RefreshHash([seed; 32]),
+        new_hash: hash_at(NOW + 1000, seed),
         now: NOW + 1000,
         idle_expires_at: NOW + 2 * HOUR,
         issued_to: [seed; 16],
         mfa: None,
+        issue_times: IssueTimes::first(NOW).after(NOW + 1000),
     }
 }
 
@@ -57,15 +67,28 @@ fn a_refresh_id_rotates_only_from_its_own_generation(store: &dyn Store) {
 
     let old = in_session_tx(store, move |tx| tx.find_refresh(&first).unwrap()).unwrap();
     assert_eq!((old.generation, old.session.generation), (0, 1));
-    let new = RefreshHash([2; 32]);
+    let new = hash_at(NOW + 1000, 2);
     let current = in_session_tx(store, move |tx| tx.find_refresh(&new).unwrap()).unwrap();
     assert_eq!(
         (current.generation, current.issued_at),
         (1, Some(NOW + 1000))
     );
     assert_eq!(current.session.idle_expires_at, NOW + 2 * HOUR);
-    let unknown = RefreshHash([3; 32]);
-    assert!(in_session_tx(store, move |tx| tx.find_refresh(&unknown).unwrap()).is_none());
+    assert_eq!(
+        current.session.issue_times,
+        IssueTimes::first(NOW).after(NOW + 1000),
+        "the rotation's issue times are kept"
+    );
+    for unknown in [
+        hash_at(NOW, 3),
+        hash_at(NOW + 1, 2),
+        RefreshHash {
+            issued_at: None,
+            ..new
+        },
+    ] {
+        assert!(in_session_tx(store, move |tx| tx.find_refresh(&unknown).unwrap()).is_none());
+    }
 }
 
 fn an_ended_session_stays_ended_with_its_reason(store: &dyn Store) {

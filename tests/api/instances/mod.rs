@@ -6,6 +6,7 @@ mod kill;
 mod rotation;
 mod secret;
 mod throttle;
+mod upgrade;
 
 use crate::helpers::TestApp;
 use crate::postgres::{new_secret, spawn_instance, TestDatabase};

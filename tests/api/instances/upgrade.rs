@@ -1,0 +1,45 @@
+//! A PostgreSQL database made by schema version 1 upgrades in place when an instance starts, and
+//! its sessions (their ids from before ids carried their issue time) keep refreshing.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use crate::postgres::{new_secret, spawn_instance, TestDatabase};
+use crate::storage::legacy_refresh_id;
+
+#[tokio::test]
+async fn a_version_1_database_upgrades_and_its_sessions_refresh_and_replay() {
+    let db = TestDatabase::create();
+    db.execute(include_str!("../fixtures/postgres_v1.sql"));
+    let (id, now) = (legacy_refresh_id(), latchkey::clock::now_ms());
+    let raw = URL_SAFE_NO_PAD.decode(id.to_cookie()).unwrap();
+    let key = hex::encode(Sha256::digest(raw));
+    db.execute(&format!(
+        "INSERT INTO latchkey_schema (version) VALUES (1);
+         INSERT INTO users (id, username, username_key, password_hash, created_at, updated_at)
+             VALUES (100, 'alice', 'alice', 'x', 0, 0);
+         INSERT INTO sessions (id, user_id, generation, created_at, last_used_at,
+                               idle_expires_at, absolute_expires_at)
+             VALUES ('0123456789abcdef0123456789abcdef', 100, 0, {now}, {now}, {later}, {later});
+         INSERT INTO refresh_ids (hash, session_id, generation, issued_at)
+             VALUES ('\\x{key}', '0123456789abcdef0123456789abcdef', 0, {now});",
+        later = now + 86_400_000
+    ));
+
+    let app = spawn_instance(&db.url, &new_secret(), &[]).await;
+
+    let next = app.refresh_ok(&id.to_cookie()).await;
+    assert_eq!(next.cookie.len(), 54, "a new id carries its issue time");
+    let newest = app.refresh_ok(&next.cookie).await;
+    let replayed = app.refresh_ok(&id.to_cookie()).await;
+    assert_eq!(
+        replayed.cookie, newest.cookie,
+        "the old id, replayed within the grace, gets the current one"
+    );
+    assert_eq!(
+        db.query_text("SELECT version FROM latchkey_schema")
+            .as_deref(),
+        Some("2")
+    );
+}
