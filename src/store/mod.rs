@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod database;
+mod issue_times;
 mod mfa;
 pub mod postgres;
 mod sessions;
@@ -16,10 +17,11 @@ mod users;
 pub use admin::{AdminStore, NameCollision, UserChange, UserQuery, UserSort};
 pub use audit::{AuditEvent, AuditQuery, AuditRecord, AuditStore};
 pub use database::{Database, Opened};
+pub use issue_times::IssueTimes;
 pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};
 pub use postgres::PostgresStore;
 pub use sessions::{
-    EndReason, EndSessions, IssueTimes, NewSession, RefreshRecord, Rotation, Session, SessionReply,
+    EndReason, EndSessions, NewSession, RefreshRecord, Rotation, Session, SessionReply,
     SessionStore, SessionTx, SessionWork, Swept,
 };
 pub use signing_keys::{KeyStore, StoredKey};

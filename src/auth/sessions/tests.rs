@@ -8,6 +8,8 @@ use std::time::Duration;
 use super::*;
 use crate::store::{Session, StoreResult};
 
+mod legacy;
+
 const GRACE_MS: i64 = 10_000;
 const TTL_MS: i64 = 60_000;
 
@@ -235,70 +237,4 @@ fn a_replay_several_steps_behind_gets_the_current_id_with_its_issue_time() {
     assert!(replayed.replayed);
     assert_eq!(replayed.refresh, fourth.refresh);
     assert_eq!(replayed.refresh.hash().issued_at, Some(3_000));
-}
-
-/// A family whose ids were issued before ids carried their issue time:
-/// `generations` legacy ids (each the HMAC successor of the one before),
-/// its session at the last of them, and no issue times kept. Returns the ids.
-fn legacy_family(rules: &SessionRules, tx: &FakeTx, generations: i64) -> Vec<RefreshSecret> {
-    let first = RefreshSecret::from_cookie(&"A".repeat(43)).expect("a 32-byte id");
-    let mut ids = vec![first];
-    for _ in 1..generations {
-        ids.push(ids.last().unwrap().successor(&rules.chain_key, None));
-    }
-    let mut sessions = tx.sessions.borrow_mut();
-    let session = sessions.values_mut().next().expect("a session");
-    session.issue_times = IssueTimes::default();
-    session.generation = generations - 1;
-    let fingerprint = browser().fingerprint(&rules.client_key).to_vec();
-    let mut rows = tx.ids.borrow_mut();
-    rows.clear();
-    for (generation, id) in ids.iter().enumerate() {
-        let row = (
-            session.id.clone(),
-            generation as i64,
-            500,
-            fingerprint.clone(),
-        );
-        rows.insert(id.hash().key(), row);
-    }
-    ids
-}
-
-#[test]
-fn ids_from_before_issue_times_still_rotate_and_replay_across_the_change() {
-    let (rules, tx, _) = logged_in();
-    let legacy = legacy_family(&rules, &tx, 2);
-
-    let replayed = rules.refresh(&tx, &legacy[0], &browser(), 600).unwrap();
-    assert_eq!(
-        replayed.refresh, legacy[1],
-        "a legacy successor stays legacy"
-    );
-    assert_eq!(replayed.refresh.hash().issued_at, None);
-
-    let timed = rules.refresh(&tx, &legacy[1], &browser(), 1_000).unwrap();
-    assert_eq!(timed.refresh.hash().issued_at, Some(1_000));
-    let newer = rules
-        .refresh(&tx, &timed.refresh, &browser(), 2_000)
-        .unwrap();
-
-    for old in &legacy {
-        let replayed = rules.refresh(&tx, old, &browser(), 2_500).unwrap();
-        assert_eq!(replayed.refresh, newer.refresh);
-    }
-}
-
-#[test]
-fn issue_times_keep_the_newest_and_name_each_generation() {
-    let mut times = IssueTimes::first(10);
-    for now in [20, 30, 40, 50] {
-        times = times.after(now);
-    }
-    assert_eq!(times, IssueTimes::from_bytes(Some(&times.to_bytes())));
-    assert_eq!(times.of(4, 4), Some(50));
-    assert_eq!(times.of(1, 4), Some(20));
-    assert_eq!(times.of(0, 4), None, "only the newest are kept");
-    assert_eq!(times.of(5, 4), None);
-    assert_eq!(IssueTimes::from_bytes(None).of(0, 0), None);
 }
