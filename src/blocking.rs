@@ -3,7 +3,7 @@
 //! the refresh rules on the group-committing writer (argon2 has its own threads, `auth::hashing`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::thread;
 
 use actix_web::web;
@@ -37,6 +37,13 @@ type ReadJob = Box<dyn FnOnce() + Send>;
 /// flood cannot queue without bound.
 const READ_QUEUE: usize = 1024;
 
+/// A run holds at most this many jobs, so its read snapshot stays short.
+const RUN: usize = 128;
+
+/// What a reader runs each run of queued jobs inside: for SQLite, one read
+/// snapshot (`SessionStore::in_one_snapshot`).
+pub type RunScope = Arc<dyn Fn(&mut dyn FnMut()) + Send + Sync>;
+
 /// The app's reader threads, one queue each, served in turn. Each app has
 /// its own; they stop when the app (its last queue sender) is dropped.
 pub struct Readers {
@@ -45,15 +52,16 @@ pub struct Readers {
 }
 
 impl Readers {
-    pub fn start(threads: usize) -> Readers {
+    pub fn start(threads: usize, scope: RunScope) -> Readers {
         let queues = (0..threads.max(1))
             .map(|i| {
                 let (queue, jobs) = mpsc::sync_channel::<ReadJob>(READ_QUEUE);
+                let scope = scope.clone();
                 thread::Builder::new()
                     .name(format!("latchkey-read-{i}"))
                     .spawn(move || {
                         batch_scheduling();
-                        jobs.into_iter().for_each(|job| job())
+                        serve_in_runs(&jobs, &*scope)
                     })
                     .expect("a reader thread starts");
                 queue
@@ -91,6 +99,21 @@ impl Readers {
             mpsc::TrySendError::Full(_) => ApiError::Busy,
             mpsc::TrySendError::Disconnected(_) => ApiError::internal("reader threads stopped"),
         })
+    }
+}
+
+/// Serves the jobs in runs: each run is what was queued when it began (a
+/// job queued later waits for the next run, and so for a fresher snapshot).
+fn serve_in_runs(jobs: &mpsc::Receiver<ReadJob>, scope: &dyn Fn(&mut dyn FnMut())) {
+    let mut run: Vec<ReadJob> = Vec::with_capacity(RUN);
+    while let Ok(first) = jobs.recv() {
+        run.push(first);
+        run.extend(jobs.try_iter().take(RUN - 1));
+        if run.len() > 1 {
+            scope(&mut || run.drain(..).for_each(|job| job()));
+        }
+        // A lone job needs no shared snapshot.
+        run.drain(..).for_each(|job| job());
     }
 }
 
@@ -196,7 +219,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[actix_web::test]
     async fn reads_run_on_reader_threads_scheduled_as_batch_work() {
-        let readers = Readers::start(2);
+        let readers = Readers::start(2, Arc::new(|run| run()));
         for _ in 0..2 {
             let policy = readers.read(own_policy).await.unwrap();
             assert_eq!(policy, libc::SCHED_BATCH as u32);
@@ -205,6 +228,72 @@ mod tests {
             own_policy().unwrap(),
             libc::SCHED_OTHER as u32,
             "the caller keeps its own"
+        );
+    }
+
+    /// Where a job ran: inside a run scope or not, and how many scopes had begun by then.
+    type Seen = mpsc::Sender<(&'static str, bool, usize)>;
+
+    fn recording(name: &'static str, seen: &Seen, scope: &Arc<ScopeLog>) -> ReadJob {
+        let (seen, scope) = (seen.clone(), scope.clone());
+        Box::new(move || {
+            let inside = scope.inside.load(Ordering::SeqCst);
+            seen.send((name, inside, scope.begun.load(Ordering::SeqCst)))
+                .unwrap();
+        })
+    }
+
+    #[derive(Default)]
+    struct ScopeLog {
+        inside: std::sync::atomic::AtomicBool,
+        begun: AtomicUsize,
+    }
+
+    #[test]
+    fn jobs_queued_together_share_a_run_and_a_job_queued_during_it_waits_for_the_next() {
+        let log = Arc::new(ScopeLog::default());
+        let scope: RunScope = {
+            let log = log.clone();
+            Arc::new(move |run| {
+                log.begun.fetch_add(1, Ordering::SeqCst);
+                log.inside.store(true, Ordering::SeqCst);
+                run();
+                log.inside.store(false, Ordering::SeqCst);
+            })
+        };
+        let readers = Readers::start(1, scope);
+        let (seen, order) = mpsc::channel();
+        let (open_gate, gate) = mpsc::channel::<()>();
+        let (started, first_started) = mpsc::channel::<()>();
+        let first = recording("first", &seen, &log);
+        readers
+            .send(Box::new(move || {
+                started.send(()).unwrap();
+                gate.recv().unwrap();
+                first();
+            }))
+            .unwrap();
+        // The others queue while the first runs alone.
+        first_started.recv().unwrap();
+        let (queue, late) = (readers.queues[0].clone(), recording("late", &seen, &log));
+        let second = recording("second", &seen, &log);
+        readers
+            .send(Box::new(move || {
+                queue.try_send(late).unwrap();
+                second();
+            }))
+            .unwrap();
+        readers.send(recording("third", &seen, &log)).unwrap();
+        open_gate.send(()).unwrap();
+        let ran: Vec<_> = order.iter().take(4).collect();
+        assert_eq!(
+            ran,
+            [
+                ("first", false, 0),
+                ("second", true, 1),
+                ("third", true, 1),
+                ("late", false, 1),
+            ]
         );
     }
 }

@@ -45,9 +45,13 @@ impl Application {
         let store = opened.shared();
         let password_file = config.db.beside(bootstrap::PASSWORD_FILE);
         let audit = AuditLog::start(store.clone())?;
+        let readers = Readers::start(reader_threads(&config.db), {
+            let store = store.clone();
+            Arc::new(move |run| store.in_one_snapshot(run))
+        });
         let state = web::Data::new(AppState {
             store,
-            readers: Readers::start(reader_threads(&config.db)),
+            readers,
             tokens: TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)?
                 .with_eddsa(config.eddsa),
             sessions: SessionRules::new(

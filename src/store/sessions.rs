@@ -186,6 +186,11 @@ pub trait SessionStore {
         session_id: &str,
         kid: Option<&str>,
     ) -> StoreResult<Option<(Session, User)>>;
+    /// Runs a run of access checks queued together (`session_with_user` calls),
+    /// in one read snapshot where that saves the backend work per check.
+    fn in_one_snapshot(&self, run: &mut dyn FnMut()) {
+        run();
+    }
     fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>>;
     /// Deletes up to `batch` expired or ended sessions, and up to `batch` refresh ids
     /// whose session is gone.

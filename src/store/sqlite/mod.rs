@@ -13,10 +13,12 @@ mod schema;
 mod session_tx;
 mod sessions;
 mod signing_keys;
+mod snapshot;
 mod users;
 mod writer;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use r2d2::{Pool, PooledConnection};
@@ -37,6 +39,8 @@ pub struct SqliteStore {
     pool: Pool<SqliteConnectionManager>,
     /// Hot writes (rotations, new sessions) go through one group-committing thread.
     writer: writer::Writer,
+    /// Tells this store's pinned read connection (`snapshot`) from another's.
+    identity: Arc<()>,
 }
 
 impl SqliteStore {
@@ -88,7 +92,11 @@ impl SqliteStore {
                 .map_err(|e| format!("cannot open database {shown}: {e}"))
         };
         let writer = writer::Writer::start(open()?, open()?)?;
-        Ok(SqliteStore { pool, writer })
+        Ok(SqliteStore {
+            pool,
+            writer,
+            identity: Arc::new(()),
+        })
     }
 
     fn conn(&self) -> StoreResult<Conn> {

@@ -155,15 +155,20 @@ impl SessionStore for SqliteStore {
         session_id: &str,
         kid: Option<&str>,
     ) -> StoreResult<Option<(Session, User)>> {
-        let conn = self.conn()?;
-        if kid
-            .map(|kid| signing_keys::refused(&conn, kid))
-            .transpose()?
-            == Some(true)
-        {
-            return Ok(None);
-        }
-        with_user(&conn, session_id)
+        self.on_read_connection(|conn| {
+            if kid
+                .map(|kid| signing_keys::refused(conn, kid))
+                .transpose()?
+                == Some(true)
+            {
+                return Ok(None);
+            }
+            with_user(conn, session_id)
+        })
+    }
+
+    fn in_one_snapshot(&self, run: &mut dyn FnMut()) {
+        self.run_pinned(run);
     }
 
     fn live_sessions(&self, user_id: i64, now: i64) -> StoreResult<Vec<Session>> {

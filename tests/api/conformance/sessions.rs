@@ -159,7 +159,55 @@ fn a_sweep_deletes_dead_sessions_in_batches_and_keeps_live_ones(store: &dyn Stor
     assert_eq!(store.live_sessions(alice.id, later).unwrap().len(), 1);
 }
 
+/// Ends `id` in the session writer's transaction, while a run may be open.
+fn end_now(store: &dyn Store, id: &str) {
+    let ending = id.to_string();
+    let end = move |tx: &dyn latchkey::store::SessionTx| {
+        tx.end_session(&ending, EndReason::Logout, NOW).unwrap()
+    };
+    assert!(in_session_tx(store, end));
+}
+
+fn ended(store: &dyn Store, id: &str) -> Option<EndReason> {
+    store.session_with_user(id, None).unwrap().unwrap().0.ended
+}
+
+fn a_run_of_checks_sees_earlier_commits_and_reads_after_it_see_later_ones(store: &dyn Store) {
+    let alice = add_user(store, "alice", false, NOW);
+    let (id, _) = start(store, alice.id, 1);
+    let mut in_run = None;
+    store.in_one_snapshot(&mut || {
+        in_run = Some(ended(store, &id));
+        end_now(store, &id);
+    });
+    assert_eq!(in_run, Some(None));
+    // Every pooled connection, the run's among them, reads the end.
+    for _ in 0..3 {
+        assert_eq!(ended(store, &id), Some(EndReason::Logout));
+    }
+}
+
+/// On SQLite the checks of a run share one read transaction: a commit made
+/// during the run shows only after it (the reader never puts a job queued
+/// after that commit into the run, `blocking::Readers`).
+#[test]
+fn on_sqlite_the_checks_of_one_run_read_one_snapshot() {
+    super::on_sqlite(|store| {
+        let alice = add_user(store, "alice", false, NOW);
+        let (id, _) = start(store, alice.id, 1);
+        let mut seen = Vec::new();
+        store.in_one_snapshot(&mut || {
+            seen.push(ended(store, &id));
+            end_now(store, &id);
+            seen.push(ended(store, &id));
+        });
+        assert_eq!(seen, [None, None]);
+        assert_eq!(ended(store, &id), Some(EndReason::Logout));
+    });
+}
+
 conformance!(
+    a_run_of_checks_sees_earlier_commits_and_reads_after_it_see_later_ones,
     a_refresh_id_rotates_only_from_its_own_generation,
     an_ended_session_stays_ended_with_its_reason,
     a_users_sessions_end_but_the_one_kept,
