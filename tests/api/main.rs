@@ -11,6 +11,7 @@ mod audit_storage;
 mod backend;
 mod backup;
 mod bearer;
+mod checks_under_load;
 mod cli;
 mod cli_busy;
 mod cli_sessions;
