@@ -49,7 +49,7 @@ pub struct TokenKeys {
     /// Sign with EdDSA (the ring's signer) rather than HS256.
     eddsa: bool,
     ring: RwLock<Arc<Ring>>,
-    /// Ed25519 checks cost many HMACs: a token verified once is remembered.
+    /// A token verified once is remembered until it expires.
     verified: VerifiedTokens,
 }
 
@@ -149,28 +149,36 @@ impl TokenKeys {
     /// not typed `at+jwt` (RFC 9068: an ID token or other JWT signed with the
     /// same key is no access token), issued in the future, malformed — is the
     /// same `None`: the caller answers one 401 for all.
+    ///
+    /// A token verified before comes from the cache until its `exp`: a hash
+    /// of the token costs less than decoding it again (its JSON twice) and its
+    /// signature. An EdDSA token whose key left the ring (revoked) is refused
+    /// though cached, so a cached token never outlives its key.
     pub fn verify(&self, token: &str) -> Option<Claims> {
-        let header = decode_header(token).ok()?;
-        match header.alg {
-            Algorithm::HS256 => checked(decode(token, &self.decoding, &self.validation).ok()?),
-            Algorithm::EdDSA => self.verify_eddsa(token, header.kid?),
-            _ => None,
-        }
-    }
-
-    /// A token of a key that left the ring (revoked) fails before the cache
-    /// is asked, so a cached token never outlives its key.
-    fn verify_eddsa(&self, token: &str, kid: String) -> Option<Claims> {
-        let ring = self.ring();
-        let key = ring.verifiers.get(&kid)?;
         let now = chrono::Utc::now().timestamp();
         let leeway = LEEWAY_SECS as i64;
         if let Some(claims) = self.verified.get(token, now, leeway) {
-            return Some(claims);
+            let key_live = claims
+                .kid
+                .as_ref()
+                .is_none_or(|kid| self.ring().verifiers.contains_key(kid));
+            return key_live.then_some(claims);
         }
+        let header = decode_header(token).ok()?;
+        let claims = match header.alg {
+            Algorithm::HS256 => checked(decode(token, &self.decoding, &self.validation).ok()?),
+            Algorithm::EdDSA => self.verify_eddsa(token, header.kid?),
+            _ => None,
+        }?;
+        self.verified.insert(token, &claims, now, leeway);
+        Some(claims)
+    }
+
+    fn verify_eddsa(&self, token: &str, kid: String) -> Option<Claims> {
+        let ring = self.ring();
+        let key = ring.verifiers.get(&kid)?;
         let mut claims = checked(decode(token, key, &self.ed_validation).ok()?)?;
         claims.kid = Some(kid);
-        self.verified.insert(token, &claims, now, leeway);
         Some(claims)
     }
 }
@@ -238,5 +246,20 @@ mod tests {
             .unwrap();
         assert!(keys.verify(&stale.token).is_none());
         assert!(keys.verify("not.a.jwt").is_none());
+    }
+
+    #[test]
+    fn a_token_verified_before_still_verifies_and_a_forged_one_beside_it_does_not() {
+        let keys = TokenKeys::new(&[1; 32], "latchkey", Duration::from_secs(300)).unwrap();
+        let token = keys.issue(&user(), "sid1", false, now()).unwrap().token;
+        let first = keys.verify(&token).unwrap();
+        let again = keys.verify(&token).unwrap();
+        assert_eq!((again.sid, again.jti), (first.sid, first.jti));
+        let (signed, signature) = token.rsplit_once('.').unwrap();
+        let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
+        let forged = format!("{signed}.{flipped}{}", &signature[1..]);
+        assert!(keys.verify(&forged).is_none());
+        let other = TokenKeys::new(&[2; 32], "latchkey", Duration::from_secs(300)).unwrap();
+        assert!(other.verify(&token).is_none(), "the cache is the keys' own");
     }
 }

@@ -1,7 +1,7 @@
-//! A bounded cache of verified EdDSA tokens, keyed by SHA-256 of the token and kept until the
-//! token's `exp` (plus the leeway), so a repeated token costs a hash instead of an Ed25519
-//! verification. It replaces only the signature check: the session-live check still runs on every
-//! request.
+//! A bounded cache of verified access tokens, keyed by SHA-256 of the token and kept until the
+//! token's `exp` (plus the leeway), so a repeated token costs a hash instead of its decoding and
+//! signature check (an Ed25519 verification, or for HS256 its JSON parsed twice and an HMAC). It
+//! replaces only those: the session-live check still runs on every request.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
