@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
 
 use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
-use super::{session_tx, signing_keys, SqliteStore};
+use super::{session_tx, SqliteStore};
 use crate::store::{
     EndReason, EndSessions, Session, SessionStore, SessionWork, StoreResult, Swept, User,
 };
@@ -44,21 +44,38 @@ pub(super) fn end_for_user(
     )?)
 }
 
-fn with_user(conn: &Connection, session_id: &str) -> StoreResult<Option<(Session, User)>> {
+/// The session and its user, if `kid` (when given) names a signing key not
+/// revoked: one statement, as this runs on every authenticated request.
+fn with_user(
+    conn: &Connection,
+    session_id: &str,
+    kid: Option<&str>,
+) -> StoreResult<Option<(Session, User)>> {
     // Built once: every Bearer request looks its statement up by this text.
     static SQL: OnceLock<String> = OnceLock::new();
     let sql = SQL.get_or_init(|| {
         format!(
-            "SELECT {SESSION_COLUMNS}, {} FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
+            "SELECT {SESSION_COLUMNS}, {}, ?2 IS NULL OR EXISTS (
+                 SELECT 1 FROM signing_keys k WHERE k.kid = ?2 AND k.revoked_at IS NULL)
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
             rows::USER_COLUMNS
         )
     });
-    Ok(conn
+    let key_live_at = SESSION_COLUMN_COUNT + rows::USER_COLUMN_COUNT;
+    let found = conn
         .prepare_cached(sql)?
-        .query_row([session_id], |row| {
-            Ok((rows::session(row)?, rows::user(row, SESSION_COLUMN_COUNT)?))
+        .query_row(params![session_id, kid], |row| {
+            let key_live: bool = row.get(key_live_at)?;
+            if !key_live {
+                return Ok(None);
+            }
+            Ok(Some((
+                rows::session(row)?,
+                rows::user(row, SESSION_COLUMN_COUNT)?,
+            )))
         })
-        .optional()?)
+        .optional()?;
+    Ok(found.flatten())
 }
 
 fn live_for_user(conn: &Connection, user_id: i64, now: i64) -> StoreResult<Vec<Session>> {
@@ -155,16 +172,7 @@ impl SessionStore for SqliteStore {
         session_id: &str,
         kid: Option<&str>,
     ) -> StoreResult<Option<(Session, User)>> {
-        self.on_read_connection(|conn| {
-            if kid
-                .map(|kid| signing_keys::refused(conn, kid))
-                .transpose()?
-                == Some(true)
-            {
-                return Ok(None);
-            }
-            with_user(conn, session_id)
-        })
+        self.on_read_connection(|conn| with_user(conn, session_id, kid))
     }
 
     fn in_one_snapshot(&self, run: &mut dyn FnMut()) {

@@ -1,6 +1,6 @@
 //! SQL for the signing keys (schema version 7): few rows, read whole.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 use super::SqliteStore;
 use crate::store::{KeyStore, StoreResult, StoredKey};
@@ -53,16 +53,6 @@ pub fn update_dates(conn: &Connection, key: &StoredKey) -> rusqlite::Result<()> 
         params![key.kid, key.signs_from, key.retired_at, key.revoked_at],
     )?;
     Ok(())
-}
-
-/// Whether tokens of `kid` are refused: revoked, or no such key.
-pub fn refused(conn: &Connection, kid: &str) -> rusqlite::Result<bool> {
-    // Cached: this runs on every request that carries an EdDSA token.
-    let revoked: Option<Option<i64>> = conn
-        .prepare_cached("SELECT revoked_at FROM signing_keys WHERE kid = ?1")?
-        .query_row([kid], |row| row.get(0))
-        .optional()?;
-    Ok(!matches!(revoked, Some(None)))
 }
 
 impl KeyStore for SqliteStore {

@@ -82,7 +82,28 @@ fn signing_keys_read_back_as_saved_oldest_first(store: &dyn Store) {
     assert_eq!((keys[1].created_at, keys[1].revoked_at), (NOW + 40, None));
 }
 
+fn an_access_check_finds_its_session_only_under_a_key_not_revoked(store: &dyn Store) {
+    let alice = add_user(store, "alice", false, NOW);
+    let (id, _) = super::sessions::start(store, alice.id, 1);
+    store
+        .save_signing_keys(&[key("live", NOW), key("gone", NOW)], &[])
+        .unwrap();
+    let mut revoked = key("gone", NOW);
+    revoked.revoked_at = Some(NOW + 1);
+    store.save_signing_keys(&[], &[revoked]).unwrap();
+    let found = |kid| {
+        let found = store.session_with_user(&id, kid).unwrap();
+        found.map(|(session, user)| (session.id, user.id))
+    };
+    let alices = Some((id.clone(), alice.id));
+    assert_eq!(found(None), alices, "an HS256 token names no key");
+    assert_eq!(found(Some("live")), alices);
+    assert_eq!(found(Some("gone")), None);
+    assert_eq!(found(Some("unknown")), None);
+}
+
 conformance!(
+    an_access_check_finds_its_session_only_under_a_key_not_revoked,
     a_login_step_is_taken_once_and_put_back_with_its_failures,
     an_expired_login_step_is_neither_taken_nor_kept,
     signing_keys_read_back_as_saved_oldest_first,

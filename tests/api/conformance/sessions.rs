@@ -17,7 +17,7 @@ fn hash_at(at: i64, seed: u8) -> RefreshHash {
     }
 }
 
-fn start(store: &dyn Store, user_id: i64, seed: u8) -> (String, RefreshHash) {
+pub(super) fn start(store: &dyn Store, user_id: i64, seed: u8) -> (String, RefreshHash) {
     let id = SessionId::generate();
     let hash = hash_at(NOW, seed);
     let session = NewSession {
