@@ -40,22 +40,11 @@ impl SqliteStore {
         &self,
         read: impl FnOnce(&Connection) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        let pinned = PINNED.with(|pinned| {
-            let mut pinned = pinned.borrow_mut();
-            match pinned.take() {
-                Some((owner, conn)) if Arc::ptr_eq(&owner, &self.identity) => Some((owner, conn)),
-                other => {
-                    *pinned = other;
-                    None
-                }
-            }
-        });
-        let Some((owner, conn)) = pinned else {
-            return read(&*self.conn()?);
-        };
-        let outcome = read(&conn);
-        PINNED.with(|pinned| *pinned.borrow_mut() = Some((owner, conn)));
-        outcome
+        // Borrowed, not taken: a read never starts or ends a run, the only writers of `PINNED`.
+        PINNED.with(|pinned| match &*pinned.borrow() {
+            Some((owner, conn)) if Arc::ptr_eq(owner, &self.identity) => read(conn),
+            _ => read(&*self.conn()?),
+        })
     }
 }
 
