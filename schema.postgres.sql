@@ -1,4 +1,4 @@
--- latchkey schema for PostgreSQL, version 2 (the tables of SQLite's version 10;
+-- latchkey schema for PostgreSQL, version 4 (the tables of SQLite's version 12;
 -- see schema.sql for what each column means). Applied by the first instance to
 -- start, inside one transaction that holds an advisory lock, so a second
 -- instance starting at the same moment waits and then finds it done
@@ -44,11 +44,15 @@ CREATE TABLE IF NOT EXISTS sessions (
     user_agent          TEXT,
     ip                  TEXT,
     mfa                 BOOLEAN NOT NULL DEFAULT FALSE,
-    issue_times         BYTEA   -- when the newest ids were issued (see IssueTimes)
+    issue_times         BYTEA,  -- when the newest ids were issued (see IssueTimes)
+    issued_to           BYTEA   -- who the live id went to (NULL: a chained id's row says)
 );
 
 -- Version 2: sessions made by version 1 gain it.
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS issue_times BYTEA;
+-- Version 4: counted refresh ids (see schema.sql); a rotation updates the
+-- session's row and inserts nothing.
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS issued_to BYTEA;
 
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
 

@@ -1,11 +1,11 @@
--- latchkey schema, version 10. Applied on every start; every statement is idempotent,
+-- latchkey schema, version 12. Applied on every start; every statement is idempotent,
 -- so an older database upgrades by running it (version 2 added audit_events),
 -- after the changes CREATE cannot make (version 3 renamed refresh_ids.rotated_at
 -- to issued_at, version 4 rebuilt refresh_ids without its foreign key and
 -- session index, version 5 added refresh_ids.issued_to, version 7 added
 -- signing_keys, version 8 added users.username_key, version 9 added
 -- sessions.mfa and the second factor's tables, version 10 added
--- sessions.issue_times; see `upgrade` in
+-- sessions.issue_times, version 12 added sessions.issued_to; see `upgrade` in
 -- src/store/sqlite/schema.rs).
 -- Times are INTEGER milliseconds since the Unix epoch (UTC).
 
@@ -30,6 +30,13 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE UNIQUE INDEX IF NOT EXISTS users_by_key ON users (username_key);
 
 -- One row per login: the family of rotating refresh ids. `id` is the JWT's sid.
+-- A refresh id is the session's id, its `generation` and a MAC of both under a
+-- key derived from the signing secret (never stored), so a rotation only moves
+-- `generation` on: the row never grows. `issue_times` (the last four rotations)
+-- and `issued_to` (a keyed hash of the User-Agent and network, /24 or /64, of
+-- the client the live id went to) let a replay of the last few ids within the
+-- grace, from that client, be answered with the live id. `issued_to` is NULL
+-- while the live id is a chained one from before version 12 (`refresh_ids`).
 CREATE TABLE IF NOT EXISTS sessions (
     id                  TEXT    PRIMARY KEY,
     user_id             INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
@@ -43,12 +50,16 @@ CREATE TABLE IF NOT EXISTS sessions (
     user_agent          TEXT,
     ip                  TEXT,
     mfa                 INTEGER NOT NULL DEFAULT 0, -- login passed a second factor (amr otp)
-    issue_times         BLOB   -- when the newest ids were issued (see IssueTimes)
+    issue_times         BLOB,  -- when the newest ids were issued (see IssueTimes)
+    issued_to           BLOB   -- who the live id went to (NULL: a chained id's row says)
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
 
--- Every refresh id a session has handed out, keyed by the time it was issued
+-- Refresh ids from before version 12 (random, each the HMAC of the one
+-- before), kept until their session ends: only read, never written. Each
+-- session's next rotation moves it to counted ids.
+-- Every such id a session has handed out, keyed by the time it was issued
 -- (8 bytes, big-endian milliseconds) then the SHA-256 of its secret; never the
 -- id itself. The time comes first so new ids append to the end of the index
 -- rather than land on random pages (ids from before version 10 are keyed by

@@ -11,7 +11,7 @@ use rand::RngCore;
 
 pub use contact::{email, full_name};
 pub use names::{is_control_or_format, login_key, name_key, nfkc, Username};
-pub use refresh::{RefreshHash, RefreshSecret};
+pub use refresh::{ChainedId, CountedId, IdKey, RefreshHash, RefreshSecret};
 
 /// A password chosen now (not one typed at login): 8–1024 characters.
 #[derive(Clone)]
@@ -65,6 +65,17 @@ impl SessionId {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The 16 bytes a counted refresh id carries.
+    pub fn to_bytes(&self) -> [u8; 16] {
+        let mut bytes = [0u8; 16];
+        hex::decode_to_slice(&self.0, &mut bytes).expect("a session id is 32 hex digits");
+        bytes
+    }
+
+    pub fn from_bytes(bytes: &[u8; 16]) -> SessionId {
+        SessionId(hex::encode(bytes))
     }
 }
 

@@ -183,7 +183,7 @@ fn start(
     now: i64,
 ) -> Result<Grant, ApiError> {
     let rules = state.clone();
-    let affinity = presented.as_ref().map(|p| p.hash().affinity());
+    let affinity = presented.as_ref().map(|p| p.affinity());
     blocking::sessions_from_blocking_thread(state.store.as_ref(), affinity, move |tx| {
         rules
             .sessions

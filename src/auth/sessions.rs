@@ -1,13 +1,14 @@
 //! The session rules: login starts (or continues) a family, refresh rotates it, an old id replayed
 //! within the grace by the client that rotated it gets the current one; any other replay ends the
-//! family.
+//! family. Ids are counted (the session, a generation, a MAC), so a rotation moves one row on and
+//! stores nothing new.
 
 use std::time::Duration;
 
 pub use crate::auth::client::Client;
 use crate::auth::client::{self, Fingerprint};
 use crate::clock;
-use crate::domain::{RefreshSecret, SessionId};
+use crate::domain::{CountedId, IdKey, RefreshSecret, SessionId};
 use crate::error::ApiError;
 use crate::store::{EndReason, IssueTimes, NewSession, RefreshRecord, Rotation, SessionTx, User};
 
@@ -22,7 +23,10 @@ mod replay;
 mod tests;
 
 pub struct SessionRules {
+    /// Rebuilds the successors of chained ids from before counted ids.
     chain_key: [u8; 32],
+    /// Authenticates counted ids.
+    id_key: IdKey,
     /// Keys client fingerprints; derived from the chain key, so it differs from it.
     client_key: [u8; 32],
     refresh_ttl: i64,
@@ -69,6 +73,7 @@ impl SessionRules {
         let client_key = client::fingerprint_key(&chain_key);
         SessionRules {
             chain_key,
+            id_key: IdKey::derive(&chain_key),
             client_key,
             refresh_ttl: clock::ms(refresh_ttl),
             max_age: clock::ms(max_age),
@@ -98,12 +103,12 @@ impl SessionRules {
     ) -> Result<Grant, ApiError> {
         let issued_to = client.fingerprint(&self.client_key);
         if let Some(presented) = presented {
-            if let Some(record) = tx.find_refresh(&presented.hash())? {
+            if let Some(record) = self.find(tx, presented)? {
                 let own_live_id =
                     record.user.id == user.id && matches!(self.decide(&record, now), Step::Rotate);
                 if own_live_id {
                     let login = (issued_to, Some(mfa));
-                    if let Some(grant) = self.rotate(tx, &record, presented, login, now)? {
+                    if let Some(grant) = self.rotate(tx, &record, login, now)? {
                         return Ok(grant);
                     }
                 } else if record.session.is_expired(now) {
@@ -111,11 +116,9 @@ impl SessionRules {
                 }
             }
         }
-        let refresh = RefreshSecret::generate(now);
         let session = NewSession {
             id: SessionId::generate(),
             user_id: user.id,
-            refresh_hash: refresh.hash(),
             now,
             idle_expires_at: now.saturating_add(self.refresh_ttl.min(self.max_age)),
             absolute_expires_at: now.saturating_add(self.max_age),
@@ -128,8 +131,8 @@ impl SessionRules {
         tx.create_session(&session)?;
         Ok(Grant {
             user,
+            refresh: self.id_of(&session.id, 0),
             session_id: session.id.as_str().to_string(),
-            refresh,
             expires_at: session.idle_expires_at,
             replayed: false,
             mfa,
@@ -148,13 +151,11 @@ impl SessionRules {
         // Inside the writer's transaction nothing can change between this
         // read and the writes below: two tabs refreshing at once are simply
         // one rotation followed by one replay within the grace.
-        let record = tx
-            .find_refresh(&presented.hash())?
-            .ok_or(ApiError::RefreshNotFound)?;
+        let record = self.find(tx, presented)?.ok_or(ApiError::RefreshNotFound)?;
         let session_id = &record.session.id;
         match self.decide(&record, now) {
             Step::Rotate => self
-                .rotate(tx, &record, presented, (fingerprint, None), now)?
+                .rotate(tx, &record, (fingerprint, None), now)?
                 .ok_or_else(|| ApiError::internal("session moved inside its own transaction")),
             Step::Behind => self.replay_or_end(tx, record, presented, fingerprint, now),
             Step::Expired => {
@@ -171,6 +172,48 @@ impl SessionRules {
         if self.panic_on_user_agent.is_some() && self.panic_on_user_agent == client.user_agent {
             panic!("test hook: a session job panics on purpose");
         }
+    }
+
+    /// What a presented id leads to, if the server made it: a counted id by
+    /// its session (a forged MAC finds nothing), a chained one by its hash.
+    pub fn find(
+        &self,
+        tx: &dyn SessionTx,
+        presented: &RefreshSecret,
+    ) -> Result<Option<RefreshRecord>, ApiError> {
+        let id = match presented {
+            RefreshSecret::Chained(id) => return Ok(tx.find_refresh(&id.hash())?),
+            RefreshSecret::Counted(id) if id.is_authentic(&self.id_key) => id,
+            RefreshSecret::Counted(_) => return Ok(None),
+        };
+        let found = tx.find_session(id.session_id().as_str())?;
+        Ok(found.map(|(session, user)| RefreshRecord {
+            session,
+            user,
+            generation: id.generation(),
+            issued_at: None,
+            issued_to: None,
+        }))
+    }
+
+    /// The id of `session` at `generation`.
+    fn id_of(&self, session: &SessionId, generation: i64) -> RefreshSecret {
+        RefreshSecret::Counted(CountedId::mint(
+            &self.id_key,
+            &session.to_bytes(),
+            generation,
+        ))
+    }
+
+    /// The id of a stored session at `generation`.
+    pub(super) fn id_at(
+        &self,
+        session_id: &str,
+        generation: i64,
+    ) -> Result<RefreshSecret, ApiError> {
+        let id = SessionId::parse(session_id)
+            .ok_or_else(|| ApiError::internal("a stored session id is not 32 hex digits"))?;
+        Ok(self.id_of(&id, generation))
     }
 
     fn decide(&self, record: &RefreshRecord, now: i64) -> Step {
@@ -197,18 +240,16 @@ impl SessionRules {
         &self,
         tx: &dyn SessionTx,
         record: &RefreshRecord,
-        presented: &RefreshSecret,
         (issued_to, mfa): (Fingerprint, Option<bool>),
         now: i64,
     ) -> Result<Option<Grant>, ApiError> {
-        let next = presented.successor(&self.chain_key, Some(now));
+        let next = self.id_at(&record.session.id, record.generation + 1)?;
         let idle_expires_at = now
             .saturating_add(self.refresh_ttl)
             .min(record.session.absolute_expires_at);
         let rotation = Rotation {
             session_id: record.session.id.clone(),
             from_generation: record.generation,
-            new_hash: next.hash(),
             now,
             idle_expires_at,
             issued_to,

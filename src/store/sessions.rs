@@ -56,6 +56,9 @@ pub struct Session {
     pub mfa: bool,
     /// When its newest ids were issued.
     pub issue_times: IssueTimes,
+    /// The fingerprint of the client its live id was issued to; `None` while
+    /// that id is a chained one from before counted ids (its row has it).
+    pub issued_to: Option<Vec<u8>>,
 }
 
 impl Session {
@@ -72,7 +75,6 @@ impl Session {
 pub struct NewSession {
     pub id: SessionId,
     pub user_id: i64,
-    pub refresh_hash: RefreshHash,
     pub now: i64,
     pub idle_expires_at: i64,
     pub absolute_expires_at: i64,
@@ -86,30 +88,29 @@ pub struct NewSession {
     pub issue_times: IssueTimes,
 }
 
-/// What a presented refresh id leads to.
+/// What a presented refresh id leads to: its session and user, and the
+/// generation it was issued for.
 #[derive(Clone, Debug)]
 pub struct RefreshRecord {
     pub session: Session,
     pub user: User,
     /// The generation of the presented id; below `session.generation` once rotated.
     pub generation: i64,
-    /// When this id was handed out (its predecessor's rotation); `None` in
-    /// rows from before this was recorded.
+    /// A chained id's row: when it was handed out (its predecessor's
+    /// rotation) and to which client; `None` for a counted id, and in rows
+    /// from before these were recorded.
     pub issued_at: Option<i64>,
-    /// The fingerprint of the client this id was issued to (the one that
-    /// rotated its predecessor); `None` in rows from before version 5.
     pub issued_to: Option<Vec<u8>>,
 }
 
-/// Move a session from `from_generation` to the next, whose id is `new_hash`.
+/// Move a session from `from_generation` to the next: one row updated, nothing inserted.
 #[derive(Clone, Debug)]
 pub struct Rotation {
     pub session_id: String,
     pub from_generation: i64,
-    pub new_hash: RefreshHash,
     pub now: i64,
     pub idle_expires_at: i64,
-    /// The fingerprint of the client that rotated, kept with the new id.
+    /// The fingerprint of the client that rotated, the one a replay must come from.
     pub issued_to: [u8; 16],
     /// A login that continues the session says how it authenticated; a refresh keeps it.
     pub mfa: Option<bool>,
@@ -154,6 +155,9 @@ impl<'a> EndSessions<'a> {
 /// transaction, shared with other requests' work (group commit), so what is
 /// read cannot change before it is written.
 pub trait SessionTx {
+    /// A session and its user by the session's id (a counted id names it).
+    fn find_session(&self, session_id: &str) -> StoreResult<Option<(Session, User)>>;
+    /// What a chained id from before counted ids leads to, by its hash.
     fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>>;
     fn create_session(&self, session: &NewSession) -> StoreResult<()>;
     /// Returns false when the session is no longer at `from_generation`.

@@ -35,6 +35,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "ip",
             "mfa",
             "issue_times",
+            "issued_to",
         ],
     ),
     (

@@ -3,7 +3,7 @@ use std::os::unix::fs::PermissionsExt;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use latchkey::config::{Config, ServeArgs};
-use latchkey::domain::RefreshSecret;
+use latchkey::domain::ChainedId;
 use latchkey::startup::Application;
 use sha2::{Digest, Sha256};
 
@@ -15,10 +15,8 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// A refresh id as older versions issued them (32 random bytes, no issue
 /// time), for databases written by those versions.
-pub fn legacy_refresh_id() -> RefreshSecret {
-    let mut bytes = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut bytes);
-    RefreshSecret::from_cookie(&URL_SAFE_NO_PAD.encode(bytes)).expect("32 bytes")
+pub fn legacy_refresh_id() -> ChainedId {
+    ChainedId::new(None, rand::random())
 }
 
 #[tokio::test]
@@ -41,26 +39,19 @@ async fn the_raw_cookie_value_appears_nowhere_in_the_database_or_its_wal() {
         }
     }
     for cookie in [&login.cookie, &next.cookie] {
-        // The id is its issue time (8 bytes) and its secret; the key keeps
-        // the time and only the SHA-256 of the secret.
+        // The id is the session's id, a counter and a MAC: only the session's id is stored.
         let raw = URL_SAFE_NO_PAD.decode(cookie).unwrap();
-        assert_eq!(raw.len(), 40);
-        let key = [&raw[..8], &Sha256::digest(&raw[8..])[..]].concat();
-        let stored: i64 = app
-            .db()
-            .query_row(
-                "SELECT COUNT(*) FROM refresh_ids WHERE hash = ?1",
-                [&key],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(stored, 1, "the id's row is keyed by its time and hash");
+        assert_eq!(raw.len(), 56);
+        assert!(
+            !files.iter().any(|file| contains(file, &raw[24..])),
+            "MAC stored"
+        );
     }
     let rows: i64 = app
         .db()
         .query_row("SELECT COUNT(*) FROM refresh_ids", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(rows, 2);
+    assert_eq!(rows, 0, "counted ids are never stored");
 }
 
 #[tokio::test]
@@ -219,5 +210,9 @@ async fn a_version_1_database_upgrades_and_its_sessions_still_refresh() {
     let ids: i64 = conn
         .query_row("SELECT COUNT(*) FROM refresh_ids", [], |r| r.get(0))
         .unwrap();
-    assert_eq!((foreign_keys, ids), (0, 2));
+    assert_eq!(
+        (foreign_keys, ids),
+        (0, 1),
+        "the old id's row is kept for reuse detection; the rotation inserted nothing"
+    );
 }

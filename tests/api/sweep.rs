@@ -1,32 +1,33 @@
 //! Sweeping: expired and ended sessions go with all their ids (`latchkey sessions prune`, and the
-//! server in the background); live sessions keep their rotated ids, which reuse detection needs.
+//! server in the background); live sessions keep the chained ids from before counted ids, which
+//! reuse detection needs.
 
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use latchkey::blocking::sessions_from_blocking_thread;
-use latchkey::domain::{RefreshSecret, SessionId};
-use latchkey::store::{EndReason, IssueTimes, NewSession, Rotation, SqliteStore};
+use latchkey::domain::SessionId;
+use latchkey::store::{EndReason, IssueTimes, NewSession, SqliteStore};
 
 use crate::helpers::*;
 use crate::process::{seed_users, ServerProcess};
 
 const DAY: i64 = 86_400_000;
 
-/// A session of user 1 with `rotations` rotated ids plus its live one.
+/// A session of user 1 with `chained` rows of ids from before counted ids
+/// (as an upgraded file has them).
 fn add_session(
     store: &SqliteStore,
+    db: &Path,
     now: i64,
-    idle_left: i64,
-    absolute_left: i64,
-    rotations: i64,
+    (idle_left, absolute_left): (i64, i64),
+    chained: i64,
 ) -> String {
     let id = SessionId::generate();
     let session = NewSession {
         id: id.clone(),
         user_id: 1,
-        refresh_hash: RefreshSecret::generate(now - DAY).hash(),
         now: now - DAY,
         idle_expires_at: now + idle_left,
         absolute_expires_at: now + absolute_left,
@@ -37,20 +38,14 @@ fn add_session(
         issue_times: IssueTimes::first(now - DAY),
     };
     sessions_from_blocking_thread(store, None, move |tx| Ok(tx.create_session(&session)?)).unwrap();
-    for generation in 0..rotations {
-        let rotation = Rotation {
-            session_id: id.as_str().into(),
-            from_generation: generation,
-            new_hash: RefreshSecret::generate(now - DAY / 2).hash(),
-            now: now - DAY / 2,
-            idle_expires_at: now + idle_left,
-            issued_to: [0; 16],
-            mfa: None,
-            issue_times: IssueTimes::first(now - DAY / 2),
-        };
-        let rotated =
-            sessions_from_blocking_thread(store, None, move |tx| Ok(tx.rotate(&rotation)?));
-        assert!(rotated.unwrap());
+    let conn = rusqlite::Connection::open(db).unwrap();
+    for generation in 0..chained {
+        let hash: [u8; 32] = rand::random();
+        conn.execute(
+            "INSERT INTO refresh_ids (hash, session_id, generation, issued_at) VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![&hash[..], id.as_str(), generation, now - DAY],
+        )
+        .unwrap();
     }
     id.as_str().into()
 }
@@ -86,10 +81,10 @@ fn seed_sessions(db: &Path) -> (String, Vec<String>) {
     seed_users(db, &["alice".into()], "alice-password");
     let store = SqliteStore::open(db, 1).unwrap();
     let now = latchkey::clock::now_ms();
-    let live = add_session(&store, now, DAY, 30 * DAY, 3);
-    let idle_expired = add_session(&store, now, -1, 30 * DAY, 2);
-    let absolute_expired = add_session(&store, now, DAY, -1, 1);
-    let ended = add_session(&store, now, DAY, 30 * DAY, 2);
+    let live = add_session(&store, db, now, (DAY, 30 * DAY), 4);
+    let idle_expired = add_session(&store, db, now, (-1, 30 * DAY), 2);
+    let absolute_expired = add_session(&store, db, now, (DAY, -1), 1);
+    let ended = add_session(&store, db, now, (DAY, 30 * DAY), 2);
     let session = ended.clone();
     let logged_out = sessions_from_blocking_thread(&store, None, move |tx| {
         Ok(tx.end_session(&session, EndReason::Logout, now)?)
@@ -126,7 +121,7 @@ fn prune_deletes_expired_and_ended_sessions_with_their_ids_and_keeps_live_ones_w
     assert_eq!(
         ids_per_session(&db),
         vec![(live, 4)],
-        "three rotated ids and the live one"
+        "the live session's chained ids are kept"
     );
     assert_eq!(orphan_ids(&db), 0);
     assert!(prune(&db).contains("deleted 0"));

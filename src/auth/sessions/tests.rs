@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::*;
+use crate::domain::ChainedId;
 use crate::store::{Session, StoreResult};
 
 mod legacy;
@@ -13,7 +14,8 @@ mod legacy;
 const GRACE_MS: i64 = 10_000;
 const TTL_MS: i64 = 60_000;
 
-/// A `refresh_ids` row: session id, generation, issued_at, issued_to.
+/// A `refresh_ids` row (chained ids from before counted ones): session id,
+/// generation, issued_at, issued_to.
 type IdRow = (String, i64, i64, Vec<u8>);
 
 /// One user's sessions and ids, as the tables hold them.
@@ -25,6 +27,12 @@ struct FakeTx {
 }
 
 impl SessionTx for FakeTx {
+    fn find_session(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
+        let session = self.sessions.borrow().get(session_id).cloned();
+        let user = self.user.borrow().clone().expect("a user");
+        Ok(session.map(|session| (session, user)))
+    }
+
     fn find_refresh(
         &self,
         hash: &crate::domain::RefreshHash,
@@ -57,9 +65,8 @@ impl SessionTx for FakeTx {
             ip: new.ip.clone(),
             mfa: new.mfa,
             issue_times: new.issue_times.clone(),
+            issued_to: Some(new.issued_to.to_vec()),
         };
-        let row = (session.id.clone(), 0, new.now, new.issued_to.to_vec());
-        self.ids.borrow_mut().insert(new.refresh_hash.key(), row);
         self.sessions
             .borrow_mut()
             .insert(session.id.clone(), session);
@@ -78,13 +85,7 @@ impl SessionTx for FakeTx {
         session.last_used_at = rotation.now;
         session.idle_expires_at = rotation.idle_expires_at;
         session.issue_times = rotation.issue_times.clone();
-        let row = (
-            rotation.session_id.clone(),
-            session.generation,
-            rotation.now,
-            rotation.issued_to.to_vec(),
-        );
-        self.ids.borrow_mut().insert(rotation.new_hash.key(), row);
+        session.issued_to = Some(rotation.issued_to.to_vec());
         Ok(true)
     }
 
@@ -158,7 +159,7 @@ fn a_replay_within_the_grace_from_the_rotating_client_gets_the_current_id() {
         .unwrap();
 
     assert!(replayed.replayed);
-    assert_eq!(replayed.refresh.hash(), second.refresh.hash());
+    assert_eq!(replayed.refresh, second.refresh);
 }
 
 #[test]
@@ -207,11 +208,16 @@ fn an_expired_session_is_deleted_and_a_disabled_user_refused() {
 #[test]
 fn an_unknown_id_is_not_found_and_an_ended_session_revoked() {
     let (rules, tx, first) = logged_in();
-    let stranger = RefreshSecret::generate(0);
-    assert!(matches!(
-        rules.refresh(&tx, &stranger, &browser(), 1),
-        Err(ApiError::RefreshNotFound)
-    ));
+    let stranger = RefreshSecret::Chained(ChainedId::new(Some(0), [3; 32]));
+    let session = SessionId::parse(tx.sessions.borrow().keys().next().unwrap()).unwrap();
+    let other_key = IdKey::derive(&[8; 32]);
+    let forged = RefreshSecret::Counted(CountedId::mint(&other_key, &session.to_bytes(), 0));
+    for id in [stranger, forged] {
+        assert!(matches!(
+            rules.refresh(&tx, &id, &browser(), 1),
+            Err(ApiError::RefreshNotFound)
+        ));
+    }
 
     let id = tx.sessions.borrow().keys().next().unwrap().clone();
     tx.end_session(&id, EndReason::Logout, 1).unwrap();
@@ -236,5 +242,21 @@ fn a_replay_several_steps_behind_gets_the_current_id_with_its_issue_time() {
 
     assert!(replayed.replayed);
     assert_eq!(replayed.refresh, fourth.refresh);
-    assert_eq!(replayed.refresh.hash().issued_at, Some(3_000));
+}
+
+#[test]
+fn rotations_store_nothing_new_and_any_older_id_is_reuse() {
+    let (rules, tx, first) = logged_in();
+    let mut ids = vec![first];
+    for step in 1..=200 {
+        let last = ids.last().unwrap();
+        ids.push(rules.refresh(&tx, last, &browser(), step).unwrap().refresh);
+    }
+    assert!(tx.ids.borrow().is_empty(), "no id row is written");
+    assert_eq!(tx.sessions.borrow().len(), 1);
+
+    let replay = rules.refresh(&tx, &ids[100], &browser(), 201);
+    assert!(matches!(replay, Err(ApiError::ReuseDetected)));
+    let newest = rules.refresh(&tx, ids.last().unwrap(), &browser(), 202);
+    assert!(matches!(newest, Err(ApiError::ReuseDetected)));
 }

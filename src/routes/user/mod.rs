@@ -136,13 +136,13 @@ async fn rotate(
     client: Client,
 ) -> (Result<Grant, ApiError>, Option<String>) {
     let rules = state.clone();
-    let affinity = Some(presented.hash().affinity());
+    let affinity = Some(presented.affinity());
     let outcome = blocking::sessions(state.store.as_ref(), affinity, move |tx| {
         let grant = rules
             .sessions
             .refresh(tx, &presented, &client, clock::now_ms());
         let reused_by = match &grant {
-            Err(ApiError::ReuseDetected) => tx.find_refresh(&presented.hash()).ok().flatten(),
+            Err(ApiError::ReuseDetected) => rules.sessions.find(tx, &presented).ok().flatten(),
             _ => None,
         };
         Ok((grant, reused_by.map(|record| record.user.username)))
@@ -171,7 +171,7 @@ pub async fn logout(
     let tossed = matches!(presented, Presented::Tossed);
     if let Some(presented) = presented.id() {
         let (rules, client) = (state.clone(), state.guard.client(&req));
-        let affinity = Some(presented.hash().affinity());
+        let affinity = Some(presented.affinity());
         let ended = blocking::sessions(state.store.as_ref(), affinity, move |tx| {
             rules
                 .sessions

@@ -31,8 +31,8 @@ pub(super) fn user(row: &Row, at: usize) -> User {
 pub(super) const SESSION_COLUMNS: &str =
     "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
      s.idle_expires_at, s.absolute_expires_at, s.end_reason, s.user_agent, s.ip, s.mfa, \
-     s.issue_times";
-pub(super) const SESSION_COLUMN_COUNT: usize = 12;
+     s.issue_times, s.issued_to";
+pub(super) const SESSION_COLUMN_COUNT: usize = 13;
 
 /// Reads the `SESSION_COLUMNS` from column 0.
 pub(super) fn session(row: &Row) -> Session {
@@ -50,5 +50,6 @@ pub(super) fn session(row: &Row) -> Session {
         ip: row.get(9),
         mfa: row.get(10),
         issue_times: IssueTimes::from_bytes(row.get(11)),
+        issued_to: row.get(12),
     }
 }

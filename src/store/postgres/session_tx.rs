@@ -1,7 +1,7 @@
 //! SQL of the refresh rules (`SessionTx`) on PostgreSQL, inside one transaction per job. Reading a
 //! refresh id locks its session row (`FOR UPDATE`), so of two instances refreshing the same id at
 //! once one rotates and the other, once the first has committed, reads the moved session and
-//! answers as a replay: never two live branches.
+//! answers as a replay: never two live branches. A rotation updates that row alone.
 
 use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USER_COLUMN_COUNT};
 use super::Connection;
 use crate::domain::RefreshHash;
-use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, SessionTx, StoreResult};
+use crate::store::{
+    EndReason, NewSession, RefreshRecord, Rotation, Session, SessionTx, StoreResult, User,
+};
 
 /// The refresh rules' reads and writes on a connection inside a transaction.
 /// A failed statement aborts a PostgreSQL transaction, and COMMIT then only
@@ -39,24 +41,21 @@ impl<'a> InTransaction<'a> {
     }
 }
 
-/// A new session and its first refresh id, in one round trip.
-const CREATE: &str = "WITH session AS (
-         INSERT INTO sessions (id, user_id, generation, created_at, last_used_at,
-                               idle_expires_at, absolute_expires_at, user_agent, ip, mfa,
-                               issue_times)
-         VALUES ($1, $2, 0, $3, $3, $4, $5, $6, $7, $8, $11) RETURNING id)
-     INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
-     SELECT $9, id, 0, $3, $10 FROM session";
-/// Moves the session on from the generation that was read and inserts the
-/// new id, in one round trip: no row inserted means the session had moved.
-const ROTATE: &str = "WITH moved AS (
-         UPDATE sessions SET generation = $3, last_used_at = $4, idle_expires_at = $5,
-                             mfa = COALESCE($6, mfa), issue_times = $9
-         WHERE id = $1 AND generation = $2 AND end_reason IS NULL RETURNING id)
-     INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
-     SELECT $7, id, $3, $4, $8 FROM moved";
+const CREATE: &str = "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at,
+                                       idle_expires_at, absolute_expires_at, user_agent, ip, mfa,
+                                       issue_times, issued_to)
+     VALUES ($1, $2, 0, $3, $3, $4, $5, $6, $7, $8, $9, $10)";
+/// Moves the session on from the generation that was read: no row updated
+/// means the session had moved.
+const ROTATE: &str = "UPDATE sessions SET generation = $3, last_used_at = $4, idle_expires_at = $5,
+                             mfa = COALESCE($6, mfa), issue_times = $7, issued_to = $8
+     WHERE id = $1 AND generation = $2 AND end_reason IS NULL";
 
 impl SessionTx for InTransaction<'_> {
+    fn find_session(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
+        self.noted(find_session(&mut self.conn.borrow_mut(), session_id))
+    }
+
     fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
         self.noted(find_refresh(&mut self.conn.borrow_mut(), hash))
     }
@@ -85,6 +84,20 @@ impl SessionTx for InTransaction<'_> {
             .execute("DELETE FROM sessions WHERE id = $1", &[&session_id]);
         self.noted(deleted.map(drop).map_err(Into::into))
     }
+}
+
+fn find_session(conn: &mut Connection, session_id: &str) -> StoreResult<Option<(Session, User)>> {
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}
+                 FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.id = $1 FOR UPDATE OF s"
+        )
+    });
+    let statement = conn.prepared(sql)?;
+    let row = conn.client.query_opt(&statement, &[&session_id])?;
+    Ok(row.map(|row| (rows::session(&row), rows::user(&row, SESSION_COLUMN_COUNT))))
 }
 
 fn find_refresh(conn: &mut Connection, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
@@ -124,9 +137,8 @@ fn create(conn: &mut Connection, new: &NewSession) -> StoreResult<()> {
             &new.user_agent,
             &new.ip,
             &new.mfa,
-            &new.refresh_hash.key(),
-            &&new.issued_to[..],
             &new.issue_times.to_bytes(),
+            &&new.issued_to[..],
         ],
     )?;
     Ok(())
@@ -134,7 +146,7 @@ fn create(conn: &mut Connection, new: &NewSession) -> StoreResult<()> {
 
 fn rotate(conn: &mut Connection, rotation: &Rotation) -> StoreResult<bool> {
     let rotate = conn.prepared(ROTATE)?;
-    let inserted = conn.client.execute(
+    let moved = conn.client.execute(
         &rotate,
         &[
             &rotation.session_id,
@@ -143,10 +155,9 @@ fn rotate(conn: &mut Connection, rotation: &Rotation) -> StoreResult<bool> {
             &rotation.now,
             &rotation.idle_expires_at,
             &rotation.mfa,
-            &rotation.new_hash.key(),
-            &&rotation.issued_to[..],
             &rotation.issue_times.to_bytes(),
+            &&rotation.issued_to[..],
         ],
     )?;
-    Ok(inserted == 1)
+    Ok(moved == 1)
 }

@@ -26,8 +26,8 @@ pub(super) fn user(row: &Row, at: usize) -> rusqlite::Result<User> {
 pub(super) const SESSION_COLUMNS: &str =
     "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
      s.idle_expires_at, s.absolute_expires_at, s.end_reason, s.user_agent, s.ip, s.mfa, \
-     s.issue_times";
-pub(super) const SESSION_COLUMN_COUNT: usize = 12;
+     s.issue_times, s.issued_to";
+pub(super) const SESSION_COLUMN_COUNT: usize = 13;
 
 /// Reads the `SESSION_COLUMNS` from column 0.
 pub(super) fn session(row: &Row) -> rusqlite::Result<Session> {
@@ -45,5 +45,6 @@ pub(super) fn session(row: &Row) -> rusqlite::Result<Session> {
         ip: row.get(9)?,
         mfa: row.get(10)?,
         issue_times: IssueTimes::from_bytes(row.get::<_, Option<Vec<u8>>>(11)?.as_deref()),
+        issued_to: row.get(12)?,
     })
 }

@@ -7,7 +7,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::store::StoreError;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-pub(super) const SCHEMA_VERSION: i64 = 10;
+pub(super) const SCHEMA_VERSION: i64 = 12;
 
 /// Says what went wrong in one line; a lock still held after the wait is
 /// named as such, not as SQLite's bare "database is locked".
@@ -98,6 +98,11 @@ fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
         // Ids issued before carry no time; their sessions' times start with
         // their next rotation.
         tx.execute_batch("ALTER TABLE sessions ADD COLUMN issue_times BLOB;")?;
+    }
+    if version < 12 && !has_column(tx, "sessions", "issued_to")? {
+        // NULL: the live id is a chained one, whose row knows its client;
+        // the session's next rotation moves it to counted ids.
+        tx.execute_batch("ALTER TABLE sessions ADD COLUMN issued_to BLOB;")?;
     }
     tx.execute_batch(SCHEMA)?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))

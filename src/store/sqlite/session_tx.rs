@@ -1,5 +1,6 @@
 //! SQL of the refresh rules (`SessionTx`), run on the writer's connection inside its batch
-//! transaction. A rotation only succeeds from the generation it read.
+//! transaction. A rotation only succeeds from the generation it read, and updates the session's
+//! row alone; `refresh_ids` is only read, for chained ids from before counted ids.
 
 use std::sync::OnceLock;
 
@@ -7,13 +8,19 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
 use crate::domain::RefreshHash;
-use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, SessionTx, StoreResult};
+use crate::store::{
+    EndReason, NewSession, RefreshRecord, Rotation, Session, SessionTx, StoreResult, User,
+};
 
 /// The refresh rules' reads and writes on the writer's connection, inside
 /// its batch transaction.
 pub(super) struct InTransaction<'a>(pub(super) &'a Connection);
 
 impl SessionTx for InTransaction<'_> {
+    fn find_session(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
+        find_session(self.0, session_id)
+    }
+
     fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
         find_refresh(self.0, hash)
     }
@@ -38,8 +45,8 @@ impl SessionTx for InTransaction<'_> {
 fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at, idle_expires_at,
-                               absolute_expires_at, user_agent, ip, mfa, issue_times)
-         VALUES (?1, ?2, 0, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                               absolute_expires_at, user_agent, ip, mfa, issue_times, issued_to)
+         VALUES (?1, ?2, 0, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         new.id.as_str(),
@@ -50,19 +57,28 @@ fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
         new.user_agent,
         new.ip,
         new.mfa,
-        new.issue_times.to_bytes()
-    ])?;
-    conn.prepare_cached(
-        "INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
-         VALUES (?1, ?2, 0, ?3, ?4)",
-    )?
-    .execute(params![
-        new.refresh_hash.key(),
-        new.id.as_str(),
-        new.now,
+        new.issue_times.to_bytes(),
         &new.issued_to[..]
     ])?;
     Ok(())
+}
+
+fn find_session(conn: &Connection, session_id: &str) -> StoreResult<Option<(Session, User)>> {
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {SESSION_COLUMNS}, {} FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id = ?1",
+            rows::USER_COLUMNS
+        )
+    });
+    let found = conn
+        .prepare_cached(sql)?
+        .query_row([session_id], |row| {
+            Ok((rows::session(row)?, rows::user(row, SESSION_COLUMN_COUNT)?))
+        })
+        .optional()?;
+    Ok(found)
 }
 
 fn find_refresh(conn: &Connection, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
@@ -97,7 +113,7 @@ fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
     let moved = conn
         .prepare_cached(
             "UPDATE sessions SET generation = ?3, last_used_at = ?4, idle_expires_at = ?5,
-                                 mfa = COALESCE(?6, mfa), issue_times = ?7
+                                 mfa = COALESCE(?6, mfa), issue_times = ?7, issued_to = ?8
              WHERE id = ?1 AND generation = ?2 AND end_reason IS NULL",
         )?
         .execute(params![
@@ -107,23 +123,10 @@ fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
             rotation.now,
             rotation.idle_expires_at,
             rotation.mfa,
-            rotation.issue_times.to_bytes()
+            rotation.issue_times.to_bytes(),
+            &rotation.issued_to[..]
         ])?;
-    if moved == 0 {
-        return Ok(false);
-    }
-    conn.prepare_cached(
-        "INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        rotation.new_hash.key(),
-        rotation.session_id,
-        rotation.from_generation + 1,
-        rotation.now,
-        &rotation.issued_to[..]
-    ])?;
-    Ok(true)
+    Ok(moved == 1)
 }
 
 fn end_one(conn: &Connection, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {

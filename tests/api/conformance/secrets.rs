@@ -84,7 +84,7 @@ fn signing_keys_read_back_as_saved_oldest_first(store: &dyn Store) {
 
 fn an_access_check_finds_its_session_only_under_a_key_not_revoked(store: &dyn Store) {
     let alice = add_user(store, "alice", false, NOW);
-    let (id, _) = super::sessions::start(store, alice.id, 1);
+    let id = super::sessions::start(store, alice.id, 1);
     store
         .save_signing_keys(&[key("live", NOW), key("gone", NOW)], &[])
         .unwrap();

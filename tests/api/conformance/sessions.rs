@@ -9,21 +9,12 @@ use super::{add_user, conformance, in_session_tx};
 const NOW: i64 = 1_700_000_000_000;
 const HOUR: i64 = 3_600_000;
 
-/// The key of an id issued at `at`, its secret's hash made of `seed`.
-fn hash_at(at: i64, seed: u8) -> RefreshHash {
-    RefreshHash {
-        issued_at: Some(at),
-        digest: [seed; 32],
-    }
-}
-
-pub(super) fn start(store: &dyn Store, user_id: i64, seed: u8) -> (String, RefreshHash) {
+/// Starts a session for `user_id`, issued to the client `[seed; 16]`.
+pub(super) fn start(store: &dyn Store, user_id: i64, seed: u8) -> String {
     let id = SessionId::generate();
-    let hash = hash_at(NOW, seed);
     let session = NewSession {
         id: id.clone(),
         user_id,
-        refresh_hash: hash,
         now: NOW,
         idle_expires_at: NOW + HOUR,
         absolute_expires_at: NOW + 24 * HOUR,
@@ -34,14 +25,13 @@ pub(super) fn start(store: &dyn Store, user_id: i64, seed: u8) -> (String, Refre
         issue_times: IssueTimes::first(NOW),
     };
     in_session_tx(store, move |tx| tx.create_session(&session).unwrap());
-    (id.as_str().to_string(), hash)
+    id.as_str().to_string()
 }
 
 fn rotation(session_id: &str, from_generation: i64, seed: u8) -> Rotation {
     Rotation {
         session_id: session_id.into(),
         from_generation,
-        new_hash: hash_at(NOW + 1000, seed),
         now: NOW + 1000,
         idle_expires_at: NOW + 2 * HOUR,
         issued_to: [seed; 16],
@@ -50,51 +40,46 @@ fn rotation(session_id: &str, from_generation: i64, seed: u8) -> Rotation {
     }
 }
 
-fn a_refresh_id_rotates_only_from_its_own_generation(store: &dyn Store) {
+fn a_session_rotates_only_from_its_own_generation(store: &dyn Store) {
     let alice = add_user(store, "alice", false, NOW);
-    let (id, first) = start(store, alice.id, 1);
-    let record = in_session_tx(store, move |tx| tx.find_refresh(&first).unwrap()).unwrap();
-    assert_eq!((record.generation, record.session.generation), (0, 0));
-    assert_eq!(
-        (record.user.id, record.session.id.as_str()),
-        (alice.id, id.as_str())
-    );
-    assert_eq!(record.issued_to.as_deref(), Some(&[1u8; 16][..]));
+    let id = start(store, alice.id, 1);
+    let find = |id: &str| {
+        let id = id.to_string();
+        in_session_tx(store, move |tx| tx.find_session(&id).unwrap())
+    };
+    let (session, user) = find(&id).unwrap();
+    assert_eq!((session.generation, user.id), (0, alice.id));
+    assert_eq!(session.issued_to.as_deref(), Some(&[1u8; 16][..]));
 
     let (once, twice) = (rotation(&id, 0, 2), rotation(&id, 0, 3));
     assert!(in_session_tx(store, move |tx| tx.rotate(&once).unwrap()));
     assert!(!in_session_tx(store, move |tx| tx.rotate(&twice).unwrap()));
 
-    let old = in_session_tx(store, move |tx| tx.find_refresh(&first).unwrap()).unwrap();
-    assert_eq!((old.generation, old.session.generation), (0, 1));
-    let new = hash_at(NOW + 1000, 2);
-    let current = in_session_tx(store, move |tx| tx.find_refresh(&new).unwrap()).unwrap();
+    let (moved, _) = find(&id).unwrap();
+    assert_eq!(moved.generation, 1);
+    assert_eq!(moved.idle_expires_at, NOW + 2 * HOUR);
     assert_eq!(
-        (current.generation, current.issued_at),
-        (1, Some(NOW + 1000))
+        moved.issued_to.as_deref(),
+        Some(&[2u8; 16][..]),
+        "the rotating client is kept"
     );
-    assert_eq!(current.session.idle_expires_at, NOW + 2 * HOUR);
     assert_eq!(
-        current.session.issue_times,
+        moved.issue_times,
         IssueTimes::first(NOW).after(NOW + 1000),
         "the rotation's issue times are kept"
     );
-    for unknown in [
-        hash_at(NOW, 3),
-        hash_at(NOW + 1, 2),
-        RefreshHash {
-            issued_at: None,
-            ..new
-        },
-    ] {
-        assert!(in_session_tx(store, move |tx| tx.find_refresh(&unknown).unwrap()).is_none());
-    }
+    assert!(find(&SessionId::generate().as_str().to_string()).is_none());
+    let unknown = RefreshHash {
+        issued_at: Some(NOW),
+        digest: [1; 32],
+    };
+    assert!(in_session_tx(store, move |tx| tx.find_refresh(&unknown).unwrap()).is_none());
 }
 
 fn an_ended_session_stays_ended_with_its_reason(store: &dyn Store) {
     let alice = add_user(store, "alice", false, NOW);
-    let (id, hash) = start(store, alice.id, 1);
-    let (other, _) = start(store, alice.id, 2);
+    let id = start(store, alice.id, 1);
+    let other = start(store, alice.id, 2);
     assert_eq!(store.live_sessions(alice.id, NOW).unwrap().len(), 2);
     let ending = id.clone();
     let end = move |tx: &dyn latchkey::store::SessionTx| {
@@ -102,8 +87,9 @@ fn an_ended_session_stays_ended_with_its_reason(store: &dyn Store) {
     };
     assert!(in_session_tx(store, end.clone()));
     assert!(!in_session_tx(store, end), "an ended session ends once");
-    let record = in_session_tx(store, move |tx| tx.find_refresh(&hash).unwrap()).unwrap();
-    assert_eq!(record.session.ended, Some(EndReason::Logout));
+    let ended = id.clone();
+    let (session, _) = in_session_tx(store, move |tx| tx.find_session(&ended).unwrap()).unwrap();
+    assert_eq!(session.ended, Some(EndReason::Logout));
     let live = store.live_sessions(alice.id, NOW).unwrap();
     assert_eq!(
         live.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(),
@@ -120,7 +106,7 @@ fn an_ended_session_stays_ended_with_its_reason(store: &dyn Store) {
 
 fn a_users_sessions_end_but_the_one_kept(store: &dyn Store) {
     let alice = add_user(store, "alice", false, NOW);
-    let (kept, _) = start(store, alice.id, 1);
+    let kept = start(store, alice.id, 1);
     start(store, alice.id, 2);
     start(store, alice.id, 3);
     let end = EndSessions::AllBut(&kept, EndReason::PasswordChanged);
@@ -132,8 +118,8 @@ fn a_users_sessions_end_but_the_one_kept(store: &dyn Store) {
 
 fn a_sweep_deletes_dead_sessions_in_batches_and_keeps_live_ones(store: &dyn Store) {
     let alice = add_user(store, "alice", false, NOW);
-    let (live, _) = start(store, alice.id, 1);
-    let (ended, _) = start(store, alice.id, 2);
+    let live = start(store, alice.id, 1);
+    let ended = start(store, alice.id, 2);
     start(store, alice.id, 3);
     let end = move |tx: &dyn latchkey::store::SessionTx| {
         tx.end_session(&ended, EndReason::Revoked, NOW).unwrap()
@@ -174,7 +160,7 @@ fn ended(store: &dyn Store, id: &str) -> Option<EndReason> {
 
 fn a_run_of_checks_sees_earlier_commits_and_reads_after_it_see_later_ones(store: &dyn Store) {
     let alice = add_user(store, "alice", false, NOW);
-    let (id, _) = start(store, alice.id, 1);
+    let id = start(store, alice.id, 1);
     let mut in_run = None;
     store.in_one_snapshot(&mut || {
         in_run = Some(ended(store, &id));
@@ -194,7 +180,7 @@ fn a_run_of_checks_sees_earlier_commits_and_reads_after_it_see_later_ones(store:
 fn on_sqlite_the_checks_of_one_run_read_one_snapshot() {
     super::on_sqlite(|store| {
         let alice = add_user(store, "alice", false, NOW);
-        let (id, _) = start(store, alice.id, 1);
+        let id = start(store, alice.id, 1);
         let mut seen = Vec::new();
         store.in_one_snapshot(&mut || {
             seen.push(ended(store, &id));
@@ -208,7 +194,7 @@ fn on_sqlite_the_checks_of_one_run_read_one_snapshot() {
 
 conformance!(
     a_run_of_checks_sees_earlier_commits_and_reads_after_it_see_later_ones,
-    a_refresh_id_rotates_only_from_its_own_generation,
+    a_session_rotates_only_from_its_own_generation,
     an_ended_session_stays_ended_with_its_reason,
     a_users_sessions_end_but_the_one_kept,
     a_sweep_deletes_dead_sessions_in_batches_and_keeps_live_ones,

@@ -1,20 +1,27 @@
-//! Families from before ids carried their issue time: their ids keep rotating and replaying, and
-//! a replay across the change of format rebuilds the same current id.
+//! Families from before counted ids: their chained ids (with and without issue times) keep
+//! rotating, into counted ids, and a replay across the change of format gets the current id.
 
 use super::*;
 
-/// A family whose ids were issued before ids carried their issue time:
-/// `generations` legacy ids (each the HMAC successor of the one before),
-/// its session at the last of them, and no issue times kept. Returns the ids.
-fn legacy_family(rules: &SessionRules, tx: &FakeTx, generations: i64) -> Vec<RefreshSecret> {
-    let first = RefreshSecret::from_cookie(&"A".repeat(43)).expect("a 32-byte id");
-    let mut ids = vec![first];
-    for _ in 1..generations {
-        ids.push(ids.last().unwrap().successor(&rules.chain_key, None));
+/// A family of schema versions 10 and 11: `generations` chained ids (each
+/// the HMAC successor of the one before, id `k` issued at `500 + k`), its
+/// session at the last of them with their issue times, and no fingerprint
+/// in the session's row (each id's row has it). Returns the ids.
+fn legacy_family(rules: &SessionRules, tx: &FakeTx, generations: i64) -> Vec<ChainedId> {
+    let mut ids = vec![ChainedId::new(Some(500), [0; 32])];
+    let mut times = IssueTimes::first(500);
+    for k in 1..generations {
+        ids.push(
+            ids.last()
+                .unwrap()
+                .successor(&rules.chain_key, Some(500 + k)),
+        );
+        times = times.after(500 + k);
     }
     let mut sessions = tx.sessions.borrow_mut();
     let session = sessions.values_mut().next().expect("a session");
-    session.issue_times = IssueTimes::default();
+    session.issue_times = times;
+    session.issued_to = None;
     session.generation = generations - 1;
     let fingerprint = browser().fingerprint(&rules.client_key).to_vec();
     let mut rows = tx.ids.borrow_mut();
@@ -23,7 +30,7 @@ fn legacy_family(rules: &SessionRules, tx: &FakeTx, generations: i64) -> Vec<Ref
         let row = (
             session.id.clone(),
             generation as i64,
-            500,
+            500 + generation as i64,
             fingerprint.clone(),
         );
         rows.insert(id.hash().key(), row);
@@ -32,25 +39,29 @@ fn legacy_family(rules: &SessionRules, tx: &FakeTx, generations: i64) -> Vec<Ref
 }
 
 #[test]
-fn ids_from_before_issue_times_still_rotate_and_replay_across_the_change() {
+fn chained_ids_from_before_still_rotate_and_replay_across_the_change() {
     let (rules, tx, _) = logged_in();
-    let legacy = legacy_family(&rules, &tx, 2);
+    let legacy: Vec<RefreshSecret> = legacy_family(&rules, &tx, 2)
+        .into_iter()
+        .map(RefreshSecret::Chained)
+        .collect();
 
     let replayed = rules.refresh(&tx, &legacy[0], &browser(), 600).unwrap();
     assert_eq!(
         replayed.refresh, legacy[1],
-        "a legacy successor stays legacy"
+        "while the live id is chained, a replay gets it"
     );
-    assert_eq!(replayed.refresh.hash().issued_at, None);
 
-    let timed = rules.refresh(&tx, &legacy[1], &browser(), 1_000).unwrap();
-    assert_eq!(timed.refresh.hash().issued_at, Some(1_000));
+    let counted = rules.refresh(&tx, &legacy[1], &browser(), 1_000).unwrap();
+    assert!(matches!(counted.refresh, RefreshSecret::Counted(_)));
     let newer = rules
-        .refresh(&tx, &timed.refresh, &browser(), 2_000)
+        .refresh(&tx, &counted.refresh, &browser(), 2_000)
         .unwrap();
 
     for old in &legacy {
         let replayed = rules.refresh(&tx, old, &browser(), 2_500).unwrap();
         assert_eq!(replayed.refresh, newer.refresh);
     }
+    let late = rules.refresh(&tx, &legacy[0], &browser(), 2_000 + GRACE_MS);
+    assert!(matches!(late, Err(ApiError::ReuseDetected)));
 }
