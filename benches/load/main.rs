@@ -18,6 +18,7 @@ mod scale;
 mod scenarios;
 mod server;
 mod stats;
+mod storage;
 
 use std::time::Duration;
 

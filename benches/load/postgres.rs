@@ -1,7 +1,8 @@
 //! `me` and `refresh` on a server with `--db postgres://…` (the URL in `LATCHKEY_BENCH_POSTGRES`),
 //! each beside pgbench at the same client count against the same PostgreSQL server in the same run:
 //! `pgbench -S` (one primary-key SELECT per transaction) for `me`, and one UPDATE by primary key
-//! plus one INSERT per transaction (a rotation's writes) for `refresh` (scripts/pgbench-reference).
+//! per transaction (a rotation's write) for `refresh` (scripts/pgbench-reference); then how much
+//! the session tables grow while one session is refreshed many times.
 
 use std::process::Command;
 
@@ -9,12 +10,13 @@ use crate::load::drive;
 use crate::scenarios::{log_in_each, me_users, refresh_users, Recorder};
 use crate::server::Server;
 use crate::stats::Row;
+use crate::storage;
 use crate::Options;
 
 pub const URL_VARIABLE: &str = "LATCHKEY_BENCH_POSTGRES";
 
-/// The rows, and their non-2xx answers; none when no server is named.
-pub fn rows(options: &Options, hello_rps: f64) -> (Vec<Row>, u64) {
+/// The rows, their non-2xx answers and the storage line; none when no server is named.
+pub fn rows(options: &Options, hello_rps: f64) -> (Vec<Row>, u64, Option<String>) {
     // The smoke run under `cargo test` uses the test command's throwaway server.
     let named = |name: &str| std::env::var(name).ok().filter(|u| !u.is_empty());
     let url = named(URL_VARIABLE).or_else(|| {
@@ -25,7 +27,7 @@ pub fn rows(options: &Options, hello_rps: f64) -> (Vec<Row>, u64) {
     });
     let Some(url) = url else {
         println!("(PostgreSQL scenarios skipped: set {URL_VARIABLE}, e.g. through scripts/with-postgres)");
-        return (Vec::new(), 0);
+        return (Vec::new(), 0, None);
     };
     let database = Scratch::create(&url);
     let dir = tempfile::tempdir().expect("temp dir");
@@ -52,12 +54,17 @@ pub fn rows(options: &Options, hello_rps: f64) -> (Vec<Row>, u64) {
     run.row(
         "pg: refresh",
         refresh,
-        &format!("{ratio:.2}x pgbench update+insert ({write_tps:.0} tps)"),
+        &format!("{ratio:.2}x pgbench update ({write_tps:.0} tps)"),
     );
-    (run.rows, run.failures)
+    let before = database.session_bytes();
+    let times = storage::refreshes(options);
+    let errors = storage::refresh_one_session(server.port, times);
+    let after = database.session_bytes();
+    let growth = storage::growth("PostgreSQL session tables", times, before, after);
+    (run.rows, run.failures + errors, Some(growth))
 }
 
-/// (select-only tps, update+insert tps) at the benchmark's client count.
+/// (select-only tps, one-UPDATE tps) at the benchmark's client count.
 fn pgbench(options: &Options, server: &str) -> (f64, f64) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pgbench-reference");
     let seconds = options.duration.as_secs().max(1).to_string();
@@ -78,10 +85,7 @@ fn pgbench(options: &Options, server: &str) -> (f64, f64) {
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or_else(|| panic!("pgbench-reference printed no {name}: {text}"))
     };
-    (
-        tps("pgbench_select_tps "),
-        tps("pgbench_update_insert_tps "),
-    )
+    (tps("pgbench_select_tps "), tps("pgbench_update_tps "))
 }
 
 /// A database of the benchmark's own on the named server, dropped afterwards:
@@ -107,6 +111,20 @@ impl Scratch {
             scratch.name
         ));
         scratch
+    }
+
+    /// `sessions` and `refresh_ids` with their indexes and TOAST, in bytes.
+    fn session_bytes(&self) -> u64 {
+        let mut client =
+            postgres::Client::connect(&self.url, postgres::NoTls).expect("the scratch database");
+        let row = client
+            .query_one(
+                "SELECT (pg_total_relation_size('sessions')
+                         + pg_total_relation_size('refresh_ids'))::bigint",
+                &[],
+            )
+            .expect("sizes");
+        row.get::<_, i64>(0) as u64
     }
 
     fn run(&self, sql: &str) {

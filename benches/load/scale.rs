@@ -72,25 +72,30 @@ pub mod fill {
         let user = tx.last_insert_rowid();
         let far = i64::MAX / 2;
         {
-            let mut session = tx.prepare("INSERT INTO sessions (id, user_id, generation, created_at, last_used_at, idle_expires_at, absolute_expires_at) VALUES (?1, ?2, 0, 0, 0, ?3, ?3)").unwrap();
-            let mut id = tx
+            // Sessions as counted ids leave them: a generation, the last four
+            // issue times and the rotating client, and no other row.
+            let mut session = tx
                 .prepare(
-                    "INSERT INTO refresh_ids (hash, session_id, generation) VALUES (?1, ?2, 0)",
+                    "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at,
+                                           idle_expires_at, absolute_expires_at, issue_times,
+                                           issued_to)
+                     VALUES (?1, ?2, 40, 0, 0, ?3, ?3, ?4, ?5)",
                 )
                 .unwrap();
             let mut rng = rand::thread_rng();
-            // Ids issued over the last 30 days, oldest first: their keys
-            // start with their issue time, as the server's do.
-            let start = latchkey::clock::now_ms() - 30 * 86_400_000;
-            let step = (30 * 86_400_000 / count.max(1)) as i64;
-            for n in 0..count {
-                let mut bytes = [0u8; 48];
+            for _ in 0..count {
+                let mut bytes = [0u8; 80];
                 rng.fill_bytes(&mut bytes);
                 let sid = hex::encode(&bytes[..16]);
-                let issued_at = start + n as i64 * step;
-                let key = [&issued_at.to_be_bytes()[..], &bytes[16..]].concat();
-                session.execute(rusqlite::params![sid, user, far]).unwrap();
-                id.execute(rusqlite::params![key, sid]).unwrap();
+                session
+                    .execute(rusqlite::params![
+                        sid,
+                        user,
+                        far,
+                        &bytes[16..48],
+                        &bytes[48..64]
+                    ])
+                    .unwrap();
             }
         }
         tx.commit().unwrap();

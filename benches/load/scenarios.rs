@@ -104,14 +104,20 @@ pub fn run_all(options: &Options) -> u64 {
         rows.push(row);
         failures += errors;
     }
+    let mut pg_storage = None;
     if options.wants("postgres") {
-        let (pg_rows, errors) = crate::postgres::rows(options, hello.rps);
+        let (pg_rows, errors, storage) = crate::postgres::rows(options, hello.rps);
         rows.extend(pg_rows);
         failures += errors;
+        pg_storage = storage;
     }
     rows.iter().for_each(print_row);
     if options.wants("scale") {
         failures += crate::scale::scale(options);
+    }
+    if options.wants("storage") {
+        failures += crate::storage::sqlite(options);
+        pg_storage.iter().for_each(|line| println!("{line}"));
     }
     failures
 }

@@ -81,6 +81,16 @@ impl AppDatabase {
         }
     }
 
+    /// A SQLite file started with the inline `secret` instead of the file beside it.
+    pub fn sqlite_with_secret(path: PathBuf, secret: &str) -> AppDatabase {
+        AppDatabase {
+            database: Database::Sqlite(path),
+            secret: Some(secret.into()),
+            store: Arc::default(),
+            postgres: None,
+        }
+    }
+
     /// One of several instances on a PostgreSQL database another value holds.
     pub fn on_postgres(url: &str, secret: &str) -> AppDatabase {
         AppDatabase {

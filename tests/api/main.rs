@@ -16,6 +16,7 @@ mod cli;
 mod cli_busy;
 mod cli_sessions;
 mod conformance;
+mod constant_storage;
 mod cors;
 mod crash;
 mod csrf;

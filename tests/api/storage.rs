@@ -5,7 +5,6 @@ use base64::Engine;
 use latchkey::config::{Config, ServeArgs};
 use latchkey::domain::ChainedId;
 use latchkey::startup::Application;
-use sha2::{Digest, Sha256};
 
 use crate::helpers::*;
 

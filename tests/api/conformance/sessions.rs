@@ -68,7 +68,7 @@ fn a_session_rotates_only_from_its_own_generation(store: &dyn Store) {
         IssueTimes::first(NOW).after(NOW + 1000),
         "the rotation's issue times are kept"
     );
-    assert!(find(&SessionId::generate().as_str().to_string()).is_none());
+    assert!(find(SessionId::generate().as_str()).is_none());
     let unknown = RefreshHash {
         issued_at: Some(NOW),
         digest: [1; 32],

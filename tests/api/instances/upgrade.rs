@@ -1,5 +1,6 @@
 //! A PostgreSQL database made by schema version 1 upgrades in place when an instance starts, and
-//! its sessions (their ids from before ids carried their issue time) keep refreshing.
+//! its sessions (their ids from before ids carried their issue time) keep refreshing, into
+//! counted ids.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -30,7 +31,7 @@ async fn a_version_1_database_upgrades_and_its_sessions_refresh_and_replay() {
     let app = spawn_instance(&db.url, &new_secret(), &[]).await;
 
     let next = app.refresh_ok(&id.to_cookie()).await;
-    assert_eq!(next.cookie.len(), 54, "a new id carries its issue time");
+    assert_eq!(next.cookie.len(), 75, "the next id is a counted one");
     let newest = app.refresh_ok(&next.cookie).await;
     let replayed = app.refresh_ok(&id.to_cookie()).await;
     assert_eq!(
@@ -40,6 +41,10 @@ async fn a_version_1_database_upgrades_and_its_sessions_refresh_and_replay() {
     assert_eq!(
         db.query_text("SELECT version FROM latchkey_schema")
             .as_deref(),
-        Some("2")
+        Some(
+            latchkey::store::postgres::SCHEMA_VERSION
+                .to_string()
+                .as_str()
+        )
     );
 }
