@@ -65,6 +65,9 @@ enum Verdict {
     },
     /// Only attempts in flight fill the limit: wait for one of them.
     Wait,
+    /// Every tracked key is in flight and the map is at `MAX_KEYS`: the
+    /// server is flooded, and a new key would break the memory bound.
+    Full,
 }
 
 impl LoginThrottle {
@@ -117,6 +120,7 @@ impl LoginThrottle {
                 Err(Verdict::Refused { retry_after_secs }) => {
                     return Err(ApiError::Throttled { retry_after_secs })
                 }
+                Err(Verdict::Full) => return Err(ApiError::Busy),
                 Err(_) => {
                     // Verdicts on other instances wake nobody here: look again soon.
                     let poll = tokio::time::sleep(shared::POLL);
@@ -149,7 +153,10 @@ impl LoginThrottle {
                 }
             }
         }
-        self.make_room(&mut entries, now, keys.len());
+        let adding = keys.iter().filter(|k| !entries.contains_key(*k)).count();
+        if !self.make_room(&mut entries, now, adding) {
+            return Err(Verdict::Full);
+        }
         for key in &keys {
             entries.entry(key.clone()).or_default().in_flight += 1;
         }
@@ -231,12 +238,15 @@ impl LoginThrottle {
         entry.times.drain(..stale);
     }
 
-    /// Keeps the map under `MAX_KEYS`: stale entries go first; if that is
-    /// not enough, the half whose last failure is oldest (amortised: a full
-    /// sort once per `MAX_KEYS / 2` new keys).
-    fn make_room(&self, entries: &mut HashMap<Key, Entry>, now: Tick, adding: usize) {
+    /// Makes room for `adding` new keys under `MAX_KEYS`, and says whether
+    /// there is: stale entries go first; if that is not enough, the half of
+    /// those not in flight whose last failure is oldest (amortised: a full
+    /// sort once per `MAX_KEYS / 2` new keys). Entries in flight are never
+    /// dropped (their verdict is still to come), so when they alone fill the
+    /// map there is no room.
+    fn make_room(&self, entries: &mut HashMap<Key, Entry>, now: Tick, adding: usize) -> bool {
         if entries.len() + adding <= MAX_KEYS {
-            return;
+            return true;
         }
         entries.retain(|_, e| {
             e.in_flight > 0
@@ -244,17 +254,18 @@ impl LoginThrottle {
                     .last()
                     .is_some_and(|t| now.wrapping_sub(*t) < self.window)
         });
-        if entries.len() + adding <= MAX_KEYS {
-            return;
-        }
         let mut last: Vec<Tick> = entries
             .values()
+            .filter(|e| e.in_flight == 0)
             .filter_map(|e| e.times.last().copied())
             .collect();
-        last.sort_unstable();
-        let cutoff = last[last.len() / 2];
-        entries.retain(|_, e| e.in_flight > 0 || e.times.last().is_some_and(|t| *t > cutoff));
-        entries.shrink_to(MAX_KEYS);
+        if entries.len() + adding > MAX_KEYS && !last.is_empty() {
+            last.sort_unstable();
+            let cutoff = last[last.len() / 2];
+            entries.retain(|_, e| e.in_flight > 0 || e.times.last().is_some_and(|t| *t > cutoff));
+            entries.shrink_to(MAX_KEYS);
+        }
+        entries.len() + adding <= MAX_KEYS
     }
 }
 

@@ -162,3 +162,27 @@ async fn memory_stays_bounded_under_100k_distinct_names_and_addresses() {
     assert!(bytes < 12 << 20, "{bytes} bytes");
     assert!(entries.len() > MAX_KEYS / 4, "recent keys are kept");
 }
+
+#[tokio::test]
+async fn when_every_tracked_key_is_in_flight_a_new_key_is_busy_and_the_bound_holds() {
+    let throttle = LoginThrottle::new(5, 5, Duration::from_secs(60));
+    let mut in_flight = Vec::new();
+    for n in 0..MAX_KEYS / 2 {
+        let address = format!("10.{}.{}.1", n / 256 % 256, n % 256);
+        let name = format!("user{n}");
+        in_flight.push(throttle.reserve(Some(&name), &address).await.unwrap());
+    }
+    assert_eq!(throttle.lock().len(), MAX_KEYS);
+
+    let flooded = throttle.reserve(Some("one-more"), "192.0.2.1").await;
+
+    assert!(matches!(flooded, Err(ApiError::Busy)));
+    assert_eq!(throttle.lock().len(), MAX_KEYS, "nothing in flight dropped");
+    in_flight.pop().expect("an attempt").failed();
+    in_flight.truncate(MAX_KEYS / 4);
+    assert!(throttle
+        .reserve(Some("one-more"), "192.0.2.1")
+        .await
+        .is_ok());
+    assert!(throttle.lock().len() <= MAX_KEYS);
+}
