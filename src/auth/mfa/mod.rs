@@ -20,7 +20,7 @@ use text::{normalize, qr_svg, recovery_code, url_encode, RECOVERY_LEN};
 
 /// An `mfa_token` lives this long.
 pub const TOKEN_TTL_MS: i64 = 5 * 60 * 1000;
-/// Wrong codes one `mfa_token` survives; the next one ends it.
+/// The wrong code that ends an `mfa_token` (the fifth: it survives four).
 pub const TOKEN_MAX_FAILURES: u32 = 5;
 const RECOVERY_CODES: usize = 10;
 
