@@ -12,8 +12,9 @@ use crate::store::AuditEvent;
 /// login comes from anyone and must not grow the table without bound.
 const MAX_TEXT: usize = 256;
 
-/// What happened. The stored code is `as_str()`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The kind of an audit event, stored and listed by its code (`as_str()`, its name in snake case).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(as = EventName, rename_all = "snake_case")]
 pub enum Kind {
     LoginOk,
     LoginFailed,

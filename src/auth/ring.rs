@@ -41,14 +41,16 @@ impl Ring {
                 Some((k.kid.clone(), DecodingKey::from_ed_components(&x).ok()?))
             })
             .collect();
-        let published: Vec<_> = keyring::published(keys, now, token_life_ms)
-            .into_iter()
-            .map(signing::jwk)
-            .collect();
+        let published = signing::Jwks {
+            keys: keyring::published(keys, now, token_life_ms)
+                .into_iter()
+                .map(signing::jwk)
+                .collect(),
+        };
         Ring {
             signer,
             verifiers,
-            jwks: serde_json::json!({ "keys": published }).to_string(),
+            jwks: serde_json::to_string(&published).expect("a JWKS serializes"),
         }
     }
 }

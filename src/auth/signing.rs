@@ -74,16 +74,38 @@ fn aad<'a>(msg: &'a [u8], kid: &'a str) -> Payload<'a, 'a> {
     }
 }
 
+/// The JWKS body.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Jwks {
+    pub keys: Vec<Jwk>,
+}
+
+/// One Ed25519 public key (RFC 8037).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Jwk {
+    #[schema(example = "OKP")]
+    kty: &'static str,
+    #[schema(example = "Ed25519")]
+    crv: &'static str,
+    /// The public key, base64url.
+    x: String,
+    kid: String,
+    #[schema(example = "sig")]
+    r#use: &'static str,
+    #[schema(example = "EdDSA")]
+    alg: &'static str,
+}
+
 /// The key as an RFC 7517 JWK (RFC 8037 for OKP).
-pub fn jwk(key: &StoredKey) -> serde_json::Value {
-    serde_json::json!({
-        "kty": "OKP",
-        "crv": "Ed25519",
-        "x": URL_SAFE_NO_PAD.encode(&key.public_key),
-        "kid": key.kid,
-        "use": "sig",
-        "alg": "EdDSA",
-    })
+pub fn jwk(key: &StoredKey) -> Jwk {
+    Jwk {
+        kty: "OKP",
+        crv: "Ed25519",
+        x: URL_SAFE_NO_PAD.encode(&key.public_key),
+        kid: key.kid.clone(),
+        r#use: "sig",
+        alg: "EdDSA",
+    }
 }
 
 #[cfg(test)]

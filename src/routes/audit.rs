@@ -81,38 +81,8 @@ pub struct AuditParams {
     /// Only this user's events (case-insensitive).
     username: Option<String>,
     /// Only this kind of event.
-    #[param(inline, value_type = Option<EventName>)]
+    #[param(inline, value_type = Option<crate::audit::Kind>)]
     event: Option<String>,
-}
-
-/// `audit::Kind` as the document lists it (a test keeps the two equal).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code, non_camel_case_types)]
-pub enum EventName {
-    login_ok,
-    login_failed,
-    login_throttled,
-    refresh_reuse_detected,
-    logout,
-    logout_all,
-    session_ended,
-    sessions_revoked,
-    password_changed,
-    password_change_failed,
-    user_created,
-    user_disabled,
-    user_enabled,
-    user_deleted,
-    user_role_changed,
-    user_renamed,
-    key_rotated,
-    key_revoked,
-    login_code_required,
-    mfa_enrolled,
-    mfa_confirmed,
-    mfa_removed,
-    mfa_recovery_code_used,
-    mfa_code_failed,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

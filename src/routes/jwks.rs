@@ -5,6 +5,7 @@
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
+use crate::auth::signing::Jwks;
 use crate::state::AppState;
 
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "keys", operation_id = "jwks",
@@ -17,28 +18,4 @@ pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
         .content_type("application/json")
         .body(state.tokens.ring().jwks.clone())
-}
-
-/// The JWKS body (documentation only: the ring serializes it).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct Jwks {
-    keys: Vec<Jwk>,
-}
-
-/// One Ed25519 public key (RFC 8037).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct Jwk {
-    #[schema(example = "OKP")]
-    kty: String,
-    #[schema(example = "Ed25519")]
-    crv: String,
-    /// The public key, base64url.
-    x: String,
-    kid: String,
-    #[schema(example = "sig")]
-    r#use: String,
-    #[schema(example = "EdDSA")]
-    alg: String,
 }
