@@ -77,7 +77,11 @@ impl LoginThrottle {
             return true;
         };
         let mut entries = self.lock();
-        self.make_room(&mut entries, now, 1);
+        let adding = usize::from(!entries.contains_key(&key));
+        if !self.make_room(&mut entries, now, adding) {
+            // No room to remember it: audit rather than break the bound.
+            return true;
+        }
         let entry = entries.entry(key).or_default();
         self.first_refusal_of(entry, now)
     }
