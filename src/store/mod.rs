@@ -26,7 +26,7 @@ pub use sessions::{
 };
 pub use signing_keys::{KeyStore, StoredKey};
 pub use sqlite::{maintenance, SqliteExport, SqliteStore};
-pub use throttle::{Reservation, Settled, ThrottleKey, ThrottleStore};
+pub use throttle::{KeyCount, MayCount, Reservation, Settled, ThrottleKey, ThrottleStore};
 pub use users::{NewUser, User, UserStore};
 
 #[derive(Clone, Debug, thiserror::Error)]

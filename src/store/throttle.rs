@@ -12,16 +12,26 @@ pub struct ThrottleKey {
     pub max: u32,
 }
 
-/// What the counters said about one more attempt.
+/// One key's attempts within the window: what the throttle's rule judges.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KeyCount {
+    pub failures: usize,
+    pub in_flight: usize,
+    /// How long ago the oldest failure still in the window was (ms).
+    pub oldest_failure_age_ms: Option<i64>,
+}
+
+/// What one more attempt came to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reservation {
     /// Counted, in flight: the rows to settle, one per key.
     Counted(Vec<i64>),
-    /// Failures alone fill a limit; the oldest of them leaves the window at this time (ms).
-    Refused { frees_at: i64 },
-    /// Only attempts in flight fill a limit: ask again once they settle.
-    Wait,
+    /// Not counted: the first key the rule would not count past, and its count.
+    Stopped { key: ThrottleKey, count: KeyCount },
 }
+
+/// The throttle's rule, asked by the store for each key: may one more be counted?
+pub type MayCount<'a> = &'a (dyn Fn(&KeyCount, u32) -> bool + Sync);
 
 /// How a counted attempt ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,15 +44,15 @@ pub enum Settled {
 }
 
 pub trait ThrottleStore: Send + Sync {
-    /// Counts an attempt for every key unless one is at its limit, atomically
-    /// across instances. Failures older than `now - window` no longer count,
-    /// nor do attempts in flight past their `settles_by` (an instance died).
+    /// Counts an attempt for every key unless `may_count` says no for one,
+    /// atomically across instances. `times` is (now, window, settles_by):
+    /// failures at least `window` old no longer count, nor do attempts in
+    /// flight past their `settles_by` (an instance died).
     fn reserve_attempt(
         &self,
         keys: &[ThrottleKey],
-        now: i64,
-        window: i64,
-        settles_by: i64,
+        times: (i64, i64, i64),
+        may_count: MayCount,
     ) -> StoreResult<Reservation>;
     fn settle_attempt(
         &self,
@@ -51,6 +61,6 @@ pub trait ThrottleStore: Send + Sync {
         user_key: Option<&[u8]>,
         now: i64,
     ) -> StoreResult<()>;
-    /// Deletes failures older than `before` and attempts in flight past their time.
-    fn forget_attempts(&self, before: i64, now: i64) -> StoreResult<usize>;
+    /// Deletes failures at least `window` old and attempts in flight past their time.
+    fn forget_attempts(&self, now: i64, window: i64) -> StoreResult<usize>;
 }

@@ -6,6 +6,7 @@
 mod attempt;
 mod key;
 mod shared;
+mod verdict;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -14,9 +15,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 use crate::error::ApiError;
-use crate::store::ThrottleStore;
+use crate::store::{KeyCount, ThrottleStore};
 pub use attempt::Attempt;
 pub use key::Key;
+use verdict::{judge, Verdict};
 
 /// At most this many names and addresses are tracked at once. An entry
 /// costs about 200 bytes at the default limits (a 16-byte key, a map slot,
@@ -54,20 +56,6 @@ struct Entry {
     in_flight: u32,
     /// When a refusal of this key was last written to the audit trail.
     refusal_audited: Option<Tick>,
-}
-
-/// What the counters say about one more attempt.
-enum Verdict {
-    Counted,
-    /// The failures alone are at the limit.
-    Refused {
-        retry_after_secs: u64,
-    },
-    /// Only attempts in flight fill the limit: wait for one of them.
-    Wait,
-    /// Every tracked key is in flight and the map is at `MAX_KEYS`: the
-    /// server is flooded, and a new key would break the memory bound.
-    Full,
 }
 
 impl LoginThrottle {
@@ -164,17 +152,15 @@ impl LoginThrottle {
     }
 
     fn verdict(&self, entry: &Entry, max: usize, now: Tick) -> Verdict {
-        if entry.times.len() >= max {
-            let oldest = entry.times.first().copied().unwrap_or(now);
-            let wait = self.window.saturating_sub(now.wrapping_sub(oldest));
-            Verdict::Refused {
-                retry_after_secs: u64::from(wait) / 100 + 1,
-            }
-        } else if entry.times.len() + entry.in_flight as usize >= max {
-            Verdict::Wait
-        } else {
-            Verdict::Counted
-        }
+        let count = KeyCount {
+            failures: entry.times.len(),
+            in_flight: entry.in_flight as usize,
+            oldest_failure_age_ms: entry
+                .times
+                .first()
+                .map(|oldest| i64::from(now.wrapping_sub(*oldest)) * 10),
+        };
+        judge(&count, max, i64::from(self.window) * 10)
     }
 
     /// Whether a refusal for these keys should be written to the audit

@@ -6,9 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{keys_of, Attempt, Key, LoginThrottle, Verdict};
+use super::verdict::{judge, Verdict};
+use super::{keys_of, Attempt, Key, LoginThrottle};
 use crate::error::ApiError;
-use crate::store::{Reservation, Settled, ThrottleKey, ThrottleStore};
+use crate::store::{KeyCount, Reservation, Settled, ThrottleKey, ThrottleStore};
 use crate::{blocking, clock};
 
 /// How often an attempt waiting on other instances' verdicts looks again.
@@ -36,15 +37,14 @@ impl LoginThrottle {
         let reserved = blocking::run(move || {
             let now = clock::now_ms();
             let settles_by = now + clock::ms(IN_FLIGHT_FOR);
-            Ok(store.reserve_attempt(&counted, now, window, settles_by)?)
+            let may_count =
+                |count: &KeyCount, max: u32| judge(count, max as usize, window) == Verdict::Counted;
+            Ok(store.reserve_attempt(&counted, (now, window, settles_by), &may_count)?)
         })
         .await?;
         Ok(match reserved {
             Reservation::Counted(rows) => Ok(Attempt::counted_in(self, keys, rows)),
-            Reservation::Refused { frees_at } => Err(Verdict::Refused {
-                retry_after_secs: (frees_at - clock::now_ms()).max(0) as u64 / 1000 + 1,
-            }),
-            Reservation::Wait => Err(Verdict::Wait),
+            Reservation::Stopped { key, count } => Err(judge(&count, key.max as usize, window)),
         })
     }
 
@@ -91,10 +91,9 @@ impl LoginThrottle {
         let Some(store) = &self.shared else {
             return Ok(0);
         };
-        let now = clock::now_ms();
         let window = i64::from(self.window) * 10;
         store
-            .forget_attempts(now - window, now)
+            .forget_attempts(clock::now_ms(), window)
             .map_err(|e| e.to_string())
     }
 }

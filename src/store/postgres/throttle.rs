@@ -5,23 +5,32 @@
 use postgres::Transaction;
 
 use super::{schema, PostgresStore};
-use crate::store::{Reservation, Settled, StoreResult, ThrottleKey, ThrottleStore};
+use crate::store::{
+    KeyCount, MayCount, Reservation, Settled, StoreResult, ThrottleKey, ThrottleStore,
+};
 
-/// What one key's rows say: (failures, in flight, oldest failure).
-fn count(tx: &mut Transaction, key: &[u8]) -> StoreResult<(i64, i64, Option<i64>)> {
+/// What one key's rows say, at `now`.
+fn count(tx: &mut Transaction, key: &[u8], now: i64) -> StoreResult<KeyCount> {
     let row = tx.query_one(
         "SELECT count(*) FILTER (WHERE failed), count(*) FILTER (WHERE NOT failed),
                 min(at) FILTER (WHERE failed)
          FROM login_attempts WHERE key = $1",
         &[&key],
     )?;
-    Ok((row.get(0), row.get(1), row.get(2)))
+    let (failures, in_flight, oldest): (i64, i64, Option<i64>) =
+        (row.get(0), row.get(1), row.get(2));
+    Ok(KeyCount {
+        failures: failures as usize,
+        in_flight: in_flight as usize,
+        oldest_failure_age_ms: oldest.map(|at| now - at),
+    })
 }
 
 fn reserve(
     tx: &mut Transaction,
     keys: &[ThrottleKey],
     (now, window, settles_by): (i64, i64, i64),
+    may_count: MayCount,
 ) -> StoreResult<Reservation> {
     let mut locked: Vec<&ThrottleKey> = keys.iter().collect();
     locked.sort();
@@ -37,14 +46,10 @@ fn reserve(
              WHERE key = $1 AND ((failed AND at <= $2) OR (NOT failed AND settles_by <= $3))",
             &[&key.key, &(now - window), &now],
         )?;
-        let (failures, in_flight, oldest) = count(tx, &key.key)?;
-        let max = i64::from(key.max);
-        if failures >= max {
-            let frees_at = oldest.unwrap_or(now) + window;
-            return Ok(Reservation::Refused { frees_at });
-        }
-        if failures + in_flight >= max {
-            return Ok(Reservation::Wait);
+        let count = count(tx, &key.key, now)?;
+        if !may_count(&count, key.max) {
+            let key = key.clone();
+            return Ok(Reservation::Stopped { key, count });
         }
     }
     let mut ids = Vec::with_capacity(keys.len());
@@ -62,11 +67,10 @@ impl ThrottleStore for PostgresStore {
     fn reserve_attempt(
         &self,
         keys: &[ThrottleKey],
-        now: i64,
-        window: i64,
-        settles_by: i64,
+        times: (i64, i64, i64),
+        may_count: MayCount,
     ) -> StoreResult<Reservation> {
-        self.in_transaction(|tx| reserve(tx, keys, (now, window, settles_by)))
+        self.in_transaction(|tx| reserve(tx, keys, times, may_count))
     }
 
     fn settle_attempt(
@@ -97,11 +101,12 @@ impl ThrottleStore for PostgresStore {
         })
     }
 
-    fn forget_attempts(&self, before: i64, now: i64) -> StoreResult<usize> {
+    fn forget_attempts(&self, now: i64, window: i64) -> StoreResult<usize> {
+        // The same boundary as a reservation's: a failure `window` old is gone.
         let forgotten = self.conn()?.client.execute(
             "DELETE FROM login_attempts
-             WHERE (failed AND at < $1) OR (NOT failed AND settles_by <= $2)",
-            &[&before, &now],
+             WHERE (failed AND at <= $1) OR (NOT failed AND settles_by <= $2)",
+            &[&(now - window), &now],
         )?;
         Ok(forgotten as usize)
     }
