@@ -22,20 +22,26 @@ pub fn load_or_create(source: &KeySource) -> Result<Vec<u8>, String> {
     }
 }
 
-/// What a shared database remembers of the key, so an instance started with
-/// another key is refused: an HMAC of a fixed label, from which the key
-/// cannot be recovered.
-pub fn fingerprint(signing_key: &[u8]) -> [u8; 32] {
-    let mut mac = Hmac::<Sha256>::new_from_slice(signing_key).expect("HMAC takes any key length");
-    mac.update(b"latchkey secret fingerprint v1");
+/// A key for one purpose, named by `label`: HMAC-SHA256(key, label), so no
+/// two purposes share bytes and none reveals the key. (Not HKDF: its output
+/// differs, and every key derived so far seals stored data — TOTP secrets,
+/// signing keys, recovery-code hashes — that must keep opening.)
+pub fn derive(key: &[u8], label: &[u8]) -> [u8; 32] {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(label);
     mac.finalize().into_bytes().into()
+}
+
+/// What a shared database remembers of the key, so an instance started with
+/// another key is refused: a derived key, from which the key cannot be
+/// recovered.
+pub fn fingerprint(signing_key: &[u8]) -> [u8; 32] {
+    derive(signing_key, b"latchkey secret fingerprint v1")
 }
 
 /// The key for the refresh-id chain, derived so it never equals the JWT key.
 pub fn chain_key(signing_key: &[u8]) -> [u8; 32] {
-    let mut mac = Hmac::<Sha256>::new_from_slice(signing_key).expect("HMAC takes any key length");
-    mac.update(b"latchkey refresh-chain v1");
-    mac.finalize().into_bytes().into()
+    derive(signing_key, b"latchkey refresh-chain v1")
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {

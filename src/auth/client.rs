@@ -20,9 +20,7 @@ pub type Fingerprint = [u8; 16];
 
 /// The fingerprints' key, derived from the chain key so the two differ.
 pub fn fingerprint_key(chain_key: &[u8; 32]) -> [u8; 32] {
-    let mut mac = Hmac::<Sha256>::new_from_slice(chain_key).expect("HMAC takes any key length");
-    mac.update(b"latchkey client fingerprint");
-    mac.finalize().into_bytes().into()
+    crate::keys::derive(chain_key, b"latchkey client fingerprint")
 }
 
 impl Client {

@@ -73,7 +73,10 @@ impl SessionRules {
         let client_key = client::fingerprint_key(&chain_key);
         SessionRules {
             chain_key,
-            id_key: IdKey::derive(&chain_key),
+            id_key: IdKey::new(crate::keys::derive(
+                &chain_key,
+                b"latchkey counted refresh id",
+            )),
             client_key,
             refresh_ttl: clock::ms(refresh_ttl),
             max_age: clock::ms(max_age),

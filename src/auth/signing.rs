@@ -6,7 +6,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
-use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -22,10 +21,7 @@ pub struct KeySealer(ChaCha20Poly1305);
 impl KeySealer {
     /// Derived with its own label, so it never equals the JWT or chain key.
     pub fn new(signing_secret: &[u8]) -> KeySealer {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(signing_secret)
-            .expect("HMAC takes any key length");
-        mac.update(b"latchkey signing-keys v1");
-        let key: [u8; 32] = mac.finalize().into_bytes().into();
+        let key = crate::keys::derive(signing_secret, b"latchkey signing-keys v1");
         KeySealer(ChaCha20Poly1305::new(&key.into()))
     }
 
