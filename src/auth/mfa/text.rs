@@ -2,6 +2,7 @@
 //! (`xxxxx-xxxxx`, 50 random bits), the `otpauth://` URL percent-encoded and drawn as an inline SVG
 //! QR code.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use rand::Rng;
 
 use crate::error::ApiError;
@@ -28,17 +29,16 @@ pub(super) fn recovery_code() -> String {
     format!("{}-{}", &chars[..5], &chars[5..])
 }
 
+/// Everything but RFC 3986's unreserved characters (letters, digits, `-._~`).
+const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// RFC 3986 percent-encoding of everything but the unreserved characters.
 pub(super) fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, RESERVED).to_string()
 }
 
 /// The URL as a QR code in an inline `<svg>` element (no XML prolog, so it
