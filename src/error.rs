@@ -3,6 +3,7 @@
 //! outage is 503 `busy` (retry); anything else is `Internal`, which keeps its cause whole, logs it
 //! with its chain of sources once where the 500 is answered, and never shows it.
 
+use actix_web_httpauth::headers::www_authenticate::{bearer, WwwAuthenticate};
 use std::sync::atomic::{AtomicI64, Ordering};
 
 use actix_web::http::{header, StatusCode};
@@ -172,7 +173,7 @@ impl ResponseError for ApiError {
         }
         let mut response = HttpResponse::build(self.status_code());
         if self.status_code() == StatusCode::UNAUTHORIZED {
-            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            response.insert_header(WwwAuthenticate(bearer::Bearer::default()));
         }
         if let Some(secs) = self.retry_after() {
             response.insert_header((header::RETRY_AFTER, secs.to_string()));

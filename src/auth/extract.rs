@@ -54,7 +54,10 @@ impl FromRequest for Caller {
 
 /// Like FastAPI's OAuth2PasswordBearer: no `Authorization: Bearer` header is
 /// "Not authenticated"; a Bearer header with a bad token is "Could not validate".
-/// The scheme is matched case-insensitively (RFC 9110 §11.1).
+/// The scheme is matched case-insensitively (RFC 9110 §11.1), which is why
+/// this is not actix-web-httpauth's `Bearer` extractor: it takes `Bearer`
+/// only as written, and answers its own texts rather than FastAPI's. (The
+/// crate builds the `WWW-Authenticate` challenge, in `error.rs`.)
 pub(crate) fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
     let value = req
         .headers()
