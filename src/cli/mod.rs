@@ -17,7 +17,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::ServeArgs;
 use crate::domain;
-use crate::observe::logging::LogFormat;
+use crate::observe::log_line::LogFormat;
 use crate::store::Database;
 
 #[derive(Parser, Debug)]

@@ -6,7 +6,15 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::logging::LogFormat;
+use clap::ValueEnum;
+
+/// How log lines are written: for people, or one JSON object a line.
+#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LogFormat {
+    #[default]
+    Human,
+    Json,
+}
 
 /// The fields of one request's line.
 pub struct RequestLine<'a> {

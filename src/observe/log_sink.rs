@@ -8,7 +8,7 @@ use std::sync::{Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::Duration;
 
-use super::logging::LogFormat;
+use super::log_line::LogFormat;
 
 /// About a second of lines at full load; beyond it lines are dropped.
 const CAPACITY: usize = 4 << 20;

@@ -4,20 +4,13 @@
 
 use std::io::{IsTerminal, Write};
 
-use clap::ValueEnum;
 use tracing::Subscriber;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
+use super::log_line::LogFormat;
 use super::log_sink::{self, SinkWriter};
-
-#[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum LogFormat {
-    #[default]
-    Human,
-    Json,
-}
 
 /// Installs the subscriber writing to stderr; call once, first thing.
 /// `background`: lines go through the sink (call `log_sink::flush` before

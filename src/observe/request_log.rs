@@ -109,7 +109,8 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use super::*;
-    use crate::observe::logging::{subscriber, LogFormat};
+    use crate::observe::log_line::LogFormat;
+    use crate::observe::logging::subscriber;
 
     /// What the tracing subscriber writes for the event, and the hand-made line.
     fn both(format: LogFormat, line: &RequestLine) -> (String, String) {
