@@ -2,9 +2,10 @@
 //! ones.
 
 use crate::load::drive;
-use crate::scenarios::{log_in_each, me_users, Recorder};
+use crate::recorder::Recorder;
 use crate::server::Server;
 use crate::stats::Row;
+use crate::users::{log_in_each, me_users};
 use crate::Options;
 
 /// The row, and its non-2xx answers.

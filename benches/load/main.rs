@@ -14,11 +14,13 @@ mod free_port;
 mod hello;
 mod load;
 mod postgres;
+mod recorder;
 mod scale;
 mod scenarios;
 mod server;
 mod stats;
 mod storage;
+mod users;
 
 use std::time::Duration;
 

@@ -7,10 +7,11 @@
 use std::process::Command;
 
 use crate::load::drive;
-use crate::scenarios::{log_in_each, me_users, refresh_users, Recorder};
+use crate::recorder::Recorder;
 use crate::server::Server;
 use crate::stats::Row;
 use crate::storage;
+use crate::users::{log_in_each, me_users, refresh_users};
 use crate::Options;
 
 pub const URL_VARIABLE: &str = "LATCHKEY_BENCH_POSTGRES";

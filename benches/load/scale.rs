@@ -2,9 +2,9 @@
 //! fresh latchkey.
 
 use crate::load::{drive, Outcome};
-use crate::scenarios::{log_in_each, refresh_users};
 use crate::server::Server;
 use crate::stats::{print_row, Row};
+use crate::users::{log_in_each, refresh_users};
 use crate::Options;
 
 pub fn scale(options: &Options) -> u64 {

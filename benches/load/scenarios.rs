@@ -1,20 +1,19 @@
 //! The scenarios: ceiling, me, refresh, login, mixed and scale, each printed as one row of the
 //! table.
 
-use std::io;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use latchkey::auth::password;
 use latchkey::domain::NewPassword;
 
-use crate::client::{access_token, get, post_form, Conn};
-use crate::load::{drive, drive_each, Outcome, Step};
+use crate::client::{get, post_form};
+use crate::load::{drive, drive_each, Outcome};
+use crate::recorder::Recorder;
 use crate::server::{Server, ADMIN_PASSWORD};
 use crate::stats::{print_header, print_row, Row};
+use crate::users::{bearer_users, log_in_each, me_users, refresh_users, repeat, LOGIN_BODY};
 use crate::Options;
-
-const LOGIN_BODY: &str = "username=admin&password=bench-admin-password";
 
 pub fn pin_this_process_to_cpu(cpu: usize) {
     let pid = std::process::id().to_string();
@@ -130,124 +129,6 @@ fn hello_row(options: &Options) -> Row {
     let outcome = drive(server.port, requests, options.duration);
     hello.row("hello (bare actix)", outcome, "the ceiling");
     hello.rows.remove(0)
-}
-
-/// Turns each scenario's outcome into a row: its share of the hello
-/// server's rate, and the server CPU it cost per request.
-pub struct Recorder<'a> {
-    server: &'a Server,
-    hello_rps: f64,
-    cpu_mark: f64,
-    cpu: bool,
-    pub failures: u64,
-    pub rows: Vec<Row>,
-}
-
-impl<'a> Recorder<'a> {
-    pub fn new(server: &'a Server, hello_rps: f64) -> Recorder<'a> {
-        Recorder {
-            server,
-            hello_rps,
-            cpu_mark: server.cpu_seconds(),
-            // Starts the peak afresh: setup logins are not a scenario.
-            rows: {
-                server.take_peak_rss_mib();
-                Vec::new()
-            },
-            cpu: true,
-            failures: 0,
-        }
-    }
-
-    pub fn row(&mut self, name: &str, outcome: Outcome, note: &str) -> f64 {
-        self.failures += outcome.samples.errors;
-        let cpu_now = self.server.cpu_seconds();
-        let requests = outcome.samples.micros.len() as f64;
-        let cpu_us =
-            (self.cpu && requests > 0.0).then(|| (cpu_now - self.cpu_mark) * 1e6 / requests);
-        self.cpu_mark = cpu_now;
-        let rps = outcome.rps;
-        self.rows.push(Row {
-            name: name.into(),
-            rps,
-            samples: outcome.samples,
-            // The hello server's own row is its own base.
-            vs_hello: Some(
-                rps / if self.hello_rps > 0.0 {
-                    self.hello_rps
-                } else {
-                    rps
-                },
-            ),
-            note: note.into(),
-            peak_rss_mib: self.server.take_peak_rss_mib(),
-            cpu_us,
-        });
-        rps
-    }
-}
-
-fn repeat(count: usize, request: Vec<u8>) -> Vec<Step> {
-    (0..count)
-        .map(|_| {
-            let request = request.clone();
-            Box::new(move |conn: &mut Conn| Ok(conn.send(&request)?.status / 100 == 2)) as Step
-        })
-        .collect()
-}
-
-/// One session per connection: (access token, refresh cookie).
-pub fn log_in_each(port: u16, count: usize) -> Vec<(String, String)> {
-    let mut conn = Conn::open(port).expect("connect");
-    (0..count)
-        .map(|_| {
-            let response = conn
-                .send(&post_form("/user/token", LOGIN_BODY, ""))
-                .expect("login");
-            assert_eq!(response.status, 200, "bench login failed");
-            (
-                access_token(&response.body).expect("token"),
-                response.set_cookie.expect("cookie"),
-            )
-        })
-        .collect()
-}
-
-pub fn me_users(sessions: &[(String, String)]) -> Vec<Step> {
-    bearer_users(sessions, "/user/me")
-}
-
-/// Each connection calls `path` with its own access token.
-fn bearer_users(sessions: &[(String, String)], path: &str) -> Vec<Step> {
-    sessions
-        .iter()
-        .map(|(token, _)| {
-            let request = get(path, &format!("Authorization: Bearer {token}\r\n"));
-            Box::new(move |conn: &mut Conn| Ok(conn.send(&request)?.status == 200)) as Step
-        })
-        .collect()
-}
-
-/// Each user follows its own cookie chain, so every request is a real rotation.
-pub fn refresh_users(sessions: &[(String, String)]) -> Vec<Step> {
-    sessions
-        .iter()
-        .map(|(_, cookie)| {
-            let mut cookie = cookie.clone();
-            Box::new(move |conn: &mut Conn| -> io::Result<bool> {
-                let request = post_form(
-                    "/user/refresh-token",
-                    "",
-                    &format!("Cookie: refresh_token={cookie}\r\n"),
-                );
-                let response = conn.send(&request)?;
-                if let Some(next) = response.set_cookie {
-                    cookie = next;
-                }
-                Ok(response.status == 200)
-            }) as Step
-        })
-        .collect()
 }
 
 /// Logins flood on a few connections while the rest call /user/me.

@@ -3,8 +3,8 @@
 //! (`pg_total_relation_size`, indexes included).
 
 use crate::client::{post_form, Conn};
-use crate::scenarios::log_in_each;
 use crate::server::Server;
+use crate::users::log_in_each;
 use crate::Options;
 
 /// How many times the one session is refreshed.
