@@ -35,6 +35,7 @@ mod last_admin;
 mod limits;
 mod log_delivery;
 mod login;
+mod login_races;
 mod logs;
 mod metrics;
 mod mfa;
