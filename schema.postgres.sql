@@ -1,4 +1,4 @@
--- latchkey schema for PostgreSQL, version 2 (the tables of SQLite's version 10;
+-- latchkey schema for PostgreSQL, version 3 (the tables of SQLite's version 11;
 -- see schema.sql for what each column means). Applied by the first instance to
 -- start, inside one transaction that holds an advisory lock, so a second
 -- instance starting at the same moment waits and then finds it done
@@ -28,8 +28,12 @@ CREATE TABLE IF NOT EXISTS users (
     admin         BOOLEAN NOT NULL DEFAULT FALSE,
     disabled      BOOLEAN NOT NULL DEFAULT FALSE,
     created_at    BIGINT  NOT NULL,
-    updated_at    BIGINT  NOT NULL
+    updated_at    BIGINT  NOT NULL,
+    credentials_version BIGINT NOT NULL DEFAULT 0
 );
+
+-- Version 3: users made by earlier versions gain it.
+ALTER TABLE users ADD COLUMN IF NOT EXISTS credentials_version BIGINT NOT NULL DEFAULT 0;
 
 CREATE TABLE IF NOT EXISTS sessions (
     id                  TEXT    PRIMARY KEY,
@@ -108,8 +112,12 @@ CREATE TABLE IF NOT EXISTS mfa_tokens (
     hash       BYTEA  PRIMARY KEY,
     user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     expires_at BIGINT NOT NULL,
-    failures   INTEGER NOT NULL DEFAULT 0
+    failures   INTEGER NOT NULL DEFAULT 0,
+    credentials_version BIGINT NOT NULL DEFAULT 0
 );
+
+-- Version 3: tokens made by earlier versions gain it.
+ALTER TABLE mfa_tokens ADD COLUMN IF NOT EXISTS credentials_version BIGINT NOT NULL DEFAULT 0;
 
 CREATE INDEX IF NOT EXISTS mfa_tokens_by_user ON mfa_tokens (user_id);
 

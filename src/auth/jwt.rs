@@ -209,6 +209,7 @@ mod tests {
             admin: true,
             disabled: false,
             created_at: 0,
+            credentials_version: 0,
         }
     }
 

@@ -115,7 +115,12 @@ fn use_code(
         Err(e) => return Err(put_back(store, &hash, token, e)),
         Ok(verdict) => verdict,
     };
-    let grant = start(state, user, true, presented, client, now)?;
+    // The credentials checked are those of the token's password check.
+    let checked = User {
+        credentials_version: token.credentials_version,
+        ..user
+    };
+    let grant = start(state, checked, true, presented, client, now)?;
     Ok((grant, Some(verdict)))
 }
 
@@ -164,7 +169,7 @@ fn second_factor(
     }
     match otp.filter(|code| !code.trim().is_empty()) {
         None => Err(ApiError::MfaRequired(
-            state.mfa.issue_token(store, user.id, now)?,
+            state.mfa.issue_token(store, user, now)?,
         )),
         Some(code) => match state.mfa.check(store, user.id, code, now)? {
             Verdict::Wrong => Err(ApiError::InvalidCode),

@@ -40,6 +40,9 @@ pub struct MfaTokenRecord {
     pub user_id: i64,
     pub expires_at: i64,
     pub failures: u32,
+    /// The user's `credentials_version` its password check read: the second
+    /// step starts a session only if it still is.
+    pub credentials_version: i64,
 }
 
 /// The second factor's reads and writes (part of every `Store`).
@@ -58,7 +61,7 @@ pub trait MfaStore {
     fn remove_mfa(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<bool>;
     /// Of `user_ids`, those with a confirmed second factor.
     fn users_with_mfa(&self, user_ids: &[i64]) -> StoreResult<Vec<i64>>;
-    fn insert_mfa_token(&self, hash: &[u8; 32], user_id: i64, expires_at: i64) -> StoreResult<()>;
+    fn insert_mfa_token(&self, hash: &[u8; 32], token: &MfaTokenRecord) -> StoreResult<()>;
     fn find_mfa_token(&self, hash: &[u8; 32]) -> StoreResult<Option<(MfaTokenRecord, User)>>;
     /// Deletes the token if it lives at `now` and returns it: only one
     /// caller gets it, so two requests with one token never both spend a code.

@@ -150,10 +150,22 @@ impl<'a> EndSessions<'a> {
     }
 }
 
+/// Where a user stands as a session is about to start for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    pub disabled: bool,
+    pub credentials_version: i64,
+}
+
 /// The reads and writes of the refresh rules. They all run inside one write
 /// transaction, shared with other requests' work (group commit), so what is
 /// read cannot change before it is written.
 pub trait SessionTx {
+    /// The user as it is now (`None`: deleted). No change that ends the
+    /// user's sessions can commit between this read and the transaction's
+    /// commit without seeing what the transaction wrote: on SQLite the
+    /// writer holds the one write lock, on PostgreSQL the row is read `FOR SHARE`.
+    fn user_standing(&self, user_id: i64) -> StoreResult<Option<Standing>>;
     fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>>;
     fn create_session(&self, session: &NewSession) -> StoreResult<()>;
     /// Returns false when the session is no longer at `from_generation`.

@@ -67,7 +67,7 @@ async fn race(
         raced.statuses.push(status);
         raced.cookies.extend(cookie);
         let made = changes.load(Ordering::SeqCst);
-        if raced.statuses.len() % BETWEEN_CHANGES == 0 && made < raced.changes {
+        if raced.statuses.len().is_multiple_of(BETWEEN_CHANGES) && made < raced.changes {
             change(made).await;
             changes.store(made + 1, Ordering::SeqCst);
         }

@@ -18,6 +18,7 @@ mod cli_sessions;
 mod conformance;
 mod cors;
 mod crash;
+mod credentials_upgrade;
 mod csrf;
 mod deploy_guide;
 mod files;

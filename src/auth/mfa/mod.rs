@@ -15,7 +15,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use crate::error::{ApiError, MfaToken};
-use crate::store::{EndReason, EndSessions, MfaConfirm, Store};
+use crate::store::{EndReason, EndSessions, MfaConfirm, MfaTokenRecord, Store, User};
 use text::{normalize, qr_svg, recovery_code, url_encode, RECOVERY_LEN};
 
 /// An `mfa_token` lives this long.
@@ -191,17 +191,24 @@ impl MfaRules {
         }
     }
 
-    /// The second step of a login: a random token, stored as its SHA-256.
+    /// The second step of a login: a random token, stored as its SHA-256
+    /// with the user's credentials version as its password check read it.
     pub fn issue_token(
         &self,
         store: &dyn Store,
-        user_id: i64,
+        user: &User,
         now: i64,
     ) -> Result<MfaToken, ApiError> {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let token = URL_SAFE_NO_PAD.encode(bytes);
-        store.insert_mfa_token(&token_hash(&token), user_id, now + TOKEN_TTL_MS)?;
+        let record = MfaTokenRecord {
+            user_id: user.id,
+            expires_at: now + TOKEN_TTL_MS,
+            failures: 0,
+            credentials_version: user.credentials_version,
+        };
+        store.insert_mfa_token(&token_hash(&token), &record)?;
         Ok(MfaToken(token))
     }
 

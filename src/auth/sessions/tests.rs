@@ -9,6 +9,7 @@ use super::*;
 use crate::store::{Session, StoreResult};
 
 mod legacy;
+mod standing;
 
 const GRACE_MS: i64 = 10_000;
 const TTL_MS: i64 = 60_000;
@@ -25,6 +26,17 @@ struct FakeTx {
 }
 
 impl SessionTx for FakeTx {
+    fn user_standing(&self, _user_id: i64) -> StoreResult<Option<crate::store::Standing>> {
+        Ok(self
+            .user
+            .borrow()
+            .as_ref()
+            .map(|user| crate::store::Standing {
+                disabled: user.disabled,
+                credentials_version: user.credentials_version,
+            }))
+    }
+
     fn find_refresh(
         &self,
         hash: &crate::domain::RefreshHash,
@@ -122,6 +134,7 @@ fn user(disabled: bool) -> User {
         admin: false,
         disabled,
         created_at: 0,
+        credentials_version: 0,
     }
 }
 

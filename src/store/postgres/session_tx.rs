@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USER_COLUMN_COUNT};
 use super::Connection;
 use crate::domain::RefreshHash;
-use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, SessionTx, StoreResult};
+use crate::store::{
+    EndReason, NewSession, RefreshRecord, Rotation, SessionTx, Standing, StoreResult,
+};
 
 /// The refresh rules' reads and writes on a connection inside a transaction.
 /// A failed statement aborts a PostgreSQL transaction, and COMMIT then only
@@ -56,7 +58,25 @@ const ROTATE: &str = "WITH moved AS (
      INSERT INTO refresh_ids (hash, session_id, generation, issued_at, issued_to)
      SELECT $7, id, $3, $4, $8 FROM moved";
 
+/// `FOR SHARE`: a change to the user (which updates its row first, see
+/// `sessions::end_for_user`) waits for this batch to commit, or this read
+/// waits for the change and sees its new version.
+const STANDING: &str = "SELECT disabled, credentials_version FROM users WHERE id = $1 FOR SHARE";
+
 impl SessionTx for InTransaction<'_> {
+    fn user_standing(&self, user_id: i64) -> StoreResult<Option<Standing>> {
+        let read = || -> StoreResult<Option<Standing>> {
+            let mut conn = self.conn.borrow_mut();
+            let statement = conn.prepared(STANDING)?;
+            let row = conn.client.query_opt(&statement, &[&user_id])?;
+            Ok(row.map(|row| Standing {
+                disabled: row.get(0),
+                credentials_version: row.get(1),
+            }))
+        };
+        self.noted(read())
+    }
+
     fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
         self.noted(find_refresh(&mut self.conn.borrow_mut(), hash))
     }

@@ -137,17 +137,33 @@ pub(super) fn users_with_factor(conn: &Connection, user_ids: &[i64]) -> StoreRes
     Ok(with)
 }
 
+/// A new token, or a taken one put back with its failures counted.
 pub(super) fn insert_token(
     conn: &Connection,
     hash: &[u8; 32],
-    user_id: i64,
-    expires_at: i64,
+    token: &MfaTokenRecord,
 ) -> StoreResult<()> {
     conn.execute(
-        "INSERT INTO mfa_tokens (hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
-        params![&hash[..], user_id, expires_at],
+        "INSERT INTO mfa_tokens (hash, user_id, expires_at, failures, credentials_version)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            &hash[..],
+            token.user_id,
+            token.expires_at,
+            token.failures,
+            token.credentials_version
+        ],
     )?;
     Ok(())
+}
+
+fn token(row: &rusqlite::Row) -> rusqlite::Result<MfaTokenRecord> {
+    Ok(MfaTokenRecord {
+        user_id: row.get(0)?,
+        expires_at: row.get(1)?,
+        failures: row.get(2)?,
+        credentials_version: row.get(3)?,
+    })
 }
 
 pub(super) fn find_token(
@@ -155,20 +171,13 @@ pub(super) fn find_token(
     hash: &[u8; 32],
 ) -> StoreResult<Option<(MfaTokenRecord, User)>> {
     let sql = format!(
-        "SELECT t.user_id, t.expires_at, t.failures, {} FROM mfa_tokens t
+        "SELECT t.user_id, t.expires_at, t.failures, t.credentials_version, {} FROM mfa_tokens t
          JOIN users u ON u.id = t.user_id WHERE t.hash = ?1",
         rows::USER_COLUMNS
     );
     let found = conn
         .prepare_cached(&sql)?
-        .query_row([&hash[..]], |row| {
-            let token = MfaTokenRecord {
-                user_id: row.get(0)?,
-                expires_at: row.get(1)?,
-                failures: row.get(2)?,
-            };
-            Ok((token, rows::user(row, 3)?))
-        })
+        .query_row([&hash[..]], |row| Ok((token(row)?, rows::user(row, 4)?)))
         .optional()?;
     Ok(found)
 }
@@ -182,29 +191,11 @@ pub(super) fn take_token(
     let taken = conn
         .prepare_cached(
             "DELETE FROM mfa_tokens WHERE hash = ?1 AND expires_at > ?2
-             RETURNING user_id, expires_at, failures",
+             RETURNING user_id, expires_at, failures, credentials_version",
         )?
-        .query_row(params![&hash[..], now], |row| {
-            Ok(MfaTokenRecord {
-                user_id: row.get(0)?,
-                expires_at: row.get(1)?,
-                failures: row.get(2)?,
-            })
-        })
+        .query_row(params![&hash[..], now], token)
         .optional()?;
     Ok(taken)
-}
-
-pub(super) fn put_back_token(
-    conn: &Connection,
-    hash: &[u8; 32],
-    token: &MfaTokenRecord,
-) -> StoreResult<()> {
-    conn.execute(
-        "INSERT INTO mfa_tokens (hash, user_id, expires_at, failures) VALUES (?1, ?2, ?3, ?4)",
-        params![&hash[..], token.user_id, token.expires_at, token.failures],
-    )?;
-    Ok(())
 }
 
 /// Deletes up to `batch` expired tokens; returns how many.
@@ -245,8 +236,8 @@ impl MfaStore for SqliteStore {
         users_with_factor(&*self.conn()?, user_ids)
     }
 
-    fn insert_mfa_token(&self, hash: &[u8; 32], user_id: i64, expires_at: i64) -> StoreResult<()> {
-        insert_token(&*self.conn()?, hash, user_id, expires_at)
+    fn insert_mfa_token(&self, hash: &[u8; 32], token: &MfaTokenRecord) -> StoreResult<()> {
+        insert_token(&*self.conn()?, hash, token)
     }
 
     fn find_mfa_token(&self, hash: &[u8; 32]) -> StoreResult<Option<(MfaTokenRecord, User)>> {
@@ -258,7 +249,7 @@ impl MfaStore for SqliteStore {
     }
 
     fn put_back_mfa_token(&self, hash: &[u8; 32], token: &MfaTokenRecord) -> StoreResult<()> {
-        put_back_token(&*self.conn()?, hash, token)
+        insert_token(&*self.conn()?, hash, token)
     }
 
     fn sweep_mfa_tokens(&self, now: i64, batch: usize) -> StoreResult<usize> {

@@ -7,7 +7,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::store::StoreError;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-pub(super) const SCHEMA_VERSION: i64 = 10;
+pub(super) const SCHEMA_VERSION: i64 = 11;
 
 /// Says what went wrong in one line; a lock still held after the wait is
 /// named as such, not as SQLite's bare "database is locked".
@@ -98,6 +98,14 @@ fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
         // Ids issued before carry no time; their sessions' times start with
         // their next rotation.
         tx.execute_batch("ALTER TABLE sessions ADD COLUMN issue_times BLOB;")?;
+    }
+    // Every user, and every login waiting for its second step, starts at 0.
+    for table in ["users", "mfa_tokens"] {
+        if version < 11 && !has_column(tx, table, "credentials_version")? {
+            tx.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN credentials_version INTEGER NOT NULL DEFAULT 0;"
+            ))?;
+        }
     }
     tx.execute_batch(SCHEMA)?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))

@@ -7,13 +7,29 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
 use crate::domain::RefreshHash;
-use crate::store::{EndReason, NewSession, RefreshRecord, Rotation, SessionTx, StoreResult};
+use crate::store::{
+    EndReason, NewSession, RefreshRecord, Rotation, SessionTx, Standing, StoreResult,
+};
 
 /// The refresh rules' reads and writes on the writer's connection, inside
 /// its batch transaction.
 pub(super) struct InTransaction<'a>(pub(super) &'a Connection);
 
 impl SessionTx for InTransaction<'_> {
+    fn user_standing(&self, user_id: i64) -> StoreResult<Option<Standing>> {
+        let standing = self
+            .0
+            .prepare_cached("SELECT disabled, credentials_version FROM users WHERE id = ?1")?
+            .query_row([user_id], |row| {
+                Ok(Standing {
+                    disabled: row.get(0)?,
+                    credentials_version: row.get(1)?,
+                })
+            })
+            .optional()?;
+        Ok(standing)
+    }
+
     fn find_refresh(&self, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
         find_refresh(self.0, hash)
     }
