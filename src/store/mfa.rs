@@ -49,7 +49,15 @@ pub struct MfaTokenRecord {
 pub trait MfaStore {
     /// The user's second factor, if any (confirmed or pending).
     fn mfa(&self, user_id: i64) -> StoreResult<Option<MfaRecord>>;
-    fn set_pending_mfa(&self, user_id: i64, sealed: &[u8], now: i64) -> StoreResult<()>;
+    /// Sets the pending secret only while the confirmed one is still `over`
+    /// (`None`: none); false, and nothing written, when it changed.
+    fn set_pending_mfa(
+        &self,
+        user_id: i64,
+        sealed: &[u8],
+        over: Option<&[u8]>,
+        now: i64,
+    ) -> StoreResult<bool>;
     /// False when the pending secret is no longer the one confirmed. Ends
     /// sessions as `end` says, in the same transaction.
     fn confirm_mfa(&self, confirm: &MfaConfirm, end: EndSessions) -> StoreResult<bool>;

@@ -58,13 +58,21 @@ impl MfaStore for PostgresStore {
     }
 
     /// A confirmed secret stays in force until this one is confirmed.
-    fn set_pending_mfa(&self, user_id: i64, sealed: &[u8], now: i64) -> StoreResult<()> {
-        self.conn()?.client.execute(
+    /// False when the confirmed secret is no longer `over`.
+    fn set_pending_mfa(
+        &self,
+        user_id: i64,
+        sealed: &[u8],
+        over: Option<&[u8]>,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let set = self.conn()?.client.execute(
             "INSERT INTO user_mfa (user_id, pending_secret, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (user_id) DO UPDATE SET pending_secret = $2, updated_at = $3",
-            &[&user_id, &sealed, &now],
+             ON CONFLICT (user_id) DO UPDATE SET pending_secret = $2, updated_at = $3
+             WHERE user_mfa.secret IS NOT DISTINCT FROM $4",
+            &[&user_id, &sealed, &now, &over],
         )?;
-        Ok(())
+        Ok(set == 1)
     }
 
     fn confirm_mfa(&self, c: &MfaConfirm, end: EndSessions) -> StoreResult<bool> {

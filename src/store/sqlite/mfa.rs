@@ -31,18 +31,20 @@ pub(super) fn record(conn: &Connection, user_id: i64) -> StoreResult<Option<MfaR
 }
 
 /// A new pending secret; a confirmed one stays in force until this one is confirmed.
+/// False when the confirmed secret is no longer `over`.
 pub(super) fn set_pending(
     conn: &Connection,
     user_id: i64,
-    sealed: &[u8],
+    (sealed, over): (&[u8], Option<&[u8]>),
     now: i64,
-) -> StoreResult<()> {
-    conn.execute(
+) -> StoreResult<bool> {
+    let set = conn.execute(
         "INSERT INTO user_mfa (user_id, pending_secret, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (user_id) DO UPDATE SET pending_secret = ?2, updated_at = ?3",
-        params![user_id, sealed, now],
+         ON CONFLICT (user_id) DO UPDATE SET pending_secret = ?2, updated_at = ?3
+         WHERE user_mfa.secret IS ?4",
+        params![user_id, sealed, now, over],
     )?;
-    Ok(())
+    Ok(set == 1)
 }
 
 /// False when the pending secret changed (or went) since it was read.
@@ -212,8 +214,14 @@ impl MfaStore for SqliteStore {
         record(&*self.conn()?, user_id)
     }
 
-    fn set_pending_mfa(&self, user_id: i64, sealed: &[u8], now: i64) -> StoreResult<()> {
-        set_pending(&*self.conn()?, user_id, sealed, now)
+    fn set_pending_mfa(
+        &self,
+        user_id: i64,
+        sealed: &[u8],
+        over: Option<&[u8]>,
+        now: i64,
+    ) -> StoreResult<bool> {
+        set_pending(&*self.conn()?, user_id, (sealed, over), now)
     }
 
     fn confirm_mfa(&self, change: &MfaConfirm, end: EndSessions) -> StoreResult<bool> {
