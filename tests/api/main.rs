@@ -25,6 +25,7 @@ mod files;
 mod first_start;
 mod flood;
 mod forward_auth;
+mod forward_params;
 mod free_port;
 mod fuzz;
 mod grace;
