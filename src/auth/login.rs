@@ -13,6 +13,7 @@ use crate::blocking;
 use crate::clock;
 use crate::domain::{self, NewPassword, RefreshSecret};
 use crate::error::ApiError;
+use crate::key_refresh;
 use crate::state::AppState;
 use crate::store::{EndSessions, MfaTokenRecord, Store, User};
 
@@ -190,9 +191,11 @@ fn start(
     let rules = state.clone();
     let affinity = presented.as_ref().map(|p| p.hash().affinity());
     blocking::sessions_from_blocking_thread(state.store.as_ref(), affinity, move |tx| {
-        rules
+        let mut grant = rules
             .sessions
-            .start(tx, (user, mfa), presented.as_ref(), client, now)
+            .start(tx, (user, mfa), presented.as_ref(), client, now)?;
+        grant.signer_revoked = key_refresh::signer_revoked(tx, &rules.tokens)?;
+        Ok(grant)
     })
 }
 

@@ -43,6 +43,9 @@ pub struct Grant {
     pub replayed: bool,
     /// The session's login passed a second factor (`amr` says `otp`).
     pub mfa: bool,
+    /// The key the ring signs with was revoked since the ring was built
+    /// (set by the job that made the grant; see `key_refresh`).
+    pub signer_revoked: bool,
 }
 
 /// A family that logout ended, and why: a plain logout, or reuse of an old id.
@@ -136,6 +139,7 @@ impl SessionRules {
             expires_at: session.idle_expires_at,
             replayed: false,
             mfa,
+            signer_revoked: false,
         })
     }
 
@@ -228,6 +232,7 @@ impl SessionRules {
             expires_at: idle_expires_at,
             replayed: false,
             mfa: mfa.unwrap_or(record.session.mfa),
+            signer_revoked: false,
         }))
     }
 }

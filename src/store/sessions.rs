@@ -173,6 +173,9 @@ pub trait SessionTx {
     /// Returns false when there was no live session with that id.
     fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool>;
     fn delete_session(&self, session_id: &str) -> StoreResult<()>;
+    /// Whether the signing key `kid` is revoked (or unknown): read where a
+    /// grant is made, so a key revoked since the ring was built signs nothing.
+    fn signing_key_revoked(&self, kid: &str) -> StoreResult<bool>;
 }
 
 /// Work for the session writer. It gets the transaction (or why there is

@@ -31,6 +31,7 @@ impl SessionRules {
             user: record.user,
             refresh: current,
             replayed: true,
+            signer_revoked: false,
         })
     }
 

@@ -26,6 +26,10 @@ struct FakeTx {
 }
 
 impl SessionTx for FakeTx {
+    fn signing_key_revoked(&self, _kid: &str) -> StoreResult<bool> {
+        Ok(false)
+    }
+
     fn user_standing(&self, _user_id: i64) -> StoreResult<Option<crate::store::Standing>> {
         Ok(self
             .user

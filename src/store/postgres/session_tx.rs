@@ -105,7 +105,18 @@ impl SessionTx for InTransaction<'_> {
             .execute("DELETE FROM sessions WHERE id = $1", &[&session_id]);
         self.noted(deleted.map(drop).map_err(Into::into))
     }
+
+    fn signing_key_revoked(&self, kid: &str) -> StoreResult<bool> {
+        let read = || -> StoreResult<bool> {
+            let mut conn = self.conn.borrow_mut();
+            let statement = conn.prepared(KEY_LIVE)?;
+            Ok(conn.client.query_opt(&statement, &[&kid])?.is_none())
+        };
+        self.noted(read())
+    }
 }
+
+const KEY_LIVE: &str = "SELECT 1 FROM signing_keys WHERE kid = $1 AND revoked_at IS NULL";
 
 fn find_refresh(conn: &mut Connection, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
     static SQL: OnceLock<String> = OnceLock::new();

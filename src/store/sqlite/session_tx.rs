@@ -49,6 +49,14 @@ impl SessionTx for InTransaction<'_> {
     fn delete_session(&self, session_id: &str) -> StoreResult<()> {
         delete(self.0, session_id)
     }
+
+    fn signing_key_revoked(&self, kid: &str) -> StoreResult<bool> {
+        let live = self
+            .0
+            .prepare_cached("SELECT 1 FROM signing_keys WHERE kid = ?1 AND revoked_at IS NULL")?
+            .exists([kid])?;
+        Ok(!live)
+    }
 }
 
 fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
