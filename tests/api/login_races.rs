@@ -23,7 +23,7 @@ const BETWEEN_CHANGES: usize = 30;
 
 /// What the racing logins got: every status, and each 200's cookie with
 /// the number of changes made before its login was sent.
-struct Raced {
+pub(crate) struct Raced {
     statuses: Vec<u16>,
     cookies: Vec<(usize, String)>,
     changes: usize,
@@ -33,7 +33,7 @@ struct Raced {
 /// changes uses `passwords[n]`. After each `BETWEEN_CHANGES` answers,
 /// `change(n)` makes change `n + 1` while the next logins are in flight,
 /// until every password has had its turn.
-async fn race(
+pub(crate) async fn race(
     app: &TestApp,
     username: &str,
     passwords: &[&str],
@@ -93,7 +93,7 @@ async fn survivors(app: &TestApp, raced: &Raced) -> usize {
 }
 
 /// The race's verdict: no 500 (or anything but 200/401), and no survivor.
-async fn assert_none_survive(app: &TestApp, what: &str, raced: &Raced) {
+pub(crate) async fn assert_none_survive(app: &TestApp, what: &str, raced: &Raced) {
     let odd: Vec<u16> = raced
         .statuses
         .iter()
@@ -116,7 +116,7 @@ async fn assert_none_survive(app: &TestApp, what: &str, raced: &Raced) {
 }
 
 /// Passwords a user goes through, one per change, then the last.
-const PASSWORDS: [&str; 6] = [
+pub(crate) const PASSWORDS: [&str; 6] = [
     "password-0",
     "password-1",
     "password-2",
