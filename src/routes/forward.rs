@@ -11,7 +11,7 @@ use crate::auth::extract::Caller;
 use crate::domain::GroupName;
 use crate::error::ApiError;
 use crate::openapi;
-use params::VerifyParams;
+use params::{VerifyParams, VerifyQuery};
 
 /// 200 with who the caller is in headers the proxy copies to the upstream.
 /// The parameters are read after the token check (so a missing token is
@@ -57,9 +57,7 @@ macro_rules! verify_for {
             operation_id = stringify!($name),
             summary = "Forward auth: is the Bearer token good (for nginx auth_request, Traefik forwardAuth, Caddy forward_auth)",
             security(("OAuth2PasswordBearer" = [])),
-            params(("admin" = Option<bool>, Query, description = "`true`: only admins pass (others get 403)"),
-                ("group" = Option<Vec<String>>, Query, description = "Repeatable: only members of one of these groups pass (others get 403)"),
-                ("redirect" = Option<bool>, Query, description = "`true`: a browser is sent to the sign-in portal instead of a 401 (once the portal exists)")),
+            params(VerifyQuery),
             responses((status = 200, description = "Allowed; empty body",
                 headers(
                     ("X-Auth-User" = String, description = "The username"),

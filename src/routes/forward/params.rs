@@ -16,6 +16,20 @@ pub struct VerifyParams {
     pub redirect: bool,
 }
 
+/// The query as the OpenAPI document shows it; `VerifyParams::parse` reads it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct VerifyQuery {
+    /// `true`: only admins pass (others get 403).
+    admin: Option<bool>,
+    /// Repeatable: only members of one of these groups pass (others get 403).
+    #[param(style = Form, explode, pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", min_length = 1, max_length = 64)]
+    group: Option<Vec<String>>,
+    /// `true`: a browser is sent to the sign-in portal instead of a 401 (once the portal exists).
+    redirect: Option<bool>,
+}
+
 const NAMES: &str = "/auth/verify takes only admin, group and redirect";
 
 impl VerifyParams {
