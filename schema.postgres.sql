@@ -28,8 +28,12 @@ CREATE TABLE IF NOT EXISTS users (
     admin         BOOLEAN NOT NULL DEFAULT FALSE,
     disabled      BOOLEAN NOT NULL DEFAULT FALSE,
     created_at    BIGINT  NOT NULL,
-    updated_at    BIGINT  NOT NULL
+    updated_at    BIGINT  NOT NULL,
+    credentials_version BIGINT NOT NULL DEFAULT 0
 );
+
+-- Version 3: users made by earlier versions gain it.
+ALTER TABLE users ADD COLUMN IF NOT EXISTS credentials_version BIGINT NOT NULL DEFAULT 0;
 
 CREATE TABLE IF NOT EXISTS sessions (
     id                  TEXT    PRIMARY KEY,
@@ -112,8 +116,12 @@ CREATE TABLE IF NOT EXISTS mfa_tokens (
     hash       BYTEA  PRIMARY KEY,
     user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     expires_at BIGINT NOT NULL,
-    failures   INTEGER NOT NULL DEFAULT 0
+    failures   INTEGER NOT NULL DEFAULT 0,
+    credentials_version BIGINT NOT NULL DEFAULT 0
 );
+
+-- Version 3: tokens made by earlier versions gain it.
+ALTER TABLE mfa_tokens ADD COLUMN IF NOT EXISTS credentials_version BIGINT NOT NULL DEFAULT 0;
 
 CREATE INDEX IF NOT EXISTS mfa_tokens_by_user ON mfa_tokens (user_id);
 

@@ -5,7 +5,8 @@
 -- session index, version 5 added refresh_ids.issued_to, version 7 added
 -- signing_keys, version 8 added users.username_key, version 9 added
 -- sessions.mfa and the second factor's tables, version 10 added
--- sessions.issue_times, version 12 added sessions.issued_to; see `upgrade` in
+-- sessions.issue_times, version 11 added users.credentials_version and
+-- mfa_tokens.credentials_version, version 12 added sessions.issued_to; see `upgrade` in
 -- src/store/sqlite/schema.rs).
 -- Times are INTEGER milliseconds since the Unix epoch (UTC).
 
@@ -14,6 +15,9 @@
 -- ASCII only), computed in Rust. A key with a control character is a name
 -- that collided with an older one when version 8 was applied: such a key
 -- can never be taken by a new name (see src/store/sqlite/name_keys.rs).
+-- `credentials_version` moves on with every change that ends the user's
+-- sessions; a login starts a session only at the version it read before
+-- checking the password.
 CREATE TABLE IF NOT EXISTS users (
     id            INTEGER PRIMARY KEY,
     username      TEXT    NOT NULL UNIQUE COLLATE NOCASE,
@@ -24,7 +28,8 @@ CREATE TABLE IF NOT EXISTS users (
     admin         INTEGER NOT NULL DEFAULT 0,
     disabled      INTEGER NOT NULL DEFAULT 0,
     created_at    INTEGER NOT NULL,
-    updated_at    INTEGER NOT NULL
+    updated_at    INTEGER NOT NULL,
+    credentials_version INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE UNIQUE INDEX IF NOT EXISTS users_by_key ON users (username_key);
@@ -128,7 +133,8 @@ CREATE TABLE IF NOT EXISTS mfa_tokens (
     hash       BLOB    PRIMARY KEY,
     user_id    INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     expires_at INTEGER NOT NULL,
-    failures   INTEGER NOT NULL DEFAULT 0
+    failures   INTEGER NOT NULL DEFAULT 0,
+    credentials_version INTEGER NOT NULL DEFAULT 0 -- the user's, as its password check read it
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS mfa_tokens_by_user ON mfa_tokens (user_id);

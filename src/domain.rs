@@ -2,6 +2,7 @@
 //! `RefreshSecret` never prints.
 
 mod contact;
+mod groups;
 mod names;
 mod refresh;
 
@@ -10,6 +11,7 @@ use std::fmt;
 use rand::RngCore;
 
 pub use contact::{email, full_name};
+pub use groups::GroupName;
 pub use names::{is_control_or_format, login_key, name_key, nfkc, Username};
 pub use refresh::{ChainedId, CountedId, IdKey, RefreshHash, RefreshSecret};
 

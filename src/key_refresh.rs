@@ -1,6 +1,8 @@
 //! Signing keys at start (with EdDSA the first key is made; with HS256 signing keys stop) and every
 //! second after: the ring is rebuilt from the store, so a key rotated or revoked by the CLI or
-//! another instance takes effect, and `--key-rotation` is applied.
+//! another instance takes effect, and `--key-rotation` is applied. Between two rebuilds, the job
+//! that makes a grant reads the signer's row: a key revoked since the last rebuild signs nothing,
+//! the ring is rebuilt before the token is signed.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,8 +14,9 @@ use crate::auth::ring::{self, Ring};
 use crate::auth::signing::KeySealer;
 use crate::blocking;
 use crate::clock;
+use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{Store, StoreResult};
+use crate::store::{SessionTx, Store, StoreResult, StoredKey};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(1);
 /// The JWT leeway: a retiring key stays published this much longer.
@@ -57,15 +60,41 @@ fn refresh(store: &dyn Store, tokens: &TokenKeys, settings: &KeySettings) -> Sto
             keys = store.signing_keys()?;
         }
     }
+    rebuild(&keys, tokens, settings, now);
+    Ok(())
+}
+
+fn rebuild(keys: &[StoredKey], tokens: &TokenKeys, settings: &KeySettings, now: i64) {
     let life = settings.token_life_ms;
     tokens.set_ring(Ring::build(
-        &keys,
+        keys,
         &settings.sealer,
         now,
         life,
         settings.eddsa,
     ));
-    Ok(())
+}
+
+/// In the job that makes a grant, after it: whether the key the ring signs
+/// with (EdDSA) was revoked since the ring was built. One primary-key read
+/// in the job's transaction; an HS256 token has no key to check.
+pub fn signer_revoked(tx: &dyn SessionTx, tokens: &TokenKeys) -> Result<bool, ApiError> {
+    match tokens.signing_kid() {
+        Some(kid) => Ok(tx.signing_key_revoked(&kid)?),
+        None => Ok(false),
+    }
+}
+
+/// Rebuilds the ring now (no rotation: that stays with the timer), for a
+/// grant whose signer was revoked: its token is signed by the next key.
+pub async fn rebuild_now(state: &web::Data<AppState>) -> Result<(), ApiError> {
+    let state = state.clone();
+    blocking::run(move || {
+        let keys = state.store.signing_keys()?;
+        rebuild(&keys, &state.tokens, &state.key_settings, clock::now_ms());
+        Ok(())
+    })
+    .await
 }
 
 pub fn spawn(state: web::Data<AppState>, settings: Arc<KeySettings>) {

@@ -49,6 +49,12 @@ impl Application {
             let store = store.clone();
             Arc::new(move |run| store.in_one_snapshot(run))
         });
+        let key_settings = Arc::new(KeySettings::new(
+            &signing_key,
+            config.eddsa,
+            config.key_rotation,
+            config.access_ttl,
+        ));
         let state = web::Data::new(AppState {
             store,
             readers,
@@ -74,13 +80,8 @@ impl Application {
             metrics: observe::Metrics::default(),
             audit: audit.clone(),
             bootstrap_password_file: password_file,
+            key_settings: key_settings.clone(),
         });
-        let key_settings = Arc::new(KeySettings::new(
-            &signing_key,
-            config.eddsa,
-            config.key_rotation,
-            config.access_ttl,
-        ));
         blocking::off_runtime(|| {
             key_refresh::start(state.store.as_ref(), &state.tokens, &key_settings)
         })

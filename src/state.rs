@@ -12,6 +12,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::blocking::Readers;
 use crate::http::cookie::CookieSettings;
 use crate::http::guard::RequestGuard;
+use crate::key_refresh::KeySettings;
 use crate::observe::Metrics;
 use crate::store::Store;
 
@@ -30,4 +31,6 @@ pub struct AppState {
     pub audit: AuditLog,
     /// Deleted at the admin's first password change (see `bootstrap`).
     pub bootstrap_password_file: PathBuf,
+    /// What the signing ring is built with (see `key_refresh`).
+    pub key_settings: Arc<KeySettings>,
 }

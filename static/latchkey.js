@@ -262,8 +262,11 @@ async function call(path, method, body) {
 export const mfa = {
   /** `{ totp, recovery_codes_left }` */
   status: () => call('/user/mfa', 'GET'),
-  /** A pending secret: `{ secret, otpauth_url, qr_svg }` (an `<svg>` element as text). */
-  enrol: (currentPassword) => call('/user/mfa/totp', 'POST', { current_password: currentPassword }),
+  /** A pending secret: `{ secret, otpauth_url, qr_svg }` (an `<svg>` element as text). While a
+   * factor is on, a code of it (or a recovery code) is needed as well, to replace it. */
+  enrol: (currentPassword, code) => call('/user/mfa/totp', 'POST', code === undefined
+    ? { current_password: currentPassword }
+    : { current_password: currentPassword, code: String(code).trim() }),
   /** A code of the pending secret turns it on: resolves to the 10 recovery codes, shown once. */
   confirm: (code) => call('/user/mfa/totp/confirm', 'POST', { code: String(code).trim() }).then((r) => r.recovery_codes),
   /** Turns it off (the password and a code or recovery code); other sessions end. */

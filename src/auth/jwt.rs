@@ -93,6 +93,15 @@ impl TokenKeys {
         self
     }
 
+    /// The kid new tokens are signed with: the ring's signer with EdDSA;
+    /// `None` with HS256.
+    pub fn signing_kid(&self) -> Option<String> {
+        if !self.eddsa {
+            return None;
+        }
+        self.ring().signer.as_ref().map(|(kid, _)| kid.clone())
+    }
+
     pub fn ring(&self) -> Arc<Ring> {
         self.ring.read().expect("ring lock").clone()
     }
@@ -209,6 +218,7 @@ mod tests {
             admin: true,
             disabled: false,
             created_at: 0,
+            credentials_version: 0,
         }
     }
 

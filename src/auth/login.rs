@@ -13,6 +13,7 @@ use crate::blocking;
 use crate::clock;
 use crate::domain::{self, NewPassword, RefreshSecret};
 use crate::error::ApiError;
+use crate::key_refresh;
 use crate::state::AppState;
 use crate::store::{EndSessions, MfaTokenRecord, Store, User};
 
@@ -115,7 +116,12 @@ fn use_code(
         Err(e) => return Err(put_back(store, &hash, token, e)),
         Ok(verdict) => verdict,
     };
-    let grant = start(state, user, true, presented, client, now)?;
+    // The credentials checked are those of the token's password check.
+    let checked = User {
+        credentials_version: token.credentials_version,
+        ..user
+    };
+    let grant = start(state, checked, true, presented, client, now)?;
     Ok((grant, Some(verdict)))
 }
 
@@ -164,7 +170,7 @@ fn second_factor(
     }
     match otp.filter(|code| !code.trim().is_empty()) {
         None => Err(ApiError::MfaRequired(
-            state.mfa.issue_token(store, user.id, now)?,
+            state.mfa.issue_token(store, user, now)?,
         )),
         Some(code) => match state.mfa.check(store, user.id, code, now)? {
             Verdict::Wrong => Err(ApiError::InvalidCode),
@@ -185,9 +191,11 @@ fn start(
     let rules = state.clone();
     let affinity = presented.as_ref().map(|p| p.affinity());
     blocking::sessions_from_blocking_thread(state.store.as_ref(), affinity, move |tx| {
-        rules
+        let mut grant = rules
             .sessions
-            .start(tx, (user, mfa), presented.as_ref(), client, now)
+            .start(tx, (user, mfa), presented.as_ref(), client, now)?;
+        grant.signer_revoked = key_refresh::signer_revoked(tx, &rules.tokens)?;
+        Ok(grant)
     })
 }
 

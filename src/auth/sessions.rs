@@ -47,6 +47,9 @@ pub struct Grant {
     pub replayed: bool,
     /// The session's login passed a second factor (`amr` says `otp`).
     pub mfa: bool,
+    /// The key the ring signs with was revoked since the ring was built
+    /// (set by the job that made the grant; see `key_refresh`).
+    pub signer_revoked: bool,
 }
 
 /// A family that logout ended, and why: a plain logout, or reuse of an old id.
@@ -95,7 +98,9 @@ impl SessionRules {
 
     /// After a successful password check (and second factor, when `mfa`):
     /// continue the caller's own live session if its cookie came along, else
-    /// start a new one.
+    /// start a new one. `user` is as it was read before its password was
+    /// checked: a change since (password, second factor, disable, delete)
+    /// refuses the login as the changed user would be.
     pub fn start(
         &self,
         tx: &dyn SessionTx,
@@ -104,6 +109,7 @@ impl SessionRules {
         client: Client,
         now: i64,
     ) -> Result<Grant, ApiError> {
+        still_as_checked(tx, &user)?;
         let issued_to = client.fingerprint(&self.client_key);
         if let Some(presented) = presented {
             if let Some(record) = self.find(tx, presented)? {
@@ -139,6 +145,7 @@ impl SessionRules {
             expires_at: session.idle_expires_at,
             replayed: false,
             mfa,
+            signer_revoked: false,
         })
     }
 
@@ -269,6 +276,19 @@ impl SessionRules {
             expires_at: idle_expires_at,
             replayed: false,
             mfa: mfa.unwrap_or(record.session.mfa),
+            signer_revoked: false,
         }))
+    }
+}
+
+/// The user still exists, is enabled and has the credentials that were
+/// checked. Read inside the transaction that starts the session, so a change
+/// that ends the user's sessions either commits before (and is seen here) or
+/// after (and ends the session this starts): a login in flight never
+/// outlives it.
+fn still_as_checked(tx: &dyn SessionTx, user: &User) -> Result<(), ApiError> {
+    match tx.user_standing(user.id)? {
+        Some(now) if !now.disabled && now.credentials_version == user.credentials_version => Ok(()),
+        _ => Err(ApiError::InvalidCredentials),
     }
 }

@@ -1,6 +1,6 @@
 //! CORS for the configured origins only: their responses allow credentials and expose
-//! `X-Total-Count`, their preflights are answered here; any other origin gets no CORS header at
-//! all. Kept by hand rather than `actix-cors` 0.7: that one adds the credentials and expose
+//! `X-Total-Count`, their preflights are answered here (never forward auth's, which answers by
+//! its own rules); any other origin gets no CORS header at all. Kept by hand rather than `actix-cors` 0.7: that one adds the credentials and expose
 //! headers to every response, same-origin and foreign ones included, and refuses a foreign
 //! preflight with a plain-text 400 instead of the contract's `{detail, code}`.
 
@@ -18,6 +18,10 @@ const ALLOW_HEADERS: &str = "Authorization, Content-Type";
 const EXPOSE_HEADERS: &str = "X-Total-Count";
 /// How long a browser may reuse a preflight answer.
 const MAX_AGE_SECS: &str = "600";
+/// Forward auth answers every method by its own rules: a proxy that sends
+/// the original request's method would otherwise get a preflight's 204 for
+/// an anonymous `OPTIONS`, and let it through.
+const FORWARD_AUTH: &str = "/auth/verify";
 
 pub async fn cors(
     req: ServiceRequest,
@@ -53,6 +57,7 @@ fn allowed_origin(req: &ServiceRequest) -> Option<HeaderValue> {
 
 fn is_preflight(req: &ServiceRequest) -> bool {
     req.method() == Method::OPTIONS
+        && req.path() != FORWARD_AUTH
         && req
             .headers()
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)

@@ -53,6 +53,9 @@ impl RequestGuard {
         }
     }
 
+    /// Without `--public-url`: the `Origin`'s scheme is the one the request
+    /// came in on and its host is the `Host`, so `https://h` is not the
+    /// same origin as a request on `http://h`.
     fn is_same_origin(&self, req: &HttpRequest, origin: &str) -> bool {
         if let Some(public) = &self.public_url {
             return *public == serialized_origin(origin);
@@ -64,10 +67,30 @@ impl RequestGuard {
             .headers()
             .get(header::HOST)
             .and_then(|h| h.to_str().ok());
-        host.is_some_and(|host| {
-            without_default_port(scheme, authority)
-                .eq_ignore_ascii_case(without_default_port(scheme, host))
-        })
+        scheme.eq_ignore_ascii_case(self.request_scheme(req))
+            && host.is_some_and(|host| {
+                without_default_port(scheme, authority)
+                    .eq_ignore_ascii_case(without_default_port(scheme, host))
+            })
+    }
+
+    /// `https` on a TLS listener, else `http`; behind a trusted proxy, the
+    /// last `X-Forwarded-Proto` value (the proxy's own), when it names one
+    /// of the two. Never actix's `connection_info`, which believes any
+    /// client's forwarding headers.
+    fn request_scheme(&self, req: &HttpRequest) -> &'static str {
+        let forwarded = self
+            .trust_proxy
+            .then(|| req.headers().get_all("x-forwarded-proto").last())
+            .flatten()
+            .and_then(|line| line.to_str().ok()?.rsplit(',').next())
+            .map(str::trim);
+        match forwarded {
+            Some(p) if p.eq_ignore_ascii_case("https") => "https",
+            Some(p) if p.eq_ignore_ascii_case("http") => "http",
+            _ if req.app_config().secure() => "https",
+            _ => "http",
+        }
     }
 
     pub fn client(&self, req: &HttpRequest) -> Client {

@@ -40,13 +40,24 @@ pub struct MfaTokenRecord {
     pub user_id: i64,
     pub expires_at: i64,
     pub failures: u32,
+    /// The user's `credentials_version` its password check read: the second
+    /// step starts a session only if it still is.
+    pub credentials_version: i64,
 }
 
 /// The second factor's reads and writes (part of every `Store`).
 pub trait MfaStore {
     /// The user's second factor, if any (confirmed or pending).
     fn mfa(&self, user_id: i64) -> StoreResult<Option<MfaRecord>>;
-    fn set_pending_mfa(&self, user_id: i64, sealed: &[u8], now: i64) -> StoreResult<()>;
+    /// Sets the pending secret only while the confirmed one is still `over`
+    /// (`None`: none); false, and nothing written, when it changed.
+    fn set_pending_mfa(
+        &self,
+        user_id: i64,
+        sealed: &[u8],
+        over: Option<&[u8]>,
+        now: i64,
+    ) -> StoreResult<bool>;
     /// False when the pending secret is no longer the one confirmed. Ends
     /// sessions as `end` says, in the same transaction.
     fn confirm_mfa(&self, confirm: &MfaConfirm, end: EndSessions) -> StoreResult<bool>;
@@ -58,7 +69,7 @@ pub trait MfaStore {
     fn remove_mfa(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<bool>;
     /// Of `user_ids`, those with a confirmed second factor.
     fn users_with_mfa(&self, user_ids: &[i64]) -> StoreResult<Vec<i64>>;
-    fn insert_mfa_token(&self, hash: &[u8; 32], user_id: i64, expires_at: i64) -> StoreResult<()>;
+    fn insert_mfa_token(&self, hash: &[u8; 32], token: &MfaTokenRecord) -> StoreResult<()>;
     fn find_mfa_token(&self, hash: &[u8; 32]) -> StoreResult<Option<(MfaTokenRecord, User)>>;
     /// Deletes the token if it lives at `now` and returns it: only one
     /// caller gets it, so two requests with one token never both spend a code.

@@ -22,7 +22,7 @@ pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};
 pub use postgres::PostgresStore;
 pub use sessions::{
     EndReason, EndSessions, NewSession, RefreshRecord, Rotation, Session, SessionReply,
-    SessionStore, SessionTx, SessionWork, Swept,
+    SessionStore, SessionTx, SessionWork, Standing, Swept,
 };
 pub use signing_keys::{KeyStore, StoredKey};
 pub use sqlite::{maintenance, SqliteExport, SqliteStore};

@@ -151,10 +151,22 @@ impl<'a> EndSessions<'a> {
     }
 }
 
+/// Where a user stands as a session is about to start for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Standing {
+    pub disabled: bool,
+    pub credentials_version: i64,
+}
+
 /// The reads and writes of the refresh rules. They all run inside one write
 /// transaction, shared with other requests' work (group commit), so what is
 /// read cannot change before it is written.
 pub trait SessionTx {
+    /// The user as it is now (`None`: deleted). No change that ends the
+    /// user's sessions can commit between this read and the transaction's
+    /// commit without seeing what the transaction wrote: on SQLite the
+    /// writer holds the one write lock, on PostgreSQL the row is read `FOR SHARE`.
+    fn user_standing(&self, user_id: i64) -> StoreResult<Option<Standing>>;
     /// A session and its user by the session's id (a counted id names it).
     fn find_session(&self, session_id: &str) -> StoreResult<Option<(Session, User)>>;
     /// What a chained id from before counted ids leads to, by its hash.
@@ -165,6 +177,9 @@ pub trait SessionTx {
     /// Returns false when there was no live session with that id.
     fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool>;
     fn delete_session(&self, session_id: &str) -> StoreResult<()>;
+    /// Whether the signing key `kid` is revoked (or unknown): read where a
+    /// grant is made, so a key revoked since the ring was built signs nothing.
+    fn signing_key_revoked(&self, kid: &str) -> StoreResult<bool>;
 }
 
 /// Work for the session writer. It gets the transaction (or why there is

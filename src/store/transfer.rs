@@ -17,6 +17,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "disabled",
             "created_at",
             "updated_at",
+            "credentials_version",
         ],
     ),
     (
@@ -80,7 +81,16 @@ pub const TABLES: &[(&str, &[&str])] = &[
         ],
     ),
     ("mfa_recovery_codes", &["user_id", "hash", "used_at"]),
-    ("mfa_tokens", &["hash", "user_id", "expires_at", "failures"]),
+    (
+        "mfa_tokens",
+        &[
+            "hash",
+            "user_id",
+            "expires_at",
+            "failures",
+            "credentials_version",
+        ],
+    ),
 ];
 
 /// One value as SQLite stores it; the target converts it to its column's

@@ -13,6 +13,10 @@ pub struct User {
     pub admin: bool,
     pub disabled: bool,
     pub created_at: i64,
+    /// Moves on with every change that ends the user's sessions (password,
+    /// second factor, disable, logout-all): a login starts a session only if
+    /// it is still the one read before its password was checked.
+    pub credentials_version: i64,
 }
 
 #[derive(Clone, Debug, Default)]

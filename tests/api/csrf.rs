@@ -146,3 +146,51 @@ async fn a_login_from_a_foreign_origin_carrying_the_cookie_is_403() {
     assert_eq!(response.status(), 403);
     app.refresh_ok(&login.cookie).await;
 }
+
+/// A refresh with `Origin` and, when given, an `X-Forwarded-Proto`.
+async fn refresh_proto(app: &TestApp, cookie: &str, origin: &str, proto: Option<&str>) -> u16 {
+    let mut request = app
+        .client
+        .post(app.url("/user/refresh-token"))
+        .header("Cookie", format!("refresh_token={cookie}"))
+        .header("Origin", origin);
+    if let Some(proto) = proto {
+        request = request.header("X-Forwarded-Proto", proto);
+    }
+    request.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn the_same_host_under_another_scheme_is_another_origin() {
+    let app = spawn_app().await;
+    app.add_user("alice", "alice-password", false);
+    let login = app.login_ok("alice", "alice-password").await;
+    let https = format!("https://127.0.0.1:{}", app.port);
+
+    let refused = refresh_proto(&app, &login.cookie, &https, None).await;
+    let untrusted = refresh_proto(&app, &login.cookie, &https, Some("https")).await;
+
+    assert_eq!(refused, 403, "the request came in on http");
+    assert_eq!(
+        untrusted, 403,
+        "X-Forwarded-Proto counts only with --trust-proxy"
+    );
+    app.refresh_ok(&login.cookie).await;
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_scheme_is_the_requests() {
+    let app = spawn_app_with(&["--trust-proxy", "true"]).await;
+    app.add_user("alice", "alice-password", false);
+    let login = app.login_ok("alice", "alice-password").await;
+    let (https, http) = (
+        format!("https://127.0.0.1:{}", app.port),
+        format!("http://127.0.0.1:{}", app.port),
+    );
+
+    let plain = refresh_proto(&app, &login.cookie, &http, Some("https")).await;
+    let allowed = refresh_proto(&app, &login.cookie, &https, Some("https")).await;
+
+    assert_eq!(plain, 403, "the proxy says the request came in on https");
+    assert_eq!(allowed, 200);
+}

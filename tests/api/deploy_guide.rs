@@ -1,5 +1,5 @@
 //! The deploy guide quotes the files in `deploy/` verbatim, so what the README shows is what the
-//! test command runs through nginx and `systemd-analyze verify`.
+//! test command runs through nginx, Caddy and `systemd-analyze verify`.
 
 const README: &str = include_str!("../../README.md");
 
@@ -17,6 +17,20 @@ fn the_readme_quotes_the_nginx_server_block_verbatim() {
         "nginx",
         "nginx.conf",
         include_str!("../../deploy/nginx.conf"),
+    );
+}
+
+#[test]
+fn the_readme_quotes_the_forward_auth_proxy_examples_verbatim() {
+    assert_quoted(
+        "nginx",
+        "forward-auth-nginx.conf",
+        include_str!("../../deploy/forward-auth-nginx.conf"),
+    );
+    assert_quoted(
+        "caddyfile",
+        "forward-auth.Caddyfile",
+        include_str!("../../deploy/forward-auth.Caddyfile"),
     );
 }
 

@@ -89,6 +89,13 @@ async fn a_migrated_database_keeps_passwords_sessions_second_factors_and_the_aud
     let copied = summary_matching_the_source(&sqlite, &output.stdout);
     assert_eq!(copied["users"], 3);
     assert_eq!(copied["user_mfa"], 1);
+    assert_eq!(
+        target
+            .query_text("SELECT credentials_version FROM users WHERE username = 'carol'")
+            .as_deref(),
+        Some("1"),
+        "the credentials version carries over (carol's confirmation moved it on)"
+    );
 
     let postgres = spawn_instance(&target.url, secret.trim(), &[]).await;
     serves_the_copy(&postgres, &alice, &carol, &before).await;

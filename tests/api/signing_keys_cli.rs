@@ -184,3 +184,23 @@ async fn a_version_4_database_gains_the_keys_table_and_serves_eddsa() {
     let login = upgraded.login_ok("alice", "alice-password").await;
     assert_eq!(upgraded.me(&login.access_token).await.status(), 200);
 }
+
+/// Between two rebuilds of the ring (one a second), the job that makes a
+/// grant reads its signer's row: once `keys revoke` has returned, no token
+/// carries the revoked kid, from a refresh or a login, however soon after.
+#[tokio::test]
+async fn once_revoke_returns_no_token_is_signed_with_the_revoked_key() {
+    let (app, mut login) = eddsa_alice(&[]).await;
+    for _ in 0..3 {
+        let revoked = kid(&login.access_token);
+
+        keys_cli(&app, &["keys", "revoke", &revoked]);
+        let refreshed = app.refresh_ok(&login.cookie).await;
+        let logged_in = app.login_ok("alice", "alice-password").await;
+
+        assert_ne!(kid(&refreshed.access_token), revoked, "refresh");
+        assert_ne!(kid(&logged_in.access_token), revoked, "login");
+        assert_eq!(app.me(&refreshed.access_token).await.status(), 200);
+        login = refreshed;
+    }
+}

@@ -4,24 +4,20 @@
 //! login's second step.
 
 mod text;
+mod token;
 pub mod totp;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
-use crate::error::{ApiError, MfaToken};
+use crate::error::ApiError;
 use crate::store::{EndReason, EndSessions, MfaConfirm, Store};
 use text::{normalize, qr_svg, recovery_code, url_encode, RECOVERY_LEN};
+pub use token::{token_hash, TOKEN_MAX_FAILURES, TOKEN_TTL_MS};
 
-/// An `mfa_token` lives this long.
-pub const TOKEN_TTL_MS: i64 = 5 * 60 * 1000;
-/// The wrong code that ends an `mfa_token` (the fifth: it survives four).
-pub const TOKEN_MAX_FAILURES: u32 = 5;
 const RECOVERY_CODES: usize = 10;
 
 pub struct MfaRules {
@@ -38,11 +34,13 @@ pub enum Verdict {
     Wrong,
 }
 
-/// A pending secret, as an authenticator app takes it.
+/// A pending secret, as an authenticator app takes it, and the code of the
+/// factor in force that allowed it (`None`: there was none).
 pub struct Enrolment {
     pub secret: String,
     pub otpauth_url: String,
     pub qr_svg: String,
+    pub proved_by: Option<Verdict>,
 }
 
 fn derive(signing_secret: &[u8], label: &[u8]) -> [u8; 32] {
@@ -100,17 +98,32 @@ impl MfaRules {
             })
     }
 
-    /// A new pending secret for `username`; a confirmed one stays in force until this one is confirmed.
+    /// A new pending secret for `username`; a confirmed one stays in force until this one is
+    /// confirmed. While one is in force, a code of it (or a recovery code) must come along:
+    /// the password alone (with a stolen access token) never replaces a factor.
     pub fn enrol(
         &self,
         store: &dyn Store,
-        user_id: i64,
-        username: &str,
+        (user_id, username): (i64, &str),
+        code: Option<&str>,
         now: i64,
     ) -> Result<Enrolment, ApiError> {
+        let in_force = store.mfa(user_id)?.unwrap_or_default().secret;
+        let proved_by = match (&in_force, code.filter(|c| !c.trim().is_empty())) {
+            (None, _) => None,
+            (Some(_), None) => return Err(ApiError::WrongCode),
+            (Some(_), Some(code)) => match self.check(store, user_id, code, now)? {
+                Verdict::Wrong => return Err(ApiError::WrongCode),
+                verdict => Some(verdict),
+            },
+        };
         let mut secret = [0u8; 20];
         rand::rngs::OsRng.fill_bytes(&mut secret);
-        store.set_pending_mfa(user_id, &self.seal(user_id, &secret), now)?;
+        let sealed = self.seal(user_id, &secret);
+        // Only over the factor just judged: one confirmed meanwhile needs its code.
+        if !store.set_pending_mfa(user_id, &sealed, in_force.as_deref(), now)? {
+            return Err(ApiError::WrongCode);
+        }
         let encoded = totp::base32(&secret);
         let otpauth_url = format!(
             "otpauth://totp/{}:{}?secret={encoded}&issuer={}",
@@ -123,6 +136,7 @@ impl MfaRules {
             secret: encoded,
             otpauth_url,
             qr_svg,
+            proved_by,
         })
     }
 
@@ -191,20 +205,6 @@ impl MfaRules {
         }
     }
 
-    /// The second step of a login: a random token, stored as its SHA-256.
-    pub fn issue_token(
-        &self,
-        store: &dyn Store,
-        user_id: i64,
-        now: i64,
-    ) -> Result<MfaToken, ApiError> {
-        let mut bytes = [0u8; 32];
-        rand::rngs::OsRng.fill_bytes(&mut bytes);
-        let token = URL_SAFE_NO_PAD.encode(bytes);
-        store.insert_mfa_token(&token_hash(&token), user_id, now + TOKEN_TTL_MS)?;
-        Ok(MfaToken(token))
-    }
-
     /// Keyed by the user too, so one user's code hash means nothing for another.
     fn recovery_hash(&self, user_id: i64, normalized: &str) -> [u8; 32] {
         let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.recovery_key)
@@ -213,10 +213,6 @@ impl MfaRules {
         mac.update(normalized.as_bytes());
         mac.finalize().into_bytes().into()
     }
-}
-
-pub fn token_hash(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
 }
 
 #[cfg(test)]

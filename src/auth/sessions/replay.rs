@@ -33,6 +33,7 @@ impl SessionRules {
             user: record.user,
             refresh: current,
             replayed: true,
+            signer_revoked: false,
         })
     }
 

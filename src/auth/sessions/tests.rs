@@ -10,6 +10,7 @@ use crate::domain::ChainedId;
 use crate::store::{Session, StoreResult};
 
 mod legacy;
+mod standing;
 
 const GRACE_MS: i64 = 10_000;
 const TTL_MS: i64 = 60_000;
@@ -27,6 +28,21 @@ struct FakeTx {
 }
 
 impl SessionTx for FakeTx {
+    fn signing_key_revoked(&self, _kid: &str) -> StoreResult<bool> {
+        Ok(false)
+    }
+
+    fn user_standing(&self, _user_id: i64) -> StoreResult<Option<crate::store::Standing>> {
+        Ok(self
+            .user
+            .borrow()
+            .as_ref()
+            .map(|user| crate::store::Standing {
+                disabled: user.disabled,
+                credentials_version: user.credentials_version,
+            }))
+    }
+
     fn find_session(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
         let session = self.sessions.borrow().get(session_id).cloned();
         let user = self.user.borrow().clone().expect("a user");
@@ -123,6 +139,7 @@ fn user(disabled: bool) -> User {
         admin: false,
         disabled,
         created_at: 0,
+        credentials_version: 0,
     }
 }
 

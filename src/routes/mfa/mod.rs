@@ -31,9 +31,11 @@ pub struct MfaStatus {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-struct PasswordBody {
+struct EnrolBody {
     #[schema(required = true, schema_with = fields::not_blank_password)]
     current_password: Option<String>,
+    /// While a factor is in force: a one-time code of it or a recovery code.
+    code: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -96,40 +98,44 @@ pub async fn status(caller: Caller, state: web::Data<AppState>) -> Result<HttpRe
 #[utoipa::path(post, path = "/user/mfa/totp", tag = "mfa", operation_id = "mfa_enrol",
     summary = "Start adding a TOTP second factor",
     description = "Makes a pending secret (not yet asked for at login) and answers with it, \
-        its `otpauth://` URL and a QR code. A wrong current password is 400 and counts \
-        toward the login throttle. An existing factor stays in force until the new one is confirmed.",
+        its `otpauth://` URL and a QR code. While a factor is in force, `code` (one of its \
+        codes, or a recovery code) is needed as well: without it, or wrong, 400 `invalid_code`. \
+        A wrong current password or code is 400 and counts toward the login throttle. An \
+        existing factor stays in force until the new one is confirmed.",
     security(("OAuth2PasswordBearer" = [])),
-    request_body(content((PasswordBody = "application/json"), (PasswordBody = "application/x-www-form-urlencoded"))),
+    request_body(content((EnrolBody = "application/json"), (EnrolBody = "application/x-www-form-urlencoded"))),
     responses((status = 200, description = "The pending secret", body = EnrolResponse),
-        openapi::Bearer, openapi::WrongCurrentPassword, openapi::Body))]
+        openapi::Bearer, openapi::WrongPasswordOrCode, openapi::Body))]
 pub async fn enrol(
     caller: Caller,
     req: HttpRequest,
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body: PasswordBody = read_after_auth(&req, payload).await?;
+    let body: EnrolBody = read_after_auth(&req, payload).await?;
     let current = required(body.current_password, "current_password")?;
     let username = caller.user.username.clone();
     let attempt = reserve(&state, &req, &username).await?;
-    let outcome = prove_password(&state, &caller, current).await;
-    let outcome = match outcome {
+    let outcome = match prove_password(&state, &caller, current).await {
         Ok(()) => {
-            let rules = state.clone();
+            let (rules, code) = (state.clone(), body.code);
             blocking::run(move || {
-                let store = rules.store.as_ref();
-                rules.mfa.enrol(
-                    store,
-                    caller.user.id,
-                    &caller.user.username,
-                    clock::now_ms(),
-                )
+                let (store, user) = (rules.store.as_ref(), &caller.user);
+                let code = code.as_deref();
+                let now = clock::now_ms();
+                rules.mfa.enrol(store, (user.id, &user.username), code, now)
             })
             .await
         }
         Err(e) => Err(e),
     };
     let enrolment = settle(&state, &req, &username, attempt, outcome)?;
+    if enrolment.proved_by == Some(Verdict::Recovery) {
+        report::audit(
+            &state,
+            report::event(&state, &req, Kind::MfaRecoveryCodeUsed, &username),
+        );
+    }
     report::audit(
         &state,
         report::event(&state, &req, Kind::MfaEnrolled, &username),

@@ -50,10 +50,9 @@ pub async fn token(
     let (outcome, username) =
         login::second_step(state.clone(), (mfa_token, code), presented.id(), client).await;
     report::login(&state, &req, username.as_deref().unwrap_or(""), &outcome);
-    answer(
-        &state,
-        &req,
-        tossed,
-        outcome.and_then(|(grant, _)| grant_response(&state, grant)),
-    )
+    let response = match outcome {
+        Ok((grant, _)) => grant_response(&state, grant).await,
+        Err(e) => Err(e),
+    };
+    answer(&state, &req, tossed, response)
 }

@@ -16,6 +16,7 @@ use crate::error::ApiError;
 use crate::http::body::{required, FormOrJson};
 use crate::http::cookie::Presented;
 use crate::http::report;
+use crate::key_refresh;
 use crate::openapi::{self, fields, CookieRoute};
 use crate::state::AppState;
 use crate::store::EndReason;
@@ -78,12 +79,11 @@ pub async fn token(
     let tried = credentials.username.clone();
     let outcome = login::login(state.clone(), credentials, presented.id(), client).await;
     report::login(&state, &req, &tried, &outcome);
-    answer(
-        &state,
-        &req,
-        tossed,
-        outcome.and_then(|(grant, _)| grant_response(&state, grant)),
-    )
+    let response = match outcome {
+        Ok((grant, _)) => grant_response(&state, grant).await,
+        Err(e) => Err(e),
+    };
+    answer(&state, &req, tossed, response)
 }
 
 /// A request that carried the cookie twice gets it cleared, whatever the answer.
@@ -120,12 +120,11 @@ pub async fn refresh(
         None => (Err(ApiError::RefreshNotFound), None),
     };
     report::refresh(&state, &req, &grant, reused_by.as_deref());
-    answer(
-        &state,
-        &req,
-        tossed,
-        grant.and_then(|g| grant_response(&state, g)),
-    )
+    let response = match grant {
+        Ok(grant) => grant_response(&state, grant).await,
+        Err(e) => Err(e),
+    };
+    answer(&state, &req, tossed, response)
 }
 
 /// One group-committed job: the refresh and, when it revoked a family for reuse,
@@ -138,9 +137,12 @@ async fn rotate(
     let rules = state.clone();
     let affinity = Some(presented.affinity());
     let outcome = blocking::sessions(state.store.as_ref(), affinity, move |tx| {
-        let grant = rules
+        let mut grant = rules
             .sessions
             .refresh(tx, &presented, &client, clock::now_ms());
+        if let Ok(grant) = &mut grant {
+            grant.signer_revoked = key_refresh::signer_revoked(tx, &rules.tokens)?;
+        }
         let reused_by = match &grant {
             Err(ApiError::ReuseDetected) => rules.sessions.find(tx, &presented).ok().flatten(),
             _ => None,
@@ -217,7 +219,15 @@ pub async fn me(caller: Caller) -> HttpResponse {
 )]
 pub struct Granted(#[to_schema] TokenResponse);
 
-pub(crate) fn grant_response(state: &AppState, grant: Grant) -> Result<HttpResponse, ApiError> {
+/// Signs the grant's access token; a signer revoked since the ring was built
+/// (the job that made the grant read its row) is replaced first.
+pub(crate) async fn grant_response(
+    state: &web::Data<AppState>,
+    grant: Grant,
+) -> Result<HttpResponse, ApiError> {
+    if grant.signer_revoked {
+        key_refresh::rebuild_now(state).await?;
+    }
     let now = clock::now_ms();
     let access = state
         .tokens

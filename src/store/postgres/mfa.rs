@@ -15,7 +15,29 @@ fn token(row: &Row) -> MfaTokenRecord {
         user_id: row.get(0),
         expires_at: row.get(1),
         failures: u32::try_from(row.get::<_, i32>(2)).unwrap_or(0),
+        credentials_version: row.get(3),
     }
+}
+
+/// A new token, or a taken one put back with its failures counted.
+fn insert_token(
+    client: &mut postgres::Client,
+    hash: &[u8; 32],
+    token: &MfaTokenRecord,
+) -> StoreResult<()> {
+    let failures = i32::try_from(token.failures).unwrap_or(i32::MAX);
+    client.execute(
+        "INSERT INTO mfa_tokens (hash, user_id, expires_at, failures, credentials_version)
+         VALUES ($1, $2, $3, $4, $5)",
+        &[
+            &&hash[..],
+            &token.user_id,
+            &token.expires_at,
+            &failures,
+            &token.credentials_version,
+        ],
+    )?;
+    Ok(())
 }
 
 impl MfaStore for PostgresStore {
@@ -36,13 +58,21 @@ impl MfaStore for PostgresStore {
     }
 
     /// A confirmed secret stays in force until this one is confirmed.
-    fn set_pending_mfa(&self, user_id: i64, sealed: &[u8], now: i64) -> StoreResult<()> {
-        self.conn()?.client.execute(
+    /// False when the confirmed secret is no longer `over`.
+    fn set_pending_mfa(
+        &self,
+        user_id: i64,
+        sealed: &[u8],
+        over: Option<&[u8]>,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let set = self.conn()?.client.execute(
             "INSERT INTO user_mfa (user_id, pending_secret, updated_at) VALUES ($1, $2, $3)
-             ON CONFLICT (user_id) DO UPDATE SET pending_secret = $2, updated_at = $3",
-            &[&user_id, &sealed, &now],
+             ON CONFLICT (user_id) DO UPDATE SET pending_secret = $2, updated_at = $3
+             WHERE user_mfa.secret IS NOT DISTINCT FROM $4",
+            &[&user_id, &sealed, &now, &over],
         )?;
-        Ok(())
+        Ok(set == 1)
     }
 
     fn confirm_mfa(&self, c: &MfaConfirm, end: EndSessions) -> StoreResult<bool> {
@@ -116,42 +146,34 @@ impl MfaStore for PostgresStore {
             .collect())
     }
 
-    fn insert_mfa_token(&self, hash: &[u8; 32], user_id: i64, expires_at: i64) -> StoreResult<()> {
-        self.conn()?.client.execute(
-            "INSERT INTO mfa_tokens (hash, user_id, expires_at) VALUES ($1, $2, $3)",
-            &[&&hash[..], &user_id, &expires_at],
-        )?;
-        Ok(())
+    fn insert_mfa_token(&self, hash: &[u8; 32], token: &MfaTokenRecord) -> StoreResult<()> {
+        insert_token(&mut self.conn()?.client, hash, token)
     }
 
     fn find_mfa_token(&self, hash: &[u8; 32]) -> StoreResult<Option<(MfaTokenRecord, User)>> {
         let row = self.conn()?.client.query_opt(
             &format!(
-                "SELECT t.user_id, t.expires_at, t.failures, {USER_COLUMNS} FROM mfa_tokens t
+                "SELECT t.user_id, t.expires_at, t.failures, t.credentials_version, {USER_COLUMNS}
+                 FROM mfa_tokens t
                  JOIN users u ON u.id = t.user_id WHERE t.hash = $1"
             ),
             &[&&hash[..]],
         )?;
-        Ok(row.map(|row| (token(&row), rows::user(&row, 3))))
+        Ok(row.map(|row| (token(&row), rows::user(&row, 4))))
     }
 
     /// Single use: only the one request whose DELETE hit the row gets it.
     fn take_mfa_token(&self, hash: &[u8; 32], now: i64) -> StoreResult<Option<MfaTokenRecord>> {
         let row = self.conn()?.client.query_opt(
             "DELETE FROM mfa_tokens WHERE hash = $1 AND expires_at > $2
-             RETURNING user_id, expires_at, failures",
+             RETURNING user_id, expires_at, failures, credentials_version",
             &[&&hash[..], &now],
         )?;
         Ok(row.as_ref().map(token))
     }
 
     fn put_back_mfa_token(&self, hash: &[u8; 32], token: &MfaTokenRecord) -> StoreResult<()> {
-        let failures = i32::try_from(token.failures).unwrap_or(i32::MAX);
-        self.conn()?.client.execute(
-            "INSERT INTO mfa_tokens (hash, user_id, expires_at, failures) VALUES ($1, $2, $3, $4)",
-            &[&&hash[..], &token.user_id, &token.expires_at, &failures],
-        )?;
-        Ok(())
+        insert_token(&mut self.conn()?.client, hash, token)
     }
 
     fn sweep_mfa_tokens(&self, now: i64, batch: usize) -> StoreResult<usize> {

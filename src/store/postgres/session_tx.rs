@@ -10,7 +10,7 @@ use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USE
 use super::Connection;
 use crate::domain::RefreshHash;
 use crate::store::{
-    EndReason, NewSession, RefreshRecord, Rotation, Session, SessionTx, StoreResult, User,
+    EndReason, NewSession, RefreshRecord, Rotation, Session, SessionTx, Standing, StoreResult, User,
 };
 
 /// The refresh rules' reads and writes on a connection inside a transaction.
@@ -51,7 +51,25 @@ const ROTATE: &str = "UPDATE sessions SET generation = $3, last_used_at = $4, id
                              mfa = COALESCE($6, mfa), issue_times = $7, issued_to = $8
      WHERE id = $1 AND generation = $2 AND end_reason IS NULL";
 
+/// `FOR SHARE`: a change to the user (which updates its row first, see
+/// `sessions::end_for_user`) waits for this batch to commit, or this read
+/// waits for the change and sees its new version.
+const STANDING: &str = "SELECT disabled, credentials_version FROM users WHERE id = $1 FOR SHARE";
+
 impl SessionTx for InTransaction<'_> {
+    fn user_standing(&self, user_id: i64) -> StoreResult<Option<Standing>> {
+        let read = || -> StoreResult<Option<Standing>> {
+            let mut conn = self.conn.borrow_mut();
+            let statement = conn.prepared(STANDING)?;
+            let row = conn.client.query_opt(&statement, &[&user_id])?;
+            Ok(row.map(|row| Standing {
+                disabled: row.get(0),
+                credentials_version: row.get(1),
+            }))
+        };
+        self.noted(read())
+    }
+
     fn find_session(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
         self.noted(find_session(&mut self.conn.borrow_mut(), session_id))
     }
@@ -84,7 +102,18 @@ impl SessionTx for InTransaction<'_> {
             .execute("DELETE FROM sessions WHERE id = $1", &[&session_id]);
         self.noted(deleted.map(drop).map_err(Into::into))
     }
+
+    fn signing_key_revoked(&self, kid: &str) -> StoreResult<bool> {
+        let read = || -> StoreResult<bool> {
+            let mut conn = self.conn.borrow_mut();
+            let statement = conn.prepared(KEY_LIVE)?;
+            Ok(conn.client.query_opt(&statement, &[&kid])?.is_none())
+        };
+        self.noted(read())
+    }
 }
+
+const KEY_LIVE: &str = "SELECT 1 FROM signing_keys WHERE kid = $1 AND revoked_at IS NULL";
 
 fn find_session(conn: &mut Connection, session_id: &str) -> StoreResult<Option<(Session, User)>> {
     static SQL: OnceLock<String> = OnceLock::new();

@@ -11,6 +11,12 @@ use crate::store::{
     EndReason, EndSessions, Session, SessionStore, SessionWork, StoreResult, Swept, User,
 };
 
+/// Ends the user's sessions (but the kept one) and moves its credentials
+/// version on, in the caller's transaction. The version's UPDATE comes
+/// first and takes the user's row lock: a session writer's batch that read
+/// the user `FOR SHARE` commits first (and its new session is ended here) or
+/// reads the new version once this commits (see `SessionRules::start`). Its
+/// `mfa_token`s, proved with what this replaces, are gone.
 pub(super) fn end_for_user(
     client: &mut impl GenericClient,
     user_id: i64,
@@ -20,6 +26,11 @@ pub(super) fn end_for_user(
     let Some((keep, reason)) = end.kept_and_reason() else {
         return Ok(0);
     };
+    client.execute(
+        "UPDATE users SET credentials_version = credentials_version + 1 WHERE id = $1",
+        &[&user_id],
+    )?;
+    client.execute("DELETE FROM mfa_tokens WHERE user_id = $1", &[&user_id])?;
     let ended = client.execute(
         "UPDATE sessions SET ended_at = $3, end_reason = $2
          WHERE user_id = $1 AND end_reason IS NULL AND id IS DISTINCT FROM $4",
@@ -62,7 +73,7 @@ impl SessionStore for PostgresStore {
     }
 
     fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize> {
-        end_for_user(&mut self.conn()?.client, user_id, end, now)
+        self.in_transaction(|tx| end_for_user(tx, user_id, end, now))
     }
 
     /// One round trip: the session, its user, and whether the token's key

@@ -3,7 +3,7 @@
 
 use postgres::GenericClient;
 
-use super::rows::{self, USERNAME_ORDER, USER_COLUMNS};
+use super::rows::{self, USERNAME_ORDER, USER_COLUMNS, USER_COLUMN_COUNT};
 use super::{sessions, PostgresStore};
 use crate::domain;
 use crate::store::users::pick_by_name;
@@ -28,7 +28,7 @@ pub(super) fn by_name(
     )?;
     let found: Vec<(User, String)> = rows
         .iter()
-        .map(|row| (rows::user(row, 0), row.get(8)))
+        .map(|row| (rows::user(row, 0), row.get(USER_COLUMN_COUNT)))
         .collect();
     Ok(pick_by_name(found, username))
 }
@@ -130,10 +130,7 @@ impl UserStore for PostgresStore {
                 "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1",
                 &[&user_id, &hash, &now],
             )?;
-            if !matches!(end, EndSessions::None) {
-                // Logins waiting for their second step proved the old password.
-                tx.execute("DELETE FROM mfa_tokens WHERE user_id = $1", &[&user_id])?;
-            }
+            // Also ends logins waiting for their second step (see end_for_user).
             sessions::end_for_user(tx, user_id, end, now)?;
             Ok(())
         })

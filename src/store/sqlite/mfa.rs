@@ -31,18 +31,20 @@ pub(super) fn record(conn: &Connection, user_id: i64) -> StoreResult<Option<MfaR
 }
 
 /// A new pending secret; a confirmed one stays in force until this one is confirmed.
+/// False when the confirmed secret is no longer `over`.
 pub(super) fn set_pending(
     conn: &Connection,
     user_id: i64,
-    sealed: &[u8],
+    (sealed, over): (&[u8], Option<&[u8]>),
     now: i64,
-) -> StoreResult<()> {
-    conn.execute(
+) -> StoreResult<bool> {
+    let set = conn.execute(
         "INSERT INTO user_mfa (user_id, pending_secret, updated_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (user_id) DO UPDATE SET pending_secret = ?2, updated_at = ?3",
-        params![user_id, sealed, now],
+         ON CONFLICT (user_id) DO UPDATE SET pending_secret = ?2, updated_at = ?3
+         WHERE user_mfa.secret IS ?4",
+        params![user_id, sealed, now, over],
     )?;
-    Ok(())
+    Ok(set == 1)
 }
 
 /// False when the pending secret changed (or went) since it was read.
@@ -137,17 +139,33 @@ pub(super) fn users_with_factor(conn: &Connection, user_ids: &[i64]) -> StoreRes
     Ok(with)
 }
 
+/// A new token, or a taken one put back with its failures counted.
 pub(super) fn insert_token(
     conn: &Connection,
     hash: &[u8; 32],
-    user_id: i64,
-    expires_at: i64,
+    token: &MfaTokenRecord,
 ) -> StoreResult<()> {
     conn.execute(
-        "INSERT INTO mfa_tokens (hash, user_id, expires_at) VALUES (?1, ?2, ?3)",
-        params![&hash[..], user_id, expires_at],
+        "INSERT INTO mfa_tokens (hash, user_id, expires_at, failures, credentials_version)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            &hash[..],
+            token.user_id,
+            token.expires_at,
+            token.failures,
+            token.credentials_version
+        ],
     )?;
     Ok(())
+}
+
+fn token(row: &rusqlite::Row) -> rusqlite::Result<MfaTokenRecord> {
+    Ok(MfaTokenRecord {
+        user_id: row.get(0)?,
+        expires_at: row.get(1)?,
+        failures: row.get(2)?,
+        credentials_version: row.get(3)?,
+    })
 }
 
 pub(super) fn find_token(
@@ -155,20 +173,13 @@ pub(super) fn find_token(
     hash: &[u8; 32],
 ) -> StoreResult<Option<(MfaTokenRecord, User)>> {
     let sql = format!(
-        "SELECT t.user_id, t.expires_at, t.failures, {} FROM mfa_tokens t
+        "SELECT t.user_id, t.expires_at, t.failures, t.credentials_version, {} FROM mfa_tokens t
          JOIN users u ON u.id = t.user_id WHERE t.hash = ?1",
         rows::USER_COLUMNS
     );
     let found = conn
         .prepare_cached(&sql)?
-        .query_row([&hash[..]], |row| {
-            let token = MfaTokenRecord {
-                user_id: row.get(0)?,
-                expires_at: row.get(1)?,
-                failures: row.get(2)?,
-            };
-            Ok((token, rows::user(row, 3)?))
-        })
+        .query_row([&hash[..]], |row| Ok((token(row)?, rows::user(row, 4)?)))
         .optional()?;
     Ok(found)
 }
@@ -182,29 +193,11 @@ pub(super) fn take_token(
     let taken = conn
         .prepare_cached(
             "DELETE FROM mfa_tokens WHERE hash = ?1 AND expires_at > ?2
-             RETURNING user_id, expires_at, failures",
+             RETURNING user_id, expires_at, failures, credentials_version",
         )?
-        .query_row(params![&hash[..], now], |row| {
-            Ok(MfaTokenRecord {
-                user_id: row.get(0)?,
-                expires_at: row.get(1)?,
-                failures: row.get(2)?,
-            })
-        })
+        .query_row(params![&hash[..], now], token)
         .optional()?;
     Ok(taken)
-}
-
-pub(super) fn put_back_token(
-    conn: &Connection,
-    hash: &[u8; 32],
-    token: &MfaTokenRecord,
-) -> StoreResult<()> {
-    conn.execute(
-        "INSERT INTO mfa_tokens (hash, user_id, expires_at, failures) VALUES (?1, ?2, ?3, ?4)",
-        params![&hash[..], token.user_id, token.expires_at, token.failures],
-    )?;
-    Ok(())
 }
 
 /// Deletes up to `batch` expired tokens; returns how many.
@@ -221,8 +214,14 @@ impl MfaStore for SqliteStore {
         record(&*self.conn()?, user_id)
     }
 
-    fn set_pending_mfa(&self, user_id: i64, sealed: &[u8], now: i64) -> StoreResult<()> {
-        set_pending(&*self.conn()?, user_id, sealed, now)
+    fn set_pending_mfa(
+        &self,
+        user_id: i64,
+        sealed: &[u8],
+        over: Option<&[u8]>,
+        now: i64,
+    ) -> StoreResult<bool> {
+        set_pending(&*self.conn()?, user_id, (sealed, over), now)
     }
 
     fn confirm_mfa(&self, change: &MfaConfirm, end: EndSessions) -> StoreResult<bool> {
@@ -245,8 +244,8 @@ impl MfaStore for SqliteStore {
         users_with_factor(&*self.conn()?, user_ids)
     }
 
-    fn insert_mfa_token(&self, hash: &[u8; 32], user_id: i64, expires_at: i64) -> StoreResult<()> {
-        insert_token(&*self.conn()?, hash, user_id, expires_at)
+    fn insert_mfa_token(&self, hash: &[u8; 32], token: &MfaTokenRecord) -> StoreResult<()> {
+        insert_token(&*self.conn()?, hash, token)
     }
 
     fn find_mfa_token(&self, hash: &[u8; 32]) -> StoreResult<Option<(MfaTokenRecord, User)>> {
@@ -258,7 +257,7 @@ impl MfaStore for SqliteStore {
     }
 
     fn put_back_mfa_token(&self, hash: &[u8; 32], token: &MfaTokenRecord) -> StoreResult<()> {
-        put_back_token(&*self.conn()?, hash, token)
+        insert_token(&*self.conn()?, hash, token)
     }
 
     fn sweep_mfa_tokens(&self, now: i64, batch: usize) -> StoreResult<usize> {

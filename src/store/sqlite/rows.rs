@@ -6,8 +6,9 @@ use rusqlite::Row;
 use crate::store::{EndReason, IssueTimes, Session, User};
 
 pub(super) const USER_COLUMNS: &str =
-    "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at";
-pub(super) const USER_COLUMN_COUNT: usize = 8;
+    "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at, \
+     u.credentials_version";
+pub(super) const USER_COLUMN_COUNT: usize = 9;
 
 /// Reads the `USER_COLUMNS` starting at column `at`.
 pub(super) fn user(row: &Row, at: usize) -> rusqlite::Result<User> {
@@ -20,6 +21,7 @@ pub(super) fn user(row: &Row, at: usize) -> rusqlite::Result<User> {
         admin: row.get(at + 5)?,
         disabled: row.get(at + 6)?,
         created_at: row.get(at + 7)?,
+        credentials_version: row.get(at + 8)?,
     })
 }
 

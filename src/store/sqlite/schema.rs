@@ -99,6 +99,14 @@ fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
         // their next rotation.
         tx.execute_batch("ALTER TABLE sessions ADD COLUMN issue_times BLOB;")?;
     }
+    // Every user, and every login waiting for its second step, starts at 0.
+    for table in ["users", "mfa_tokens"] {
+        if version < 11 && !has_column(tx, table, "credentials_version")? {
+            tx.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN credentials_version INTEGER NOT NULL DEFAULT 0;"
+            ))?;
+        }
+    }
     if version < 12 && !has_column(tx, "sessions", "issued_to")? {
         // NULL: the live id is a chained one, whose row knows its client;
         // the session's next rotation moves it to counted ids.

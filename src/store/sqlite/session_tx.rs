@@ -9,7 +9,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
 use crate::domain::RefreshHash;
 use crate::store::{
-    EndReason, NewSession, RefreshRecord, Rotation, Session, SessionTx, StoreResult, User,
+    EndReason, NewSession, RefreshRecord, Rotation, Session, SessionTx, Standing, StoreResult, User,
 };
 
 /// The refresh rules' reads and writes on the writer's connection, inside
@@ -17,6 +17,20 @@ use crate::store::{
 pub(super) struct InTransaction<'a>(pub(super) &'a Connection);
 
 impl SessionTx for InTransaction<'_> {
+    fn user_standing(&self, user_id: i64) -> StoreResult<Option<Standing>> {
+        let standing = self
+            .0
+            .prepare_cached("SELECT disabled, credentials_version FROM users WHERE id = ?1")?
+            .query_row([user_id], |row| {
+                Ok(Standing {
+                    disabled: row.get(0)?,
+                    credentials_version: row.get(1)?,
+                })
+            })
+            .optional()?;
+        Ok(standing)
+    }
+
     fn find_session(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
         find_session(self.0, session_id)
     }
@@ -39,6 +53,14 @@ impl SessionTx for InTransaction<'_> {
 
     fn delete_session(&self, session_id: &str) -> StoreResult<()> {
         delete(self.0, session_id)
+    }
+
+    fn signing_key_revoked(&self, kid: &str) -> StoreResult<bool> {
+        let live = self
+            .0
+            .prepare_cached("SELECT 1 FROM signing_keys WHERE kid = ?1 AND revoked_at IS NULL")?
+            .exists([kid])?;
+        Ok(!live)
     }
 }
 

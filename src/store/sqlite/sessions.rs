@@ -28,6 +28,10 @@ fn end_own(
     Ok(ended == 1)
 }
 
+/// Ends the user's sessions (but the kept one) and moves its credentials
+/// version on, in the caller's transaction: a login that checked the user
+/// before this commits starts no session after it (see `SessionRules::start`),
+/// and its `mfa_token`s, proved with what this replaces, are gone.
 pub(super) fn end_for_user(
     conn: &Connection,
     user_id: i64,
@@ -37,6 +41,12 @@ pub(super) fn end_for_user(
     let Some((keep, reason)) = end.kept_and_reason() else {
         return Ok(0);
     };
+    conn.prepare_cached(
+        "UPDATE users SET credentials_version = credentials_version + 1 WHERE id = ?1",
+    )?
+    .execute([user_id])?;
+    conn.prepare_cached("DELETE FROM mfa_tokens WHERE user_id = ?1")?
+        .execute([user_id])?;
     Ok(conn.execute(
         "UPDATE sessions SET ended_at = ?3, end_reason = ?2
          WHERE user_id = ?1 AND end_reason IS NULL AND id IS NOT ?4",
@@ -164,7 +174,11 @@ impl SessionStore for SqliteStore {
     }
 
     fn end_user_sessions(&self, user_id: i64, end: EndSessions, now: i64) -> StoreResult<usize> {
-        end_for_user(&*self.conn()?, user_id, end, now)
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let ended = end_for_user(&tx, user_id, end, now)?;
+        tx.commit()?;
+        Ok(ended)
     }
 
     fn session_with_user(

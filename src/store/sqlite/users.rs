@@ -2,7 +2,7 @@
 
 use rusqlite::{params, Connection};
 
-use super::rows::{self, USER_COLUMNS};
+use super::rows::{self, USER_COLUMNS, USER_COLUMN_COUNT};
 use super::{name_keys, sessions, SqliteStore};
 use crate::domain;
 use crate::store::users::pick_by_name;
@@ -20,7 +20,10 @@ pub(super) fn by_name(conn: &Connection, username: &str) -> StoreResult<Option<U
     let found = conn
         .prepare_cached(&sql)?
         .query_map(params![key, name_keys::upper_bound(&key)], |row| {
-            Ok((rows::user(row, 0)?, row.get::<_, String>(8)?))
+            Ok((
+                rows::user(row, 0)?,
+                row.get::<_, String>(USER_COLUMN_COUNT)?,
+            ))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(pick_by_name(found, username))
@@ -101,11 +104,8 @@ pub(super) fn set_password_hash(
         "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1",
         params![user_id, hash, now],
     )?;
-    if !matches!(end, EndSessions::None) {
-        // A password change also ends logins waiting for their second step:
-        // their password was proved with the old one.
-        tx.execute("DELETE FROM mfa_tokens WHERE user_id = ?1", [user_id])?;
-    }
+    // Ending sessions also ends logins waiting for their second step (their
+    // password was proved with the old one); a rehash at login ends nothing.
     sessions::end_for_user(&tx, user_id, end, now)?;
     Ok(tx.commit()?)
 }

@@ -7,15 +7,27 @@ use super::{add_user, conformance};
 
 const NOW: i64 = 1_700_000_000_000;
 
+fn step(user_id: i64, expires_at: i64, credentials_version: i64) -> MfaTokenRecord {
+    MfaTokenRecord {
+        user_id,
+        expires_at,
+        failures: 0,
+        credentials_version,
+    }
+}
+
 fn a_login_step_is_taken_once_and_put_back_with_its_failures(store: &dyn Store) {
     let alice = add_user(store, "alice", false, NOW);
     let hash = [7u8; 32];
-    store.insert_mfa_token(&hash, alice.id, NOW + 1000).unwrap();
+    store
+        .insert_mfa_token(&hash, &step(alice.id, NOW + 1000, 3))
+        .unwrap();
     let (found, user) = store.find_mfa_token(&hash).unwrap().unwrap();
     assert_eq!(
         (found.user_id, found.expires_at, found.failures),
         (alice.id, NOW + 1000, 0)
     );
+    assert_eq!(found.credentials_version, 3, "the version its login read");
     assert_eq!(user.username, "alice");
 
     let taken = store.take_mfa_token(&hash, NOW).unwrap().expect("taken");
@@ -29,14 +41,16 @@ fn a_login_step_is_taken_once_and_put_back_with_its_failures(store: &dyn Store) 
     };
     store.put_back_mfa_token(&hash, &failed).unwrap();
     let again = store.take_mfa_token(&hash, NOW).unwrap().expect("back");
-    assert_eq!(again.failures, 1);
+    assert_eq!((again.failures, again.credentials_version), (1, 3));
 }
 
 fn an_expired_login_step_is_neither_taken_nor_kept(store: &dyn Store) {
     let alice = add_user(store, "alice", false, NOW);
-    store.insert_mfa_token(&[1; 32], alice.id, NOW).unwrap();
     store
-        .insert_mfa_token(&[2; 32], alice.id, NOW + 1000)
+        .insert_mfa_token(&[1; 32], &step(alice.id, NOW, 0))
+        .unwrap();
+    store
+        .insert_mfa_token(&[2; 32], &step(alice.id, NOW + 1000, 0))
         .unwrap();
     assert!(store.take_mfa_token(&[1; 32], NOW).unwrap().is_none());
     assert_eq!(store.sweep_mfa_tokens(NOW + 1, 10).unwrap(), 1);

@@ -3,6 +3,7 @@
 //! instance loses no acknowledged rotation while the others keep serving.
 
 mod kill;
+mod login_races;
 mod rotation;
 mod secret;
 mod throttle;

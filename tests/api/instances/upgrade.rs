@@ -1,6 +1,7 @@
 //! A PostgreSQL database made by schema version 1 upgrades in place when an instance starts, and
+//! A PostgreSQL database made by schema version 1 upgrades in place when an instance starts, and
 //! its sessions (their ids from before ids carried their issue time) keep refreshing, into
-//! counted ids.
+//! counted ids; one made by version 2 gains the users' credentials version.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -8,6 +9,11 @@ use sha2::{Digest, Sha256};
 
 use crate::postgres::{new_secret, spawn_instance, TestDatabase};
 use crate::storage::legacy_refresh_id;
+
+/// The version every upgrade ends at.
+fn current() -> String {
+    latchkey::store::postgres::SCHEMA_VERSION.to_string()
+}
 
 #[tokio::test]
 async fn a_version_1_database_upgrades_and_its_sessions_refresh_and_replay() {
@@ -41,10 +47,53 @@ async fn a_version_1_database_upgrades_and_its_sessions_refresh_and_replay() {
     assert_eq!(
         db.query_text("SELECT version FROM latchkey_schema")
             .as_deref(),
-        Some(
-            latchkey::store::postgres::SCHEMA_VERSION
-                .to_string()
-                .as_str()
-        )
+        Some(current().as_str())
+    );
+}
+
+/// Version 2's database (version 1's and `sessions.issue_times`) gains the
+/// credentials version: logins work, and a password change moves it on.
+#[tokio::test]
+async fn a_version_2_database_upgrades_and_a_password_change_moves_the_version_on() {
+    let db = TestDatabase::create();
+    db.execute(include_str!("../fixtures/postgres_v1.sql"));
+    let hash = latchkey::auth::password::hash(
+        &latchkey::domain::NewPassword::parse("alice-password").unwrap(),
+    )
+    .unwrap();
+    db.execute(&format!(
+        "ALTER TABLE sessions ADD COLUMN issue_times BYTEA;
+         INSERT INTO latchkey_schema (version) VALUES (2);
+         INSERT INTO users (id, username, username_key, password_hash, created_at, updated_at)
+             VALUES (100, 'alice', 'alice', '{hash}', 0, 0);
+         INSERT INTO mfa_tokens (hash, user_id, expires_at) VALUES ('\\x07', 100, 9999999999999);"
+    ));
+
+    let app = spawn_instance(&db.url, &new_secret(), &[]).await;
+    let elsewhere = app.login_ok("alice", "alice-password").await;
+    let here = app.login_ok("alice", "alice-password").await;
+    let changed = app
+        .client
+        .post(app.url("/user/password"))
+        .bearer_auth(&here.access_token)
+        .json(&serde_json::json!({"current_password": "alice-password", "new_password": "new-password"}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(changed.status(), 204);
+    assert_eq!(app.refresh(&elsewhere.cookie).await.status(), 401);
+    let read = |sql: &str| db.query_text(sql);
+    assert_eq!(
+        read("SELECT version FROM latchkey_schema").as_deref(),
+        Some(current().as_str())
+    );
+    assert_eq!(
+        read("SELECT credentials_version FROM users WHERE id = 100").as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        read("SELECT COUNT(*) FROM mfa_tokens").as_deref(),
+        Some("0")
     );
 }

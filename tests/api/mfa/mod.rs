@@ -4,6 +4,7 @@
 mod admin;
 mod codes;
 mod login;
+mod replace;
 mod storage;
 
 use reqwest::Response;

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use latchkey::store::AuditQuery;
 use serde_json::Value;
 
-use super::{enrolled, post_json};
+use super::{code_at, enrolled, post_json};
 use crate::helpers::*;
 
 /// Every byte of the database and its WAL.
@@ -27,12 +27,13 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 async fn the_secret_and_the_recovery_codes_appear_nowhere_in_the_database_files_in_clear() {
     let app = spawn_sqlite_app().await;
     let alice = enrolled(&app, "alice", "alice-password").await;
-    // A pending secret too, beside the confirmed one.
+    // A pending secret too, beside the confirmed one (whose code allows it).
+    let code = code_at(&alice.secret, alice.step + 1);
     let pending: Value = post_json(
         &app,
         "/user/mfa/totp",
         &alice.login.access_token,
-        serde_json::json!({"current_password": "alice-password"}),
+        serde_json::json!({"current_password": "alice-password", "code": code}),
     )
     .await
     .json()
