@@ -17,7 +17,7 @@ use crate::mfa::{code_at, enrol, now_step};
 const LOGINS: usize = 200;
 /// Logins sent at once: enough to keep every hash thread busy, few enough
 /// that none waits the 2 s a hash slot is waited for.
-const AT_ONCE: usize = 6;
+const AT_ONCE: usize = 4;
 /// Answers between two changes, so each lands mid-flood.
 const BETWEEN_CHANGES: usize = 30;
 
@@ -92,17 +92,20 @@ async fn survivors(app: &TestApp, raced: &Raced) -> usize {
     alive
 }
 
-/// The race's verdict: no 500 (or anything but 200/401), and no survivor.
+/// The race's verdict: no 500 (or anything but 200/401, and 503 `busy` when
+/// a slow machine kept a login from a hash slot for the 2 s it waits: that
+/// login started nothing), most logins judged, and no survivor.
 pub(crate) async fn assert_none_survive(app: &TestApp, what: &str, raced: &Raced) {
     let odd: Vec<u16> = raced
         .statuses
         .iter()
         .copied()
-        .filter(|s| ![200, 401].contains(s))
+        .filter(|s| ![200, 401, 503].contains(s))
         .collect();
+    let busy = raced.statuses.iter().filter(|s| **s == 503).count();
     let alive = survivors(app, raced).await;
     eprintln!(
-        "race with {what} (x{}): {} logins, {} got a cookie, {alive} outlived a change, {} odd answers {odd:?}",
+        "race with {what} (x{}): {} logins, {} got a cookie, {alive} outlived a change, {busy} busy, {} odd answers {odd:?}",
         raced.changes,
         raced.statuses.len(),
         raced.cookies.len(),
@@ -110,7 +113,12 @@ pub(crate) async fn assert_none_survive(app: &TestApp, what: &str, raced: &Raced
     );
     assert!(
         odd.is_empty(),
-        "{what}: answers other than 200/401: {odd:?}"
+        "{what}: answers other than 200/401/503: {odd:?}"
+    );
+    assert!(
+        busy * 2 < raced.statuses.len(),
+        "{what}: {busy} of {} logins were busy: too few raced",
+        raced.statuses.len()
     );
     assert_eq!(alive, 0, "{what}: sessions of logins in flight outlived it");
 }
