@@ -89,6 +89,16 @@ pub enum UserCommand {
     Rename { name: String, new_name: String },
     /// Remove a user's second factor (a lost phone) and end its sessions.
     MfaReset { name: String },
+    /// Print a user's groups one a line, or change them in one transaction and print the result.
+    Groups {
+        name: String,
+        /// Put the user in this group (repeatable).
+        #[arg(long, value_parser = GroupArg)]
+        add: Vec<String>,
+        /// Take the user out of this group (repeatable).
+        #[arg(long, value_parser = GroupArg)]
+        remove: Vec<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -101,6 +111,9 @@ pub struct AddUser {
     /// Give the user the admin role.
     #[arg(long)]
     pub admin: bool,
+    /// Put the user in this group (repeatable).
+    #[arg(long = "group", value_parser = GroupArg)]
+    pub groups: Vec<String>,
     /// Read the password from the first line of standard input.
     #[arg(long, conflicts_with = "password_hash")]
     pub password_stdin: bool,
@@ -130,6 +143,27 @@ impl TypedValueParser for Checked {
             .ok_or_else(|| refuse("arguments must be UTF-8".into()))?;
         let checked = (self.0)(Some(text.to_string())).map_err(refuse)?;
         Ok(checked.unwrap_or_default())
+    }
+}
+
+/// A group name (see `domain::GroupName`); a bad one is a usage error
+/// (exit 2) naming it, escaped so it cannot garble the terminal.
+#[derive(Clone)]
+struct GroupArg;
+
+impl TypedValueParser for GroupArg {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _: &clap::Command,
+        _: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<String, clap::Error> {
+        let name = value.to_string_lossy().into_owned();
+        domain::group_names(std::slice::from_ref(&name))
+            .map(|mut names| names.remove(0))
+            .map_err(|why| clap::Error::raw(ErrorKind::ValueValidation, why + "\n"))
     }
 }
 

@@ -48,7 +48,10 @@ async fn a_version_10_file_upgrades_and_a_password_change_then_ends_its_old_sess
     assert_eq!(error_of(app.refresh(&old.cookie).await).await.1, "revoked");
     let conn = rusqlite::Connection::open(app.dir.path().join("latchkey.db")).unwrap();
     let read = |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0)).unwrap();
-    assert_eq!(read("PRAGMA user_version"), 11);
+    assert_eq!(
+        read("PRAGMA user_version"),
+        latchkey::store::maintenance::KNOWN_SCHEMA_VERSION
+    );
     assert_eq!(
         read("SELECT credentials_version FROM users WHERE id = 1"),
         1,

@@ -30,6 +30,7 @@ mod forward_params;
 mod free_port;
 mod fuzz;
 mod grace;
+mod groups;
 mod headers;
 mod helpers;
 mod hostile_input;
