@@ -22,7 +22,7 @@ async fn verify(req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiErr
     if wanted.admin && !caller.user.admin {
         return Err(ApiError::Forbidden("Admin role required"));
     }
-    if !wanted.groups.is_empty() && !in_any(member_of(&caller), &wanted.groups) {
+    if !wanted.groups.is_empty() && !in_any(&caller.user.groups, &wanted.groups) {
         return Err(ApiError::Forbidden(
             "Membership of one of the groups required",
         ));
@@ -32,6 +32,7 @@ async fn verify(req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiErr
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header(("X-Auth-User", caller.user.username.as_str()))
         .insert_header(("X-Auth-Admin", caller.user.admin.to_string()))
+        .insert_header(("X-Auth-Groups", caller.user.groups.join(",")))
         .insert_header(("X-Auth-Session", caller.session_id.as_str()));
     if let Some(email) = caller.user.email.as_deref() {
         answer.insert_header(("X-Auth-Email", email));
@@ -39,14 +40,13 @@ async fn verify(req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiErr
     Ok(answer.finish())
 }
 
-/// The caller's groups. Users have none yet: every `?group=` is 403 until
-/// they do (the groups' read joins the caller's, as `disabled` does).
-fn member_of(_caller: &Caller) -> &[GroupName] {
-    &[]
-}
-
-fn in_any(member_of: &[GroupName], wanted: &[GroupName]) -> bool {
-    wanted.iter().any(|group| member_of.contains(group))
+/// Whether the caller's groups (read with the caller's session on this
+/// request, as `disabled` is, so a removal takes effect at once) hold any
+/// of the wanted ones.
+fn in_any(member_of: &[String], wanted: &[GroupName]) -> bool {
+    wanted
+        .iter()
+        .any(|group| member_of.iter().any(|name| name == group.as_str()))
 }
 
 /// One documented operation per method, since a proxy sends the original
@@ -62,6 +62,7 @@ macro_rules! verify_for {
                 headers(
                     ("X-Auth-User" = String, description = "The username"),
                     ("X-Auth-Admin" = String, description = "`true` or `false`"),
+                    ("X-Auth-Groups" = String, description = "The user's groups, comma-separated and sorted; empty when none"),
                     ("X-Auth-Session" = String, description = "The session id (the token's `sid`)"),
                     ("X-Auth-Email" = String, description = "The user's email, when set"),
                     ("Cache-Control" = String, description = "`no-store`"),

@@ -26,6 +26,7 @@ mod files;
 mod first_start;
 mod flood;
 mod forward_auth;
+mod forward_groups;
 mod forward_params;
 mod free_port;
 mod fuzz;
