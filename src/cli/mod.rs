@@ -1,9 +1,11 @@
 //! The command line: `serve`, and user and session administration straight on the database (no
 //! server needed).
 
+pub mod access;
 mod audit;
 mod backup;
 pub mod check;
+mod group_arg;
 mod keys;
 mod migrate;
 mod sessions;
@@ -19,6 +21,7 @@ use crate::config::ServeArgs;
 use crate::domain;
 use crate::observe::log_line::LogFormat;
 use crate::store::Database;
+use group_arg::GroupArg;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -58,6 +61,9 @@ pub enum Command {
     /// List, rotate or revoke the EdDSA signing keys (see --jwt-alg).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Which access rule decides a request (`access check URL`): exit 0 allow, 1 deny or sign-in needed, 2 a usage error.
+    #[command(subcommand)]
+    Access(AccessCommand),
     /// Show security events (logins, logouts, reuse detection, user changes), oldest first.
     Audit(audit::AuditArgs),
     /// Copy the database to PATH, consistently, while the server runs.
@@ -146,25 +152,11 @@ impl TypedValueParser for Checked {
     }
 }
 
-/// A group name (see `domain::GroupName`); a bad one is a usage error
-/// (exit 2) naming it, escaped so it cannot garble the terminal.
-#[derive(Clone)]
-struct GroupArg;
-
-impl TypedValueParser for GroupArg {
-    type Value = String;
-
-    fn parse_ref(
-        &self,
-        _: &clap::Command,
-        _: Option<&clap::Arg>,
-        value: &OsStr,
-    ) -> Result<String, clap::Error> {
-        let name = value.to_string_lossy().into_owned();
-        domain::group_names(std::slice::from_ref(&name))
-            .map(|mut names| names.remove(0))
-            .map_err(|why| clap::Error::raw(ErrorKind::ValueValidation, why + "\n"))
-    }
+/// The access rules (see `--access-rules`).
+#[derive(Subcommand, Debug)]
+pub enum AccessCommand {
+    /// Print the decision for a URL and the rule that made it.
+    Check(access::CheckArgs),
 }
 
 /// The EdDSA signing keys (see `--jwt-alg`).
@@ -243,8 +235,12 @@ fn run_on_store(db: Database, command: Command) -> Result<(), String> {
     let store = opened.shared();
     let store = store.as_ref();
     match command {
-        Command::Serve(_) | Command::CheckConfig(_) | Command::Backup(_) | Command::Migrate(_) => {
-            Err("serve, check-config, backup and migrate are started elsewhere".into())
+        Command::Serve(_)
+        | Command::CheckConfig(_)
+        | Command::Backup(_)
+        | Command::Migrate(_)
+        | Command::Access(_) => {
+            Err("serve, check-config, access, backup and migrate are started elsewhere".into())
         }
         Command::Audit(args) => audit::run(store, args),
         Command::User(command) => users::run(store, &db, command),
