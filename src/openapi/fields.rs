@@ -57,6 +57,17 @@ pub fn full_name() -> Object {
 
 /// A set of group names (see "Groups"): each of the documented shape; sent twice, kept once.
 pub fn groups() -> utoipa::openapi::schema::Array {
+    group_list().build()
+}
+
+/// `groups` in a request body: a set of names, or `null` (left as it is).
+pub fn groups_input() -> utoipa::openapi::schema::Array {
+    group_list()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .build()
+}
+
+fn group_list() -> utoipa::openapi::schema::ArrayBuilder {
     let name = ObjectBuilder::new()
         .schema_type(SchemaType::Type(Type::String))
         .pattern(Some(GROUP_NAME))
@@ -65,7 +76,6 @@ pub fn groups() -> utoipa::openapi::schema::Array {
     utoipa::openapi::schema::ArrayBuilder::new()
         .items(name)
         .examples([serde_json::json!(["ops", "dev-team"])])
-        .build()
 }
 
 /// A group name: 1–64 of `a-z`, `0-9`, `-`, `_`, `.`, starting with a letter or digit.

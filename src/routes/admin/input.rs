@@ -25,7 +25,7 @@ pub struct CreateBody {
     full_name: Option<String>,
     admin: Option<bool>,
     disabled: Option<bool>,
-    #[schema(schema_with = fields::groups)]
+    #[schema(schema_with = fields::groups_input)]
     groups: Option<Vec<String>>,
 }
 
@@ -79,7 +79,7 @@ pub struct ChangeBody {
     admin: Option<bool>,
     disabled: Option<bool>,
     /// When sent, the user's whole set of groups (`null` leaves it as it is).
-    #[schema(schema_with = fields::groups)]
+    #[schema(schema_with = fields::groups_input)]
     groups: Option<Vec<String>>,
     /// Empty means "unchanged": an edit form's blank password field.
     #[schema(pattern = r"^$|^[\s\S]{8,1024}$", format = Password)]
