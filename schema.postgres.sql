@@ -138,3 +138,12 @@ CREATE TABLE IF NOT EXISTS login_attempts (
 );
 
 CREATE INDEX IF NOT EXISTS login_attempts_by_key ON login_attempts (key, at);
+
+-- A user's groups (version 5): a group exists while a user is in it.
+CREATE TABLE IF NOT EXISTS user_groups (
+    user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name    TEXT   COLLATE "C" NOT NULL,
+    PRIMARY KEY (user_id, name)
+);
+
+CREATE INDEX IF NOT EXISTS user_groups_by_name ON user_groups (name, user_id);

@@ -138,3 +138,13 @@ CREATE TABLE IF NOT EXISTS mfa_tokens (
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS mfa_tokens_by_user ON mfa_tokens (user_id);
+
+-- A user's groups (schema version 13): a group exists while a user is in it.
+-- Names are checked before they get here (see `domain::GroupName`).
+CREATE TABLE IF NOT EXISTS user_groups (
+    user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    name    TEXT    NOT NULL,
+    PRIMARY KEY (user_id, name)
+) WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS user_groups_by_name ON user_groups (name, user_id);

@@ -11,7 +11,7 @@ use std::fmt;
 use rand::RngCore;
 
 pub use contact::{email, full_name};
-pub use groups::GroupName;
+pub use groups::{group_names, GroupName};
 pub use names::{is_control_or_format, login_key, name_key, nfkc, Username};
 pub use refresh::{ChainedId, CountedId, IdKey, RefreshHash, RefreshSecret};
 

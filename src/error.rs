@@ -58,6 +58,9 @@ pub enum ApiError {
     NotAuthenticated,
     #[error("{0}")]
     Forbidden(&'static str),
+    /// Forward auth: an access rule needs a second factor this session did not use.
+    #[error("a second factor is required here")]
+    SecondFactorRequired,
     #[error("{0}")]
     NotFound(&'static str),
     #[error("Method Not Allowed")]
@@ -117,7 +120,7 @@ impl ApiError {
             Revoked => "revoked",
             UserDisabled => "user_disabled",
             InvalidToken | NotAuthenticated => "invalid_token",
-            MfaRequired(_) => "mfa_required",
+            MfaRequired(_) | SecondFactorRequired => "mfa_required",
             InvalidCode | WrongCode => "invalid_code",
             Forbidden(_) => "forbidden",
             MethodNotAllowed => "method_not_allowed",
@@ -150,7 +153,7 @@ impl ResponseError for ApiError {
             | UserDisabled | InvalidToken | NotAuthenticated | MfaRequired(_) | InvalidCode => {
                 StatusCode::UNAUTHORIZED
             }
-            Forbidden(_) => StatusCode::FORBIDDEN,
+            Forbidden(_) | SecondFactorRequired => StatusCode::FORBIDDEN,
             NotFound(_) => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Conflict(_) => StatusCode::CONFLICT,

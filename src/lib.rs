@@ -1,6 +1,7 @@
 //! latchkey: a single-binary authentication server. `main.rs` only parses the command line;
 //! everything else is here so tests drive the real app.
 
+pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod blocking;

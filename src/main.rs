@@ -42,6 +42,7 @@ fn main() -> ExitCode {
             Ok(config) => cli::check::run(&config),
             Err(code) => return code,
         },
+        Command::Access(cli::AccessCommand::Check(args)) => return cli::access::run(&db, args),
         command => {
             if let Some(refusal) = cli::refusal(&db, &command) {
                 eprintln!("error: {refusal}");

@@ -81,6 +81,7 @@ impl Application {
             audit: audit.clone(),
             bootstrap_password_file: password_file,
             key_settings: key_settings.clone(),
+            access: config.access_rules.clone(),
         });
         blocking::off_runtime(|| {
             key_refresh::start(state.store.as_ref(), &state.tokens, &key_settings)
@@ -91,6 +92,9 @@ impl Application {
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         sweeper::spawn(state.clone(), config.audit_retention);
         key_refresh::spawn(state.clone(), key_settings);
+        if let Some(rules) = &config.access_rules {
+            crate::access::reload_on_hangup(rules.clone());
+        }
         let metrics = match config.metrics_bind {
             Some(bind) => Some(observe::server::build(bind, state.clone())?),
             None => None,

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::access::AccessRules;
 use crate::audit::AuditLog;
 use crate::auth::hashing::HashSlots;
 use crate::auth::jwt::TokenKeys;
@@ -33,4 +34,6 @@ pub struct AppState {
     pub bootstrap_password_file: PathBuf,
     /// What the signing ring is built with (see `key_refresh`).
     pub key_settings: Arc<KeySettings>,
+    /// `--access-rules`, when set (swapped whole by a reload).
+    pub access: Option<Arc<AccessRules>>,
 }

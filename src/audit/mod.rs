@@ -54,10 +54,13 @@ pub enum Kind {
     MfaRecoveryCodeUsed,
     /// A wrong, reused or expired one-time code (or `mfa_token`).
     MfaCodeFailed,
+    /// A user's groups changed; `reason` lists what was added and removed
+    /// (`added=ops,dev;removed=billing`), `actor` says by whom.
+    GroupsChanged,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 24] = [
+    pub const ALL: [Kind; 25] = [
         Kind::LoginOk,
         Kind::LoginFailed,
         Kind::LoginThrottled,
@@ -82,6 +85,7 @@ impl Kind {
         Kind::MfaRemoved,
         Kind::MfaRecoveryCodeUsed,
         Kind::MfaCodeFailed,
+        Kind::GroupsChanged,
     ];
 
     /// Events an investigation cannot do without: never dropped when the
@@ -102,6 +106,7 @@ impl Kind {
                 | Kind::UserRenamed
                 | Kind::MfaConfirmed
                 | Kind::MfaRemoved
+                | Kind::GroupsChanged
         )
     }
 
@@ -131,6 +136,7 @@ impl Kind {
             Kind::MfaRemoved => "mfa_removed",
             Kind::MfaRecoveryCodeUsed => "mfa_recovery_code_used",
             Kind::MfaCodeFailed => "mfa_code_failed",
+            Kind::GroupsChanged => "groups_changed",
         }
     }
 
@@ -147,6 +153,14 @@ pub fn event(kind: Kind, username: &str) -> AuditEvent {
         username: Some(clipped(username)),
         ..AuditEvent::default()
     }
+}
+
+/// What a change of `before` into `after` did to the user's groups, as a
+/// `groups_changed` reason (`added=a,b;removed=c`); `None` when nothing.
+pub fn groups_reason(before: &[String], after: &[String]) -> Option<String> {
+    let (added, removed) = crate::store::groups_difference(before, after);
+    (!added.is_empty() || !removed.is_empty())
+        .then(|| format!("added={};removed={}", added.join(","), removed.join(",")))
 }
 
 /// The builders an event is finished with.
@@ -184,6 +198,14 @@ mod tests {
             assert_eq!(Kind::parse(kind.as_str()), Some(kind));
         }
         assert_eq!(Kind::parse("nope"), None);
+    }
+
+    #[test]
+    fn a_groups_reason_lists_what_was_added_and_removed() {
+        let names = |list: &[&str]| list.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let reason = groups_reason(&names(&["a", "b"]), &names(&["b", "c", "d"]));
+        assert_eq!(reason.as_deref(), Some("added=c,d;removed=a"));
+        assert_eq!(groups_reason(&names(&["a"]), &names(&["a"])), None);
     }
 
     #[test]

@@ -16,6 +16,8 @@ use crate::store::User;
 pub struct Caller {
     pub user: User,
     pub session_id: String,
+    /// The session's sign-in used a second factor.
+    pub second_factor: bool,
 }
 
 impl FromRequest for Caller {
@@ -46,6 +48,7 @@ impl FromRequest for Caller {
             }
             Ok(Caller {
                 user,
+                second_factor: session.mfa,
                 session_id: session.id,
             })
         })

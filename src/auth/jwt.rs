@@ -28,6 +28,10 @@ pub struct Claims {
     pub jti: String,
     pub sid: String,
     pub admin: bool,
+    /// The user's groups when the token was issued (login or refresh);
+    /// latchkey's own checks read the database instead.
+    #[serde(default)]
+    pub groups: Vec<String>,
     /// How the session's login authenticated (RFC 8176): `["pwd"]`, or
     /// `["pwd","otp"]` after a second factor. Absent from tokens issued
     /// before it existed.
@@ -134,6 +138,7 @@ impl TokenKeys {
             jti: uuid::Uuid::new_v4().simple().to_string(),
             sid: session_id.into(),
             admin: user.admin,
+            groups: user.groups.clone(),
             amr: amr.iter().map(|m| m.to_string()).collect(),
             kid: None,
         };
@@ -219,6 +224,7 @@ mod tests {
             disabled: false,
             created_at: 0,
             credentials_version: 0,
+            groups: vec!["ops".into()],
         }
     }
 

@@ -64,6 +64,7 @@ mod tests {
             jti: "j".into(),
             sid: "s".into(),
             admin: false,
+            groups: Vec::new(),
             amr: vec!["pwd".into()],
             kid: Some("k".into()),
         }

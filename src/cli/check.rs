@@ -49,6 +49,15 @@ pub fn run(config: &Config) -> Result<(), String> {
         "  audit retention {}",
         duration::format(config.audit_retention)
     );
+    match &config.access_rules {
+        Some(rules) => println!(
+            "access rules: {} rules from {} (default {})",
+            rules.current().rules.len(),
+            rules.path().display(),
+            rules.current().default_policy.as_str()
+        ),
+        None => println!("access rules: none (every signed-in, enabled user passes forward auth)"),
+    }
     println!("key: {key}");
     println!("database: {database}");
     Ok(())

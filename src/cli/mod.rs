@@ -1,9 +1,11 @@
 //! The command line: `serve`, and user and session administration straight on the database (no
 //! server needed).
 
+pub mod access;
 mod audit;
 mod backup;
 pub mod check;
+mod group_arg;
 mod keys;
 mod migrate;
 mod sessions;
@@ -19,6 +21,7 @@ use crate::config::ServeArgs;
 use crate::domain;
 use crate::observe::log_line::LogFormat;
 use crate::store::Database;
+use group_arg::GroupArg;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -58,6 +61,9 @@ pub enum Command {
     /// List, rotate or revoke the EdDSA signing keys (see --jwt-alg).
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Which access rule decides a request (`access check URL`): exit 0 allow, 1 deny or sign-in needed, 2 a usage error.
+    #[command(subcommand)]
+    Access(AccessCommand),
     /// Show security events (logins, logouts, reuse detection, user changes), oldest first.
     Audit(audit::AuditArgs),
     /// Copy the database to PATH, consistently, while the server runs.
@@ -89,6 +95,16 @@ pub enum UserCommand {
     Rename { name: String, new_name: String },
     /// Remove a user's second factor (a lost phone) and end its sessions.
     MfaReset { name: String },
+    /// Print a user's groups one a line, or change them in one transaction and print the result.
+    Groups {
+        name: String,
+        /// Put the user in this group (repeatable).
+        #[arg(long, value_parser = GroupArg)]
+        add: Vec<String>,
+        /// Take the user out of this group (repeatable).
+        #[arg(long, value_parser = GroupArg)]
+        remove: Vec<String>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -101,6 +117,9 @@ pub struct AddUser {
     /// Give the user the admin role.
     #[arg(long)]
     pub admin: bool,
+    /// Put the user in this group (repeatable).
+    #[arg(long = "group", value_parser = GroupArg)]
+    pub groups: Vec<String>,
     /// Read the password from the first line of standard input.
     #[arg(long, conflicts_with = "password_hash")]
     pub password_stdin: bool,
@@ -131,6 +150,13 @@ impl TypedValueParser for Checked {
         let checked = (self.0)(Some(text.to_string())).map_err(refuse)?;
         Ok(checked.unwrap_or_default())
     }
+}
+
+/// The access rules (see `--access-rules`).
+#[derive(Subcommand, Debug)]
+pub enum AccessCommand {
+    /// Print the decision for a URL and the rule that made it.
+    Check(access::CheckArgs),
 }
 
 /// The EdDSA signing keys (see `--jwt-alg`).
@@ -209,8 +235,12 @@ fn run_on_store(db: Database, command: Command) -> Result<(), String> {
     let store = opened.shared();
     let store = store.as_ref();
     match command {
-        Command::Serve(_) | Command::CheckConfig(_) | Command::Backup(_) | Command::Migrate(_) => {
-            Err("serve, check-config, backup and migrate are started elsewhere".into())
+        Command::Serve(_)
+        | Command::CheckConfig(_)
+        | Command::Backup(_)
+        | Command::Migrate(_)
+        | Command::Access(_) => {
+            Err("serve, check-config, access, backup and migrate are started elsewhere".into())
         }
         Command::Audit(args) => audit::run(store, args),
         Command::User(command) => users::run(store, &db, command),

@@ -8,7 +8,9 @@ use crate::auth::password;
 use crate::cli::audit::cli_event;
 use crate::cli::{AddUser, UserCommand};
 use crate::domain::{NewPassword, Username};
-use crate::store::{Database, EndReason, EndSessions, NewUser, Store, User, UserChange};
+use crate::store::{
+    Database, EndReason, EndSessions, GroupsChange, NewUser, Store, User, UserChange,
+};
 use crate::{bootstrap, clock};
 
 pub(super) fn run(store: &dyn Store, db: &Database, command: UserCommand) -> Result<(), String> {
@@ -57,6 +59,7 @@ pub(super) fn run(store: &dyn Store, db: &Database, command: UserCommand) -> Res
             Ok(())
         }
         UserCommand::MfaReset { name } => mfa_reset(store, &name),
+        UserCommand::Groups { name, add, remove } => groups(store, &name, add, remove),
     }
 }
 
@@ -111,11 +114,13 @@ fn add(store: &dyn Store, args: AddUser) -> Result<(), String> {
         password_hash,
         admin: args.admin,
         disabled: false,
+        groups: GroupsChange::Replace(args.groups).apply(&[]),
     };
     let created = store
         .insert_user(&user, clock::now_ms())
         .map_err(|e| e.to_string())?;
     cli_event(store, Kind::UserCreated, &created.username);
+    groups_event(store, &created.username, &[], &created.groups);
     println!(
         "created user {}{}",
         created.username,
@@ -127,21 +132,68 @@ fn add(store: &dyn Store, args: AddUser) -> Result<(), String> {
 fn list(store: &dyn Store) -> Result<(), String> {
     let users = store.list_users().map_err(|e| e.to_string())?;
     println!(
-        "{:<24} {:<6} {:<9} {:<28} {:<24} CREATED",
-        "USERNAME", "ADMIN", "DISABLED", "EMAIL", "FULL NAME"
+        "{:<24} {:<6} {:<9} {:<28} {:<24} {:<24} CREATED",
+        "USERNAME", "ADMIN", "DISABLED", "EMAIL", "FULL NAME", "GROUPS"
     );
     for user in users {
+        let groups = match user.groups.is_empty() {
+            true => "-".to_string(),
+            false => user.groups.join(","),
+        };
         println!(
-            "{:<24} {:<6} {:<9} {:<28} {:<24} {}",
+            "{:<24} {:<6} {:<9} {:<28} {:<24} {:<24} {}",
             user.username,
             if user.admin { "yes" } else { "no" },
             if user.disabled { "yes" } else { "no" },
             user.email.as_deref().unwrap_or("-"),
             user.full_name.as_deref().unwrap_or("-"),
+            groups,
             clock::rfc3339(user.created_at)
         );
     }
     Ok(())
+}
+
+/// Prints the user's groups; with `--add`/`--remove`, changes them first in
+/// one transaction (the admin API's own store operation).
+fn groups(
+    store: &dyn Store,
+    name: &str,
+    add: Vec<String>,
+    remove: Vec<String>,
+) -> Result<(), String> {
+    let before = find(store, name)?;
+    let user = match add.is_empty() && remove.is_empty() {
+        true => before.clone(),
+        false => {
+            let change = UserChange {
+                groups: Some(GroupsChange::Edit { add, remove }),
+                ..UserChange::default()
+            };
+            store
+                .update_user(&before.username, &change, clock::now_ms())
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no user named {name}"))?
+        }
+    };
+    groups_event(store, &user.username, &before.groups, &user.groups);
+    for group in &user.groups {
+        println!("{group}");
+    }
+    Ok(())
+}
+
+/// Records `groups_changed` when the groups did change.
+fn groups_event(store: &dyn Store, username: &str, before: &[String], after: &[String]) {
+    let Some(reason) = audit::groups_reason(before, after) else {
+        return;
+    };
+    let event = audit::event(Kind::GroupsChanged, username)
+        .actor("cli")
+        .reason(&reason);
+    if let Err(e) = store.append_audit(&[event]) {
+        eprintln!("warning: could not write the audit event: {e}");
+    }
 }
 
 /// Removes the factor (if any) and ends the user's sessions, as the admin API does.

@@ -12,6 +12,9 @@ use crate::duration;
 /// `latchkey serve` flags; each has a `LATCHKEY_*` twin.
 #[derive(Args, Clone, Debug)]
 pub struct ServeArgs {
+    /// A TOML file of access rules for forward auth (see the README); re-read on SIGHUP.
+    #[arg(long, env = "LATCHKEY_ACCESS_RULES")]
+    pub access_rules: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, env = "LATCHKEY_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,

@@ -3,11 +3,13 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::ValueEnum;
 use secrecy::SecretString;
 
+use crate::access::AccessRules;
 use crate::store::Database;
 
 mod flags;
@@ -60,6 +62,8 @@ pub struct Config {
     /// The `/metrics` listener, if any.
     pub metrics_bind: Option<SocketAddr>,
     pub audit_retention: Duration,
+    /// `--access-rules`, read and checked at start (a bad file: exit 2).
+    pub access_rules: Option<Arc<AccessRules>>,
     /// Test only: see `ServeArgs::test_max_db_pages`.
     pub test_max_db_pages: Option<u32>,
     /// Test hook, never set from flags or the environment: a refresh whose
@@ -96,6 +100,10 @@ impl Config {
         };
         let db = db.into();
         let key = choose_key(&db, inline_secret, args.secret_file.clone())?;
+        let access_rules = match &args.access_rules {
+            Some(path) => Some(Arc::new(AccessRules::open(path)?)),
+            None => None,
+        };
         Ok(Config {
             bind,
             db,
@@ -124,6 +132,7 @@ impl Config {
             hash_slots: std::thread::available_parallelism().map_or(2, |n| n.get()),
             metrics_bind,
             audit_retention: args.audit_retention,
+            access_rules,
             test_max_db_pages: args.test_max_db_pages,
             panic_on_user_agent: None,
         })

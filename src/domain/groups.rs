@@ -35,6 +35,17 @@ impl fmt::Display for GroupName {
     }
 }
 
+/// Each name checked, in order; the error names the first bad one.
+pub fn group_names(names: &[String]) -> Result<Vec<String>, String> {
+    names
+        .iter()
+        .map(|name| match GroupName::parse(name) {
+            Ok(group) => Ok(group.0),
+            Err(why) => Err(format!("bad group name {name:?}: {why}")),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::GroupName;

@@ -101,7 +101,7 @@ pub fn by_admin(
 }
 
 /// What an admin's change to a user did: enabled or disabled it, changed
-/// its role, set its password.
+/// its role or groups, set its password.
 pub fn user_changed(
     state: &AppState,
     req: &HttpRequest,
@@ -127,10 +127,27 @@ pub fn user_changed(
         let event = by_admin(state, req, Kind::UserRoleChanged, name, admin).reason(role);
         audit(state, event);
     }
+    groups_changed(state, req, admin, name, (&before.groups, &after.groups));
     if password_set {
         audit(
             state,
             by_admin(state, req, Kind::PasswordChanged, name, admin),
         );
+    }
+}
+
+/// `groups_changed` when an admin's change (or a new user) changed `name`'s groups.
+pub fn groups_changed(
+    state: &AppState,
+    req: &HttpRequest,
+    admin: &str,
+    name: &str,
+    (before, after): (&[String], &[String]),
+) {
+    if let Some(reason) = audit::groups_reason(before, after) {
+        let event = event(state, req, Kind::GroupsChanged, name)
+            .actor(admin)
+            .reason(&reason);
+        audit(state, event);
     }
 }

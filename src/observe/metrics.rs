@@ -33,6 +33,7 @@ pub const REFRESH_OUTCOMES: [&str; 10] = [
     "storage_full",
     "error",
 ];
+pub const ACCESS_OUTCOMES: [&str; 3] = ["allow", "deny", "sign_in"];
 /// Upper bounds of the latency buckets, in seconds.
 const LATENCY_BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
@@ -43,6 +44,7 @@ pub struct Metrics {
     registry: Registry,
     logins: [IntCounter; LOGIN_OUTCOMES.len()],
     refreshes: [IntCounter; REFRESH_OUTCOMES.len()],
+    access: [IntCounter; ACCESS_OUTCOMES.len()],
     latency: HistogramVec,
     live_sessions: IntGauge,
     hash_slots_in_use: IntGauge,
@@ -74,6 +76,12 @@ impl Default for Metrics {
             "Refresh attempts by outcome (grace: an old id replayed within the reuse grace).",
             REFRESH_OUTCOMES,
         );
+        let access = outcomes(
+            &registry,
+            "latchkey_access_decisions_total",
+            "Forward-auth decisions of the access rules by outcome (a missing second factor is deny).",
+            ACCESS_OUTCOMES,
+        );
         let latency = HistogramVec::new(
             HistogramOpts::new(
                 "latchkey_http_request_duration_seconds",
@@ -89,6 +97,7 @@ impl Default for Metrics {
         Metrics {
             logins,
             refreshes,
+            access,
             latency,
             live_sessions: gauge(
                 &registry,
@@ -129,6 +138,13 @@ impl Metrics {
             Err(_) => 7,
         };
         self.logins[index].inc();
+    }
+
+    /// Counts an access-rules decision by its label (`allow`, `deny`, `sign_in`).
+    pub fn access(&self, outcome: &str) {
+        if let Some(at) = ACCESS_OUTCOMES.iter().position(|known| *known == outcome) {
+            self.access[at].inc();
+        }
     }
 
     /// Counts a refresh; `replayed` is an old id answered within the grace.

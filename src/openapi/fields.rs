@@ -55,6 +55,32 @@ pub fn full_name() -> Object {
         .build()
 }
 
+/// A set of group names (see "Groups"): each of the documented shape; sent twice, kept once.
+pub fn groups() -> utoipa::openapi::schema::Array {
+    group_list().build()
+}
+
+/// `groups` in a request body: a set of names, or `null` (left as it is).
+pub fn groups_input() -> utoipa::openapi::schema::Array {
+    group_list()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .build()
+}
+
+fn group_list() -> utoipa::openapi::schema::ArrayBuilder {
+    let name = ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::String))
+        .pattern(Some(GROUP_NAME))
+        .min_length(Some(1))
+        .max_length(Some(64));
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(name)
+        .examples([serde_json::json!(["ops", "dev-team"])])
+}
+
+/// A group name: 1–64 of `a-z`, `0-9`, `-`, `_`, `.`, starting with a letter or digit.
+pub const GROUP_NAME: &str = "^[a-z0-9][a-z0-9._-]{0,63}$";
+
 #[cfg(test)]
 mod tests {
     /// The white space the patterns name is exactly what `trim` removes,

@@ -2,27 +2,75 @@
 //! Bearer token is good, with the same checks as `/user/me`; it never reads the refresh cookie,
 //! and takes no parameter but the documented ones.
 
+mod original;
 mod params;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 
+use crate::access::{Outcome, Who};
 use crate::auth::extract::Caller;
 use crate::domain::GroupName;
 use crate::error::ApiError;
 use crate::openapi;
+use crate::state::AppState;
 use params::{VerifyParams, VerifyQuery};
 
 /// 200 with who the caller is in headers the proxy copies to the upstream.
-/// The parameters are read after the token check (so a missing token is
-/// still 401): `?admin=true` lets only admins through, `?group=` only
-/// members of one of the groups named.
-async fn verify(req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiError> {
+/// Order of checks: a credential present but bad (401), the parameters
+/// (422), the access rules when configured, then `?admin=true` (admins
+/// only) and `?group=` (members of one of the groups named), which can only
+/// narrow what the rules allow.
+async fn verify(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal("app state missing"))?;
+    // Without rules a credential is always needed; with them, a bypass
+    // rule may let an anonymous caller through.
+    let credential = req.headers().contains_key(header::AUTHORIZATION);
+    let caller = match credential || state.access.is_none() {
+        true => Some(Caller::extract(&req).await?),
+        false => None,
+    };
     let wanted = VerifyParams::parse(req.query_string())?;
+    if let Some(rules) = &state.access {
+        let decision = rules
+            .current()
+            .decide(&original::target(&req)?, who(&caller).as_ref());
+        state.metrics.access(decision.outcome.label());
+        match decision.outcome {
+            Outcome::Allow => {}
+            Outcome::Deny => return Err(ApiError::Forbidden("Access denied by the access rules")),
+            Outcome::SignIn => return Err(ApiError::NotAuthenticated),
+            Outcome::SecondFactor => return Err(ApiError::SecondFactorRequired),
+        }
+    }
+    match caller {
+        Some(caller) => passes(&wanted, &caller),
+        // A bypass rule: anyone, unless the location also asks for a role or group.
+        None if wanted.admin || !wanted.groups.is_empty() => Err(ApiError::NotAuthenticated),
+        None => Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish()),
+    }
+}
+
+fn who(caller: &Option<Caller>) -> Option<Who<'_>> {
+    caller.as_ref().map(|caller| Who {
+        username: &caller.user.username,
+        groups: &caller.user.groups,
+        admin: caller.user.admin,
+        second_factor: caller.second_factor,
+    })
+}
+
+/// `?admin` and `?group`, then the caller in `X-Auth-*` headers.
+fn passes(wanted: &VerifyParams, caller: &Caller) -> Result<HttpResponse, ApiError> {
     if wanted.admin && !caller.user.admin {
         return Err(ApiError::Forbidden("Admin role required"));
     }
-    if !wanted.groups.is_empty() && !in_any(member_of(&caller), &wanted.groups) {
+    if !wanted.groups.is_empty() && !in_any(&caller.user.groups, &wanted.groups) {
         return Err(ApiError::Forbidden(
             "Membership of one of the groups required",
         ));
@@ -32,6 +80,7 @@ async fn verify(req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiErr
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header(("X-Auth-User", caller.user.username.as_str()))
         .insert_header(("X-Auth-Admin", caller.user.admin.to_string()))
+        .insert_header(("X-Auth-Groups", caller.user.groups.join(",")))
         .insert_header(("X-Auth-Session", caller.session_id.as_str()));
     if let Some(email) = caller.user.email.as_deref() {
         answer.insert_header(("X-Auth-Email", email));
@@ -39,14 +88,13 @@ async fn verify(req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiErr
     Ok(answer.finish())
 }
 
-/// The caller's groups. Users have none yet: every `?group=` is 403 until
-/// they do (the groups' read joins the caller's, as `disabled` does).
-fn member_of(_caller: &Caller) -> &[GroupName] {
-    &[]
-}
-
-fn in_any(member_of: &[GroupName], wanted: &[GroupName]) -> bool {
-    wanted.iter().any(|group| member_of.contains(group))
+/// Whether the caller's groups (read with the caller's session on this
+/// request, as `disabled` is, so a removal takes effect at once) hold any
+/// of the wanted ones.
+fn in_any(member_of: &[String], wanted: &[GroupName]) -> bool {
+    wanted
+        .iter()
+        .any(|group| member_of.iter().any(|name| name == group.as_str()))
 }
 
 /// One documented operation per method, since a proxy sends the original
@@ -62,12 +110,13 @@ macro_rules! verify_for {
                 headers(
                     ("X-Auth-User" = String, description = "The username"),
                     ("X-Auth-Admin" = String, description = "`true` or `false`"),
+                    ("X-Auth-Groups" = String, description = "The user's groups, comma-separated and sorted; empty when none"),
                     ("X-Auth-Session" = String, description = "The session id (the token's `sid`)"),
                     ("X-Auth-Email" = String, description = "The user's email, when set"),
                     ("Cache-Control" = String, description = "`no-store`"),
                 )), openapi::AdminOnly, openapi::Invalid))]
-        pub async fn $name(req: HttpRequest, caller: Caller) -> Result<HttpResponse, ApiError> {
-            verify(req, caller).await
+        pub async fn $name(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+            verify(req).await
         }
     )+};
 }

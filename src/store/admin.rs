@@ -1,7 +1,7 @@
 //! What the admin users API asks of the store: a filtered, sorted page of users, and changes that
 //! carry their own session and last-admin rules.
 
-use super::{EndReason, StoreError, StoreResult, User};
+use super::{EndReason, GroupsChange, StoreError, StoreResult, User};
 
 /// A column users can be sorted by; the store maps each to fixed SQL, so no request text reaches a query.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -24,6 +24,8 @@ pub struct UserQuery {
     pub admin: Option<bool>,
     /// Only these usernames (case-insensitively); `None` means any.
     pub usernames: Option<Vec<String>>,
+    /// Only members of this group.
+    pub group: Option<String>,
     pub sort: UserSort,
     pub descending: bool,
     pub offset: u64,
@@ -41,6 +43,8 @@ pub struct UserChange {
     pub admin: Option<bool>,
     pub disabled: Option<bool>,
     pub password_hash: Option<String>,
+    /// Applied to the groups the transaction reads (see `GroupsChange::apply`).
+    pub groups: Option<GroupsChange>,
 }
 
 /// A user kept from before names were unique under case folding, whose
@@ -61,6 +65,7 @@ pub trait AdminStore {
     /// `None` for an unknown user. In one transaction: refuses (`Conflict`) to
     /// demote or disable the last enabled admin, applies the change, and ends
     /// the user's sessions when it is disabled, demoted or given a password.
+    /// Groups are changed in the same transaction.
     fn update_user(
         &self,
         username: &str,

@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod database;
+mod groups;
 mod issue_times;
 mod mfa;
 pub mod postgres;
@@ -17,6 +18,7 @@ mod users;
 pub use admin::{AdminStore, NameCollision, UserChange, UserQuery, UserSort};
 pub use audit::{AuditEvent, AuditQuery, AuditRecord, AuditStore};
 pub use database::{Database, Opened};
+pub use groups::{difference as groups_difference, GroupsChange};
 pub use issue_times::IssueTimes;
 pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};
 pub use postgres::PostgresStore;

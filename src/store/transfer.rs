@@ -80,6 +80,7 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "updated_at",
         ],
     ),
+    ("user_groups", &["user_id", "name"]),
     ("mfa_recovery_codes", &["user_id", "hash", "used_at"]),
     (
         "mfa_tokens",

@@ -17,6 +17,8 @@ pub struct User {
     /// second factor, disable, logout-all): a login starts a session only if
     /// it is still the one read before its password was checked.
     pub credentials_version: i64,
+    /// Sorted, without duplicates.
+    pub groups: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -27,6 +29,8 @@ pub struct NewUser {
     pub password_hash: String,
     pub admin: bool,
     pub disabled: bool,
+    /// Valid names (see `domain::GroupName`); stored as a set.
+    pub groups: Vec<String>,
 }
 
 /// Users by name: what login, the CLI and the first-admin bootstrap ask of the store.
@@ -38,7 +42,7 @@ pub trait UserStore {
     fn name_collisions(&self) -> StoreResult<Vec<NameCollision>>;
     fn list_users(&self) -> StoreResult<Vec<User>>;
     fn has_enabled_admin(&self) -> StoreResult<bool>;
-    /// Fails with `Conflict` when the name's key is taken.
+    /// With its groups, in one transaction. Fails with `Conflict` when the name's key is taken.
     fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User>;
     fn set_password_hash(
         &self,

@@ -24,6 +24,7 @@ fn add_30_users(store: &dyn Store, hash: &str, base: i64) {
             password_hash: hash.into(),
             admin: i % 10 == 0,
             disabled: i % 3 == 0,
+            groups: Vec::new(),
         };
         store.insert_user(&user, base + (31 - i) * 1000).unwrap();
     }

@@ -28,6 +28,11 @@ fn the_readme_quotes_the_forward_auth_proxy_examples_verbatim() {
         include_str!("../../deploy/forward-auth-nginx.conf"),
     );
     assert_quoted(
+        "toml",
+        "access-rules.toml",
+        include_str!("../../deploy/access-rules.toml"),
+    );
+    assert_quoted(
         "caddyfile",
         "forward-auth.Caddyfile",
         include_str!("../../deploy/forward-auth.Caddyfile"),

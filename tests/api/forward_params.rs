@@ -1,6 +1,6 @@
 //! `/auth/verify` takes only its documented parameters (`admin`, `group`, `redirect`): any other,
 //! a differently cased or bracketed one included, is 422, never a 200 that ignores it. `?group=`
-//! passes only members (and no user has groups yet), and an `OPTIONS` is never answered as a CORS
+//! passes only members (see forward_groups.rs), and an `OPTIONS` is never answered as a CORS
 //! preflight.
 
 use reqwest::{Method, Response};
@@ -60,7 +60,7 @@ async fn the_documented_parameters_are_taken() {
 }
 
 #[tokio::test]
-async fn a_group_location_is_403_for_everyone_until_users_have_groups() {
+async fn a_group_location_is_403_for_callers_in_none_of_its_groups() {
     let app = spawn_app().await;
     let token = alice(&app).await;
     let admin = admin_token(&app).await;

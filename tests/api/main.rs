@@ -1,6 +1,8 @@
 //! Black-box tests: each starts the real app on port 0 over a fresh database (SQLite, or PostgreSQL
 //! with `LATCHKEY_TEST_BACKEND=postgres`) and speaks HTTP to it.
 
+mod access_cli;
+mod access_rules;
 mod admin_access;
 mod admin_effects;
 mod admin_list;
@@ -26,10 +28,12 @@ mod files;
 mod first_start;
 mod flood;
 mod forward_auth;
+mod forward_groups;
 mod forward_params;
 mod free_port;
 mod fuzz;
 mod grace;
+mod groups;
 mod headers;
 mod helpers;
 mod hostile_input;

@@ -34,7 +34,7 @@ fn summary(stdout: &[u8]) -> HashMap<String, i64> {
 /// The summary's rows per table, each checked against the source's count.
 fn summary_matching_the_source(sqlite: &TestApp, stdout: &[u8]) -> HashMap<String, i64> {
     let copied = summary(stdout);
-    assert_eq!(copied.len(), 8, "{copied:?}");
+    assert_eq!(copied.len(), 9, "{copied:?}");
     for (table, rows) in &copied {
         let source: i64 = sqlite
             .db()
@@ -74,6 +74,8 @@ async fn audit_events(app: &TestApp, token: &str, at_least: usize) -> Vec<Value>
 async fn a_migrated_database_keeps_passwords_sessions_second_factors_and_the_audit_trail() {
     let sqlite = spawn_sqlite_app().await;
     sqlite.add_user("alice", "alice-password", false);
+    let grouped = sqlite.cli(&["user", "groups", "alice", "--add", "ops"], "");
+    assert!(grouped.status.success());
     let alice = sqlite.login_ok("alice", "alice-password").await;
     let carol = enrolled(&sqlite, "carol", "carol-password").await;
     let admin = sqlite.login_ok("admin", ADMIN_PASSWORD).await;
@@ -89,6 +91,12 @@ async fn a_migrated_database_keeps_passwords_sessions_second_factors_and_the_aud
     let copied = summary_matching_the_source(&sqlite, &output.stdout);
     assert_eq!(copied["users"], 3);
     assert_eq!(copied["user_mfa"], 1);
+    assert_eq!(copied["user_groups"], 1);
+    assert_eq!(
+        target.query_text("SELECT name FROM user_groups").as_deref(),
+        Some("ops"),
+        "alice's group carries over"
+    );
     assert_eq!(
         target
             .query_text("SELECT credentials_version FROM users WHERE username = 'carol'")

@@ -140,6 +140,7 @@ fn user(disabled: bool) -> User {
         disabled,
         created_at: 0,
         credentials_version: 0,
+        groups: Vec::new(),
     }
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Deserializer};
 use crate::domain::{self, NewPassword, Username};
 use crate::error::ApiError;
 use crate::openapi::fields;
-use crate::store::{NewUser, UserChange};
+use crate::store::{GroupsChange, NewUser, UserChange};
 
 /// A new user. The username is 1–64 letters or digits (of any script),
 /// `.`, `_`, `-` or `@` after NFKC, unique under Unicode case folding.
@@ -25,6 +25,8 @@ pub struct CreateBody {
     full_name: Option<String>,
     admin: Option<bool>,
     disabled: Option<bool>,
+    #[schema(schema_with = fields::groups_input)]
+    groups: Option<Vec<String>>,
 }
 
 impl CreateBody {
@@ -41,6 +43,7 @@ impl CreateBody {
             password_hash: String::new(),
             admin: self.admin.unwrap_or(false),
             disabled: self.disabled.unwrap_or(false),
+            groups: groups(self.groups.unwrap_or_default())?,
         };
         Ok((user, password))
     }
@@ -75,6 +78,9 @@ pub struct ChangeBody {
     full_name: Option<Option<String>>,
     admin: Option<bool>,
     disabled: Option<bool>,
+    /// When sent, the user's whole set of groups (`null` leaves it as it is).
+    #[schema(schema_with = fields::groups_input)]
+    groups: Option<Vec<String>>,
     /// Empty means "unchanged": an edit form's blank password field.
     #[schema(pattern = r"^$|^[\s\S]{8,1024}$", format = Password)]
     password: Option<String>,
@@ -100,6 +106,11 @@ impl ChangeBody {
             admin: self.admin,
             disabled: self.disabled,
             password_hash: None,
+            groups: self
+                .groups
+                .map(groups)
+                .transpose()?
+                .map(GroupsChange::Replace),
         };
         Ok((change, password))
     }
@@ -108,6 +119,12 @@ impl ChangeBody {
 /// Tells a field sent as `null` (`Some(None)`) from one not sent (`None`).
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
+}
+
+/// Valid group names, sorted, without duplicates; the first bad one is named.
+fn groups(names: Vec<String>) -> Result<Vec<String>, ApiError> {
+    let checked = domain::group_names(&names).map_err(ApiError::Invalid)?;
+    Ok(GroupsChange::Replace(checked).apply(&[]))
 }
 
 fn email(value: Option<String>) -> Result<Option<String>, ApiError> {

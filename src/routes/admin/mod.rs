@@ -85,6 +85,13 @@ pub async fn create(
     let name = &admin.user.username;
     let event = report::by_admin(&state, &req, Kind::UserCreated, &created.username, name);
     report::audit(&state, event);
+    report::groups_changed(
+        &state,
+        &req,
+        name,
+        &created.username,
+        (&[], &created.groups),
+    );
     Ok(HttpResponse::Created()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((

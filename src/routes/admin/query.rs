@@ -3,6 +3,7 @@
 
 use serde::Deserialize;
 
+use crate::domain::GroupName;
 use crate::error::ApiError;
 use crate::http::paging::{self, Order};
 use crate::store::{UserQuery, UserSort};
@@ -30,6 +31,13 @@ pub struct ListParams {
     /// Only these usernames (React Admin's getMany): `?id=a&id=b`.
     #[param(style = Form, explode)]
     id: Option<Vec<String>>,
+    /// Only members of this group.
+    #[param(
+        pattern = "^[a-z0-9][a-z0-9._-]{0,63}$",
+        min_length = 1,
+        max_length = 64
+    )]
+    group: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -46,6 +54,11 @@ pub enum SortField {
 
 pub fn parse(query_string: &str) -> Result<UserQuery, ApiError> {
     let params: ListParams = paging::query(query_string)?;
+    let group = params
+        .group
+        .map(|name| GroupName::parse(&name).map(|g| g.to_string()))
+        .transpose()
+        .map_err(ApiError::Invalid)?;
     let (offset, limit) = paging::page(params._start, params._end)?;
     Ok(UserQuery {
         offset,
@@ -59,6 +72,7 @@ pub fn parse(query_string: &str) -> Result<UserQuery, ApiError> {
         disabled: params.disabled,
         admin: params.admin,
         usernames: params.id,
+        group,
     })
 }
 
@@ -100,6 +114,8 @@ mod tests {
             "_start=5&_end=2",
             "disabled=yes",
             "role=admin",
+            "group=Ops",
+            "group=",
         ] {
             assert!(parse(bad).is_err(), "{bad} should be refused");
         }

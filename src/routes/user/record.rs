@@ -20,6 +20,9 @@ pub struct UserRecord {
     pub admin: bool,
     #[schema(format = DateTime)]
     pub created_at: String,
+    /// Sorted, without duplicates.
+    #[schema(schema_with = crate::openapi::fields::groups)]
+    pub groups: Vec<String>,
     /// In admin records only: the user has a second factor (read-only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mfa: Option<bool>,
@@ -35,6 +38,7 @@ impl From<&User> for UserRecord {
             disabled: user.disabled,
             admin: user.admin,
             created_at: clock::rfc3339(user.created_at),
+            groups: user.groups.clone(),
             mfa: None,
         }
     }

@@ -20,7 +20,9 @@ const FILTER: &str = "FROM users u
                              OR strpos(lower(coalesce(u.full_name, '')), lower($1)) > 0)
        AND ($2::boolean IS NULL OR u.disabled = $2)
        AND ($3::boolean IS NULL OR u.admin = $3)
-       AND ($4::text[] IS NULL OR lower(u.username) = ANY($4))";
+       AND ($4::text[] IS NULL OR lower(u.username) = ANY($4))
+       AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM user_groups g
+                                        WHERE g.user_id = u.id AND g.name = $6))";
 
 fn sort_column(sort: UserSort) -> &'static str {
     match sort {
@@ -44,12 +46,13 @@ fn query(client: &mut postgres::Client, query: &UserQuery) -> StoreResult<(Vec<U
     let limit = query.limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
     let folded = query.search.as_deref().map(domain::name_key);
-    let args: [&(dyn ToSql + Sync); 7] = [
+    let args: [&(dyn ToSql + Sync); 8] = [
         &query.search,
         &query.disabled,
         &query.admin,
         &usernames,
         &folded,
+        &query.group,
         &limit,
         &offset,
     ];
@@ -63,12 +66,12 @@ fn query(client: &mut postgres::Client, query: &UserQuery) -> StoreResult<(Vec<U
         .read_only(true)
         .start()?;
     let total: i64 = tx
-        .query_one(&format!("SELECT COUNT(*) {FILTER}"), &args[..5])?
+        .query_one(&format!("SELECT COUNT(*) {FILTER}"), &args[..6])?
         .get(0);
     let page = tx.query(
         &format!(
             "SELECT {USER_COLUMNS} {FILTER} ORDER BY {} {direction} {nulls}, {}
-             LIMIT $6 OFFSET $7",
+             LIMIT $7 OFFSET $8",
             sort_column(query.sort),
             rows::USERNAME_ORDER
         ),
@@ -125,6 +128,9 @@ fn update(
             &now,
         ],
     )?;
+    if let Some(groups) = &change.groups {
+        users::write_groups(tx, before.id, &groups.apply(&before.groups))?;
+    }
     if let Some(reason) = ends_sessions(&before, change, admin, disabled) {
         sessions::end_for_user(tx, before.id, EndSessions::All(reason), now)?;
     }

@@ -12,8 +12,8 @@ pub(super) const USERNAME_ORDER: &str = r#"lower(u.username COLLATE "C")"#;
 
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at, \
-     u.credentials_version";
-pub(super) const USER_COLUMN_COUNT: usize = 9;
+     u.credentials_version, (SELECT string_agg(g.name, ',') FROM user_groups g WHERE g.user_id = u.id)";
+pub(super) const USER_COLUMN_COUNT: usize = 10;
 
 /// Reads the `USER_COLUMNS` starting at column `at`.
 pub(super) fn user(row: &Row, at: usize) -> User {
@@ -27,6 +27,7 @@ pub(super) fn user(row: &Row, at: usize) -> User {
         disabled: row.get(at + 6),
         created_at: row.get(at + 7),
         credentials_version: row.get(at + 8),
+        groups: crate::store::groups::split(row.get::<_, Option<String>>(at + 9)),
     }
 }
 

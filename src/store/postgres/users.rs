@@ -65,6 +65,20 @@ fn name_taken(error: postgres::Error, name: &str) -> StoreError {
     }
 }
 
+/// Makes `groups` the user's whole set of groups.
+pub(super) fn write_groups(
+    tx: &mut impl GenericClient,
+    user_id: i64,
+    groups: &[String],
+) -> StoreResult<()> {
+    tx.execute("DELETE FROM user_groups WHERE user_id = $1", &[&user_id])?;
+    tx.execute(
+        "INSERT INTO user_groups (user_id, name) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING",
+        &[&user_id, &groups],
+    )?;
+    Ok(())
+}
+
 impl UserStore for PostgresStore {
     fn user_by_name(&self, username: &str) -> StoreResult<Option<User>> {
         by_name(&mut self.conn()?.client, username)
@@ -94,28 +108,32 @@ impl UserStore for PostgresStore {
     }
 
     fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User> {
-        let row = self
-            .conn()?
-            .client
-            .query_one(
-                &format!(
-                    "INSERT INTO users AS u (username, username_key, email, full_name, password_hash,
-                                             admin, disabled, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {USER_COLUMNS}"
-                ),
-                &[
-                    &user.username,
-                    &domain::name_key(&user.username),
-                    &user.email,
-                    &user.full_name,
-                    &user.password_hash,
-                    &user.admin,
-                    &user.disabled,
-                    &now,
-                ],
-            )
-            .map_err(|e| name_taken(e, &user.username))?;
-        Ok(rows::user(&row, 0))
+        self.in_transaction(|tx| {
+            let id: i64 = tx
+                .query_one(
+                    "INSERT INTO users (username, username_key, email, full_name, password_hash,
+                                        admin, disabled, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+                    &[
+                        &user.username,
+                        &domain::name_key(&user.username),
+                        &user.email,
+                        &user.full_name,
+                        &user.password_hash,
+                        &user.admin,
+                        &user.disabled,
+                        &now,
+                    ],
+                )
+                .map_err(|e| name_taken(e, &user.username))?
+                .get(0);
+            write_groups(tx, id, &user.groups)?;
+            let row = tx.query_one(
+                &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"),
+                &[&id],
+            )?;
+            Ok(rows::user(&row, 0))
+        })
     }
 
     fn set_password_hash(

@@ -21,7 +21,9 @@ const FILTER: &str = "FROM users u
                        OR instr(lower(coalesce(u.full_name, '')), lower(?1)) > 0)
        AND (?2 IS NULL OR u.disabled = ?2)
        AND (?3 IS NULL OR u.admin = ?3)
-       AND (?4 IS NULL OR u.username IN (SELECT value FROM json_each(?4)))";
+       AND (?4 IS NULL OR u.username IN (SELECT value FROM json_each(?4)))
+       AND (?6 IS NULL OR EXISTS (SELECT 1 FROM user_groups g
+                                  WHERE g.user_id = u.id AND g.name = ?6))";
 
 fn sort_column(sort: UserSort) -> &'static str {
     match sort {
@@ -47,19 +49,20 @@ pub(super) fn query(conn: &mut Connection, query: &UserQuery) -> StoreResult<(Ve
         .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
     let folded = query.search.as_deref().map(domain::name_key);
-    let args: [&dyn ToSql; 7] = [
+    let args: [&dyn ToSql; 8] = [
         &query.search,
         &query.disabled,
         &query.admin,
         &usernames,
         &folded,
+        &query.group,
         &limit,
         &offset,
     ];
     let tx = conn.transaction()?;
     let total: i64 = tx
         .prepare_cached(&format!("SELECT COUNT(*) {FILTER}"))?
-        .query_row(&args[..5], |row| row.get(0))?;
+        .query_row(&args[..6], |row| row.get(0))?;
     let page = tx
         .prepare_cached(&page_sql(query))?
         .query_map(&args[..], |row| rows::user(row, 0))?
@@ -71,7 +74,7 @@ pub(super) fn query(conn: &mut Connection, query: &UserQuery) -> StoreResult<(Ve
 fn page_sql(query: &UserQuery) -> String {
     let direction = if query.descending { "DESC" } else { "ASC" };
     format!(
-        "SELECT {} {FILTER} ORDER BY {} {direction}, u.username LIMIT ?6 OFFSET ?7",
+        "SELECT {} {FILTER} ORDER BY {} {direction}, u.username LIMIT ?7 OFFSET ?8",
         rows::USER_COLUMNS,
         sort_column(query.sort)
     )
@@ -114,6 +117,9 @@ pub(super) fn update(
             now
         ],
     )?;
+    if let Some(groups) = &change.groups {
+        users::write_groups(&tx, before.id, &groups.apply(&before.groups))?;
+    }
     if let Some(reason) = ends_sessions(&before, change, admin, disabled) {
         sessions::end_for_user(&tx, before.id, EndSessions::All(reason), now)?;
     }

@@ -7,8 +7,8 @@ use crate::store::{EndReason, IssueTimes, Session, User};
 
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at, \
-     u.credentials_version";
-pub(super) const USER_COLUMN_COUNT: usize = 9;
+     u.credentials_version, (SELECT group_concat(g.name, ',') FROM user_groups g WHERE g.user_id = u.id)";
+pub(super) const USER_COLUMN_COUNT: usize = 10;
 
 /// Reads the `USER_COLUMNS` starting at column `at`.
 pub(super) fn user(row: &Row, at: usize) -> rusqlite::Result<User> {
@@ -22,6 +22,7 @@ pub(super) fn user(row: &Row, at: usize) -> rusqlite::Result<User> {
         disabled: row.get(at + 6)?,
         created_at: row.get(at + 7)?,
         credentials_version: row.get(at + 8)?,
+        groups: crate::store::groups::split(row.get::<_, Option<String>>(at + 9)?),
     })
 }
 

@@ -7,7 +7,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::store::StoreError;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-pub(super) const SCHEMA_VERSION: i64 = 12;
+pub(super) const SCHEMA_VERSION: i64 = 13;
 
 /// Says what went wrong in one line; a lock still held after the wait is
 /// named as such, not as SQLite's bare "database is locked".

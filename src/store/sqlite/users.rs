@@ -44,21 +44,39 @@ pub(super) fn has_enabled_admin(conn: &Connection) -> StoreResult<bool> {
     )?)
 }
 
-pub(super) fn insert(conn: &Connection, user: &NewUser, now: i64) -> StoreResult<User> {
-    let inserted = conn.execute(
+pub(super) fn insert(conn: &mut Connection, user: &NewUser, now: i64) -> StoreResult<User> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let inserted = tx.execute(
         "INSERT INTO users (username, username_key, email, full_name, password_hash, admin, disabled, created_at, updated_at)
          VALUES (?1, ?8, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
         params![user.username, user.email, user.full_name, user.password_hash, user.admin, user.disabled, now, domain::name_key(&user.username)],
     );
     match inserted.map_err(StoreError::from) {
-        Err(StoreError::Conflict(_)) => Err(StoreError::Conflict(format!(
-            "user {} already exists",
-            user.username
-        ))),
-        Err(other) => Err(other),
-        Ok(_) => by_name(conn, &user.username)?
-            .ok_or_else(|| StoreError::other("inserted user vanished")),
+        Err(StoreError::Conflict(_)) => {
+            return Err(StoreError::Conflict(format!(
+                "user {} already exists",
+                user.username
+            )))
+        }
+        Err(other) => return Err(other),
+        Ok(_) => write_groups(&tx, tx.last_insert_rowid(), &user.groups)?,
     }
+    let created =
+        by_name(&tx, &user.username)?.ok_or_else(|| StoreError::other("inserted user vanished"))?;
+    tx.commit()?;
+    Ok(created)
+}
+
+/// Makes `groups` the user's whole set of groups.
+pub(super) fn write_groups(conn: &Connection, user_id: i64, groups: &[String]) -> StoreResult<()> {
+    let names = serde_json::to_string(groups).map_err(StoreError::other)?;
+    conn.prepare_cached("DELETE FROM user_groups WHERE user_id = ?1")?
+        .execute([user_id])?;
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO user_groups (user_id, name) SELECT ?1, value FROM json_each(?2)",
+    )?
+    .execute(params![user_id, names])?;
+    Ok(())
 }
 
 /// Gives the user a new name and key in one IMMEDIATE transaction, so the
@@ -128,7 +146,7 @@ impl UserStore for SqliteStore {
     }
 
     fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User> {
-        insert(&*self.conn()?, user, now)
+        insert(&mut *self.conn()?, user, now)
     }
 
     fn set_password_hash(

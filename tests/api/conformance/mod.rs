@@ -3,6 +3,7 @@
 //! keep one contract.
 
 mod audit;
+mod groups;
 mod secrets;
 mod sessions;
 mod users;
