@@ -37,6 +37,11 @@ fn the_readme_quotes_the_forward_auth_proxy_examples_verbatim() {
         "forward-auth.Caddyfile",
         include_str!("../../deploy/forward-auth.Caddyfile"),
     );
+    assert_quoted(
+        "yaml",
+        "forward-auth-traefik.yml",
+        include_str!("../../deploy/forward-auth-traefik.yml"),
+    );
 }
 
 #[test]
