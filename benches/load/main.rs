@@ -3,7 +3,7 @@
 //! scenario's share of the hello server's rate and its server CPU per request.
 //!
 //! `cargo bench --bench load -- [--duration 5] [--connections 32] [--no-pin] [--scale-sessions
-//! 1000000] [--only me,verify,refresh,login,mixed,eddsa,postgres,scale]`; the postgres rows need
+//! 1000000] [--only me,verify,refresh,login,mixed,eddsa,rules,postgres,scale]`; the postgres rows need
 //! `LATCHKEY_BENCH_POSTGRES` (e.g. `scripts/with-postgres env LATCHKEY_BENCH_POSTGRES=… cargo bench
 //! …`). Under `cargo test` (no `--bench` argument) it does a one-second smoke run instead.
 
@@ -15,6 +15,7 @@ mod hello;
 mod load;
 mod postgres;
 mod recorder;
+mod rules;
 mod scale;
 mod scenarios;
 mod server;

@@ -103,6 +103,11 @@ pub fn run_all(options: &Options) -> u64 {
         rows.push(row);
         failures += errors;
     }
+    if options.wants("rules") {
+        let (rule_rows, errors) = crate::rules::rows(options, hello.rps);
+        rows.extend(rule_rows);
+        failures += errors;
+    }
     let mut pg_storage = None;
     if options.wants("postgres") {
         let (pg_rows, errors, storage) = crate::postgres::rows(options, hello.rps);
