@@ -24,6 +24,7 @@ mod crash;
 mod credentials_upgrade;
 mod csrf;
 mod deploy_guide;
+mod doc_links;
 mod files;
 mod first_start;
 mod flood;
