@@ -1,4 +1,4 @@
-//! `/auth/verify` on a second server started with the README's access rules
+//! `/auth/verify` on a second server started with docs/deploy.md's access rules
 //! (`deploy/access-rules.toml`), each request naming its original URL as nginx sends it: what the
 //! rules cost against `me` and plain forward auth.
 
