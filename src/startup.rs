@@ -58,7 +58,8 @@ impl Application {
         let state = web::Data::new(AppState {
             store,
             readers,
-            tokens: TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)?
+            tokens: TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)
+                .map_err(|e| e.to_string())?
                 .with_eddsa(config.eddsa),
             sessions: SessionRules::new(
                 keys::chain_key(&signing_key),

@@ -14,4 +14,3 @@ pub mod ring;
 pub mod sessions;
 pub mod signing;
 pub mod throttle;
-pub mod verified;
