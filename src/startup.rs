@@ -23,7 +23,7 @@ use crate::http::guard::RequestGuard;
 use crate::key_refresh::{self, KeySettings};
 use crate::state::AppState;
 use crate::store::Opened;
-use crate::{blocking, bootstrap, http, keys, observe, routes, sweeper};
+use crate::{blocking, bootstrap, http, observe, routes, secret, sweeper};
 
 mod open;
 
@@ -62,7 +62,7 @@ impl Application {
                 .map_err(|e| e.to_string())?
                 .with_eddsa(config.eddsa),
             sessions: SessionRules::new(
-                keys::chain_key(&signing_key),
+                secret::chain_key(&signing_key),
                 config.refresh_ttl,
                 config.session_max_age,
                 config.reuse_grace,

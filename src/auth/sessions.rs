@@ -76,7 +76,7 @@ impl SessionRules {
         let client_key = client::fingerprint_key(&chain_key);
         SessionRules {
             chain_key,
-            id_key: IdKey::new(crate::keys::derive(
+            id_key: IdKey::new(crate::secret::derive(
                 &chain_key,
                 b"latchkey counted refresh id",
             )),

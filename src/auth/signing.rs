@@ -21,7 +21,7 @@ pub struct KeySealer(ChaCha20Poly1305);
 impl KeySealer {
     /// Derived with its own label, so it never equals the JWT or chain key.
     pub fn new(signing_secret: &[u8]) -> KeySealer {
-        let key = crate::keys::derive(signing_secret, b"latchkey signing-keys v1");
+        let key = crate::secret::derive(signing_secret, b"latchkey signing-keys v1");
         KeySealer(ChaCha20Poly1305::new(&key.into()))
     }
 

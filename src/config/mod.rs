@@ -10,6 +10,7 @@ use clap::ValueEnum;
 use secrecy::SecretString;
 
 use crate::access::AccessRules;
+use crate::secret::KeySource;
 use crate::store::Database;
 
 mod flags;
@@ -18,7 +19,7 @@ mod values;
 
 pub use flags::ServeArgs;
 use secret::choose_key;
-pub use secret::{key_source, KeySource};
+pub use secret::key_source;
 
 use values::{is_cookie_name, normalize_origin};
 
