@@ -10,7 +10,7 @@ use std::time::Duration;
 use actix_web::web;
 
 use crate::auth::jwt::TokenKeys;
-use crate::auth::ring::{self, Ring};
+use crate::auth::signing::ring::{self, Ring};
 use crate::auth::signing::KeySealer;
 use crate::blocking;
 use crate::clock;

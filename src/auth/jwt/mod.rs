@@ -11,7 +11,7 @@ use jsonwebtoken::{
     Validation,
 };
 
-use crate::auth::ring::Ring;
+use crate::auth::signing::ring::Ring;
 use crate::store::User;
 
 mod claims;

@@ -8,8 +8,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 
-use crate::auth::keyring::{self, NEXT_AFTER_MS};
-use crate::auth::signing::{self, KeySealer};
+use super::keyring::{self, RevokeError, NEXT_AFTER_MS};
+use super::{jwk, Jwks, KeySealer};
 use crate::store::StoredKey;
 
 #[derive(Default)]
@@ -41,10 +41,10 @@ impl Ring {
                 Some((k.kid.clone(), DecodingKey::from_ed_components(&x).ok()?))
             })
             .collect();
-        let published = signing::Jwks {
+        let published = Jwks {
             keys: keyring::published(keys, now, token_life_ms)
                 .into_iter()
-                .map(signing::jwk)
+                .map(jwk)
                 .collect(),
         };
         Ring {
@@ -91,7 +91,7 @@ pub fn revoke(
     kid: &str,
     sealer: &KeySealer,
     now: i64,
-) -> Result<KeyChanges, String> {
+) -> Result<KeyChanges, RevokeError> {
     let changed = keyring::revoke(keys, kid, now)?;
     let was_signing = keyring::signer(keys, now).is_some_and(|k| k.kid == kid);
     let added = match was_signing && changed.len() == 1 {
