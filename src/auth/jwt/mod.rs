@@ -12,7 +12,7 @@ use jsonwebtoken::{
 };
 
 use crate::auth::signing::ring::Ring;
-use crate::store::User;
+use crate::store::{SessionTx, StoreResult, User};
 
 mod claims;
 mod verified;
@@ -97,6 +97,17 @@ impl TokenKeys {
             return None;
         }
         self.ring().signer.as_ref().map(|(kid, _)| kid.clone())
+    }
+
+    /// In the job that makes a grant, after it: whether the key the ring
+    /// signs with (EdDSA) was revoked since the ring was built. One
+    /// primary-key read in the job's transaction; an HS256 token has no key
+    /// to check.
+    pub fn signer_revoked(&self, tx: &dyn SessionTx) -> StoreResult<bool> {
+        match self.signing_kid() {
+            Some(kid) => tx.signing_key_revoked(&kid),
+            None => Ok(false),
+        }
     }
 
     pub fn ring(&self) -> Arc<Ring> {
