@@ -64,13 +64,7 @@ impl Application {
                     .map_err(|e| e.to_string())?
                     .with_eddsa(config.eddsa),
             ),
-            sessions: SessionRules::new(
-                secret::chain_key(&signing_key),
-                config.refresh_ttl,
-                config.session_max_age,
-                config.reuse_grace,
-            )
-            .panicking_for(config.panic_on_user_agent.clone()),
+            sessions: session_rules(&config, &signing_key),
             mfa: MfaRules::new(&signing_key, &config.mfa_issuer),
             hashing: HashSlots::new(config.hash_slots),
             throttle: Arc::new(
@@ -182,6 +176,19 @@ impl Application {
         }
         Ok(())
     }
+}
+
+fn session_rules(config: &Config, signing_key: &[u8]) -> SessionRules {
+    let rules = SessionRules::new(
+        secret::chain_key(signing_key),
+        config.refresh_ttl,
+        config.session_max_age,
+        config.reuse_grace,
+    );
+    // Only the API tests' build has the hook (see `Config::panic_on_user_agent`).
+    #[cfg(feature = "test-hooks")]
+    let rules = rules.panicking_for(config.panic_on_user_agent.clone());
+    rules
 }
 
 fn json_error(err: error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {

@@ -32,8 +32,8 @@ pub struct SessionRules {
     refresh_ttl: i64,
     max_age: i64,
     grace: i64,
-    /// Test hook (see `Config::panic_on_user_agent`); `None` in every real
-    /// configuration.
+    /// Test hook (see `Config::panic_on_user_agent`).
+    #[cfg(feature = "test-hooks")]
     panic_on_user_agent: Option<String>,
 }
 
@@ -84,11 +84,12 @@ impl SessionRules {
             refresh_ttl: clock::ms(refresh_ttl),
             max_age: clock::ms(max_age),
             grace: clock::ms(grace),
+            #[cfg(feature = "test-hooks")]
             panic_on_user_agent: None,
         }
     }
 
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub fn panicking_for(self, user_agent: Option<String>) -> SessionRules {
         SessionRules {
             panic_on_user_agent: user_agent,
@@ -156,6 +157,7 @@ impl SessionRules {
         client: &Client,
         now: i64,
     ) -> Result<Grant, ApiError> {
+        #[cfg(feature = "test-hooks")]
         self.test_hook(client);
         let fingerprint = client.fingerprint(&self.client_key);
         // Inside the writer's transaction nothing can change between this
@@ -178,6 +180,7 @@ impl SessionRules {
         }
     }
 
+    #[cfg(feature = "test-hooks")]
     fn test_hook(&self, client: &Client) {
         if self.panic_on_user_agent.is_some() && self.panic_on_user_agent == client.user_agent {
             panic!("test hook: a session job panics on purpose");

@@ -70,7 +70,7 @@ pub struct Config {
     /// Test hook, never set from flags or the environment: a refresh whose
     /// `User-Agent` is exactly this panics inside the session writer, so a
     /// test can prove the writer outlives a panicking job.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub panic_on_user_agent: Option<String>,
 }
 
@@ -135,6 +135,7 @@ impl Config {
             audit_retention: args.audit_retention,
             access_rules,
             test_max_db_pages: args.test_max_db_pages,
+            #[cfg(feature = "test-hooks")]
             panic_on_user_agent: None,
         })
     }
