@@ -8,7 +8,7 @@ use std::time::Duration;
 pub use crate::auth::client::Client;
 use crate::auth::client::{self, Fingerprint};
 use crate::clock;
-use crate::domain::{CountedId, IdKey, RefreshSecret, SessionId};
+use crate::domain::{IdKey, RefreshSecret, SessionId};
 use crate::error::ApiError;
 use crate::store::{EndReason, IssueTimes, NewSession, RefreshRecord, Rotation, SessionTx, User};
 
@@ -18,7 +18,10 @@ const MAX_REPLAY_STEPS: i64 = 4;
 // A replay rebuilds the successors' ids from their issue times.
 const _: () = assert!(MAX_REPLAY_STEPS as usize <= IssueTimes::KEPT);
 
+mod ids;
 mod replay;
+#[cfg(feature = "test-hooks")]
+mod test_hook;
 #[cfg(test)]
 mod tests;
 
@@ -86,14 +89,6 @@ impl SessionRules {
             grace: clock::ms(grace),
             #[cfg(feature = "test-hooks")]
             panic_on_user_agent: None,
-        }
-    }
-
-    #[cfg(feature = "test-hooks")]
-    pub fn panicking_for(self, user_agent: Option<String>) -> SessionRules {
-        SessionRules {
-            panic_on_user_agent: user_agent,
-            ..self
         }
     }
 
@@ -178,55 +173,6 @@ impl SessionRules {
             Step::Ended(_) => Err(ApiError::Revoked),
             Step::Disabled => Err(ApiError::UserDisabled),
         }
-    }
-
-    #[cfg(feature = "test-hooks")]
-    fn test_hook(&self, client: &Client) {
-        if self.panic_on_user_agent.is_some() && self.panic_on_user_agent == client.user_agent {
-            panic!("test hook: a session job panics on purpose");
-        }
-    }
-
-    /// What a presented id leads to, if the server made it: a counted id by
-    /// its session (a forged MAC finds nothing), a chained one by its hash.
-    pub fn find(
-        &self,
-        tx: &dyn SessionTx,
-        presented: &RefreshSecret,
-    ) -> Result<Option<RefreshRecord>, ApiError> {
-        let id = match presented {
-            RefreshSecret::Chained(id) => return Ok(tx.find_refresh(&id.hash())?),
-            RefreshSecret::Counted(id) if id.is_authentic(&self.id_key) => id,
-            RefreshSecret::Counted(_) => return Ok(None),
-        };
-        let found = tx.find_session(id.session_id().as_str())?;
-        Ok(found.map(|(session, user)| RefreshRecord {
-            session,
-            user,
-            generation: id.generation(),
-            issued_at: None,
-            issued_to: None,
-        }))
-    }
-
-    /// The id of `session` at `generation`.
-    fn id_of(&self, session: &SessionId, generation: i64) -> RefreshSecret {
-        RefreshSecret::Counted(CountedId::mint(
-            &self.id_key,
-            &session.to_bytes(),
-            generation,
-        ))
-    }
-
-    /// The id of a stored session at `generation`.
-    pub(super) fn id_at(
-        &self,
-        session_id: &str,
-        generation: i64,
-    ) -> Result<RefreshSecret, ApiError> {
-        let id = SessionId::parse(session_id)
-            .ok_or_else(|| ApiError::internal("a stored session id is not 32 hex digits"))?;
-        Ok(self.id_of(&id, generation))
     }
 
     fn decide(&self, record: &RefreshRecord, now: i64) -> Step {
