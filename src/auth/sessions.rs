@@ -51,7 +51,7 @@ pub struct Grant {
     /// The session's login passed a second factor (`amr` says `otp`).
     pub mfa: bool,
     /// The key the ring signs with was revoked since the ring was built
-    /// (set by the job that made the grant; see `key_refresh`).
+    /// (set by the job that made the grant; see `TokenKeys::signer_revoked`).
     pub signer_revoked: bool,
 }
 
