@@ -13,17 +13,18 @@ use crate::auth::hashing::HashSlots;
 use crate::auth::jwt::TokenKeys;
 use crate::auth::mfa::MfaRules;
 use crate::auth::sessions::SessionRules;
+use crate::auth::signing::ring::KeySettings;
 use crate::auth::throttle::LoginThrottle;
+use crate::background::{key_refresh, sweeper};
 use crate::blocking::Readers;
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::http::body::MAX_BODY;
 use crate::http::cookie::CookieSettings;
 use crate::http::guard::RequestGuard;
-use crate::key_refresh::{self, KeySettings};
 use crate::state::AppState;
 use crate::store::Opened;
-use crate::{blocking, bootstrap, http, keys, observe, routes, sweeper};
+use crate::{blocking, bootstrap, http, observe, routes, secret};
 
 mod open;
 
@@ -58,23 +59,22 @@ impl Application {
         let state = web::Data::new(AppState {
             store,
             readers,
-            tokens: TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)?
-                .with_eddsa(config.eddsa),
-            sessions: SessionRules::new(
-                keys::chain_key(&signing_key),
-                config.refresh_ttl,
-                config.session_max_age,
-                config.reuse_grace,
-            )
-            .panicking_for(config.panic_on_user_agent.clone()),
+            tokens: Arc::new(
+                TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)
+                    .map_err(|e| e.to_string())?
+                    .with_eddsa(config.eddsa),
+            ),
+            sessions: session_rules(&config, &signing_key),
             mfa: MfaRules::new(&signing_key, &config.mfa_issuer),
             hashing: HashSlots::new(config.hash_slots),
-            throttle: LoginThrottle::new(
-                config.login_max_failures,
-                config.login_max_failures_per_address,
-                config.login_window,
-            )
-            .shared_by(opened.shared_throttle()),
+            throttle: Arc::new(
+                LoginThrottle::new(
+                    config.login_max_failures,
+                    config.login_max_failures_per_address,
+                    config.login_window,
+                )
+                .shared_by(opened.shared_throttle()),
+            ),
             cookie: CookieSettings::new(&config),
             guard: RequestGuard::new(&config),
             metrics: observe::Metrics::default(),
@@ -90,8 +90,12 @@ impl Application {
         let listener = TcpListener::bind(config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}; pick another --bind", config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        sweeper::spawn(state.clone(), config.audit_retention);
-        key_refresh::spawn(state.clone(), key_settings);
+        sweeper::spawn(
+            state.store.clone(),
+            state.throttle.clone(),
+            config.audit_retention,
+        );
+        key_refresh::spawn(state.store.clone(), state.tokens.clone(), key_settings);
         if let Some(rules) = &config.access_rules {
             crate::access::reload_on_hangup(rules.clone());
         }
@@ -172,6 +176,19 @@ impl Application {
         }
         Ok(())
     }
+}
+
+fn session_rules(config: &Config, signing_key: &[u8]) -> SessionRules {
+    let rules = SessionRules::new(
+        secret::chain_key(signing_key),
+        config.refresh_ttl,
+        config.session_max_age,
+        config.reuse_grace,
+    );
+    // Only the API tests' build has the hook (see `Config::panic_on_user_agent`).
+    #[cfg(feature = "test-hooks")]
+    let rules = rules.panicking_for(config.panic_on_user_agent.clone());
+    rules
 }
 
 fn json_error(err: error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {

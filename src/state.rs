@@ -9,11 +9,11 @@ use crate::auth::hashing::HashSlots;
 use crate::auth::jwt::TokenKeys;
 use crate::auth::mfa::MfaRules;
 use crate::auth::sessions::SessionRules;
+use crate::auth::signing::ring::KeySettings;
 use crate::auth::throttle::LoginThrottle;
 use crate::blocking::Readers;
 use crate::http::cookie::CookieSettings;
 use crate::http::guard::RequestGuard;
-use crate::key_refresh::KeySettings;
 use crate::observe::Metrics;
 use crate::store::Store;
 
@@ -21,18 +21,20 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Threads for the access check's read (see `blocking::Readers`).
     pub readers: Readers,
-    pub tokens: TokenKeys,
+    /// Shared with the task that rebuilds the signing ring.
+    pub tokens: Arc<TokenKeys>,
     pub sessions: SessionRules,
     pub mfa: MfaRules,
     pub hashing: HashSlots,
-    pub throttle: LoginThrottle,
+    /// Shared with the sweeper, which forgets old shared counters.
+    pub throttle: Arc<LoginThrottle>,
     pub cookie: CookieSettings,
     pub guard: RequestGuard,
     pub metrics: Metrics,
     pub audit: AuditLog,
     /// Deleted at the admin's first password change (see `bootstrap`).
     pub bootstrap_password_file: PathBuf,
-    /// What the signing ring is built with (see `key_refresh`).
+    /// What the signing ring is built with (see `background::key_refresh`).
     pub key_settings: Arc<KeySettings>,
     /// `--access-rules`, when set (swapped whole by a reload).
     pub access: Option<Arc<AccessRules>>,

@@ -1,9 +1,11 @@
-//! The matcher against the contract's rules, the file's errors, and a property test: no spelling
-//! of a path reaches a rule that its plain, resolved form would not.
-
-use proptest::prelude::*;
+//! The matcher against the contract's rules (a small team's file): bypass, factors, host patterns,
+//! path tricks, the default policy. The file's errors and the property test over spellings of a
+//! path are beside it.
 
 use super::*;
+
+mod file_errors;
+mod spelling;
 
 const TEAM: &str = r#"
 default_policy = "deny"
@@ -164,108 +166,4 @@ fn the_default_policy_decides_when_nothing_matches() {
         parse("").unwrap().decide(&target, None).outcome,
         Outcome::Deny
     );
-}
-
-#[test]
-fn every_malformed_file_is_one_line_naming_the_line() {
-    for (text, line, says) in [
-        (
-            "[[rules]]\npolicy = \"deny\"\ncolour = \"red\"\n",
-            3,
-            "colour",
-        ),
-        ("[[rules]]\n\npolicy = \"allow\"\n", 3, "allow"),
-        (
-            "[[rules]]\nsubjects = [\"group:Ops\"]\npolicy = \"one_factor\"\n",
-            2,
-            "Ops",
-        ),
-        (
-            "[[rules]]\nhosts = [\"https://a.example.com\"]\npolicy = \"deny\"\n",
-            2,
-            "https://a.example.com",
-        ),
-        (
-            "[[rules]]\npaths = []\npolicy = \"deny\"\n",
-            2,
-            "empty list",
-        ),
-        (
-            "[[rules]]\npaths = [\"/api/.*\"]\npolicy = \"deny\"\n",
-            2,
-            "/api/.*",
-        ),
-        (
-            "[[rules]]\npaths = [\"^/admin\"]\npolicy = \"deny\"\n",
-            2,
-            "^/admin",
-        ),
-        (
-            "[[rules]]\nsubjects = [\"team:ops\"]\npolicy = \"one_factor\"\n",
-            2,
-            "team:ops",
-        ),
-        (
-            "\n[[rules]]\nsubjects = [\"user:alice\"]\npolicy = \"bypass\"\n",
-            2,
-            "one_factor and two_factor",
-        ),
-        ("default_policy = \"bypass\"\n", 1, "bypass"),
-        ("[[rules]]\nhosts = [\"a.example.com\"]\n", 1, "policy"),
-        ("[[rules]\n", 1, ""),
-    ] {
-        let error = parse(text).expect_err(text);
-        assert!(error.starts_with(&format!("{line}: ")), "{text:?}: {error}");
-        assert!(error.contains(says), "{text:?}: {error}");
-        assert!(!error.contains('\n'), "{error}");
-    }
-}
-
-/// The contract spelled as simply as possible: decode, resolve, compare.
-fn reference_allows(path: &str) -> bool {
-    let decoded = percent_encoding::percent_decode_str(path).decode_utf8();
-    let Ok(decoded) = decoded else { return false };
-    let mut kept: Vec<String> = Vec::new();
-    for segment in decoded.split(['/', '\\']) {
-        let segment = segment.split(';').next().unwrap();
-        match segment {
-            "" | "." => {}
-            ".." => drop(kept.pop()),
-            other => kept.push(other.to_string()),
-        }
-    }
-    kept.first().map(String::as_str) == Some("public")
-}
-
-fn piece() -> impl Strategy<Value = String> {
-    prop_oneof![
-        Just("public".to_string()),
-        Just("admin".to_string()),
-        Just("..".to_string()),
-        Just(".".to_string()),
-        Just("%2e%2e".to_string()),
-        Just("%2E.".to_string()),
-        Just("%2f".to_string()),
-        Just("%2F".to_string()),
-        Just("".to_string()),
-        Just(";jsessionid=1".to_string()),
-        Just("public;x".to_string()),
-        Just("%ff".to_string()),
-        Just("%70ublic".to_string()),
-        Just("\\".to_string()),
-        "[a-z]{1,3}",
-    ]
-}
-
-proptest! {
-    #[test]
-    fn no_spelling_of_a_path_reaches_a_rule_its_resolved_form_would_not(
-        pieces in prop::collection::vec(piece(), 0..8),
-        host in prop_oneof![Just("Status.Example.com."), Just("status.example.com:8443"), Just("status.example.com")],
-    ) {
-        let path = format!("/{}", pieces.join("/"));
-        let rules = parse("[[rules]]\nhosts = [\"status.example.com\"]\npaths = [\"/public\"]\npolicy = \"bypass\"\n").unwrap();
-        let decision = rules.decide(&Target::new(host, &path, "GET"), None);
-        prop_assert_eq!(decision.outcome == Outcome::Allow, reference_allows(&path), "{}", path);
-    }
 }

@@ -20,7 +20,7 @@ pub type Fingerprint = [u8; 16];
 
 /// The fingerprints' key, derived from the chain key so the two differ.
 pub fn fingerprint_key(chain_key: &[u8; 32]) -> [u8; 32] {
-    crate::keys::derive(chain_key, b"latchkey client fingerprint")
+    crate::secret::derive(chain_key, b"latchkey client fingerprint")
 }
 
 impl Client {

@@ -13,7 +13,6 @@ use crate::blocking;
 use crate::clock;
 use crate::domain::{self, NewPassword, RefreshSecret};
 use crate::error::ApiError;
-use crate::key_refresh;
 use crate::state::AppState;
 use crate::store::{EndSessions, MfaTokenRecord, Store, User};
 
@@ -194,7 +193,7 @@ fn start(
         let mut grant = rules
             .sessions
             .start(tx, (user, mfa), presented.as_ref(), client, now)?;
-        grant.signer_revoked = key_refresh::signer_revoked(tx, &rules.tokens)?;
+        grant.signer_revoked = rules.tokens.signer_revoked(tx)?;
         Ok(grant)
     })
 }

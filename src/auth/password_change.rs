@@ -1,34 +1,34 @@
 //! A password change: counted by the login throttle before any hash (a stolen access token cannot
 //! guess the current password quickly), then one job on a hash thread that reads the hash again,
 //! checks the current password, stores the new hash and ends every other session in one
-//! transaction.
+//! transaction. It takes the throttle, the hash threads and the store, not the app: what follows a
+//! change outside the rules (the bootstrap password file) is the caller's `after` step.
 
-use actix_web::web;
+use std::sync::Arc;
 
 use crate::auth::extract::Caller;
+use crate::auth::hashing::HashSlots;
 use crate::auth::password::{self, Verdict};
-use crate::bootstrap;
+use crate::auth::throttle::LoginThrottle;
 use crate::clock;
 use crate::domain::{self, NewPassword};
 use crate::error::ApiError;
-use crate::state::AppState;
-use crate::store::{EndReason, EndSessions};
+use crate::store::{EndReason, EndSessions, Store};
 
-/// Changes the caller's password from `address`. A wrong current password
-/// is `WrongCurrentPassword` and counts as a failed login; a right one
-/// neither counts nor resets the name's count.
+/// Changes the caller's password (`current` to `new`) from `address`. A
+/// wrong current password is `WrongCurrentPassword` and counts as a failed
+/// login; a right one neither counts nor resets the name's count. `after`
+/// runs with the username on the hash thread once the new hash is stored.
 pub async fn change(
-    state: &web::Data<AppState>,
+    (throttle, hashing, store): (&LoginThrottle, &HashSlots, Arc<dyn Store>),
     caller: Caller,
-    current: String,
-    new: NewPassword,
+    (current, new): (String, NewPassword),
     address: &str,
+    after: impl FnOnce(&str) + Send + 'static,
 ) -> Result<(), ApiError> {
     let key = domain::login_key(&caller.user.username);
-    let attempt = state.throttle.reserve(key.as_deref(), address).await?;
-    let slot = state.hashing.acquire().await?;
-    let store = state.store.clone();
-    let password_file = state.bootstrap_password_file.clone();
+    let attempt = throttle.reserve(key.as_deref(), address).await?;
+    let slot = hashing.acquire().await?;
     let outcome = slot
         .run(move || {
             // Read again: the hash may have changed since the token was checked.
@@ -41,7 +41,7 @@ pub async fn change(
             let hash = password::hash(&new).map_err(ApiError::internal)?;
             let keep = EndSessions::AllBut(&caller.session_id, EndReason::PasswordChanged);
             store.set_password_hash(user.id, &hash, clock::now_ms(), keep)?;
-            bootstrap::forget_password(&user.username, &password_file);
+            after(&user.username);
             Ok(())
         })
         .await;

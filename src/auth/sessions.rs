@@ -8,7 +8,7 @@ use std::time::Duration;
 pub use crate::auth::client::Client;
 use crate::auth::client::{self, Fingerprint};
 use crate::clock;
-use crate::domain::{CountedId, IdKey, RefreshSecret, SessionId};
+use crate::domain::{IdKey, RefreshSecret, SessionId};
 use crate::error::ApiError;
 use crate::store::{EndReason, IssueTimes, NewSession, RefreshRecord, Rotation, SessionTx, User};
 
@@ -18,7 +18,10 @@ const MAX_REPLAY_STEPS: i64 = 4;
 // A replay rebuilds the successors' ids from their issue times.
 const _: () = assert!(MAX_REPLAY_STEPS as usize <= IssueTimes::KEPT);
 
+mod ids;
 mod replay;
+#[cfg(feature = "test-hooks")]
+mod test_hook;
 #[cfg(test)]
 mod tests;
 
@@ -32,8 +35,8 @@ pub struct SessionRules {
     refresh_ttl: i64,
     max_age: i64,
     grace: i64,
-    /// Test hook (see `Config::panic_on_user_agent`); `None` in every real
-    /// configuration.
+    /// Test hook (see `Config::panic_on_user_agent`).
+    #[cfg(feature = "test-hooks")]
     panic_on_user_agent: Option<String>,
 }
 
@@ -48,7 +51,7 @@ pub struct Grant {
     /// The session's login passed a second factor (`amr` says `otp`).
     pub mfa: bool,
     /// The key the ring signs with was revoked since the ring was built
-    /// (set by the job that made the grant; see `key_refresh`).
+    /// (set by the job that made the grant; see `TokenKeys::signer_revoked`).
     pub signer_revoked: bool,
 }
 
@@ -76,7 +79,7 @@ impl SessionRules {
         let client_key = client::fingerprint_key(&chain_key);
         SessionRules {
             chain_key,
-            id_key: IdKey::new(crate::keys::derive(
+            id_key: IdKey::new(crate::secret::derive(
                 &chain_key,
                 b"latchkey counted refresh id",
             )),
@@ -84,15 +87,8 @@ impl SessionRules {
             refresh_ttl: clock::ms(refresh_ttl),
             max_age: clock::ms(max_age),
             grace: clock::ms(grace),
+            #[cfg(feature = "test-hooks")]
             panic_on_user_agent: None,
-        }
-    }
-
-    #[doc(hidden)]
-    pub fn panicking_for(self, user_agent: Option<String>) -> SessionRules {
-        SessionRules {
-            panic_on_user_agent: user_agent,
-            ..self
         }
     }
 
@@ -156,6 +152,7 @@ impl SessionRules {
         client: &Client,
         now: i64,
     ) -> Result<Grant, ApiError> {
+        #[cfg(feature = "test-hooks")]
         self.test_hook(client);
         let fingerprint = client.fingerprint(&self.client_key);
         // Inside the writer's transaction nothing can change between this
@@ -176,54 +173,6 @@ impl SessionRules {
             Step::Ended(_) => Err(ApiError::Revoked),
             Step::Disabled => Err(ApiError::UserDisabled),
         }
-    }
-
-    fn test_hook(&self, client: &Client) {
-        if self.panic_on_user_agent.is_some() && self.panic_on_user_agent == client.user_agent {
-            panic!("test hook: a session job panics on purpose");
-        }
-    }
-
-    /// What a presented id leads to, if the server made it: a counted id by
-    /// its session (a forged MAC finds nothing), a chained one by its hash.
-    pub fn find(
-        &self,
-        tx: &dyn SessionTx,
-        presented: &RefreshSecret,
-    ) -> Result<Option<RefreshRecord>, ApiError> {
-        let id = match presented {
-            RefreshSecret::Chained(id) => return Ok(tx.find_refresh(&id.hash())?),
-            RefreshSecret::Counted(id) if id.is_authentic(&self.id_key) => id,
-            RefreshSecret::Counted(_) => return Ok(None),
-        };
-        let found = tx.find_session(id.session_id().as_str())?;
-        Ok(found.map(|(session, user)| RefreshRecord {
-            session,
-            user,
-            generation: id.generation(),
-            issued_at: None,
-            issued_to: None,
-        }))
-    }
-
-    /// The id of `session` at `generation`.
-    fn id_of(&self, session: &SessionId, generation: i64) -> RefreshSecret {
-        RefreshSecret::Counted(CountedId::mint(
-            &self.id_key,
-            &session.to_bytes(),
-            generation,
-        ))
-    }
-
-    /// The id of a stored session at `generation`.
-    pub(super) fn id_at(
-        &self,
-        session_id: &str,
-        generation: i64,
-    ) -> Result<RefreshSecret, ApiError> {
-        let id = SessionId::parse(session_id)
-            .ok_or_else(|| ApiError::internal("a stored session id is not 32 hex digits"))?;
-        Ok(self.id_of(&id, generation))
     }
 
     fn decide(&self, record: &RefreshRecord, now: i64) -> Step {

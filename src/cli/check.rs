@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use crate::config::{Config, KeySource};
+use crate::config::Config;
 use crate::duration;
-use crate::keys;
+use crate::secret::{self, KeySource};
 use crate::store::{maintenance, postgres, Database};
 use secrecy::ExposeSecret;
 
@@ -15,7 +15,9 @@ pub fn run(config: &Config) -> Result<(), String> {
     let database = match &config.db {
         Database::Sqlite(path) => check_database(path)?,
         Database::Postgres(url) => {
-            let fingerprint = keys::fingerprint(&keys::load_or_create(&config.key)?);
+            let fingerprint = secret::fingerprint(
+                &secret::load_or_create(&config.key).map_err(|e| e.to_string())?,
+            );
             check_postgres(&config.db, url.expose_secret(), &fingerprint)?
         }
     };
@@ -67,7 +69,7 @@ fn check_key(source: &KeySource) -> Result<String, String> {
     match source {
         KeySource::Inline(_) => Ok("from LATCHKEY_SECRET".into()),
         KeySource::File(path) if path.exists() => {
-            keys::load_or_create(source)?;
+            secret::load_or_create(source).map_err(|e| e.to_string())?;
             Ok(format!("{} (ok)", path.display()))
         }
         KeySource::File(path) => {

@@ -3,9 +3,7 @@
 
 use crate::audit::Kind;
 use crate::audit::{self, Describe};
-use crate::auth::keyring;
-use crate::auth::ring;
-use crate::auth::signing::KeySealer;
+use crate::auth::signing::{keyring, ring, KeySealer};
 use crate::cli::KeysCommand;
 use crate::clock;
 use crate::store::Store;
@@ -46,7 +44,8 @@ pub(super) fn run(store: &dyn Store, secret: &[u8], command: KeysCommand) -> Res
             Ok(())
         }
         KeysCommand::Revoke { kid } => {
-            let (added, changed) = ring::revoke(&keys, &kid, &sealer, now)?;
+            let (added, changed) =
+                ring::revoke(&keys, &kid, &sealer, now).map_err(|e| e.to_string())?;
             store
                 .save_signing_keys(&added, &changed)
                 .map_err(|e| e.to_string())?;

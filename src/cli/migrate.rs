@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::config::KeySource;
+use crate::secret::{self, KeySource};
 use crate::store::postgres::import::import;
 use crate::store::{Database, SqliteExport, SqliteStore};
 
@@ -24,7 +24,7 @@ pub(super) fn run(args: MigrateArgs) -> Result<(), String> {
     if !args.from.is_file() {
         return Err(format!("no SQLite database at {source}"));
     }
-    let fingerprint = crate::keys::fingerprint(&source_secret(&source)?);
+    let fingerprint = secret::fingerprint(&source_secret(&source)?);
     // An older file is upgraded in place first, as every command does, so
     // the copy reads the current schema.
     drop(SqliteStore::open(&args.from, 1)?);
@@ -56,5 +56,5 @@ fn source_secret(source: &Database) -> Result<Vec<u8>, String> {
             ));
         }
     }
-    crate::keys::load_or_create(&key)
+    secret::load_or_create(&key).map_err(|e| e.to_string())
 }

@@ -225,12 +225,13 @@ fn run_on_store(db: Database, command: Command) -> Result<(), String> {
     // Only the keys commands use the secret; with PostgreSQL they check it
     // is the database's.
     let key = match &command {
-        Command::Keys(_) => Some(crate::keys::load_or_create(&crate::config::key_source(
-            &db,
-        )?)?),
+        Command::Keys(_) => Some(
+            crate::secret::load_or_create(&crate::config::key_source(&db)?)
+                .map_err(|e| e.to_string())?,
+        ),
         _ => None,
     };
-    let fingerprint = key.as_deref().map(crate::keys::fingerprint);
+    let fingerprint = key.as_deref().map(crate::secret::fingerprint);
     let opened = db.open(2, fingerprint.as_ref().map(|f| &f[..]))?;
     let store = opened.shared();
     let store = store.as_ref();

@@ -10,6 +10,7 @@ use clap::ValueEnum;
 use secrecy::SecretString;
 
 use crate::access::AccessRules;
+use crate::secret::KeySource;
 use crate::store::Database;
 
 mod flags;
@@ -18,7 +19,7 @@ mod values;
 
 pub use flags::ServeArgs;
 use secret::choose_key;
-pub use secret::{key_source, KeySource};
+pub use secret::key_source;
 
 use values::{is_cookie_name, normalize_origin};
 
@@ -69,7 +70,7 @@ pub struct Config {
     /// Test hook, never set from flags or the environment: a refresh whose
     /// `User-Agent` is exactly this panics inside the session writer, so a
     /// test can prove the writer outlives a panicking job.
-    #[doc(hidden)]
+    #[cfg(feature = "test-hooks")]
     pub panic_on_user_agent: Option<String>,
 }
 
@@ -134,6 +135,7 @@ impl Config {
             audit_retention: args.audit_retention,
             access_rules,
             test_max_db_pages: args.test_max_db_pages,
+            #[cfg(feature = "test-hooks")]
             panic_on_user_agent: None,
         })
     }

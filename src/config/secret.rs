@@ -4,9 +4,8 @@
 
 use std::path::PathBuf;
 
-use secrecy::SecretSlice;
-
 use super::values::{decode_secret, sibling};
+use crate::secret::{check_private, KeySource};
 use crate::store::Database;
 
 /// Where the signing secret comes from, for the CLI (`LATCHKEY_SECRET`, else
@@ -40,7 +39,7 @@ pub(super) fn choose_key(
         ),
     };
     if path.exists() {
-        crate::keys::check_private(&path)?;
+        check_private(&path).map_err(|e| e.to_string())?;
     } else if db.is_postgres() {
         return Err(format!(
             "secret file {} does not exist; with PostgreSQL it is never generated (instances would make different ones): create it once with `openssl rand -hex 32 > FILE; chmod 600 FILE` and give every instance the same file",
@@ -48,13 +47,4 @@ pub(super) fn choose_key(
         ));
     }
     Ok(KeySource::File(path))
-}
-
-/// Where the signing key comes from.
-#[derive(Clone, Debug)]
-pub enum KeySource {
-    /// `LATCHKEY_SECRET`: the key itself; no file is read or written.
-    Inline(SecretSlice<u8>),
-    /// A file holding the key as hex, created on first start.
-    File(PathBuf),
 }

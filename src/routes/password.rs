@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::audit::{Describe, Kind};
 use crate::auth::extract::Caller;
 use crate::auth::password_change;
+use crate::bootstrap;
 use crate::domain::NewPassword;
 use crate::error::ApiError;
 use crate::http::body::{read_after_auth, required};
@@ -55,7 +56,10 @@ pub async fn change(
     }
     let username = caller.user.username.clone();
     let address = state.guard.client_address(&req);
-    let outcome = password_change::change(&state, caller, current, new, &address).await;
+    let lanes = (&*state.throttle, &state.hashing, state.store.clone());
+    let password_file = state.bootstrap_password_file.clone();
+    let forget = move |name: &str| bootstrap::forget_password(name, &password_file);
+    let outcome = password_change::change(lanes, caller, (current, new), &address, forget).await;
     if let Err(e @ (ApiError::WrongCurrentPassword | ApiError::Throttled { .. })) = &outcome {
         let event = report::event(&state, &req, Kind::PasswordChangeFailed, &username);
         report::audit(&state, event.reason(e.code()));

@@ -8,7 +8,7 @@ use secrecy::ExposeSecret;
 use crate::config::Config;
 use crate::store::postgres::{self, OTHER_SECRET};
 use crate::store::{Database, Opened, SqliteStore};
-use crate::{bootstrap, keys};
+use crate::{bootstrap, secret};
 
 /// Why the server did not start; a setting the others disagree with is
 /// exit code 2, as a bad flag is.
@@ -56,11 +56,14 @@ fn open_store(config: &Config) -> Result<(Opened, Vec<u8>), StartError> {
     match &config.db {
         Database::Sqlite(path) => {
             let store = SqliteStore::open_capped(path, pool, config.test_max_db_pages)?;
-            Ok((Opened::Sqlite(store), keys::load_or_create(&config.key)?))
+            Ok((
+                Opened::Sqlite(store),
+                secret::load_or_create(&config.key).map_err(|e| e.to_string())?,
+            ))
         }
         db => {
-            let key = keys::load_or_create(&config.key)?;
-            let fingerprint = keys::fingerprint(&key);
+            let key = secret::load_or_create(&config.key).map_err(|e| e.to_string())?;
+            let fingerprint = secret::fingerprint(&key);
             // Readers and session writers each hold a connection while they
             // wait on the network: room for all of them beside the rest.
             let pool = pool + reader_threads(db) as u32 + postgres::WRITER_THREADS as u32;

@@ -1,6 +1,6 @@
 //! A session job that panics answers 500 for itself; the session writer goes on, so later logins
 //! and refreshes work. The panic comes from a test-only hook (`Config::panic_on_user_agent`) that
-//! no flag or variable can set.
+//! no flag or variable can set, built only with the `test-hooks` feature these tests enable.
 
 use latchkey::config::{Config, ServeArgs};
 use latchkey::startup::Application;

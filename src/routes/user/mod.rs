@@ -9,6 +9,7 @@ use crate::audit::{Describe, Kind};
 use crate::auth::extract::Caller;
 use crate::auth::login::{self, Credentials};
 use crate::auth::sessions::{Client, Ended, Grant};
+use crate::background::key_refresh;
 use crate::blocking;
 use crate::clock;
 use crate::domain::RefreshSecret;
@@ -16,7 +17,6 @@ use crate::error::ApiError;
 use crate::http::body::{required, FormOrJson};
 use crate::http::cookie::Presented;
 use crate::http::report;
-use crate::key_refresh;
 use crate::openapi::{self, fields, CookieRoute};
 use crate::state::AppState;
 use crate::store::EndReason;
@@ -141,7 +141,7 @@ async fn rotate(
             .sessions
             .refresh(tx, &presented, &client, clock::now_ms());
         if let Ok(grant) = &mut grant {
-            grant.signer_revoked = key_refresh::signer_revoked(tx, &rules.tokens)?;
+            grant.signer_revoked = rules.tokens.signer_revoked(tx)?;
         }
         let reused_by = match &grant {
             Err(ApiError::ReuseDetected) => rules.sessions.find(tx, &presented).ok().flatten(),
@@ -226,7 +226,8 @@ pub(crate) async fn grant_response(
     grant: Grant,
 ) -> Result<HttpResponse, ApiError> {
     if grant.signer_revoked {
-        key_refresh::rebuild_now(state).await?;
+        let (store, tokens) = (state.store.clone(), state.tokens.clone());
+        key_refresh::rebuild_now(store, tokens, state.key_settings.clone()).await?;
     }
     let now = clock::now_ms();
     let access = state

@@ -1,6 +1,6 @@
-//! Ed25519 signing keys: made here, stored with the seed sealed (ChaCha20-Poly1305 under a key
-//! derived from the signing secret, the kid as associated data), so a copy of the database alone
-//! signs nothing.
+//! A signing key's seed, sealed for the database: ChaCha20-Poly1305 under a key derived from the
+//! signing secret, the kid as associated data, so a copy of the database alone signs nothing and a
+//! sealed seed moved to another key's row does not open.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -21,7 +21,7 @@ pub struct KeySealer(ChaCha20Poly1305);
 impl KeySealer {
     /// Derived with its own label, so it never equals the JWT or chain key.
     pub fn new(signing_secret: &[u8]) -> KeySealer {
-        let key = crate::keys::derive(signing_secret, b"latchkey signing-keys v1");
+        let key = crate::secret::derive(signing_secret, b"latchkey signing-keys v1");
         KeySealer(ChaCha20Poly1305::new(&key.into()))
     }
 
@@ -67,40 +67,6 @@ fn aad<'a>(msg: &'a [u8], kid: &'a str) -> Payload<'a, 'a> {
     Payload {
         msg,
         aad: kid.as_bytes(),
-    }
-}
-
-/// The JWKS body.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct Jwks {
-    pub keys: Vec<Jwk>,
-}
-
-/// One Ed25519 public key (RFC 8037).
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct Jwk {
-    #[schema(example = "OKP")]
-    kty: &'static str,
-    #[schema(example = "Ed25519")]
-    crv: &'static str,
-    /// The public key, base64url.
-    x: String,
-    kid: String,
-    #[schema(example = "sig")]
-    r#use: &'static str,
-    #[schema(example = "EdDSA")]
-    alg: &'static str,
-}
-
-/// The key as an RFC 7517 JWK (RFC 8037 for OKP).
-pub fn jwk(key: &StoredKey) -> Jwk {
-    Jwk {
-        kty: "OKP",
-        crv: "Ed25519",
-        x: URL_SAFE_NO_PAD.encode(&key.public_key),
-        kid: key.kid.clone(),
-        r#use: "sig",
-        alg: "EdDSA",
     }
 }
 

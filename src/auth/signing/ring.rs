@@ -3,14 +3,39 @@
 //! is picked up.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use jsonwebtoken::{DecodingKey, EncodingKey};
 
-use crate::auth::keyring::{self, NEXT_AFTER_MS};
-use crate::auth::signing::{self, KeySealer};
+use super::keyring::{self, RevokeError, NEXT_AFTER_MS};
+use super::{jwk, Jwks, KeySealer};
 use crate::store::StoredKey;
+
+/// The JWT leeway: a retiring key stays published this much longer.
+const LEEWAY_MS: i64 = 30_000;
+
+/// What the ring is built with, fixed at start.
+pub struct KeySettings {
+    pub sealer: KeySealer,
+    /// Sign with EdDSA (else the ring only verifies).
+    pub eddsa: bool,
+    /// Zero: no automatic rotation.
+    pub rotation_ms: i64,
+    pub token_life_ms: i64,
+}
+
+impl KeySettings {
+    pub fn new(secret: &[u8], eddsa: bool, rotation: Duration, ttl: Duration) -> KeySettings {
+        KeySettings {
+            sealer: KeySealer::new(secret),
+            eddsa,
+            rotation_ms: rotation.as_millis() as i64,
+            token_life_ms: ttl.as_millis() as i64 + LEEWAY_MS,
+        }
+    }
+}
 
 #[derive(Default)]
 pub struct Ring {
@@ -21,16 +46,10 @@ pub struct Ring {
 }
 
 impl Ring {
-    /// `sign`: whether this server signs with EdDSA (else only verifies).
-    pub fn build(
-        keys: &[StoredKey],
-        sealer: &KeySealer,
-        now: i64,
-        token_life_ms: i64,
-        sign: bool,
-    ) -> Ring {
-        let signer = keyring::signer(keys, now).filter(|_| sign).and_then(|key| {
-            let der = sealer.open_der(key)?;
+    pub fn build(keys: &[StoredKey], settings: &KeySettings, now: i64) -> Ring {
+        let signer = keyring::signer(keys, now).filter(|_| settings.eddsa);
+        let signer = signer.and_then(|key| {
+            let der = settings.sealer.open_der(key)?;
             Some((key.kid.clone(), EncodingKey::from_ed_der(&der)))
         });
         let verifiers = keys
@@ -41,10 +60,10 @@ impl Ring {
                 Some((k.kid.clone(), DecodingKey::from_ed_components(&x).ok()?))
             })
             .collect();
-        let published = signing::Jwks {
-            keys: keyring::published(keys, now, token_life_ms)
+        let published = Jwks {
+            keys: keyring::published(keys, now, settings.token_life_ms)
                 .into_iter()
-                .map(signing::jwk)
+                .map(jwk)
                 .collect(),
         };
         Ring {
@@ -91,7 +110,7 @@ pub fn revoke(
     kid: &str,
     sealer: &KeySealer,
     now: i64,
-) -> Result<KeyChanges, String> {
+) -> Result<KeyChanges, RevokeError> {
     let changed = keyring::revoke(keys, kid, now)?;
     let was_signing = keyring::signer(keys, now).is_some_and(|k| k.kid == kid);
     let added = match was_signing && changed.len() == 1 {

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use crate::auth::jwt::Claims;
+use super::claims::Claims;
 
 /// Enough for every token live at once on a busy single server; when full,
 /// expired entries go first, else everything (the next requests re-verify).

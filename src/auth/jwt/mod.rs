@@ -10,36 +10,29 @@ use jsonwebtoken::{
     decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, TokenData,
     Validation,
 };
-use serde::{Deserialize, Serialize};
 
-use crate::auth::ring::Ring;
-use crate::auth::verified::VerifiedTokens;
-use crate::store::User;
+use crate::auth::signing::ring::Ring;
+use crate::store::{SessionTx, StoreResult, User};
+
+mod claims;
+mod verified;
+
+pub use claims::Claims;
+use verified::VerifiedTokens;
 
 /// Clock skew tolerated on `exp` and `iat`.
 const LEEWAY_SECS: u64 = 30;
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Claims {
-    pub sub: String,
-    pub iat: i64,
-    pub exp: i64,
-    pub iss: String,
-    pub jti: String,
-    pub sid: String,
-    pub admin: bool,
-    /// The user's groups when the token was issued (login or refresh);
-    /// latchkey's own checks read the database instead.
-    #[serde(default)]
-    pub groups: Vec<String>,
-    /// How the session's login authenticated (RFC 8176): `["pwd"]`, or
-    /// `["pwd","otp"]` after a second factor. Absent from tokens issued
-    /// before it existed.
-    #[serde(default)]
-    pub amr: Vec<String>,
-    /// The EdDSA key that signed it (from the header; not a claim).
-    #[serde(skip)]
-    pub kid: Option<String>,
+/// Why a token could not be made: the secret unusable as a key, or (EdDSA)
+/// no key in the ring to sign with.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("signing key: {0}")]
+    Key(jsonwebtoken::errors::Error),
+    #[error("no EdDSA signing key")]
+    NoSigner,
+    #[error(transparent)]
+    Encoding(jsonwebtoken::errors::Error),
 }
 
 pub struct TokenKeys {
@@ -72,9 +65,9 @@ pub struct AccessToken {
 }
 
 impl TokenKeys {
-    pub fn new(key: &[u8], issuer: &str, ttl: Duration) -> Result<TokenKeys, String> {
-        let encoding = EncodingKey::from_secret(key).map_err(|e| format!("signing key: {e}"))?;
-        let decoding = DecodingKey::from_secret(key).map_err(|e| format!("signing key: {e}"))?;
+    pub fn new(key: &[u8], issuer: &str, ttl: Duration) -> Result<TokenKeys, TokenError> {
+        let encoding = EncodingKey::from_secret(key).map_err(TokenError::Key)?;
+        let decoding = DecodingKey::from_secret(key).map_err(TokenError::Key)?;
         let mut header = Header::new(Algorithm::HS256);
         header.typ = Some("at+jwt".into());
         Ok(TokenKeys {
@@ -106,6 +99,17 @@ impl TokenKeys {
         self.ring().signer.as_ref().map(|(kid, _)| kid.clone())
     }
 
+    /// In the job that makes a grant, after it: whether the key the ring
+    /// signs with (EdDSA) was revoked since the ring was built. One
+    /// primary-key read in the job's transaction; an HS256 token has no key
+    /// to check.
+    pub fn signer_revoked(&self, tx: &dyn SessionTx) -> StoreResult<bool> {
+        match self.signing_kid() {
+            Some(kid) => tx.signing_key_revoked(&kid),
+            None => Ok(false),
+        }
+    }
+
     pub fn ring(&self) -> Arc<Ring> {
         self.ring.read().expect("ring lock").clone()
     }
@@ -124,7 +128,7 @@ impl TokenKeys {
         session_id: &str,
         mfa: bool,
         now_secs: i64,
-    ) -> Result<AccessToken, String> {
+    ) -> Result<AccessToken, TokenError> {
         let amr = if mfa {
             &["pwd", "otp"][..]
         } else {
@@ -144,7 +148,7 @@ impl TokenKeys {
         };
         let token = if self.eddsa {
             let ring = self.ring();
-            let (kid, key) = ring.signer.as_ref().ok_or("no EdDSA signing key")?;
+            let (kid, key) = ring.signer.as_ref().ok_or(TokenError::NoSigner)?;
             let mut header = Header::new(Algorithm::EdDSA);
             header.typ = self.header.typ.clone();
             header.kid = Some(kid.clone());
@@ -152,7 +156,7 @@ impl TokenKeys {
         } else {
             encode(&self.header, &claims, &self.encoding)
         };
-        let token = token.map_err(|e| e.to_string())?;
+        let token = token.map_err(TokenError::Encoding)?;
         Ok(AccessToken {
             token,
             expires_in: self.ttl.as_secs(),
@@ -210,72 +214,4 @@ fn checked(data: TokenData<Claims>) -> Option<Claims> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn user() -> User {
-        User {
-            id: 1,
-            username: "alice".into(),
-            email: None,
-            full_name: None,
-            password_hash: String::new(),
-            admin: true,
-            disabled: false,
-            created_at: 0,
-            credentials_version: 0,
-            groups: vec!["ops".into()],
-        }
-    }
-
-    fn now() -> i64 {
-        chrono::Utc::now().timestamp()
-    }
-
-    #[test]
-    fn issued_tokens_verify_with_their_claims() {
-        let keys = TokenKeys::new(&[1; 32], "latchkey", Duration::from_secs(300)).unwrap();
-        let issued = keys.issue(&user(), "sid1", false, now()).unwrap();
-        assert_eq!(issued.expires_in, 300);
-        let claims = keys.verify(&issued.token).unwrap();
-        assert_eq!(
-            (claims.sub.as_str(), claims.sid.as_str(), claims.admin),
-            ("alice", "sid1", true)
-        );
-        let header = jsonwebtoken::decode_header(&issued.token).unwrap();
-        assert_eq!(header.typ.as_deref(), Some("at+jwt"));
-    }
-
-    #[test]
-    fn other_keys_issuers_and_expired_tokens_fail() {
-        let keys = TokenKeys::new(&[1; 32], "latchkey", Duration::from_secs(300)).unwrap();
-        let other_key = TokenKeys::new(&[2; 32], "latchkey", Duration::from_secs(300)).unwrap();
-        let other_iss = TokenKeys::new(&[1; 32], "someone-else", Duration::from_secs(300)).unwrap();
-        assert!(keys
-            .verify(&other_key.issue(&user(), "s", false, now()).unwrap().token)
-            .is_none());
-        assert!(keys
-            .verify(&other_iss.issue(&user(), "s", false, now()).unwrap().token)
-            .is_none());
-        let stale = keys
-            .issue(&user(), "s", false, now() - 300 - LEEWAY_SECS as i64 - 5)
-            .unwrap();
-        assert!(keys.verify(&stale.token).is_none());
-        assert!(keys.verify("not.a.jwt").is_none());
-    }
-
-    #[test]
-    fn a_token_verified_before_still_verifies_and_a_forged_one_beside_it_does_not() {
-        let keys = TokenKeys::new(&[1; 32], "latchkey", Duration::from_secs(300)).unwrap();
-        let token = keys.issue(&user(), "sid1", false, now()).unwrap().token;
-        let first = keys.verify(&token).unwrap();
-        let again = keys.verify(&token).unwrap();
-        assert_eq!((again.sid, again.jti), (first.sid, first.jti));
-        let (signed, signature) = token.rsplit_once('.').unwrap();
-        let flipped = if signature.starts_with('A') { 'B' } else { 'A' };
-        let forged = format!("{signed}.{flipped}{}", &signature[1..]);
-        assert!(keys.verify(&forged).is_none());
-        let other = TokenKeys::new(&[2; 32], "latchkey", Duration::from_secs(300)).unwrap();
-        assert!(other.verify(&token).is_none(), "the cache is the keys' own");
-    }
-}
+mod tests;

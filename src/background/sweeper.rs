@@ -2,12 +2,12 @@
 //! audit events, expired login second steps and the shared throttle's old counters, each in small
 //! batches so no statement holds a lock for long (on PostgreSQL one instance at a time does each).
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::web;
-
+use crate::auth::throttle::LoginThrottle;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::store::Store;
 use crate::{blocking, clock};
 
 const SWEEP_EVERY: Duration = Duration::from_secs(60);
@@ -15,13 +15,13 @@ const SWEEP_BATCH: usize = 500;
 
 /// Deletes expired and ended sessions in small batches, so no sweep holds
 /// the write lock for long.
-pub fn spawn(state: web::Data<AppState>, audit_retention: Duration) {
+pub fn spawn(store: Arc<dyn Store>, throttle: Arc<LoginThrottle>, audit_retention: Duration) {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(SWEEP_EVERY);
         loop {
             ticks.tick().await;
             loop {
-                let store = state.store.clone();
+                let store = store.clone();
                 match blocking::run(move || Ok(store.sweep(clock::now_ms(), SWEEP_BATCH)?)).await {
                     Ok(swept) if swept.was_full(SWEEP_BATCH) => continue,
                     Ok(_) => break,
@@ -31,31 +31,26 @@ pub fn spawn(state: web::Data<AppState>, audit_retention: Duration) {
                     }
                 }
             }
-            prune_audit(&state, audit_retention).await;
-            forget_login_attempts(&state).await;
-            sweep_mfa_tokens(&state).await;
+            prune_audit(&store, audit_retention).await;
+            forget_login_attempts(&throttle).await;
+            sweep_mfa_tokens(&store).await;
         }
     });
 }
 
 /// Deletes the shared throttle's counters that no longer count.
-async fn forget_login_attempts(state: &web::Data<AppState>) {
-    let state = state.clone();
-    let forgotten = blocking::run(move || {
-        state
-            .throttle
-            .forget_old_attempts()
-            .map_err(ApiError::internal)
-    })
-    .await;
+async fn forget_login_attempts(throttle: &Arc<LoginThrottle>) {
+    let throttle = throttle.clone();
+    let forgotten =
+        blocking::run(move || throttle.forget_old_attempts().map_err(ApiError::internal)).await;
     if let Err(e) = forgotten {
         tracing::warn!(error = %e, "forgetting old login attempts failed");
     }
 }
 
 /// Deletes expired login second steps, a batch per statement.
-async fn sweep_mfa_tokens(state: &AppState) {
-    let store = state.store.clone();
+async fn sweep_mfa_tokens(store: &Arc<dyn Store>) {
+    let store = store.clone();
     let swept = blocking::run(move || {
         while store.sweep_mfa_tokens(clock::now_ms(), SWEEP_BATCH)? == SWEEP_BATCH {}
         Ok(())
@@ -68,8 +63,8 @@ async fn sweep_mfa_tokens(state: &AppState) {
 
 /// Deletes audit events older than the retention, a batch per statement so
 /// the write lock is released between batches.
-async fn prune_audit(state: &AppState, retention: Duration) {
-    let store = state.store.clone();
+async fn prune_audit(store: &Arc<dyn Store>, retention: Duration) {
+    let store = store.clone();
     let before = clock::now_ms().saturating_sub(clock::ms(retention));
     let pruned = blocking::run(move || {
         while store.prune_audit(before, SWEEP_BATCH)? == SWEEP_BATCH {}

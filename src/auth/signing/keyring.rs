@@ -74,16 +74,25 @@ pub fn published(keys: &[StoredKey], now: i64, token_life_ms: i64) -> Vec<&Store
         .collect()
 }
 
+/// Why a key cannot be revoked.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    #[error("no signing key {0}")]
+    Unknown(String),
+    #[error("key {0} is already revoked")]
+    AlreadyRevoked(String),
+}
+
 /// The key a revocation changes, and the key that must sign instead when the
 /// revoked one was signing: the earliest `next` key from now, else `None`
 /// (the caller makes a new one).
-pub fn revoke(keys: &[StoredKey], kid: &str, now: i64) -> Result<Vec<StoredKey>, String> {
+pub fn revoke(keys: &[StoredKey], kid: &str, now: i64) -> Result<Vec<StoredKey>, RevokeError> {
     let key = keys
         .iter()
         .find(|k| k.kid == kid)
-        .ok_or_else(|| format!("no signing key {kid}"))?;
+        .ok_or_else(|| RevokeError::Unknown(kid.into()))?;
     if key.revoked_at.is_some() {
-        return Err(format!("key {kid} is already revoked"));
+        return Err(RevokeError::AlreadyRevoked(kid.into()));
     }
     let was_signing = state(keys, key, now) == KeyState::Signing;
     let mut changed = vec![StoredKey {
