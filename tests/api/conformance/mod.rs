@@ -2,6 +2,7 @@
 //! SQLite file and on a fresh PostgreSQL database (`LATCHKEY_TEST_POSTGRES`), so the two stores
 //! keep one contract.
 
+mod admins;
 mod audit;
 mod groups;
 mod secrets;
