@@ -2,6 +2,7 @@
 //! last enabled admin is never taken away, and a change that takes away rights ends the sessions.
 
 use super::{EndReason, GroupsChange, StoreError, StoreResult, User};
+use crate::domain;
 
 /// A column users can be sorted by; the store maps each to fixed SQL, so no request text reaches a query.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -18,7 +19,8 @@ pub enum UserSort {
 /// One page of the user list. Every filter that is set must match.
 #[derive(Clone, Debug, Default)]
 pub struct UserQuery {
-    /// Case-insensitive substring of username, email or full name.
+    /// Case-insensitive substring of username, email or full name (folded
+    /// as `Search` says).
     pub search: Option<String>,
     pub disabled: Option<bool>,
     pub admin: Option<bool>,
@@ -31,6 +33,29 @@ pub struct UserQuery {
     pub offset: u64,
     /// At most this many; `None` means all that remain.
     pub limit: Option<u64>,
+}
+
+/// The search text in the two forms both stores compare, so `?q=` finds the same users on each.
+/// The username is compared by its key, the folding login finds users by (`domain::name_key`:
+/// NFKC and full Unicode case folding), so `q=STRASSE` finds `Straße` as login would. Email and
+/// full name have no stored key, and neither database can fold a column as Rust does (SQLite's
+/// `lower` knows ASCII only, PostgreSQL's follows the server's locale), so both are compared
+/// with ASCII letters folded and every other character as written, on both stores alike.
+pub(crate) struct Search {
+    /// `name_key` of the text, a substring of the username's key.
+    pub key: String,
+    /// The text with ASCII letters lowered, a substring of the email or full
+    /// name with theirs lowered.
+    pub ascii: String,
+}
+
+impl Search {
+    pub(crate) fn of(query: &UserQuery) -> Option<Search> {
+        query.search.as_deref().map(|text| Search {
+            key: domain::name_key(text),
+            ascii: text.to_ascii_lowercase(),
+        })
+    }
 }
 
 /// A change to one user; `None` leaves a field as it is.

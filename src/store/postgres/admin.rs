@@ -7,24 +7,25 @@ use postgres::Transaction;
 
 use super::rows::{self, USER_COLUMNS};
 use super::{schema, sessions, users, PostgresStore};
-use crate::domain;
-use crate::store::admin::{self, AdminTx, Flags};
+use crate::store::admin::{self, AdminTx, Flags, Search};
 use crate::store::{
     AdminStore, EndReason, EndSessions, StoreResult, User, UserChange, UserQuery, UserSort,
 };
 
 /// Every filter is "unset or matches", so one statement serves all queries.
-/// The username is also searched in its key with the folded text ($5).
-const FILTER: &str = "FROM users u
-     WHERE ($1::text IS NULL OR strpos(lower(u.username), lower($1)) > 0
-                             OR strpos(u.username_key, $5) > 0
-                             OR strpos(lower(coalesce(u.email, '')), lower($1)) > 0
-                             OR strpos(lower(coalesce(u.full_name, '')), lower($1)) > 0)
+/// The search (`admin::Search`) is $1 folded by `name_key` within the
+/// username's key and $5 folded in ASCII within the email and full name:
+/// `lower` under the "C" collation folds ASCII alone, as SQLite's does,
+/// whatever the server's locale.
+const FILTER: &str = r#"FROM users u
+     WHERE ($1::text IS NULL OR strpos(u.username_key, $1) > 0
+                             OR strpos(lower(coalesce(u.email, '') COLLATE "C"), $5) > 0
+                             OR strpos(lower(coalesce(u.full_name, '') COLLATE "C"), $5) > 0)
        AND ($2::boolean IS NULL OR u.disabled = $2)
        AND ($3::boolean IS NULL OR u.admin = $3)
        AND ($4::text[] IS NULL OR lower(u.username) = ANY($4))
        AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM user_groups g
-                                        WHERE g.user_id = u.id AND g.name = $6))";
+                                        WHERE g.user_id = u.id AND g.name = $6))"#;
 
 fn sort_column(sort: UserSort) -> &'static str {
     match sort {
@@ -47,13 +48,17 @@ fn query(client: &mut postgres::Client, query: &UserQuery) -> StoreResult<(Vec<U
         .map(|names| names.iter().map(|n| n.to_lowercase()).collect());
     let limit = query.limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
-    let folded = query.search.as_deref().map(domain::name_key);
+    let search = Search::of(query);
+    let (key, ascii) = (
+        search.as_ref().map(|s| &s.key),
+        search.as_ref().map(|s| &s.ascii),
+    );
     let args: [&(dyn ToSql + Sync); 8] = [
-        &query.search,
+        &key,
         &query.disabled,
         &query.admin,
         &usernames,
-        &folded,
+        &ascii,
         &query.group,
         &limit,
         &offset,

@@ -5,21 +5,20 @@
 use rusqlite::{params, Connection, ToSql, Transaction, TransactionBehavior};
 
 use super::{rows, sessions, users, SqliteStore};
-use crate::domain;
-use crate::store::admin::{self, AdminTx, Flags};
+use crate::store::admin::{self, AdminTx, Flags, Search};
 use crate::store::{
     AdminStore, EndReason, EndSessions, StoreError, StoreResult, User, UserChange, UserQuery,
     UserSort,
 };
 
 /// Every filter is "unset or matches", so one statement serves all queries.
-/// SQLite's `lower` folds ASCII only: the username is also searched in its
-/// key with the folded search text (?5), so `q=ÉLISE` finds `Élise`.
+/// The search (`admin::Search`) is ?1 folded by `name_key` within the
+/// username's key and ?5 folded in ASCII within the email and full name,
+/// which SQLite's `lower` folds in ASCII alone.
 const FILTER: &str = "FROM users u
-     WHERE (?1 IS NULL OR instr(lower(u.username), lower(?1)) > 0
-                       OR instr(u.username_key, ?5) > 0
-                       OR instr(lower(coalesce(u.email, '')), lower(?1)) > 0
-                       OR instr(lower(coalesce(u.full_name, '')), lower(?1)) > 0)
+     WHERE (?1 IS NULL OR instr(u.username_key, ?1) > 0
+                       OR instr(lower(coalesce(u.email, '')), ?5) > 0
+                       OR instr(lower(coalesce(u.full_name, '')), ?5) > 0)
        AND (?2 IS NULL OR u.disabled = ?2)
        AND (?3 IS NULL OR u.admin = ?3)
        AND (?4 IS NULL OR u.username IN (SELECT value FROM json_each(?4)))
@@ -49,13 +48,13 @@ pub(super) fn query(conn: &mut Connection, query: &UserQuery) -> StoreResult<(Ve
         .limit
         .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
-    let folded = query.search.as_deref().map(domain::name_key);
+    let search = Search::of(query);
     let args: [&dyn ToSql; 8] = [
-        &query.search,
+        &search.as_ref().map(|s| &s.key),
         &query.disabled,
         &query.admin,
         &usernames,
-        &folded,
+        &search.as_ref().map(|s| &s.ascii),
         &query.group,
         &limit,
         &offset,
