@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USER_COLUMN_COUNT};
 use super::Connection;
 use crate::domain::RefreshHash;
+use crate::store::signing_keys::key_live;
 use crate::store::{
     EndReason, NewSession, RefreshRecord, Rotation, Session, SessionTx, Standing, StoreResult, User,
 };
@@ -107,13 +108,14 @@ impl SessionTx for InTransaction<'_> {
         let read = || -> StoreResult<bool> {
             let mut conn = self.conn.borrow_mut();
             let statement = conn.prepared(KEY_LIVE)?;
-            Ok(conn.client.query_opt(&statement, &[&kid])?.is_none())
+            let live: bool = conn.client.query_one(&statement, &[&kid])?.get(0);
+            Ok(!live)
         };
         self.noted(read())
     }
 }
 
-const KEY_LIVE: &str = "SELECT 1 FROM signing_keys WHERE kid = $1 AND revoked_at IS NULL";
+const KEY_LIVE: &str = concat!("SELECT ", key_live!("$1"));
 
 fn find_session(conn: &mut Connection, session_id: &str) -> StoreResult<Option<(Session, User)>> {
     static SQL: OnceLock<String> = OnceLock::new();

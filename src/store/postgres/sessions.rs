@@ -7,6 +7,7 @@ use postgres::GenericClient;
 
 use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USER_COLUMN_COUNT};
 use super::{sweep_lock, PostgresStore};
+use crate::store::signing_keys::key_live;
 use crate::store::{
     EndReason, EndSessions, Session, SessionStore, SessionWork, StoreResult, Swept, User,
 };
@@ -77,7 +78,7 @@ impl SessionStore for PostgresStore {
     }
 
     /// One round trip: the session, its user, and whether the token's key
-    /// still signs (a revoked or unknown `kid` answers `None`).
+    /// is live (`key_live!`: a revoked or unknown `kid` answers `None`).
     fn session_with_user(
         &self,
         session_id: &str,
@@ -86,9 +87,9 @@ impl SessionStore for PostgresStore {
         static SQL: OnceLock<String> = OnceLock::new();
         let sql = SQL.get_or_init(|| {
             format!(
-                "SELECT {SESSION_COLUMNS}, {USER_COLUMNS},
-                        (SELECT k.revoked_at IS NULL FROM signing_keys k WHERE k.kid = $2)
-                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"
+                "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}, $2::text IS NULL OR {}
+                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
+                key_live!("$2"),
             )
         });
         let mut conn = self.conn()?;
@@ -96,8 +97,8 @@ impl SessionStore for PostgresStore {
         let Some(row) = conn.client.query_opt(&statement, &[&session_id, &kid])? else {
             return Ok(None);
         };
-        let key_signs: Option<bool> = row.get(SESSION_COLUMN_COUNT + USER_COLUMN_COUNT);
-        if kid.is_some() && key_signs != Some(true) {
+        let key_live: bool = row.get(SESSION_COLUMN_COUNT + USER_COLUMN_COUNT);
+        if !key_live {
             return Ok(None);
         }
         Ok(Some((
