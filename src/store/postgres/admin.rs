@@ -5,7 +5,7 @@
 use postgres::types::ToSql;
 use postgres::Transaction;
 
-use super::rows::{self, USER_COLUMNS};
+use super::rows::{self, column, USER_COLUMNS};
 use super::{schema, sessions, users, PostgresStore};
 use crate::store::admin::{self, AdminTx, Flags, Search};
 use crate::store::{
@@ -72,9 +72,10 @@ fn query(client: &mut postgres::Client, query: &UserQuery) -> StoreResult<(Vec<U
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()?;
-    let total: i64 = tx
-        .query_one(&format!("SELECT COUNT(*) {FILTER}"), &args[..6])?
-        .get(0);
+    let total: i64 = column(
+        &tx.query_one(&format!("SELECT COUNT(*) {FILTER}"), &args[..6])?,
+        0,
+    )?;
     let page = tx.query(
         &format!(
             "SELECT {USER_COLUMNS} {FILTER} ORDER BY {} {direction} {nulls}, {}
@@ -86,7 +87,9 @@ fn query(client: &mut postgres::Client, query: &UserQuery) -> StoreResult<(Vec<U
     )?;
     tx.commit()?;
     Ok((
-        page.iter().map(|row| rows::user(row, 0)).collect(),
+        page.iter()
+            .map(|row| rows::user(row, 0))
+            .collect::<StoreResult<_>>()?,
         u64::try_from(total).unwrap_or(0),
     ))
 }
@@ -112,7 +115,7 @@ impl AdminTx for Transaction<'_> {
             "SELECT EXISTS (SELECT 1 FROM users WHERE admin AND NOT disabled AND id <> $1)",
             &[&id],
         )?;
-        Ok(row.get(0))
+        column(&row, 0)
     }
 
     fn write_user(

@@ -8,7 +8,7 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 use postgres::Transaction;
 
-use super::{describe, schema, tls};
+use super::{describe, rows, schema, tls};
 use crate::store::transfer::{Cell, Copied, RowSource, TABLES};
 use crate::store::StoreError;
 
@@ -66,10 +66,10 @@ fn explain(e: postgres::Error) -> String {
 }
 
 fn count(tx: &mut Transaction, table: &str) -> Result<u64, String> {
-    let n: i64 = tx
+    let row = tx
         .query_one(&format!("SELECT count(*) FROM {table}"), &[])
-        .map_err(explain)?
-        .get(0);
+        .map_err(explain)?;
+    let n: i64 = rows::column(&row, 0).map_err(|e| format!("PostgreSQL: {e}"))?;
     Ok(n as u64)
 }
 

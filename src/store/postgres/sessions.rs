@@ -5,7 +5,9 @@ use std::sync::OnceLock;
 
 use postgres::GenericClient;
 
-use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USER_COLUMN_COUNT};
+use super::rows::{
+    self, column, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USER_COLUMN_COUNT,
+};
 use super::{sweep_lock, PostgresStore};
 use crate::store::signing_keys::key_live;
 use crate::store::{
@@ -97,13 +99,13 @@ impl SessionStore for PostgresStore {
         let Some(row) = conn.client.query_opt(&statement, &[&session_id, &kid])? else {
             return Ok(None);
         };
-        let key_live: bool = row.get(SESSION_COLUMN_COUNT + USER_COLUMN_COUNT);
+        let key_live: bool = column(&row, SESSION_COLUMN_COUNT + USER_COLUMN_COUNT)?;
         if !key_live {
             return Ok(None);
         }
         Ok(Some((
-            rows::session(&row),
-            rows::user(&row, SESSION_COLUMN_COUNT),
+            rows::session(&row)?,
+            rows::user(&row, SESSION_COLUMN_COUNT)?,
         )))
     }
 
@@ -117,7 +119,7 @@ impl SessionStore for PostgresStore {
             ),
             &[&user_id, &now],
         )?;
-        Ok(rows.iter().map(rows::session).collect())
+        rows.iter().map(rows::session).collect()
     }
 
     fn sweep(&self, now: i64, batch: usize) -> StoreResult<Swept> {
@@ -142,15 +144,12 @@ impl SessionStore for PostgresStore {
     }
 
     fn count_live_sessions(&self, now: i64) -> StoreResult<u64> {
-        let count: i64 = self
-            .conn()?
-            .client
-            .query_one(
-                "SELECT COUNT(*) FROM sessions
-                 WHERE end_reason IS NULL AND idle_expires_at > $1 AND absolute_expires_at > $1",
-                &[&now],
-            )?
-            .get(0);
+        let row = self.conn()?.client.query_one(
+            "SELECT COUNT(*) FROM sessions
+             WHERE end_reason IS NULL AND idle_expires_at > $1 AND absolute_expires_at > $1",
+            &[&now],
+        )?;
+        let count: i64 = column(&row, 0)?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 }
