@@ -28,13 +28,14 @@ pub(super) fn run(args: MigrateArgs) -> Result<(), String> {
     // An older file is upgraded in place first, as every command does, so
     // the copy reads the current schema.
     drop(SqliteStore::open(&args.from, 1)?);
-    let mut export = SqliteExport::open(&args.from)?;
+    let mut export = SqliteExport::open(&args.from).map_err(|e| e.to_string())?;
     let copied = import(
         &args.to,
         &fingerprint,
         &mut export,
         &mut |table, done, total| eprintln!("{table}: {done} of {total} rows copied"),
-    )?;
+    )
+    .map_err(|e| e.to_string())?;
     let target = Database::Postgres(args.to.into());
     println!("copied {source} into {target}:");
     for (table, rows) in copied {

@@ -19,6 +19,21 @@ pub struct StoredKey {
     pub revoked_at: Option<i64>,
 }
 
+/// What "revoked" means for a token's key, wherever a store asks (a grant's check and the access
+/// check's session lookup, on both stores): a key is live only while its row exists without
+/// `revoked_at`; an unknown kid counts as revoked, since a key no store knows must sign nothing.
+/// Expands to an SQL boolean over the kid bound at the placeholder given (`"?1"`, `"$2"`).
+macro_rules! key_live {
+    ($kid:literal) => {
+        concat!(
+            "EXISTS (SELECT 1 FROM signing_keys k WHERE k.kid = ",
+            $kid,
+            " AND k.revoked_at IS NULL)"
+        )
+    };
+}
+pub(crate) use key_live;
+
 /// The signing keys, few and read whole.
 pub trait KeyStore {
     /// Every signing key, oldest first.

@@ -2,6 +2,8 @@
 //! keeping (not the throttle's counters, which expire within a window), parents before children,
 //! each row as plain cells; each store reads or writes them in its own types.
 
+use super::{Cause, StoreError};
+
 /// The tables and columns copied, in an order that satisfies the foreign keys.
 pub const TABLES: &[(&str, &[&str])] = &[
     (
@@ -107,14 +109,65 @@ pub enum Cell {
 /// Where rows come from: one consistent snapshot of the source.
 pub trait RowSource {
     /// The rows `table` holds.
-    fn count(&mut self, table: &str) -> Result<u64, String>;
+    fn count(&mut self, table: &str) -> Result<u64, TransferError>;
     /// Hands each row of `table` (its `columns`, in order) to `each`.
     fn rows(
         &mut self,
         table: &str,
         columns: &[&str],
-        each: &mut dyn FnMut(Vec<Cell>) -> Result<(), String>,
-    ) -> Result<(), String>;
+        each: &mut dyn FnMut(Vec<Cell>) -> Result<(), TransferError>,
+    ) -> Result<(), TransferError>;
+}
+
+/// Why a copy stopped (nothing of it was committed), in the words `migrate` prints.
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// The source (a file, or one of its tables) could not be read.
+    #[error("cannot read {what}: {source}")]
+    Read {
+        what: String,
+        #[source]
+        source: Cause,
+    },
+    #[error("cannot count {table}: {source}")]
+    Count {
+        table: String,
+        #[source]
+        source: Cause,
+    },
+    /// A value no store of latchkey writes: a file changed by hand.
+    #[error("{table} holds {what}")]
+    Foreign { table: String, what: &'static str },
+    /// A cell the target column cannot take.
+    #[error("{table}: {problem}")]
+    Cell { table: String, problem: String },
+    #[error("--to is not a valid PostgreSQL URL: {0}")]
+    TargetUrl(#[source] Cause),
+    #[error("cannot connect to PostgreSQL at {at}: {source}")]
+    Connect {
+        at: String,
+        #[source]
+        source: Cause,
+    },
+    /// The target's TLS setup or schema (their own messages, as `serve` prints them).
+    #[error("{0}")]
+    Setup(String),
+    #[error("PostgreSQL: {0}")]
+    Target(#[source] StoreError),
+    #[error("the target database is not empty ({table} has {rows} rows): migrate copies only into an empty PostgreSQL database; create a new one and point --to at it")]
+    NotEmpty { table: String, rows: u64 },
+    #[error("{table}: {found} rows arrived of the source's {expected}; nothing was committed")]
+    Lost {
+        table: String,
+        found: u64,
+        expected: u64,
+    },
+}
+
+impl TransferError {
+    pub(crate) fn cause(error: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        std::sync::Arc::new(error)
+    }
 }
 
 /// What was copied: a table and its rows.

@@ -1,28 +1,31 @@
 //! SQL for the admin users API. Filters are parameters and the sort column comes from a fixed list;
-//! every change that could take away the last enabled admin holds one advisory lock for its
-//! transaction, so two admins on two instances cannot demote each other at once.
+//! the admin rules (`store::admin`) run after one advisory lock for their transaction, so two
+//! admins on two instances cannot demote each other at once.
 
 use postgres::types::ToSql;
 use postgres::Transaction;
 
-use super::rows::{self, USER_COLUMNS};
+use super::rows::{self, column, USER_COLUMNS};
 use super::{schema, sessions, users, PostgresStore};
-use crate::domain;
-use crate::store::admin::{ends_sessions, last_admin};
-use crate::store::{AdminStore, EndSessions, StoreResult, User, UserChange, UserQuery, UserSort};
+use crate::store::admin::{self, AdminTx, Flags, Search};
+use crate::store::{
+    AdminStore, EndReason, EndSessions, StoreResult, User, UserChange, UserQuery, UserSort,
+};
 
 /// Every filter is "unset or matches", so one statement serves all queries.
-/// The username is also searched in its key with the folded text ($5).
-const FILTER: &str = "FROM users u
-     WHERE ($1::text IS NULL OR strpos(lower(u.username), lower($1)) > 0
-                             OR strpos(u.username_key, $5) > 0
-                             OR strpos(lower(coalesce(u.email, '')), lower($1)) > 0
-                             OR strpos(lower(coalesce(u.full_name, '')), lower($1)) > 0)
+/// The search (`admin::Search`) is $1 folded by `name_key` within the
+/// username's key and $5 folded in ASCII within the email and full name:
+/// `lower` under the "C" collation folds ASCII alone, as SQLite's does,
+/// whatever the server's locale.
+const FILTER: &str = r#"FROM users u
+     WHERE ($1::text IS NULL OR strpos(u.username_key, $1) > 0
+                             OR strpos(lower(coalesce(u.email, '') COLLATE "C"), $5) > 0
+                             OR strpos(lower(coalesce(u.full_name, '') COLLATE "C"), $5) > 0)
        AND ($2::boolean IS NULL OR u.disabled = $2)
        AND ($3::boolean IS NULL OR u.admin = $3)
        AND ($4::text[] IS NULL OR lower(u.username) = ANY($4))
        AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM user_groups g
-                                        WHERE g.user_id = u.id AND g.name = $6))";
+                                        WHERE g.user_id = u.id AND g.name = $6))"#;
 
 fn sort_column(sort: UserSort) -> &'static str {
     match sort {
@@ -45,13 +48,17 @@ fn query(client: &mut postgres::Client, query: &UserQuery) -> StoreResult<(Vec<U
         .map(|names| names.iter().map(|n| n.to_lowercase()).collect());
     let limit = query.limit.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
-    let folded = query.search.as_deref().map(domain::name_key);
+    let search = Search::of(query);
+    let (key, ascii) = (
+        search.as_ref().map(|s| &s.key),
+        search.as_ref().map(|s| &s.ascii),
+    );
     let args: [&(dyn ToSql + Sync); 8] = [
-        &query.search,
+        &key,
         &query.disabled,
         &query.admin,
         &usernames,
-        &folded,
+        &ascii,
         &query.group,
         &limit,
         &offset,
@@ -65,9 +72,10 @@ fn query(client: &mut postgres::Client, query: &UserQuery) -> StoreResult<(Vec<U
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .read_only(true)
         .start()?;
-    let total: i64 = tx
-        .query_one(&format!("SELECT COUNT(*) {FILTER}"), &args[..6])?
-        .get(0);
+    let total: i64 = column(
+        &tx.query_one(&format!("SELECT COUNT(*) {FILTER}"), &args[..6])?,
+        0,
+    )?;
     let page = tx.query(
         &format!(
             "SELECT {USER_COLUMNS} {FILTER} ORDER BY {} {direction} {nulls}, {}
@@ -79,12 +87,15 @@ fn query(client: &mut postgres::Client, query: &UserQuery) -> StoreResult<(Vec<U
     )?;
     tx.commit()?;
     Ok((
-        page.iter().map(|row| rows::user(row, 0)).collect(),
+        page.iter()
+            .map(|row| rows::user(row, 0))
+            .collect::<StoreResult<_>>()?,
         u64::try_from(total).unwrap_or(0),
     ))
 }
 
-/// Serialises the changes that check for the last enabled admin.
+/// Serialises the admin rules' transactions across every instance: taken
+/// before the user is read, so each decides on what the one before it wrote.
 fn lock_admins(tx: &mut Transaction) -> StoreResult<()> {
     tx.execute(
         "SELECT pg_advisory_xact_lock($1, hashtext('admins'))",
@@ -93,64 +104,63 @@ fn lock_admins(tx: &mut Transaction) -> StoreResult<()> {
     Ok(())
 }
 
-fn update(
-    tx: &mut Transaction,
-    username: &str,
-    change: &UserChange,
-    now: i64,
-) -> StoreResult<Option<User>> {
-    lock_admins(tx)?;
-    let Some(before) = users::by_name(tx, username)? else {
-        return Ok(None);
-    };
-    let admin = change.admin.unwrap_or(before.admin);
-    let disabled = change.disabled.unwrap_or(before.disabled);
-    if !admin || disabled {
-        refuse_last_admin(tx, &before)?;
+/// The admin rules' primitives on a transaction that took `lock_admins` first.
+impl AdminTx for Transaction<'_> {
+    fn user(&mut self, username: &str) -> StoreResult<Option<User>> {
+        users::by_name(self, username)
     }
-    tx.execute(
-        "UPDATE users SET
-             email = CASE WHEN $2 THEN $3 ELSE email END,
-             full_name = CASE WHEN $4 THEN $5 ELSE full_name END,
-             admin = $6, disabled = $7,
-             password_hash = coalesce($8, password_hash),
-             updated_at = $9
-         WHERE id = $1",
-        &[
-            &before.id,
-            &change.email.is_some(),
-            &change.email.clone().flatten(),
-            &change.full_name.is_some(),
-            &change.full_name.clone().flatten(),
-            &admin,
-            &disabled,
-            &change.password_hash,
-            &now,
-        ],
-    )?;
-    if let Some(groups) = &change.groups {
-        users::write_groups(tx, before.id, &groups.apply(&before.groups))?;
-    }
-    if let Some(reason) = ends_sessions(&before, change, admin, disabled) {
-        sessions::end_for_user(tx, before.id, EndSessions::All(reason), now)?;
-    }
-    users::by_name(tx, &before.username)
-}
 
-/// Refuses to take away the last enabled admin.
-fn refuse_last_admin(tx: &mut Transaction, user: &User) -> StoreResult<()> {
-    if !user.admin || user.disabled {
-        return Ok(());
-    }
-    let others: bool = tx
-        .query_one(
+    fn other_enabled_admin(&mut self, id: i64) -> StoreResult<bool> {
+        let row = self.query_one(
             "SELECT EXISTS (SELECT 1 FROM users WHERE admin AND NOT disabled AND id <> $1)",
-            &[&user.id],
-        )?
-        .get(0);
-    match others {
-        true => Ok(()),
-        false => Err(last_admin(user)),
+            &[&id],
+        )?;
+        column(&row, 0)
+    }
+
+    fn write_user(
+        &mut self,
+        id: i64,
+        change: &UserChange,
+        flags: Flags,
+        now: i64,
+    ) -> StoreResult<()> {
+        self.execute(
+            "UPDATE users SET
+                 email = CASE WHEN $2 THEN $3 ELSE email END,
+                 full_name = CASE WHEN $4 THEN $5 ELSE full_name END,
+                 admin = $6, disabled = $7,
+                 password_hash = coalesce($8, password_hash),
+                 updated_at = $9
+             WHERE id = $1",
+            &[
+                &id,
+                &change.email.is_some(),
+                &change.email.clone().flatten(),
+                &change.full_name.is_some(),
+                &change.full_name.clone().flatten(),
+                &flags.admin,
+                &flags.disabled,
+                &change.password_hash,
+                &now,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn write_groups(&mut self, id: i64, groups: &[String]) -> StoreResult<()> {
+        users::write_groups(self, id, groups)
+    }
+
+    fn end_sessions(&mut self, id: i64, reason: EndReason, now: i64) -> StoreResult<()> {
+        sessions::end_for_user(self, id, EndSessions::All(reason), now)?;
+        Ok(())
+    }
+
+    /// Its sessions go with it (by cascade).
+    fn delete_user(&mut self, id: i64) -> StoreResult<()> {
+        self.execute("DELETE FROM users WHERE id = $1", &[&id])?;
+        Ok(())
     }
 }
 
@@ -165,19 +175,16 @@ impl AdminStore for PostgresStore {
         change: &UserChange,
         now: i64,
     ) -> StoreResult<Option<User>> {
-        self.in_transaction(|tx| update(tx, username, change, now))
+        self.in_transaction(|tx| {
+            lock_admins(tx)?;
+            admin::update_user(tx, username, change, now)
+        })
     }
 
-    /// Its sessions go with it (by cascade).
     fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>> {
         self.in_transaction(|tx| {
             lock_admins(tx)?;
-            let Some(user) = users::by_name(tx, username)? else {
-                return Ok(None);
-            };
-            refuse_last_admin(tx, &user)?;
-            tx.execute("DELETE FROM users WHERE id = $1", &[&user.id])?;
-            Ok(Some(user))
+            admin::delete_user(tx, username)
         })
     }
 }

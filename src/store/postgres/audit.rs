@@ -4,6 +4,7 @@
 use postgres::types::ToSql;
 use postgres::Row;
 
+use super::rows::column;
 use super::{sweep_lock, PostgresStore};
 use crate::store::{AuditEvent, AuditQuery, AuditRecord, AuditStore, StoreResult};
 
@@ -15,20 +16,20 @@ const FILTER: &str = "FROM audit_events
        AND ($2::text IS NULL OR event = $2)
        AND ($3::bigint IS NULL OR at >= $3)";
 
-fn from_row(row: &Row) -> AuditRecord {
-    AuditRecord {
-        id: row.get(0),
+fn from_row(row: &Row) -> StoreResult<AuditRecord> {
+    Ok(AuditRecord {
+        id: column(row, 0)?,
         event: AuditEvent {
-            at: row.get(1),
-            event: row.get(2),
-            username: row.get(3),
-            actor: row.get(4),
-            address: row.get(5),
-            user_agent: row.get(6),
-            reason: row.get(7),
-            request_id: row.get(8),
+            at: column(row, 1)?,
+            event: column(row, 2)?,
+            username: column(row, 3)?,
+            actor: column(row, 4)?,
+            address: column(row, 5)?,
+            user_agent: column(row, 6)?,
+            reason: column(row, 7)?,
+            request_id: column(row, 8)?,
         },
-    }
+    })
 }
 
 impl AuditStore for PostgresStore {
@@ -71,16 +72,17 @@ impl AuditStore for PostgresStore {
             .isolation_level(postgres::IsolationLevel::RepeatableRead)
             .read_only(true)
             .start()?;
-        let total: i64 = tx
-            .query_one(&format!("SELECT COUNT(*) {FILTER}"), &args[..3])?
-            .get(0);
+        let total: i64 = column(
+            &tx.query_one(&format!("SELECT COUNT(*) {FILTER}"), &args[..3])?,
+            0,
+        )?;
         let page = tx.query(
             &format!("SELECT {COLUMNS} {FILTER} ORDER BY id {direction} LIMIT $4 OFFSET $5"),
             &args,
         )?;
         tx.commit()?;
         Ok((
-            page.iter().map(from_row).collect(),
+            page.iter().map(from_row).collect::<StoreResult<_>>()?,
             u64::try_from(total).unwrap_or(0),
         ))
     }

@@ -1,6 +1,6 @@
 //! PostgreSQL's errors in the store's terms: a lock past the wait, a deadlock or a lost connection
 //! is `Busy` (the caller may retry), a full disk `Full`, a duplicate key `Conflict`; anything else
-//! keeps the server's message for the log.
+//! keeps the server's message for the log, as does a column read as the wrong type.
 
 use postgres::error::SqlState;
 
@@ -36,4 +36,14 @@ impl From<postgres::Error> for StoreError {
             StoreError::other(message)
         }
     }
+}
+
+/// A column whose value is not of the type the code reads it as: named, so
+/// the log says which, and answered as any other store error.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read column {column}: {source}")]
+pub(super) struct UnreadColumn {
+    pub(super) column: String,
+    #[source]
+    pub(super) source: postgres::Error,
 }

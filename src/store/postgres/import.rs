@@ -8,8 +8,8 @@ use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 use postgres::Transaction;
 
-use super::{describe, schema, tls};
-use crate::store::transfer::{Cell, Copied, RowSource, TABLES};
+use super::{describe, rows, schema, tls};
+use crate::store::transfer::{Cell, Copied, RowSource, TransferError, TABLES};
 use crate::store::StoreError;
 
 /// Rows between two progress reports.
@@ -26,13 +26,17 @@ pub fn import(
     fingerprint: &[u8],
     source: &mut dyn RowSource,
     progress: Progress,
-) -> Result<Copied, String> {
+) -> Result<Copied, TransferError> {
     let config = postgres::Config::from_str(url)
-        .map_err(|e| format!("--to is not a valid PostgreSQL URL: {e}"))?;
+        .map_err(|e| TransferError::TargetUrl(TransferError::cause(e)))?;
+    let connector = tls::connector().map_err(TransferError::Setup)?;
     let mut client = config
-        .connect(tls::connector()?)
-        .map_err(|e| format!("cannot connect to PostgreSQL at {}: {e}", describe(&config)))?;
-    schema::migrate(&mut client, Some(fingerprint))?;
+        .connect(connector)
+        .map_err(|e| TransferError::Connect {
+            at: describe(&config),
+            source: TransferError::cause(e),
+        })?;
+    schema::migrate(&mut client, Some(fingerprint)).map_err(TransferError::Setup)?;
     let mut tx = client.transaction().map_err(explain)?;
     let names: Vec<&str> = TABLES.iter().map(|(name, _)| *name).collect();
     // Instances may already point at the database: none writes until COMMIT.
@@ -48,9 +52,11 @@ pub fn import(
         copy_table(&mut tx, source, table, columns, expected, progress)?;
         let found = count(&mut tx, table)?;
         if found != expected {
-            return Err(format!(
-                "{table}: {found} rows arrived of the source's {expected}; nothing was committed"
-            ));
+            return Err(TransferError::Lost {
+                table: table.to_string(),
+                found,
+                expected,
+            });
         }
         copied.push((*table, found));
     }
@@ -61,26 +67,25 @@ pub fn import(
     Ok(copied)
 }
 
-fn explain(e: postgres::Error) -> String {
-    format!("PostgreSQL: {}", StoreError::from(e))
+fn explain(e: postgres::Error) -> TransferError {
+    TransferError::Target(StoreError::from(e))
 }
 
-fn count(tx: &mut Transaction, table: &str) -> Result<u64, String> {
-    let n: i64 = tx
+fn count(tx: &mut Transaction, table: &str) -> Result<u64, TransferError> {
+    let row = tx
         .query_one(&format!("SELECT count(*) FROM {table}"), &[])
-        .map_err(explain)?
-        .get(0);
+        .map_err(explain)?;
+    let n: i64 = rows::column(&row, 0).map_err(TransferError::Target)?;
     Ok(n as u64)
 }
 
 /// Copying into a database in use would mix two sets of users and ids.
-fn refuse_non_empty(tx: &mut Transaction) -> Result<(), String> {
+fn refuse_non_empty(tx: &mut Transaction) -> Result<(), TransferError> {
     for (table, _) in TABLES {
         let rows = count(tx, table)?;
         if rows > 0 {
-            return Err(format!(
-                "the target database is not empty ({table} has {rows} rows): migrate copies only into an empty PostgreSQL database; create a new one and point --to at it"
-            ));
+            let table = table.to_string();
+            return Err(TransferError::NotEmpty { table, rows });
         }
     }
     Ok(())
@@ -93,7 +98,7 @@ fn copy_table(
     columns: &[&str],
     expected: u64,
     progress: Progress,
-) -> Result<(), String> {
+) -> Result<(), TransferError> {
     let list = columns.join(", ");
     let types: Vec<Type> = tx
         .prepare(&format!("SELECT {list} FROM {table}"))
@@ -111,9 +116,8 @@ fn copy_table(
         let values = cells
             .into_iter()
             .zip(&types)
-            .map(|(cell, ty)| typed(ty, cell))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| format!("{table}: {e}"))?;
+            .map(|(cell, ty)| typed(table, ty, cell))
+            .collect::<Result<Vec<_>, _>>()?;
         let refs: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v.as_ref()).collect();
         writer.write(&refs).map_err(explain)?;
         written += 1;
@@ -130,11 +134,18 @@ type Value = Box<dyn ToSql + Sync>;
 
 /// A SQLite cell as the column's PostgreSQL type: SQLite keeps booleans as
 /// the integers 0 and 1.
-fn typed(ty: &Type, cell: Cell) -> Result<Value, String> {
+fn typed(table: &str, ty: &Type, cell: Cell) -> Result<Value, TransferError> {
+    let problem = |problem: String| TransferError::Cell {
+        table: table.to_string(),
+        problem,
+    };
     let int = |cell: Cell| match cell {
         Cell::Null => Ok(None),
         Cell::Int(i) => Ok(Some(i)),
-        other => Err(format!("expected an integer, found {}", kind(&other))),
+        other => Err(problem(format!(
+            "expected an integer, found {}",
+            kind(&other)
+        ))),
     };
     Ok(if *ty == Type::BOOL {
         Box::new(int(cell)?.map(|i| i != 0))
@@ -142,21 +153,21 @@ fn typed(ty: &Type, cell: Cell) -> Result<Value, String> {
         Box::new(int(cell)?)
     } else if *ty == Type::INT4 {
         let small = int(cell)?.map(i32::try_from).transpose();
-        Box::new(small.map_err(|_| "an integer out of range".to_string())?)
+        Box::new(small.map_err(|_| problem("an integer out of range".into()))?)
     } else if *ty == Type::TEXT {
         Box::new(match cell {
             Cell::Null => None,
             Cell::Text(text) => Some(text),
-            other => return Err(format!("expected text, found {}", kind(&other))),
+            other => return Err(problem(format!("expected text, found {}", kind(&other)))),
         })
     } else if *ty == Type::BYTEA {
         Box::new(match cell {
             Cell::Null => None,
             Cell::Bytes(bytes) => Some(bytes),
-            other => return Err(format!("expected bytes, found {}", kind(&other))),
+            other => return Err(problem(format!("expected bytes, found {}", kind(&other)))),
         })
     } else {
-        return Err(format!("no conversion to the column type {ty}"));
+        return Err(problem(format!("no conversion to the column type {ty}")));
     })
 }
 
@@ -170,7 +181,7 @@ fn kind(cell: &Cell) -> &'static str {
 }
 
 /// New users and audit events must not collide with the copied ids.
-fn advance_ids(tx: &mut Transaction, table: &str) -> Result<(), String> {
+fn advance_ids(tx: &mut Transaction, table: &str) -> Result<(), TransferError> {
     tx.execute(
         &format!(
             "SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table}"

@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use super::{describe, schema, tls};
+use super::{describe, rows, schema, tls};
 use crate::store::maintenance::Inspection;
 use crate::store::StoreError;
 
@@ -38,7 +38,10 @@ pub fn inspect(url: &str) -> Result<Found, String> {
     let mut count = |sql: &str| -> Result<i64, String> {
         match version {
             0 => Ok(0),
-            _ => Ok(tx.query_one(sql, &[]).map_err(explain)?.get(0)),
+            _ => {
+                let row = tx.query_one(sql, &[]).map_err(explain)?;
+                rows::column(&row, 0).map_err(|e| format!("PostgreSQL at {shown}: {e}"))
+            }
         }
     };
     let inspection = Inspection {

@@ -4,19 +4,19 @@
 
 use postgres::Row;
 
-use super::rows::{self, USER_COLUMNS};
+use super::rows::{self, column, USER_COLUMNS};
 use super::{sessions, sweep_lock, PostgresStore};
 use crate::store::{
     EndSessions, MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord, StoreResult, User,
 };
 
-fn token(row: &Row) -> MfaTokenRecord {
-    MfaTokenRecord {
-        user_id: row.get(0),
-        expires_at: row.get(1),
-        failures: u32::try_from(row.get::<_, i32>(2)).unwrap_or(0),
-        credentials_version: row.get(3),
-    }
+fn token(row: &Row) -> StoreResult<MfaTokenRecord> {
+    Ok(MfaTokenRecord {
+        user_id: column(row, 0)?,
+        expires_at: column(row, 1)?,
+        failures: u32::try_from(column::<i32>(row, 2)?).unwrap_or(0),
+        credentials_version: column(row, 3)?,
+    })
 }
 
 /// A new token, or a taken one put back with its failures counted.
@@ -49,11 +49,14 @@ impl MfaStore for PostgresStore {
              FROM user_mfa m WHERE m.user_id = $1",
             &[&user_id],
         )?;
-        Ok(row.map(|row| MfaRecord {
-            secret: row.get(0),
-            pending_secret: row.get(1),
-            last_step: row.get(2),
-            recovery_codes_left: u32::try_from(row.get::<_, i64>(3)).unwrap_or(0),
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(MfaRecord {
+            secret: column(&row, 0)?,
+            pending_secret: column(&row, 1)?,
+            last_step: column(&row, 2)?,
+            recovery_codes_left: u32::try_from(column::<i64>(&row, 3)?).unwrap_or(0),
         }))
     }
 
@@ -138,7 +141,10 @@ impl MfaStore for PostgresStore {
             "SELECT user_id FROM user_mfa WHERE user_id = ANY($1) AND secret IS NOT NULL",
             &[&user_ids],
         )?;
-        let with: Vec<i64> = rows.iter().map(|row| row.get(0)).collect();
+        let with = rows
+            .iter()
+            .map(|row| column(row, 0))
+            .collect::<StoreResult<Vec<i64>>>()?;
         Ok(user_ids
             .iter()
             .copied()
@@ -159,7 +165,8 @@ impl MfaStore for PostgresStore {
             ),
             &[&&hash[..]],
         )?;
-        Ok(row.map(|row| (token(&row), rows::user(&row, 4))))
+        row.map(|row| Ok((token(&row)?, rows::user(&row, 4)?)))
+            .transpose()
     }
 
     /// Single use: only the one request whose DELETE hit the row gets it.
@@ -169,7 +176,7 @@ impl MfaStore for PostgresStore {
              RETURNING user_id, expires_at, failures, credentials_version",
             &[&&hash[..], &now],
         )?;
-        Ok(row.as_ref().map(token))
+        row.as_ref().map(token).transpose()
     }
 
     fn put_back_mfa_token(&self, hash: &[u8; 32], token: &MfaTokenRecord) -> StoreResult<()> {

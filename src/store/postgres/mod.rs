@@ -173,10 +173,9 @@ impl HealthStore for PostgresStore {
 /// transaction, if no other instance holds it: false means another
 /// instance is doing that clean-up now.
 pub(super) fn sweep_lock(tx: &mut postgres::Transaction, what: &str) -> StoreResult<bool> {
-    Ok(tx
-        .query_one(
-            "SELECT pg_try_advisory_xact_lock($1, hashtext($2))",
-            &[&schema::LOCK_SPACE, &what],
-        )?
-        .get(0))
+    let row = tx.query_one(
+        "SELECT pg_try_advisory_xact_lock($1, hashtext($2))",
+        &[&schema::LOCK_SPACE, &what],
+    )?;
+    rows::column(&row, 0)
 }

@@ -1,9 +1,24 @@
-//! How a user and a session are read from a row: the column lists and their readers, shared by
-//! every file that joins them.
+//! How rows are read: every column through `column`, which answers a column of an unexpected type
+//! with an error naming it (never `Row::get`'s panic); the user and session column lists and their
+//! readers, shared by every file that joins them.
 
+use postgres::types::FromSql;
 use postgres::Row;
 
-use crate::store::{EndReason, IssueTimes, Session, User};
+use super::errors::UnreadColumn;
+use crate::store::{EndReason, IssueTimes, Session, StoreError, StoreResult, User};
+
+/// The value of column `at`, or `StoreError::Other` naming the column when
+/// it does not hold a `T` (a schema out of step with the code).
+pub(super) fn column<'a, T: FromSql<'a>>(row: &'a Row, at: usize) -> StoreResult<T> {
+    row.try_get(at).map_err(|source| {
+        let column = match row.columns().get(at) {
+            Some(column) => column.name().to_string(),
+            None => format!("#{at}"),
+        };
+        StoreError::other(UnreadColumn { column, source })
+    })
+}
 
 /// Users in SQLite's order (`COLLATE NOCASE`: ASCII case folded, then
 /// byte order), whatever the server's locale: a bare `ORDER BY username`
@@ -16,19 +31,19 @@ pub(super) const USER_COLUMNS: &str =
 pub(super) const USER_COLUMN_COUNT: usize = 10;
 
 /// Reads the `USER_COLUMNS` starting at column `at`.
-pub(super) fn user(row: &Row, at: usize) -> User {
-    User {
-        id: row.get(at),
-        username: row.get(at + 1),
-        email: row.get(at + 2),
-        full_name: row.get(at + 3),
-        password_hash: row.get(at + 4),
-        admin: row.get(at + 5),
-        disabled: row.get(at + 6),
-        created_at: row.get(at + 7),
-        credentials_version: row.get(at + 8),
-        groups: crate::store::groups::split(row.get::<_, Option<String>>(at + 9)),
-    }
+pub(super) fn user(row: &Row, at: usize) -> StoreResult<User> {
+    Ok(User {
+        id: column(row, at)?,
+        username: column(row, at + 1)?,
+        email: column(row, at + 2)?,
+        full_name: column(row, at + 3)?,
+        password_hash: column(row, at + 4)?,
+        admin: column(row, at + 5)?,
+        disabled: column(row, at + 6)?,
+        created_at: column(row, at + 7)?,
+        credentials_version: column(row, at + 8)?,
+        groups: crate::store::groups::split(column(row, at + 9)?),
+    })
 }
 
 pub(super) const SESSION_COLUMNS: &str =
@@ -38,21 +53,21 @@ pub(super) const SESSION_COLUMNS: &str =
 pub(super) const SESSION_COLUMN_COUNT: usize = 13;
 
 /// Reads the `SESSION_COLUMNS` from column 0.
-pub(super) fn session(row: &Row) -> Session {
-    let end_reason: Option<String> = row.get(7);
-    Session {
-        id: row.get(0),
-        user_id: row.get(1),
-        generation: row.get(2),
-        created_at: row.get(3),
-        last_used_at: row.get(4),
-        idle_expires_at: row.get(5),
-        absolute_expires_at: row.get(6),
+pub(super) fn session(row: &Row) -> StoreResult<Session> {
+    let end_reason: Option<String> = column(row, 7)?;
+    Ok(Session {
+        id: column(row, 0)?,
+        user_id: column(row, 1)?,
+        generation: column(row, 2)?,
+        created_at: column(row, 3)?,
+        last_used_at: column(row, 4)?,
+        idle_expires_at: column(row, 5)?,
+        absolute_expires_at: column(row, 6)?,
         ended: end_reason.as_deref().map(EndReason::parse),
-        user_agent: row.get(8),
-        ip: row.get(9),
-        mfa: row.get(10),
-        issue_times: IssueTimes::from_bytes(row.get(11)),
-        issued_to: row.get(12),
-    }
+        user_agent: column(row, 8)?,
+        ip: column(row, 9)?,
+        mfa: column(row, 10)?,
+        issue_times: IssueTimes::from_bytes(column(row, 11)?),
+        issued_to: column(row, 12)?,
+    })
 }

@@ -59,25 +59,24 @@ pub const OTHER_SECRET: &str = "this database was set up with another signing se
 pub(super) fn version(tx: &mut postgres::Transaction) -> Result<i32, postgres::Error> {
     let exists: bool = tx
         .query_one("SELECT to_regclass('latchkey_schema') IS NOT NULL", &[])?
-        .get(0);
+        .try_get(0)?;
     if !exists {
         return Ok(0);
     }
-    Ok(tx
-        .query_opt("SELECT version FROM latchkey_schema", &[])?
-        .map_or(0, |row| row.get(0)))
+    tx.query_opt("SELECT version FROM latchkey_schema", &[])?
+        .map_or(Ok(0), |row| row.try_get(0))
 }
 
 /// The fingerprint the first instance recorded, if one has.
 pub(super) fn stored_fingerprint(
     tx: &mut postgres::Transaction,
 ) -> Result<Option<Vec<u8>>, postgres::Error> {
-    Ok(tx
-        .query_opt(
-            "SELECT value FROM latchkey_meta WHERE name = $1",
-            &[&FINGERPRINT],
-        )?
-        .map(|row| row.get(0)))
+    tx.query_opt(
+        "SELECT value FROM latchkey_meta WHERE name = $1",
+        &[&FINGERPRINT],
+    )?
+    .map(|row| row.try_get(0))
+    .transpose()
 }
 
 enum Disagree {
@@ -97,8 +96,8 @@ fn agree_on_secret(tx: &mut postgres::Transaction, fingerprint: &[u8]) -> Result
             "SELECT value FROM latchkey_meta WHERE name = $1",
             &[&FINGERPRINT],
         )
-        .map_err(Disagree::Store)?
-        .get(0);
+        .and_then(|row| row.try_get(0))
+        .map_err(Disagree::Store)?;
     match stored == fingerprint {
         true => Ok(()),
         false => Err(Disagree::OtherSecret),

@@ -6,9 +6,12 @@
 use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
-use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USER_COLUMN_COUNT};
+use super::rows::{
+    self, column, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USER_COLUMN_COUNT,
+};
 use super::Connection;
 use crate::domain::RefreshHash;
+use crate::store::signing_keys::key_live;
 use crate::store::{
     EndReason, NewSession, RefreshRecord, Rotation, Session, SessionTx, Standing, StoreResult, User,
 };
@@ -62,10 +65,13 @@ impl SessionTx for InTransaction<'_> {
             let mut conn = self.conn.borrow_mut();
             let statement = conn.prepared(STANDING)?;
             let row = conn.client.query_opt(&statement, &[&user_id])?;
-            Ok(row.map(|row| Standing {
-                disabled: row.get(0),
-                credentials_version: row.get(1),
-            }))
+            let standing = |row: &postgres::Row| -> StoreResult<Standing> {
+                Ok(Standing {
+                    disabled: column(row, 0)?,
+                    credentials_version: column(row, 1)?,
+                })
+            };
+            row.as_ref().map(standing).transpose()
         };
         self.noted(read())
     }
@@ -107,13 +113,14 @@ impl SessionTx for InTransaction<'_> {
         let read = || -> StoreResult<bool> {
             let mut conn = self.conn.borrow_mut();
             let statement = conn.prepared(KEY_LIVE)?;
-            Ok(conn.client.query_opt(&statement, &[&kid])?.is_none())
+            let live: bool = column(&conn.client.query_one(&statement, &[&kid])?, 0)?;
+            Ok(!live)
         };
         self.noted(read())
     }
 }
 
-const KEY_LIVE: &str = "SELECT 1 FROM signing_keys WHERE kid = $1 AND revoked_at IS NULL";
+const KEY_LIVE: &str = concat!("SELECT ", key_live!("$1"));
 
 fn find_session(conn: &mut Connection, session_id: &str) -> StoreResult<Option<(Session, User)>> {
     static SQL: OnceLock<String> = OnceLock::new();
@@ -126,7 +133,13 @@ fn find_session(conn: &mut Connection, session_id: &str) -> StoreResult<Option<(
     });
     let statement = conn.prepared(sql)?;
     let row = conn.client.query_opt(&statement, &[&session_id])?;
-    Ok(row.map(|row| (rows::session(&row), rows::user(&row, SESSION_COLUMN_COUNT))))
+    row.map(|row| {
+        Ok((
+            rows::session(&row)?,
+            rows::user(&row, SESSION_COLUMN_COUNT)?,
+        ))
+    })
+    .transpose()
 }
 
 fn find_refresh(conn: &mut Connection, hash: &RefreshHash) -> StoreResult<Option<RefreshRecord>> {
@@ -141,15 +154,16 @@ fn find_refresh(conn: &mut Connection, hash: &RefreshHash) -> StoreResult<Option
     });
     let statement = conn.prepared(sql)?;
     let row = conn.client.query_opt(&statement, &[&hash.key()])?;
-    Ok(row.map(|row| {
-        let after_user = SESSION_COLUMN_COUNT + USER_COLUMN_COUNT;
-        RefreshRecord {
-            session: rows::session(&row),
-            user: rows::user(&row, SESSION_COLUMN_COUNT),
-            generation: row.get(after_user),
-            issued_at: row.get(after_user + 1),
-            issued_to: row.get(after_user + 2),
-        }
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let after_user = SESSION_COLUMN_COUNT + USER_COLUMN_COUNT;
+    Ok(Some(RefreshRecord {
+        session: rows::session(&row)?,
+        user: rows::user(&row, SESSION_COLUMN_COUNT)?,
+        generation: column(&row, after_user)?,
+        issued_at: column(&row, after_user + 1)?,
+        issued_to: column(&row, after_user + 2)?,
     }))
 }
 

@@ -5,8 +5,11 @@ use std::sync::OnceLock;
 
 use postgres::GenericClient;
 
-use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USER_COLUMN_COUNT};
+use super::rows::{
+    self, column, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USER_COLUMN_COUNT,
+};
 use super::{sweep_lock, PostgresStore};
+use crate::store::signing_keys::key_live;
 use crate::store::{
     EndReason, EndSessions, Session, SessionStore, SessionWork, StoreResult, Swept, User,
 };
@@ -77,7 +80,7 @@ impl SessionStore for PostgresStore {
     }
 
     /// One round trip: the session, its user, and whether the token's key
-    /// still signs (a revoked or unknown `kid` answers `None`).
+    /// is live (`key_live!`: a revoked or unknown `kid` answers `None`).
     fn session_with_user(
         &self,
         session_id: &str,
@@ -86,9 +89,9 @@ impl SessionStore for PostgresStore {
         static SQL: OnceLock<String> = OnceLock::new();
         let sql = SQL.get_or_init(|| {
             format!(
-                "SELECT {SESSION_COLUMNS}, {USER_COLUMNS},
-                        (SELECT k.revoked_at IS NULL FROM signing_keys k WHERE k.kid = $2)
-                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1"
+                "SELECT {SESSION_COLUMNS}, {USER_COLUMNS}, $2::text IS NULL OR {}
+                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
+                key_live!("$2"),
             )
         });
         let mut conn = self.conn()?;
@@ -96,13 +99,13 @@ impl SessionStore for PostgresStore {
         let Some(row) = conn.client.query_opt(&statement, &[&session_id, &kid])? else {
             return Ok(None);
         };
-        let key_signs: Option<bool> = row.get(SESSION_COLUMN_COUNT + USER_COLUMN_COUNT);
-        if kid.is_some() && key_signs != Some(true) {
+        let key_live: bool = column(&row, SESSION_COLUMN_COUNT + USER_COLUMN_COUNT)?;
+        if !key_live {
             return Ok(None);
         }
         Ok(Some((
-            rows::session(&row),
-            rows::user(&row, SESSION_COLUMN_COUNT),
+            rows::session(&row)?,
+            rows::user(&row, SESSION_COLUMN_COUNT)?,
         )))
     }
 
@@ -116,7 +119,7 @@ impl SessionStore for PostgresStore {
             ),
             &[&user_id, &now],
         )?;
-        Ok(rows.iter().map(rows::session).collect())
+        rows.iter().map(rows::session).collect()
     }
 
     fn sweep(&self, now: i64, batch: usize) -> StoreResult<Swept> {
@@ -141,15 +144,12 @@ impl SessionStore for PostgresStore {
     }
 
     fn count_live_sessions(&self, now: i64) -> StoreResult<u64> {
-        let count: i64 = self
-            .conn()?
-            .client
-            .query_one(
-                "SELECT COUNT(*) FROM sessions
-                 WHERE end_reason IS NULL AND idle_expires_at > $1 AND absolute_expires_at > $1",
-                &[&now],
-            )?
-            .get(0);
+        let row = self.conn()?.client.query_one(
+            "SELECT COUNT(*) FROM sessions
+             WHERE end_reason IS NULL AND idle_expires_at > $1 AND absolute_expires_at > $1",
+            &[&now],
+        )?;
+        let count: i64 = column(&row, 0)?;
         Ok(u64::try_from(count).unwrap_or(0))
     }
 }

@@ -1,6 +1,7 @@
 //! SQL for the signing keys: few rows, read whole. A new key's `kid` is its primary key, so two
 //! instances rotating at once keep one key each and both are published.
 
+use super::rows::column;
 use super::PostgresStore;
 use crate::store::{KeyStore, StoreResult, StoredKey};
 
@@ -11,18 +12,19 @@ impl KeyStore for PostgresStore {
              FROM signing_keys ORDER BY signs_from, created_at",
             &[],
         )?;
-        Ok(rows
-            .iter()
-            .map(|row| StoredKey {
-                kid: row.get(0),
-                public_key: row.get(1),
-                sealed_private: row.get(2),
-                created_at: row.get(3),
-                signs_from: row.get(4),
-                retired_at: row.get(5),
-                revoked_at: row.get(6),
+        rows.iter()
+            .map(|row| {
+                Ok(StoredKey {
+                    kid: column(row, 0)?,
+                    public_key: column(row, 1)?,
+                    sealed_private: column(row, 2)?,
+                    created_at: column(row, 3)?,
+                    signs_from: column(row, 4)?,
+                    retired_at: column(row, 5)?,
+                    revoked_at: column(row, 6)?,
+                })
             })
-            .collect())
+            .collect()
     }
 
     fn save_signing_keys(&self, added: &[StoredKey], changed: &[StoredKey]) -> StoreResult<()> {

@@ -4,6 +4,7 @@
 
 use postgres::Transaction;
 
+use super::rows::column;
 use super::{schema, PostgresStore};
 use crate::store::{
     KeyCount, MayCount, Reservation, Settled, StoreResult, ThrottleKey, ThrottleStore,
@@ -18,7 +19,7 @@ fn count(tx: &mut Transaction, key: &[u8], now: i64) -> StoreResult<KeyCount> {
         &[&key],
     )?;
     let (failures, in_flight, oldest): (i64, i64, Option<i64>) =
-        (row.get(0), row.get(1), row.get(2));
+        (column(&row, 0)?, column(&row, 1)?, column(&row, 2)?);
     Ok(KeyCount {
         failures: failures as usize,
         in_flight: in_flight as usize,
@@ -58,7 +59,7 @@ fn reserve(
             "INSERT INTO login_attempts (key, at, settles_by) VALUES ($1, $2, $3) RETURNING id",
             &[&key.key, &now, &settles_by],
         )?;
-        ids.push(row.get(0));
+        ids.push(column(&row, 0)?);
     }
     Ok(Reservation::Counted(ids))
 }

@@ -3,7 +3,7 @@
 
 use postgres::GenericClient;
 
-use super::rows::{self, USERNAME_ORDER, USER_COLUMNS, USER_COLUMN_COUNT};
+use super::rows::{self, column, USERNAME_ORDER, USER_COLUMNS, USER_COLUMN_COUNT};
 use super::{sessions, PostgresStore};
 use crate::domain;
 use crate::store::users::pick_by_name;
@@ -26,10 +26,10 @@ pub(super) fn by_name(
         ),
         &[&key, &upper],
     )?;
-    let found: Vec<(User, String)> = rows
+    let found = rows
         .iter()
-        .map(|row| (rows::user(row, 0), row.get(USER_COLUMN_COUNT)))
-        .collect();
+        .map(|row| Ok((rows::user(row, 0)?, column(row, USER_COLUMN_COUNT)?)))
+        .collect::<StoreResult<Vec<(User, String)>>>()?;
     Ok(pick_by_name(found, username))
 }
 
@@ -40,17 +40,18 @@ fn collisions(client: &mut postgres::Client) -> StoreResult<Vec<NameCollision>> 
     )?;
     let mut found = Vec::with_capacity(kept.len());
     for row in kept {
-        let key: String = row.get(2);
+        let key: String = column(&row, 2)?;
         let plain = key.split(KEPT).next().unwrap_or_default();
         let held_by = client
             .query_opt(
                 "SELECT id, username FROM users WHERE username_key = $1",
                 &[&plain],
             )?
-            .map(|row| (row.get(0), row.get(1)));
+            .map(|row| StoreResult::Ok((column(&row, 0)?, column(&row, 1)?)))
+            .transpose()?;
         found.push(NameCollision {
-            id: row.get(0),
-            username: row.get(1),
+            id: column(&row, 0)?,
+            username: column(&row, 1)?,
             held_by,
         });
     }
@@ -93,23 +94,20 @@ impl UserStore for PostgresStore {
             &format!("SELECT {USER_COLUMNS} FROM users u ORDER BY {USERNAME_ORDER}"),
             &[],
         )?;
-        Ok(rows.iter().map(|row| rows::user(row, 0)).collect())
+        rows.iter().map(|row| rows::user(row, 0)).collect()
     }
 
     fn has_enabled_admin(&self) -> StoreResult<bool> {
-        Ok(self
-            .conn()?
-            .client
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM users WHERE admin AND NOT disabled)",
-                &[],
-            )?
-            .get(0))
+        let row = self.conn()?.client.query_one(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE admin AND NOT disabled)",
+            &[],
+        )?;
+        column(&row, 0)
     }
 
     fn insert_user(&self, user: &NewUser, now: i64) -> StoreResult<User> {
         self.in_transaction(|tx| {
-            let id: i64 = tx
+            let inserted = tx
                 .query_one(
                     "INSERT INTO users (username, username_key, email, full_name, password_hash,
                                         admin, disabled, created_at, updated_at)
@@ -125,14 +123,14 @@ impl UserStore for PostgresStore {
                         &now,
                     ],
                 )
-                .map_err(|e| name_taken(e, &user.username))?
-                .get(0);
+                .map_err(|e| name_taken(e, &user.username))?;
+            let id: i64 = column(&inserted, 0)?;
             write_groups(tx, id, &user.groups)?;
             let row = tx.query_one(
                 &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = $1"),
                 &[&id],
             )?;
-            Ok(rows::user(&row, 0))
+            rows::user(&row, 0)
         })
     }
 

@@ -1,24 +1,24 @@
 //! SQL for the admin users API. Filters are parameters and the sort column comes from a fixed list;
-//! a change and the last-admin check share one IMMEDIATE transaction, so two admins cannot demote
+//! the admin rules (`store::admin`) run on one IMMEDIATE transaction, so two admins cannot demote
 //! each other at once.
 
 use rusqlite::{params, Connection, ToSql, Transaction, TransactionBehavior};
 
 use super::{rows, sessions, users, SqliteStore};
-use crate::domain;
-use crate::store::admin::{ends_sessions, last_admin};
+use crate::store::admin::{self, AdminTx, Flags, Search};
 use crate::store::{
-    AdminStore, EndSessions, StoreError, StoreResult, User, UserChange, UserQuery, UserSort,
+    AdminStore, EndReason, EndSessions, StoreError, StoreResult, User, UserChange, UserQuery,
+    UserSort,
 };
 
 /// Every filter is "unset or matches", so one statement serves all queries.
-/// SQLite's `lower` folds ASCII only: the username is also searched in its
-/// key with the folded search text (?5), so `q=ÉLISE` finds `Élise`.
+/// The search (`admin::Search`) is ?1 folded by `name_key` within the
+/// username's key and ?5 folded in ASCII within the email and full name,
+/// which SQLite's `lower` folds in ASCII alone.
 const FILTER: &str = "FROM users u
-     WHERE (?1 IS NULL OR instr(lower(u.username), lower(?1)) > 0
-                       OR instr(u.username_key, ?5) > 0
-                       OR instr(lower(coalesce(u.email, '')), lower(?1)) > 0
-                       OR instr(lower(coalesce(u.full_name, '')), lower(?1)) > 0)
+     WHERE (?1 IS NULL OR instr(u.username_key, ?1) > 0
+                       OR instr(lower(coalesce(u.email, '')), ?5) > 0
+                       OR instr(lower(coalesce(u.full_name, '')), ?5) > 0)
        AND (?2 IS NULL OR u.disabled = ?2)
        AND (?3 IS NULL OR u.admin = ?3)
        AND (?4 IS NULL OR u.username IN (SELECT value FROM json_each(?4)))
@@ -48,13 +48,13 @@ pub(super) fn query(conn: &mut Connection, query: &UserQuery) -> StoreResult<(Ve
         .limit
         .map_or(-1, |n| i64::try_from(n).unwrap_or(i64::MAX));
     let offset = i64::try_from(query.offset).unwrap_or(i64::MAX);
-    let folded = query.search.as_deref().map(domain::name_key);
+    let search = Search::of(query);
     let args: [&dyn ToSql; 8] = [
-        &query.search,
+        &search.as_ref().map(|s| &s.key),
         &query.disabled,
         &query.admin,
         &usernames,
-        &folded,
+        &search.as_ref().map(|s| &s.ascii),
         &query.group,
         &limit,
         &offset,
@@ -80,83 +80,75 @@ fn page_sql(query: &UserQuery) -> String {
     )
 }
 
-/// `None` when there is no such user. Ends the user's sessions when it is
-/// disabled, demoted or given a new password.
-pub(super) fn update(
-    conn: &mut Connection,
-    username: &str,
-    change: &UserChange,
-    now: i64,
-) -> StoreResult<Option<User>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let Some(before) = users::by_name(&tx, username)? else {
-        return Ok(None);
-    };
-    let admin = change.admin.unwrap_or(before.admin);
-    let disabled = change.disabled.unwrap_or(before.disabled);
-    if !admin || disabled {
-        refuse_last_admin(&tx, &before)?;
+/// The admin rules' primitives on the IMMEDIATE transaction each change runs in.
+impl AdminTx for Transaction<'_> {
+    fn user(&mut self, username: &str) -> StoreResult<Option<User>> {
+        users::by_name(self, username)
     }
-    tx.execute(
-        "UPDATE users SET
-             email = CASE WHEN ?2 THEN ?3 ELSE email END,
-             full_name = CASE WHEN ?4 THEN ?5 ELSE full_name END,
-             admin = ?6, disabled = ?7,
-             password_hash = coalesce(?8, password_hash),
-             updated_at = ?9
-         WHERE id = ?1",
-        params![
-            before.id,
-            change.email.is_some(),
-            change.email.clone().flatten(),
-            change.full_name.is_some(),
-            change.full_name.clone().flatten(),
-            admin,
-            disabled,
-            change.password_hash,
-            now
-        ],
-    )?;
-    if let Some(groups) = &change.groups {
-        users::write_groups(&tx, before.id, &groups.apply(&before.groups))?;
-    }
-    if let Some(reason) = ends_sessions(&before, change, admin, disabled) {
-        sessions::end_for_user(&tx, before.id, EndSessions::All(reason), now)?;
-    }
-    let after = users::by_name(&tx, &before.username)?;
-    tx.commit()?;
-    Ok(after)
-}
 
-/// `None` when there is no such user; else the user as it was. Its sessions
-/// go with it (by cascade).
-pub(super) fn delete(conn: &mut Connection, username: &str) -> StoreResult<Option<User>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let Some(user) = users::by_name(&tx, username)? else {
-        return Ok(None);
-    };
-    refuse_last_admin(&tx, &user)?;
-    tx.execute("DELETE FROM users WHERE id = ?1", [user.id])?;
-    tx.commit()?;
-    Ok(Some(user))
-}
-
-/// Refuses to take away the last enabled admin; a user that is not an
-/// enabled admin now can always be changed.
-fn refuse_last_admin(tx: &Transaction, user: &User) -> StoreResult<()> {
-    if !user.admin || user.disabled {
-        return Ok(());
+    fn other_enabled_admin(&mut self, id: i64) -> StoreResult<bool> {
+        Ok(self.query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE admin = 1 AND disabled = 0 AND id <> ?1)",
+            [id],
+            |row| row.get(0),
+        )?)
     }
-    let others: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM users WHERE admin = 1 AND disabled = 0 AND id <> ?1)",
-        [user.id],
-        |row| row.get(0),
-    )?;
-    if others {
+
+    fn write_user(
+        &mut self,
+        id: i64,
+        change: &UserChange,
+        flags: Flags,
+        now: i64,
+    ) -> StoreResult<()> {
+        self.execute(
+            "UPDATE users SET
+                 email = CASE WHEN ?2 THEN ?3 ELSE email END,
+                 full_name = CASE WHEN ?4 THEN ?5 ELSE full_name END,
+                 admin = ?6, disabled = ?7,
+                 password_hash = coalesce(?8, password_hash),
+                 updated_at = ?9
+             WHERE id = ?1",
+            params![
+                id,
+                change.email.is_some(),
+                change.email.clone().flatten(),
+                change.full_name.is_some(),
+                change.full_name.clone().flatten(),
+                flags.admin,
+                flags.disabled,
+                change.password_hash,
+                now
+            ],
+        )?;
         Ok(())
-    } else {
-        Err(last_admin(user))
     }
+
+    fn write_groups(&mut self, id: i64, groups: &[String]) -> StoreResult<()> {
+        users::write_groups(self, id, groups)
+    }
+
+    fn end_sessions(&mut self, id: i64, reason: EndReason, now: i64) -> StoreResult<()> {
+        sessions::end_for_user(self, id, EndSessions::All(reason), now)?;
+        Ok(())
+    }
+
+    /// Its sessions go with it (by cascade).
+    fn delete_user(&mut self, id: i64) -> StoreResult<()> {
+        self.execute("DELETE FROM users WHERE id = ?1", [id])?;
+        Ok(())
+    }
+}
+
+/// Runs one of the admin rules in an IMMEDIATE transaction, committed when it succeeds.
+fn in_admin_tx<T>(
+    conn: &mut Connection,
+    rule: impl FnOnce(&mut dyn AdminTx) -> StoreResult<T>,
+) -> StoreResult<T> {
+    let mut tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = rule(&mut tx)?;
+    tx.commit()?;
+    Ok(out)
 }
 
 impl AdminStore for SqliteStore {
@@ -170,10 +162,12 @@ impl AdminStore for SqliteStore {
         change: &UserChange,
         now: i64,
     ) -> StoreResult<Option<User>> {
-        update(&mut *self.conn()?, username, change, now)
+        in_admin_tx(&mut *self.conn()?, |tx| {
+            admin::update_user(tx, username, change, now)
+        })
     }
 
     fn delete_user_unless_last_admin(&self, username: &str) -> StoreResult<Option<User>> {
-        delete(&mut *self.conn()?, username)
+        in_admin_tx(&mut *self.conn()?, |tx| admin::delete_user(tx, username))
     }
 }

@@ -8,6 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
 use crate::domain::RefreshHash;
+use crate::store::signing_keys::key_live;
 use crate::store::{
     EndReason, NewSession, RefreshRecord, Rotation, Session, SessionTx, Standing, StoreResult, User,
 };
@@ -56,10 +57,11 @@ impl SessionTx for InTransaction<'_> {
     }
 
     fn signing_key_revoked(&self, kid: &str) -> StoreResult<bool> {
-        let live = self
+        const SQL: &str = concat!("SELECT ", key_live!("?1"));
+        let live: bool = self
             .0
-            .prepare_cached("SELECT 1 FROM signing_keys WHERE kid = ?1 AND revoked_at IS NULL")?
-            .exists([kid])?;
+            .prepare_cached(SQL)?
+            .query_row([kid], |row| row.get(0))?;
         Ok(!live)
     }
 }

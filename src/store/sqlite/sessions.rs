@@ -7,6 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, ToSql};
 
 use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
 use super::{session_tx, SqliteStore};
+use crate::store::signing_keys::key_live;
 use crate::store::{
     EndReason, EndSessions, Session, SessionStore, SessionWork, StoreResult, Swept, User,
 };
@@ -54,8 +55,8 @@ pub(super) fn end_for_user(
     )?)
 }
 
-/// The session and its user, if `kid` (when given) names a signing key not
-/// revoked: one statement, as this runs on every authenticated request.
+/// The session and its user, if `kid` (when given) names a live signing key
+/// (`key_live!`): one statement, as this runs on every authenticated request.
 fn with_user(
     conn: &Connection,
     session_id: &str,
@@ -65,10 +66,10 @@ fn with_user(
     static SQL: OnceLock<String> = OnceLock::new();
     let sql = SQL.get_or_init(|| {
         format!(
-            "SELECT {SESSION_COLUMNS}, {}, ?2 IS NULL OR EXISTS (
-                 SELECT 1 FROM signing_keys k WHERE k.kid = ?2 AND k.revoked_at IS NULL)
+            "SELECT {SESSION_COLUMNS}, {}, ?2 IS NULL OR {}
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?1",
-            rows::USER_COLUMNS
+            rows::USER_COLUMNS,
+            key_live!("?2"),
         )
     });
     let key_live_at = SESSION_COLUMN_COUNT + rows::USER_COLUMN_COUNT;

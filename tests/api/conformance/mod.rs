@@ -1,8 +1,10 @@
 //! The store conformance suite: every test is written once against `&dyn Store` and runs on a fresh
 //! SQLite file and on a fresh PostgreSQL database (`LATCHKEY_TEST_POSTGRES`), so the two stores
-//! keep one contract.
+//! keep one contract (`columns` alone is PostgreSQL's: how its rows are read).
 
+mod admins;
 mod audit;
+mod columns;
 mod groups;
 mod secrets;
 mod sessions;

@@ -1,9 +1,9 @@
 //! The stored secrets' records: a login's pending second step is taken once, and signing keys read
-//! back as saved, oldest first, with their dates rewritten in place.
+//! back as saved, oldest first, with their dates rewritten in place, live until revoked.
 
 use latchkey::store::{MfaTokenRecord, Store, StoredKey};
 
-use super::{add_user, conformance};
+use super::{add_user, conformance, in_session_tx};
 
 const NOW: i64 = 1_700_000_000_000;
 
@@ -96,7 +96,10 @@ fn signing_keys_read_back_as_saved_oldest_first(store: &dyn Store) {
     assert_eq!((keys[1].created_at, keys[1].revoked_at), (NOW + 40, None));
 }
 
-fn an_access_check_finds_its_session_only_under_a_key_not_revoked(store: &dyn Store) {
+/// A key is live while it is known and not revoked; a grant asks
+/// `signing_key_revoked` and an access check asks the session lookup, and
+/// both answer alike for a live, a revoked and an unknown kid.
+fn a_key_is_live_only_while_known_and_not_revoked_for_grants_and_access_checks(store: &dyn Store) {
     let alice = add_user(store, "alice", false, NOW);
     let id = super::sessions::start(store, alice.id, 1);
     store
@@ -109,15 +112,25 @@ fn an_access_check_finds_its_session_only_under_a_key_not_revoked(store: &dyn St
         let found = store.session_with_user(&id, kid).unwrap();
         found.map(|(session, user)| (session.id, user.id))
     };
+    let grant_refused =
+        |kid: &'static str| in_session_tx(store, move |tx| tx.signing_key_revoked(kid).unwrap());
     let alices = Some((id.clone(), alice.id));
     assert_eq!(found(None), alices, "an HS256 token names no key");
-    assert_eq!(found(Some("live")), alices);
-    assert_eq!(found(Some("gone")), None);
-    assert_eq!(found(Some("unknown")), None);
+    assert_eq!(
+        (found(Some("live")), grant_refused("live")),
+        (alices, false)
+    );
+    for kid in ["gone", "unknown"] {
+        assert_eq!(
+            (found(Some(kid)), grant_refused(kid)),
+            (None, true),
+            "{kid}"
+        );
+    }
 }
 
 conformance!(
-    an_access_check_finds_its_session_only_under_a_key_not_revoked,
+    a_key_is_live_only_while_known_and_not_revoked_for_grants_and_access_checks,
     a_login_step_is_taken_once_and_put_back_with_its_failures,
     an_expired_login_step_is_neither_taken_nor_kept,
     signing_keys_read_back_as_saved_oldest_first,

@@ -143,6 +143,50 @@ fn a_user_page_finds_names_beyond_ascii_as_listed(store: &dyn Store) {
     assert_eq!(store.query_users(&search).unwrap().1, 1);
 }
 
+/// Users whose names and full names go beyond ASCII, each searched for
+/// in several spellings: the username by login's folding, the email and
+/// full name with ASCII letters folded and every other letter as written.
+fn a_search_folds_names_as_login_does_on_every_store(store: &dyn Store) {
+    for (username, full_name) in [
+        ("Zoë", "Zoë Adams"),
+        ("Straße", "Grüße Straße"),
+        ("İlker", "İlker Yılmaz"),
+        ("emile", "Émile Zola"),
+    ] {
+        let mut user = user_named(username);
+        user.full_name = Some(full_name.into());
+        store.insert_user(&user, NOW).unwrap();
+    }
+    let found = |text: &str| -> Vec<String> {
+        let search = UserQuery {
+            search: Some(text.into()),
+            ..UserQuery::default()
+        };
+        let (users, total) = store.query_users(&search).unwrap();
+        assert_eq!(users.len() as u64, total, "{text}");
+        users.into_iter().map(|u| u.username).collect()
+    };
+    let expected: [(&str, &[&str]); 14] = [
+        ("ZOË", &["Zoë"]),
+        ("zoe\u{308}", &["Zoë"]),
+        ("STRASSE", &["Straße"]),
+        ("straße", &["Straße"]),
+        ("SS", &["Straße"]),
+        ("İL", &["İlker"]),
+        ("i\u{307}lker", &["İlker"]),
+        ("ilker", &[]),
+        ("ADAMS", &["Zoë"]),
+        ("GRÜSSE", &[]),
+        ("grüße", &["Straße"]),
+        ("ÉMILE ZOLA", &["emile"]),
+        ("émile", &[]),
+        ("YILMAZ", &[]),
+    ];
+    for (text, names) in expected {
+        assert_eq!(found(text), names, "q={text}");
+    }
+}
+
 fn user_named(name: &str) -> latchkey::store::NewUser {
     latchkey::store::NewUser {
         username: name.into(),
@@ -159,4 +203,5 @@ conformance!(
     an_admin_counts_only_while_enabled,
     a_user_page_sorts_and_filters_alike,
     a_user_page_finds_names_beyond_ascii_as_listed,
+    a_search_folds_names_as_login_does_on_every_store,
 );
