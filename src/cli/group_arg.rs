@@ -24,6 +24,6 @@ impl TypedValueParser for GroupArg {
         let name = value.to_string_lossy().into_owned();
         domain::group_names(std::slice::from_ref(&name))
             .map(|mut names| names.remove(0))
-            .map_err(|why| clap::Error::raw(ErrorKind::ValueValidation, why + "\n"))
+            .map_err(|why| clap::Error::raw(ErrorKind::ValueValidation, why.to_string() + "\n"))
     }
 }

@@ -6,13 +6,17 @@ use crate::audit::{self, Describe};
 use crate::auth::keyring;
 use crate::auth::ring;
 use crate::auth::signing::KeySealer;
-use crate::cli::KeysCommand;
+use crate::cli::{CommandError, KeysCommand};
 use crate::clock;
 use crate::store::Store;
 
-pub(super) fn run(store: &dyn Store, secret: &[u8], command: KeysCommand) -> Result<(), String> {
+pub(super) fn run(
+    store: &dyn Store,
+    secret: &[u8],
+    command: KeysCommand,
+) -> Result<(), CommandError> {
     let now = clock::now_ms();
-    let keys = store.signing_keys().map_err(|e| e.to_string())?;
+    let keys = store.signing_keys()?;
     let sealer = KeySealer::new(secret);
     match command {
         KeysCommand::List => {
@@ -34,9 +38,7 @@ pub(super) fn run(store: &dyn Store, secret: &[u8], command: KeysCommand) -> Res
         }
         KeysCommand::Rotate => {
             let new = ring::rotate(&sealer, now);
-            store
-                .save_signing_keys(std::slice::from_ref(&new), &[])
-                .map_err(|e| e.to_string())?;
+            store.save_signing_keys(std::slice::from_ref(&new), &[])?;
             key_event(store, Kind::KeyRotated, &new.kid);
             println!(
                 "key {} published; it signs from {}",
@@ -46,10 +48,9 @@ pub(super) fn run(store: &dyn Store, secret: &[u8], command: KeysCommand) -> Res
             Ok(())
         }
         KeysCommand::Revoke { kid } => {
-            let (added, changed) = ring::revoke(&keys, &kid, &sealer, now)?;
-            store
-                .save_signing_keys(&added, &changed)
-                .map_err(|e| e.to_string())?;
+            let (added, changed) =
+                ring::revoke(&keys, &kid, &sealer, now).map_err(CommandError::Revoke)?;
+            store.save_signing_keys(&added, &changed)?;
             key_event(store, Kind::KeyRevoked, &kid);
             println!("revoked key {kid}");
             Ok(())

@@ -5,6 +5,7 @@ pub mod access;
 mod audit;
 mod backup;
 pub mod check;
+mod error;
 mod group_arg;
 mod keys;
 mod migrate;
@@ -21,6 +22,7 @@ use crate::config::ServeArgs;
 use crate::domain;
 use crate::observe::log_line::LogFormat;
 use crate::store::Database;
+pub use error::{CommandError, Refusal};
 use group_arg::GroupArg;
 
 #[derive(Parser, Debug)]
@@ -132,7 +134,7 @@ pub struct AddUser {
 /// error (exit 2) in one line that names the rule, never echoing the value:
 /// it may hold a right-to-left override that would garble the terminal.
 #[derive(Clone)]
-struct Checked(fn(Option<String>) -> Result<Option<String>, String>);
+struct Checked(fn(Option<String>) -> Result<Option<String>, domain::ContactError>);
 
 impl TypedValueParser for Checked {
     type Value = String;
@@ -147,7 +149,7 @@ impl TypedValueParser for Checked {
         let text = value
             .to_str()
             .ok_or_else(|| refuse("arguments must be UTF-8".into()))?;
-        let checked = (self.0)(Some(text.to_string())).map_err(refuse)?;
+        let checked = (self.0)(Some(text.to_string())).map_err(|e| refuse(e.to_string()))?;
         Ok(checked.unwrap_or_default())
     }
 }
@@ -189,11 +191,9 @@ pub enum SessionsCommand {
 /// would make an empty one and then report "no user named …", which reads as
 /// if the user did not exist), and a PostgreSQL database is backed up with
 /// its own tools.
-pub fn refusal(db: &Database, command: &Command) -> Option<String> {
+pub fn refusal(db: &Database, command: &Command) -> Option<Refusal> {
     let Some(path) = db.sqlite_path() else {
-        return matches!(command, Command::Backup(_)).then(|| {
-            "backup copies a SQLite file; back up a PostgreSQL database with pg_dump (or your provider's snapshots)".into()
-        });
+        return matches!(command, Command::Backup(_)).then_some(Refusal::BackupOfPostgres);
     };
     let creates = matches!(
         command,
@@ -205,14 +205,11 @@ pub fn refusal(db: &Database, command: &Command) -> Option<String> {
     if creates || path.exists() {
         return None;
     }
-    Some(format!(
-        "no database at {}; point to it with --db PATH or LATCHKEY_DB",
-        path.display()
-    ))
+    Some(Refusal::NoDatabase(path.into()))
 }
 
 /// Runs an administration command; the message on error says what to fix.
-pub fn run(db: Database, command: Command) -> Result<(), String> {
+pub fn run(db: Database, command: Command) -> Result<(), CommandError> {
     match (command, db.sqlite_path()) {
         // Copies the file as it is: no schema is applied to it first.
         (Command::Backup(args), Some(path)) => backup::run(path, args),
@@ -221,17 +218,20 @@ pub fn run(db: Database, command: Command) -> Result<(), String> {
     }
 }
 
-fn run_on_store(db: Database, command: Command) -> Result<(), String> {
+fn run_on_store(db: Database, command: Command) -> Result<(), CommandError> {
     // Only the keys commands use the secret; with PostgreSQL they check it
     // is the database's.
     let key = match &command {
-        Command::Keys(_) => Some(crate::keys::load_or_create(&crate::config::key_source(
-            &db,
-        )?)?),
+        Command::Keys(_) => Some(
+            crate::keys::load_or_create(&crate::config::key_source(&db)?)
+                .map_err(CommandError::Key)?,
+        ),
         _ => None,
     };
     let fingerprint = key.as_deref().map(crate::keys::fingerprint);
-    let opened = db.open(2, fingerprint.as_ref().map(|f| &f[..]))?;
+    let opened = db
+        .open(2, fingerprint.as_ref().map(|f| &f[..]))
+        .map_err(CommandError::Database)?;
     let store = opened.shared();
     let store = store.as_ref();
     match command {
@@ -239,9 +239,7 @@ fn run_on_store(db: Database, command: Command) -> Result<(), String> {
         | Command::CheckConfig(_)
         | Command::Backup(_)
         | Command::Migrate(_)
-        | Command::Access(_) => {
-            Err("serve, check-config, access, backup and migrate are started elsewhere".into())
-        }
+        | Command::Access(_) => Err(CommandError::StartedElsewhere),
         Command::Audit(args) => audit::run(store, args),
         Command::User(command) => users::run(store, &db, command),
         Command::Sessions(command) => sessions::run(store, command),

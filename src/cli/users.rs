@@ -6,14 +6,18 @@ use std::io::{BufRead, IsTerminal};
 use crate::audit::{self, Describe, Kind};
 use crate::auth::password;
 use crate::cli::audit::cli_event;
-use crate::cli::{AddUser, UserCommand};
+use crate::cli::{AddUser, CommandError, UserCommand};
 use crate::domain::{NewPassword, Username};
 use crate::store::{
     Database, EndReason, EndSessions, GroupsChange, NewUser, Store, User, UserChange,
 };
 use crate::{bootstrap, clock};
 
-pub(super) fn run(store: &dyn Store, db: &Database, command: UserCommand) -> Result<(), String> {
+pub(super) fn run(
+    store: &dyn Store,
+    db: &Database,
+    command: UserCommand,
+) -> Result<(), CommandError> {
     match command {
         UserCommand::Add(args) => add(store, args),
         UserCommand::List => list(store),
@@ -37,9 +41,7 @@ pub(super) fn run(store: &dyn Store, db: &Database, command: UserCommand) -> Res
             let password = read_password(password_stdin)?;
             let hash = password::hash(&password)?;
             let end = EndSessions::All(EndReason::PasswordChanged);
-            store
-                .set_password_hash(user.id, &hash, clock::now_ms(), end)
-                .map_err(|e| e.to_string())?;
+            store.set_password_hash(user.id, &hash, clock::now_ms(), end)?;
             cli_event(store, Kind::PasswordChanged, &user.username);
             bootstrap::forget_password(&user.username, &db.beside(bootstrap::PASSWORD_FILE));
             println!(
@@ -51,9 +53,8 @@ pub(super) fn run(store: &dyn Store, db: &Database, command: UserCommand) -> Res
         UserCommand::Rename { name, new_name } => rename(store, &name, &new_name),
         UserCommand::Delete { name } => {
             let user = store
-                .delete_user_unless_last_admin(&name)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no user named {name}"))?;
+                .delete_user_unless_last_admin(&name)?
+                .ok_or_else(|| CommandError::NoUser(name))?;
             cli_event(store, Kind::UserDeleted, &user.username);
             println!("deleted {} and its sessions", user.username);
             Ok(())
@@ -66,24 +67,22 @@ pub(super) fn run(store: &dyn Store, db: &Database, command: UserCommand) -> Res
 /// Disables or enables through the admin API's own store operation: the
 /// last-admin check and the change share one transaction, and disabling ends
 /// the sessions in it.
-fn change(store: &dyn Store, name: &str, disabled: bool) -> Result<User, String> {
+fn change(store: &dyn Store, name: &str, disabled: bool) -> Result<User, CommandError> {
     let change = UserChange {
         disabled: Some(disabled),
         ..UserChange::default()
     };
     store
-        .update_user(name, &change, clock::now_ms())
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no user named {name}"))
+        .update_user(name, &change, clock::now_ms())?
+        .ok_or_else(|| CommandError::NoUser(name.into()))
 }
 
-fn rename(store: &dyn Store, name: &str, new_name: &str) -> Result<(), String> {
+fn rename(store: &dyn Store, name: &str, new_name: &str) -> Result<(), CommandError> {
     let new_name = Username::parse(new_name)?;
     let before = find(store, name)?;
     let user = store
-        .rename_user(&before.username, new_name.as_str(), clock::now_ms())
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no user named {name}"))?;
+        .rename_user(&before.username, new_name.as_str(), clock::now_ms())?
+        .ok_or_else(|| CommandError::NoUser(name.into()))?;
     let event = audit::event(Kind::UserRenamed, &user.username)
         .actor("cli")
         .reason(&format!("renamed from {}", before.username));
@@ -94,17 +93,14 @@ fn rename(store: &dyn Store, name: &str, new_name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn add(store: &dyn Store, args: AddUser) -> Result<(), String> {
+fn add(store: &dyn Store, args: AddUser) -> Result<(), CommandError> {
     let username = Username::parse(&args.name)?;
-    if let Some(holder) = store
-        .user_by_name(username.as_str())
-        .map_err(|e| e.to_string())?
-    {
-        return Err(format!("user {} already exists", holder.username));
+    if let Some(holder) = store.user_by_name(username.as_str())? {
+        return Err(CommandError::UserExists(holder.username));
     }
     let password_hash = match args.password_hash {
         Some(hash) if password::is_supported_hash(&hash) => hash,
-        Some(_) => return Err("--password-hash must be an argon2 or bcrypt PHC string".into()),
+        Some(_) => return Err(CommandError::UnsupportedHash),
         None => password::hash(&read_password(args.password_stdin)?)?,
     };
     let user = NewUser {
@@ -116,9 +112,7 @@ fn add(store: &dyn Store, args: AddUser) -> Result<(), String> {
         disabled: false,
         groups: GroupsChange::Replace(args.groups).apply(&[]),
     };
-    let created = store
-        .insert_user(&user, clock::now_ms())
-        .map_err(|e| e.to_string())?;
+    let created = store.insert_user(&user, clock::now_ms())?;
     cli_event(store, Kind::UserCreated, &created.username);
     groups_event(store, &created.username, &[], &created.groups);
     println!(
@@ -129,8 +123,8 @@ fn add(store: &dyn Store, args: AddUser) -> Result<(), String> {
     Ok(())
 }
 
-fn list(store: &dyn Store) -> Result<(), String> {
-    let users = store.list_users().map_err(|e| e.to_string())?;
+fn list(store: &dyn Store) -> Result<(), CommandError> {
+    let users = store.list_users()?;
     println!(
         "{:<24} {:<6} {:<9} {:<28} {:<24} {:<24} CREATED",
         "USERNAME", "ADMIN", "DISABLED", "EMAIL", "FULL NAME", "GROUPS"
@@ -161,7 +155,7 @@ fn groups(
     name: &str,
     add: Vec<String>,
     remove: Vec<String>,
-) -> Result<(), String> {
+) -> Result<(), CommandError> {
     let before = find(store, name)?;
     let user = match add.is_empty() && remove.is_empty() {
         true => before.clone(),
@@ -171,9 +165,8 @@ fn groups(
                 ..UserChange::default()
             };
             store
-                .update_user(&before.username, &change, clock::now_ms())
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no user named {name}"))?
+                .update_user(&before.username, &change, clock::now_ms())?
+                .ok_or_else(|| CommandError::NoUser(name.into()))?
         }
     };
     groups_event(store, &user.username, &before.groups, &user.groups);
@@ -197,12 +190,10 @@ fn groups_event(store: &dyn Store, username: &str, before: &[String], after: &[S
 }
 
 /// Removes the factor (if any) and ends the user's sessions, as the admin API does.
-fn mfa_reset(store: &dyn Store, name: &str) -> Result<(), String> {
+fn mfa_reset(store: &dyn Store, name: &str) -> Result<(), CommandError> {
     let user = find(store, name)?;
     let end = EndSessions::All(EndReason::MfaChanged);
-    let had = store
-        .remove_mfa(user.id, end, clock::now_ms())
-        .map_err(|e| e.to_string())?;
+    let had = store.remove_mfa(user.id, end, clock::now_ms())?;
     cli_event(store, Kind::MfaRemoved, &user.username);
     if had {
         println!(
@@ -215,34 +206,30 @@ fn mfa_reset(store: &dyn Store, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub(super) fn find(store: &dyn Store, name: &str) -> Result<User, String> {
+pub(super) fn find(store: &dyn Store, name: &str) -> Result<User, CommandError> {
     store
-        .user_by_name(name)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no user named {name}"))
+        .user_by_name(name)?
+        .ok_or_else(|| CommandError::NoUser(name.into()))
 }
 
 /// From stdin with `--password-stdin`, else a prompt (twice) on a terminal.
-fn read_password(from_stdin: bool) -> Result<NewPassword, String> {
+fn read_password(from_stdin: bool) -> Result<NewPassword, CommandError> {
     let text = if from_stdin {
         let mut line = String::new();
         std::io::stdin()
             .lock()
             .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
+            .map_err(CommandError::ReadPassword)?;
         line.trim_end_matches(['\r', '\n']).to_string()
     } else if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
-        let again = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
+        let first = rpassword::prompt_password("Password: ").map_err(CommandError::ReadPassword)?;
+        let again = rpassword::prompt_password("Again: ").map_err(CommandError::ReadPassword)?;
         if first != again {
-            return Err("the passwords differ".into());
+            return Err(CommandError::PasswordsDiffer);
         }
         first
     } else {
-        return Err(
-            "no password given: pass --password-stdin (or --password-hash) or run on a terminal"
-                .into(),
-        );
+        return Err(CommandError::NoPassword);
     };
-    NewPassword::parse(&text)
+    Ok(NewPassword::parse(&text)?)
 }
