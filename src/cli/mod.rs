@@ -5,25 +5,22 @@ pub mod access;
 mod audit;
 mod backup;
 pub mod check;
+mod checked;
 mod error;
-mod group_arg;
 mod keys;
 mod migrate;
 mod sessions;
 mod users;
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 
-use clap::builder::TypedValueParser;
-use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::ServeArgs;
-use crate::domain;
 use crate::observe::log_line::LogFormat;
 use crate::store::Database;
+use checked::Checked;
 pub use error::{CommandError, Refusal};
-use group_arg::GroupArg;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -101,10 +98,10 @@ pub enum UserCommand {
     Groups {
         name: String,
         /// Put the user in this group (repeatable).
-        #[arg(long, value_parser = GroupArg)]
+        #[arg(long, value_parser = Checked::group())]
         add: Vec<String>,
         /// Take the user out of this group (repeatable).
-        #[arg(long, value_parser = GroupArg)]
+        #[arg(long, value_parser = Checked::group())]
         remove: Vec<String>,
     },
 }
@@ -112,15 +109,15 @@ pub enum UserCommand {
 #[derive(Args, Debug)]
 pub struct AddUser {
     pub name: String,
-    #[arg(long, value_parser = Checked(domain::email))]
+    #[arg(long, value_parser = Checked::email())]
     pub email: Option<String>,
-    #[arg(long, value_parser = Checked(domain::full_name))]
+    #[arg(long, value_parser = Checked::full_name())]
     pub full_name: Option<String>,
     /// Give the user the admin role.
     #[arg(long)]
     pub admin: bool,
     /// Put the user in this group (repeatable).
-    #[arg(long = "group", value_parser = GroupArg)]
+    #[arg(long = "group", value_parser = Checked::group())]
     pub groups: Vec<String>,
     /// Read the password from the first line of standard input.
     #[arg(long, conflicts_with = "password_hash")]
@@ -128,30 +125,6 @@ pub struct AddUser {
     /// Import an existing PHC hash (argon2 or bcrypt) instead of a password.
     #[arg(long)]
     pub password_hash: Option<String>,
-}
-
-/// A text argument checked by the admin API's own rule. A refusal is a usage
-/// error (exit 2) in one line that names the rule, never echoing the value:
-/// it may hold a right-to-left override that would garble the terminal.
-#[derive(Clone)]
-struct Checked(fn(Option<String>) -> Result<Option<String>, domain::ContactError>);
-
-impl TypedValueParser for Checked {
-    type Value = String;
-
-    fn parse_ref(
-        &self,
-        _: &clap::Command,
-        _: Option<&clap::Arg>,
-        value: &OsStr,
-    ) -> Result<String, clap::Error> {
-        let refuse = |reason: String| clap::Error::raw(ErrorKind::ValueValidation, reason + "\n");
-        let text = value
-            .to_str()
-            .ok_or_else(|| refuse("arguments must be UTF-8".into()))?;
-        let checked = (self.0)(Some(text.to_string())).map_err(|e| refuse(e.to_string()))?;
-        Ok(checked.unwrap_or_default())
-    }
 }
 
 /// The access rules (see `--access-rules`).
