@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 
 use super::{users, CommandError, Refusal};
 use crate::access::{self, AccessFileError, Outcome, Target, Who};
@@ -30,6 +30,13 @@ pub enum AccessCheckError {
     Refused(#[from] Refusal),
     #[error(transparent)]
     User(#[from] CommandError),
+}
+
+/// The access rules (see `--access-rules`).
+#[derive(Subcommand, Debug)]
+pub enum AccessCommand {
+    /// Print the decision for a URL and the rule that made it.
+    Check(CheckArgs),
 }
 
 #[derive(Args, Debug)]

@@ -1,14 +1,31 @@
 //! `latchkey keys …`: list, rotate and revoke the EdDSA signing keys straight on the database; a
 //! running server picks the change up within a second.
 
+use clap::Subcommand;
+
 use crate::audit::Kind;
 use crate::audit::{self, Describe};
 use crate::auth::keyring;
 use crate::auth::ring;
 use crate::auth::signing::KeySealer;
-use crate::cli::{CommandError, KeysCommand};
+use crate::cli::CommandError;
 use crate::clock;
 use crate::store::Store;
+
+/// The EdDSA signing keys (see `--jwt-alg`).
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// One line per key: kid, state (next, signing, retiring, revoked), dates.
+    List,
+    /// Publish a new key now; it signs 5 minutes later.
+    Rotate,
+    /// Unpublish a key and refuse its tokens at once.
+    Revoke {
+        /// A kid is base64url, so it may start with `-`.
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
+}
 
 pub(super) fn run(
     store: &dyn Store,

@@ -9,18 +9,23 @@ mod checked;
 mod error;
 mod keys;
 mod migrate;
+mod password_input;
 mod sessions;
+mod user_groups;
 mod users;
 
 use std::ffi::OsString;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::config::ServeArgs;
 use crate::observe::log_line::LogFormat;
 use crate::store::Database;
-use checked::Checked;
+pub use access::AccessCommand;
 pub use error::{CommandError, Refusal};
+pub use keys::KeysCommand;
+pub use sessions::SessionsCommand;
+pub use users::{AddUser, UserCommand};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -69,94 +74,6 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Copy a SQLite database into an empty PostgreSQL one (users, sessions, second factors, keys, audit trail).
     Migrate(migrate::MigrateArgs),
-}
-
-#[derive(Subcommand, Debug)]
-pub enum UserCommand {
-    /// Create a user (asks for the password on a terminal).
-    Add(AddUser),
-    /// List every user.
-    List,
-    /// Disable a user and end all of its sessions.
-    Disable { name: String },
-    /// Enable a disabled user (its ended sessions stay ended).
-    Enable { name: String },
-    /// Set a user's password and end all of its sessions.
-    Passwd {
-        name: String,
-        /// Read the password from the first line of standard input.
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// Delete a user and its sessions.
-    Delete { name: String },
-    /// Give a user a new name (the same rules as a new user's); its access tokens stop working, its sessions go on.
-    Rename { name: String, new_name: String },
-    /// Remove a user's second factor (a lost phone) and end its sessions.
-    MfaReset { name: String },
-    /// Print a user's groups one a line, or change them in one transaction and print the result.
-    Groups {
-        name: String,
-        /// Put the user in this group (repeatable).
-        #[arg(long, value_parser = Checked::group())]
-        add: Vec<String>,
-        /// Take the user out of this group (repeatable).
-        #[arg(long, value_parser = Checked::group())]
-        remove: Vec<String>,
-    },
-}
-
-#[derive(Args, Debug)]
-pub struct AddUser {
-    pub name: String,
-    #[arg(long, value_parser = Checked::email())]
-    pub email: Option<String>,
-    #[arg(long, value_parser = Checked::full_name())]
-    pub full_name: Option<String>,
-    /// Give the user the admin role.
-    #[arg(long)]
-    pub admin: bool,
-    /// Put the user in this group (repeatable).
-    #[arg(long = "group", value_parser = Checked::group())]
-    pub groups: Vec<String>,
-    /// Read the password from the first line of standard input.
-    #[arg(long, conflicts_with = "password_hash")]
-    pub password_stdin: bool,
-    /// Import an existing PHC hash (argon2 or bcrypt) instead of a password.
-    #[arg(long)]
-    pub password_hash: Option<String>,
-}
-
-/// The access rules (see `--access-rules`).
-#[derive(Subcommand, Debug)]
-pub enum AccessCommand {
-    /// Print the decision for a URL and the rule that made it.
-    Check(access::CheckArgs),
-}
-
-/// The EdDSA signing keys (see `--jwt-alg`).
-#[derive(Subcommand, Debug)]
-pub enum KeysCommand {
-    /// One line per key: kid, state (next, signing, retiring, revoked), dates.
-    List,
-    /// Publish a new key now; it signs 5 minutes later.
-    Rotate,
-    /// Unpublish a key and refuse its tokens at once.
-    Revoke {
-        /// A kid is base64url, so it may start with `-`.
-        #[arg(allow_hyphen_values = true)]
-        kid: String,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum SessionsCommand {
-    /// List a user's live sessions.
-    List { name: String },
-    /// End every session of a user.
-    RevokeAll { name: String },
-    /// Delete expired and ended sessions now (the server also does this in the background).
-    Prune,
 }
 
 /// A command refused before anything is opened (exit 2): only `serve` and

@@ -1,11 +1,23 @@
 //! `latchkey sessions …`: look at and end a user's sessions, or sweep now.
 
+use clap::Subcommand;
+
 use crate::audit::Kind;
 use crate::cli::audit::cli_event;
 use crate::cli::users::find;
-use crate::cli::{CommandError, SessionsCommand};
+use crate::cli::CommandError;
 use crate::clock;
 use crate::store::{EndReason, EndSessions, Store};
+
+#[derive(Subcommand, Debug)]
+pub enum SessionsCommand {
+    /// List a user's live sessions.
+    List { name: String },
+    /// End every session of a user.
+    RevokeAll { name: String },
+    /// Delete expired and ended sessions now (the server also does this in the background).
+    Prune,
+}
 
 pub(super) fn run(store: &dyn Store, command: SessionsCommand) -> Result<(), CommandError> {
     let now = clock::now_ms();

@@ -1,17 +1,76 @@
 //! `latchkey user …`: the same rules as the admin API (valid names, 8–1024 character passwords, the
 //! last admin stays).
 
-use std::io::{BufRead, IsTerminal};
+use clap::{Args, Subcommand};
 
+use super::checked::Checked;
+use super::password_input::read_password;
+use super::user_groups::{groups, groups_event};
 use crate::audit::{self, Describe, Kind};
 use crate::auth::password;
 use crate::cli::audit::cli_event;
-use crate::cli::{AddUser, CommandError, UserCommand};
-use crate::domain::{NewPassword, Username};
+use crate::cli::CommandError;
+use crate::domain::Username;
 use crate::store::{
     Database, EndReason, EndSessions, GroupsChange, NewUser, Store, User, UserChange,
 };
 use crate::{bootstrap, clock};
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user (asks for the password on a terminal).
+    Add(AddUser),
+    /// List every user.
+    List,
+    /// Disable a user and end all of its sessions.
+    Disable { name: String },
+    /// Enable a disabled user (its ended sessions stay ended).
+    Enable { name: String },
+    /// Set a user's password and end all of its sessions.
+    Passwd {
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Delete a user and its sessions.
+    Delete { name: String },
+    /// Give a user a new name (the same rules as a new user's); its access tokens stop working, its sessions go on.
+    Rename { name: String, new_name: String },
+    /// Remove a user's second factor (a lost phone) and end its sessions.
+    MfaReset { name: String },
+    /// Print a user's groups one a line, or change them in one transaction and print the result.
+    Groups {
+        name: String,
+        /// Put the user in this group (repeatable).
+        #[arg(long, value_parser = Checked::group())]
+        add: Vec<String>,
+        /// Take the user out of this group (repeatable).
+        #[arg(long, value_parser = Checked::group())]
+        remove: Vec<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct AddUser {
+    pub name: String,
+    #[arg(long, value_parser = Checked::email())]
+    pub email: Option<String>,
+    #[arg(long, value_parser = Checked::full_name())]
+    pub full_name: Option<String>,
+    /// Give the user the admin role.
+    #[arg(long)]
+    pub admin: bool,
+    /// Put the user in this group (repeatable).
+    #[arg(long = "group", value_parser = Checked::group())]
+    pub groups: Vec<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long, conflicts_with = "password_hash")]
+    pub password_stdin: bool,
+    /// Import an existing PHC hash (argon2 or bcrypt) instead of a password.
+    #[arg(long)]
+    pub password_hash: Option<String>,
+}
 
 pub(super) fn run(
     store: &dyn Store,
@@ -148,47 +207,6 @@ fn list(store: &dyn Store) -> Result<(), CommandError> {
     Ok(())
 }
 
-/// Prints the user's groups; with `--add`/`--remove`, changes them first in
-/// one transaction (the admin API's own store operation).
-fn groups(
-    store: &dyn Store,
-    name: &str,
-    add: Vec<String>,
-    remove: Vec<String>,
-) -> Result<(), CommandError> {
-    let before = find(store, name)?;
-    let user = match add.is_empty() && remove.is_empty() {
-        true => before.clone(),
-        false => {
-            let change = UserChange {
-                groups: Some(GroupsChange::Edit { add, remove }),
-                ..UserChange::default()
-            };
-            store
-                .update_user(&before.username, &change, clock::now_ms())?
-                .ok_or_else(|| CommandError::NoUser(name.into()))?
-        }
-    };
-    groups_event(store, &user.username, &before.groups, &user.groups);
-    for group in &user.groups {
-        println!("{group}");
-    }
-    Ok(())
-}
-
-/// Records `groups_changed` when the groups did change.
-fn groups_event(store: &dyn Store, username: &str, before: &[String], after: &[String]) {
-    let Some(reason) = audit::groups_reason(before, after) else {
-        return;
-    };
-    let event = audit::event(Kind::GroupsChanged, username)
-        .actor("cli")
-        .reason(&reason);
-    if let Err(e) = store.append_audit(&[event]) {
-        eprintln!("warning: could not write the audit event: {e}");
-    }
-}
-
 /// Removes the factor (if any) and ends the user's sessions, as the admin API does.
 fn mfa_reset(store: &dyn Store, name: &str) -> Result<(), CommandError> {
     let user = find(store, name)?;
@@ -210,26 +228,4 @@ pub(super) fn find(store: &dyn Store, name: &str) -> Result<User, CommandError> 
     store
         .user_by_name(name)?
         .ok_or_else(|| CommandError::NoUser(name.into()))
-}
-
-/// From stdin with `--password-stdin`, else a prompt (twice) on a terminal.
-fn read_password(from_stdin: bool) -> Result<NewPassword, CommandError> {
-    let text = if from_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(CommandError::ReadPassword)?;
-        line.trim_end_matches(['\r', '\n']).to_string()
-    } else if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password: ").map_err(CommandError::ReadPassword)?;
-        let again = rpassword::prompt_password("Again: ").map_err(CommandError::ReadPassword)?;
-        if first != again {
-            return Err(CommandError::PasswordsDiffer);
-        }
-        first
-    } else {
-        return Err(CommandError::NoPassword);
-    };
-    Ok(NewPassword::parse(&text)?)
 }
