@@ -6,16 +6,39 @@
 use std::fs::OpenOptions;
 use std::io::{ErrorKind, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use rand::RngCore;
 
-use crate::auth::password;
+use crate::auth::password::{self, HashError};
 use crate::clock;
-use crate::domain::NewPassword;
+use crate::domain::{NewPassword, PasswordError};
 use crate::store::{NewUser, Store, StoreError};
+
+/// Why the first admin could not be made; the server does not start.
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("LATCHKEY_BOOTSTRAP_PASSWORD: {0}")]
+    Preset(#[source] PasswordError),
+    #[error(transparent)]
+    Hash(#[from] HashError),
+    #[error("cannot replace {}: {cause}", .file.display())]
+    ReplaceFile {
+        file: PathBuf,
+        #[source]
+        cause: std::io::Error,
+    },
+    #[error("cannot write the admin password to {}: {cause}", .file.display())]
+    WriteFile {
+        file: PathBuf,
+        #[source]
+        cause: std::io::Error,
+    },
+}
 
 /// Users kept from before names were unique under case folding (schema
 /// version 8): one warning per collision at every start, naming the users by
@@ -64,8 +87,8 @@ pub fn ensure_admin(
     store: &dyn Store,
     preset: Option<&str>,
     reveal_in: Option<&Path>,
-) -> Result<(), String> {
-    if store.has_enabled_admin().map_err(|e| e.to_string())? {
+) -> Result<(), BootstrapError> {
+    if store.has_enabled_admin()? {
         return Ok(());
     }
     let (password, generated) = choose(preset)?;
@@ -96,15 +119,15 @@ pub fn ensure_admin(
             tracing::warn!("no enabled admin exists and the name `admin` is taken; add one with `latchkey user add NAME --admin`");
             Ok(())
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// The preset password, or a random one (`true`: generated).
-fn choose(preset: Option<&str>) -> Result<(NewPassword, bool), String> {
+fn choose(preset: Option<&str>) -> Result<(NewPassword, bool), BootstrapError> {
     match preset {
         Some(text) => Ok((
-            NewPassword::parse(text).map_err(|e| format!("LATCHKEY_BOOTSTRAP_PASSWORD: {e}"))?,
+            NewPassword::parse(text).map_err(BootstrapError::Preset)?,
             false,
         )),
         None => {
@@ -134,21 +157,27 @@ fn announce(generated: bool, file: Option<&Path>, password: &NewPassword) {
 
 /// Mode 0600 from creation on: the password is never readable by others,
 /// not even for a moment. A stale file from an earlier database is replaced.
-fn write_password(file: &Path, password: &NewPassword) -> Result<(), String> {
-    let shown = file.display();
+fn write_password(file: &Path, password: &NewPassword) -> Result<(), BootstrapError> {
     match std::fs::remove_file(file) {
-        Err(e) if e.kind() != ErrorKind::NotFound => {
-            return Err(format!("cannot replace {shown}: {e}"));
+        Err(cause) if cause.kind() != ErrorKind::NotFound => {
+            return Err(BootstrapError::ReplaceFile {
+                file: file.into(),
+                cause,
+            });
         }
         _ => {}
     }
+    let cannot_write = |cause| BootstrapError::WriteFile {
+        file: file.into(),
+        cause,
+    };
     let mut out = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(file)
-        .map_err(|e| format!("cannot write the admin password to {shown}: {e}"))?;
+        .map_err(cannot_write)?;
     writeln!(out, "{}", password.expose())
         .and_then(|()| out.sync_all())
-        .map_err(|e| format!("cannot write the admin password to {shown}: {e}"))
+        .map_err(cannot_write)
 }

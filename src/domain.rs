@@ -10,21 +10,30 @@ use std::fmt;
 
 use rand::RngCore;
 
-pub use contact::{email, full_name};
-pub use groups::{group_names, GroupName};
-pub use names::{is_control_or_format, login_key, name_key, nfkc, Username};
+pub use contact::{email, full_name, ContactError};
+pub use groups::{group_names, BadGroupName, GroupName, GroupNameError};
+pub use names::{is_control_or_format, login_key, name_key, nfkc, Username, UsernameError};
 pub use refresh::{ChainedId, CountedId, IdKey, RefreshHash, RefreshSecret};
 
 /// A password chosen now (not one typed at login): 8–1024 characters.
 #[derive(Clone)]
 pub struct NewPassword(String);
 
+/// Why a new password was refused; the text is the API's `detail`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    #[error("password must be at least 8 characters")]
+    TooShort,
+    #[error("password must be at most 1024 characters")]
+    TooLong,
+}
+
 impl NewPassword {
-    pub fn parse(text: &str) -> Result<NewPassword, String> {
+    pub fn parse(text: &str) -> Result<NewPassword, PasswordError> {
         match text.chars().count() {
-            0..=7 => Err("password must be at least 8 characters".into()),
+            0..=7 => Err(PasswordError::TooShort),
             8..=1024 => Ok(NewPassword(text.to_string())),
-            _ => Err("password must be at most 1024 characters".into()),
+            _ => Err(PasswordError::TooLong),
         }
     }
 

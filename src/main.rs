@@ -29,17 +29,17 @@ fn main() -> ExitCode {
         .db
         .map(Database::from_arg)
         .unwrap_or_else(|| config::default_db_path().into());
-    let result = match cli.command {
+    let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
         Command::Serve(args) => match settings(args, db).map(serve) {
-            Ok(Err(StartError::Setting(e))) => {
+            Ok(Err(e @ StartError::OtherSecret)) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
             }
-            Ok(served) => served.map_err(|e| e.to_string()),
+            Ok(served) => served.map_err(Into::into),
             Err(code) => return code,
         },
         Command::CheckConfig(args) => match settings(args, db) {
-            Ok(config) => cli::check::run(&config),
+            Ok(config) => cli::check::run(&config).map_err(Into::into),
             Err(code) => return code,
         },
         Command::Access(cli::AccessCommand::Check(args)) => return cli::access::run(&db, args),
@@ -48,7 +48,7 @@ fn main() -> ExitCode {
                 eprintln!("error: {refusal}");
                 return ExitCode::from(2);
             }
-            cli::run(db, command)
+            cli::run(db, command).map_err(Into::into)
         }
     };
     // Graceful shutdown ends here: every line taken so far is written.
@@ -90,8 +90,6 @@ fn serve(config: Config) -> Result<(), StartError> {
         if let (Some(metrics), Some(port)) = (metrics_bind, app.metrics_port()) {
             tracing::info!("metrics on http://{}:{port}/metrics", metrics.ip());
         }
-        app.run_until_stopped()
-            .await
-            .map_err(|e| StartError::Failed(e.to_string()))
+        Ok(app.run_until_stopped().await?)
     })
 }

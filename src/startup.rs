@@ -1,12 +1,13 @@
 //! Builds the running server from a `Config`: opens the store, loads the key, wires the routes;
 //! tests use it exactly as `main` does.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_web::dev::Server;
+use actix_web::error::JsonPayloadError;
 use actix_web::middleware;
-use actix_web::{error, web, App, HttpRequest, HttpServer};
+use actix_web::{web, App, HttpRequest, HttpServer};
 
 use crate::audit::AuditLog;
 use crate::auth::hashing::HashSlots;
@@ -26,9 +27,10 @@ use crate::state::AppState;
 use crate::store::Opened;
 use crate::{blocking, bootstrap, http, observe, routes, secret};
 
+mod error;
 mod open;
 
-pub use open::StartError;
+pub use error::StartError;
 use open::{prepare_store, reader_threads};
 
 pub struct Application {
@@ -61,7 +63,7 @@ impl Application {
             readers,
             tokens: Arc::new(
                 TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)
-                    .map_err(|e| e.to_string())?
+                    .map_err(|e| StartError::Tokens(e.to_string()))?
                     .with_eddsa(config.eddsa),
             ),
             sessions: session_rules(&config, &signing_key),
@@ -86,10 +88,8 @@ impl Application {
         blocking::off_runtime(|| {
             key_refresh::start(state.store.as_ref(), &state.tokens, &key_settings)
         })
-        .map_err(|e| format!("signing keys: {e}"))?;
-        let listener = TcpListener::bind(config.bind)
-            .map_err(|e| format!("cannot listen on {}: {e}; pick another --bind", config.bind))?;
-        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        .map_err(StartError::SigningKeys)?;
+        let (listener, port) = listen(config.bind, "--bind")?;
         sweeper::spawn(
             state.store.clone(),
             state.throttle.clone(),
@@ -100,7 +100,10 @@ impl Application {
             crate::access::reload_on_hangup(rules.clone());
         }
         let metrics = match config.metrics_bind {
-            Some(bind) => Some(observe::server::build(bind, state.clone())?),
+            Some(bind) => {
+                let (listener, port) = listen(bind, "--metrics-bind")?;
+                Some((observe::server::build(listener, state.clone())?, port))
+            }
             None => None,
         };
         let server = HttpServer::new(move || {
@@ -129,8 +132,7 @@ impl Application {
                 .configure(routes::configure)
                 .default_service(web::to(routes::not_found))
         })
-        .listen(listener)
-        .map_err(|e| e.to_string())?
+        .listen(listener)?
         .shutdown_timeout(10)
         .shutdown_signal(stop_signal())
         .run();
@@ -191,11 +193,20 @@ fn session_rules(config: &Config, signing_key: &[u8]) -> SessionRules {
     rules
 }
 
-fn json_error(err: error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+/// Binds `bind`; a refusal names the flag that picks another address.
+fn listen(bind: SocketAddr, flag: &'static str) -> Result<(TcpListener, u16), StartError> {
+    let listener =
+        TcpListener::bind(bind).map_err(|cause| StartError::Listen { bind, flag, cause })?;
+    let port = listener.local_addr()?.port();
+    Ok((listener, port))
+}
+
+fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     match err {
-        error::JsonPayloadError::OverflowKnownLength { .. }
-        | error::JsonPayloadError::Overflow { .. } => ApiError::TooLarge,
-        error::JsonPayloadError::ContentType => {
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
+            ApiError::TooLarge
+        }
+        JsonPayloadError::ContentType => {
             ApiError::UnsupportedMediaType("Content-Type must be application/json".into())
         }
         other => ApiError::Invalid(format!("Invalid JSON body: {other}")),

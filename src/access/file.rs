@@ -2,14 +2,40 @@
 //! is read, so every mistake is one line naming the line and what is wrong; then compiled once
 //! into the matcher's `Rules`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 
-use super::matcher::{HostPattern, Policy, Rule, Rules, Subject};
-use super::target::{host_name, resolved_path};
-use crate::domain::{self, GroupName};
+use super::matcher::{HostPattern, Policy, Rule, Rules};
+use super::value::{Host, Method, PathPrefix, SubjectText};
+
+/// Why a rules file was refused, on one line: `PATH: …` or `PATH:LINE: …`.
+#[derive(Debug, thiserror::Error)]
+pub enum AccessFileError {
+    #[error("{}: cannot read the access rules: {cause}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        cause: std::io::Error,
+    },
+    #[error("{}:{cause}", .path.display())]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        cause: RulesError,
+    },
+}
+
+/// A mistake in the rules' text: `LINE: what is wrong`, on one line.
+#[derive(Debug, thiserror::Error)]
+#[error("{line}: {}", .cause.message().trim().replace('\n', " "))]
+pub struct RulesError {
+    pub line: usize,
+    /// Boxed: TOML's error is large, and every `Result` carrying it would be too.
+    #[source]
+    cause: Box<toml::de::Error>,
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,17 +76,22 @@ enum RawPolicy {
 }
 
 /// Reads and compiles the file at `path`; the error is `PATH:LINE: what is wrong`.
-pub fn load(path: &Path) -> Result<Rules, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: cannot read the access rules: {e}", path.display()))?;
-    parse(&text).map_err(|e| format!("{}:{e}", path.display()))
+pub fn load(path: &Path) -> Result<Rules, AccessFileError> {
+    let text = std::fs::read_to_string(path).map_err(|cause| AccessFileError::Read {
+        path: path.into(),
+        cause,
+    })?;
+    parse(&text).map_err(|cause| AccessFileError::Invalid {
+        path: path.into(),
+        cause,
+    })
 }
 
 /// Compiles rules from TOML text; the error is `LINE: what is wrong`.
-pub fn parse(text: &str) -> Result<Rules, String> {
-    let file: File = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(1, |span| line_of(text, span.start));
-        format!("{line}: {}", e.message().trim().replace('\n', " "))
+pub fn parse(text: &str) -> Result<Rules, RulesError> {
+    let file: File = toml::from_str(text).map_err(|cause| RulesError {
+        line: cause.span().map_or(1, |span| line_of(text, span.start)),
+        cause: Box::new(cause),
     })?;
     let default_policy = match file.default_policy {
         DefaultPolicy::Deny => Policy::Deny,
@@ -129,96 +160,5 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for NonEmpty<T> {
             )),
             false => Ok(NonEmpty(list)),
         }
-    }
-}
-
-/// Reads a string and checks it with `check`, whose refusal names the value.
-fn checked<'de, D: Deserializer<'de>, T>(
-    d: D,
-    check: impl FnOnce(&str) -> Result<T, String>,
-) -> Result<T, D::Error> {
-    let text = String::deserialize(d)?;
-    check(&text).map_err(|why| D::Error::custom(format!("{text:?}: {why}")))
-}
-
-struct Host(HostPattern);
-
-impl<'de> Deserialize<'de> for Host {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Host, D::Error> {
-        checked(d, |text| {
-            let (wild, name) = match text.strip_prefix("*.") {
-                Some(rest) => (true, rest),
-                None => (false, text),
-            };
-            let name = host_name(name);
-            let fits = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
-            if name.is_empty() || !name.chars().all(fits) || name != name.trim_end_matches('.') {
-                return Err("a host is a name like app.example.com or *.example.com, without a scheme, port or path".into());
-            }
-            if text.contains(':') {
-                return Err("a host is written without a scheme or port".into());
-            }
-            Ok(Host(match wild {
-                true => HostPattern::Subdomains(format!(".{name}")),
-                false => HostPattern::Exact(name),
-            }))
-        })
-    }
-}
-
-struct PathPrefix(String);
-
-impl<'de> Deserialize<'de> for PathPrefix {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<PathPrefix, D::Error> {
-        checked(d, |text| {
-            if !text.starts_with('/') {
-                return Err("a path starts with /".into());
-            }
-            if text.contains([
-                '*', '?', '[', ']', '(', ')', '^', '$', '|', '+', '{', '}', '\\', '%', '#', ';',
-            ]) {
-                return Err(
-                    "a path is a plain prefix (no patterns, escapes, queries or parameters)".into(),
-                );
-            }
-            let resolved = resolved_path(text).unwrap_or_default();
-            if resolved != text.trim_end_matches('/') && !(resolved == "/" && text == "/") {
-                return Err("a path is written resolved (no ., .. or //)".into());
-            }
-            Ok(PathPrefix(resolved))
-        })
-    }
-}
-
-struct Method(String);
-
-impl<'de> Deserialize<'de> for Method {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Method, D::Error> {
-        checked(d, |text| {
-            match !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphabetic()) {
-                true => Ok(Method(text.to_ascii_uppercase())),
-                false => Err("a method is a word like GET".into()),
-            }
-        })
-    }
-}
-
-struct SubjectText(Subject);
-
-impl<'de> Deserialize<'de> for SubjectText {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SubjectText, D::Error> {
-        checked(d, |text| {
-            let subject = match text.split_once(':') {
-                Some(("user", name)) => {
-                    let name = domain::Username::parse(name)?;
-                    Subject::User(domain::name_key(name.as_str()))
-                }
-                Some(("group", name)) => Subject::Group(GroupName::parse(name)?.to_string()),
-                Some(("role", "admin")) => Subject::Admin,
-                Some(("role", _)) => return Err("the only role is role:admin".into()),
-                _ => return Err("a subject is user:NAME, group:NAME or role:admin".into()),
-            };
-            Ok(SubjectText(subject))
-        })
     }
 }

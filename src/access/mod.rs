@@ -5,11 +5,12 @@
 mod file;
 mod matcher;
 mod target;
+mod value;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-pub use file::{load, parse};
+pub use file::{load, parse, AccessFileError, RulesError};
 pub use matcher::{Decision, HostPattern, Outcome, Policy, Rule, Rules, Subject, Who};
 pub use target::Target;
 
@@ -22,7 +23,7 @@ pub struct AccessRules {
 
 impl AccessRules {
     /// Reads the file; an error names the line (the caller exits 2).
-    pub fn open(path: &Path) -> Result<AccessRules, String> {
+    pub fn open(path: &Path) -> Result<AccessRules, AccessFileError> {
         Ok(AccessRules {
             path: path.to_path_buf(),
             current: RwLock::new(Arc::new(load(path)?)),
@@ -39,7 +40,7 @@ impl AccessRules {
 
     /// Reads the file again; on an error the rules in force stay and the
     /// error is returned (for the log).
-    pub fn reload(&self) -> Result<usize, String> {
+    pub fn reload(&self) -> Result<usize, AccessFileError> {
         let rules = load(&self.path)?;
         let count = rules.rules.len();
         *self.current.write().expect("rules lock") = Arc::new(rules);

@@ -3,7 +3,7 @@
 
 mod writer;
 
-pub use writer::AuditLog;
+pub use writer::{AuditLog, WriterNotStarted};
 
 use crate::clock;
 use crate::store::AuditEvent;

@@ -27,6 +27,11 @@ enum Message {
     Stop,
 }
 
+/// The writer thread could not be started (the server does not start).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the audit writer: {0}")]
+pub struct WriterNotStarted(#[from] std::io::Error);
+
 #[derive(Clone)]
 pub struct AuditLog {
     inner: Arc<Inner>,
@@ -45,7 +50,7 @@ struct Inner {
 
 impl AuditLog {
     /// Starts the writer thread over `store`.
-    pub fn start(store: Arc<dyn Store>) -> Result<AuditLog, String> {
+    pub fn start(store: Arc<dyn Store>) -> Result<AuditLog, WriterNotStarted> {
         let (sender, receiver) = mpsc::sync_channel(QUEUE);
         let closing = Arc::new(AtomicBool::new(false));
         let flag = closing.clone();
@@ -53,8 +58,7 @@ impl AuditLog {
         let overflow = Arc::clone(&critical);
         let thread = std::thread::Builder::new()
             .name("audit-writer".into())
-            .spawn(move || drain(store.as_ref(), receiver, &overflow, &flag))
-            .map_err(|e| format!("cannot start the audit writer: {e}"))?;
+            .spawn(move || drain(store.as_ref(), receiver, &overflow, &flag))?;
         Ok(AuditLog {
             inner: Arc::new(Inner {
                 sender,

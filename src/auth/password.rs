@@ -18,8 +18,13 @@ pub enum Verdict {
     RightButOutdated,
 }
 
-pub fn hash(password: &NewPassword) -> Result<String, String> {
-    argon::hash(password.expose().as_bytes()).map_err(|e| format!("hashing failed: {e}"))
+/// argon2 refused to hash: a bug or no memory, never the password's fault.
+#[derive(Debug, thiserror::Error)]
+#[error("hashing failed: {0}")]
+pub struct HashError(#[from] argon2::Error);
+
+pub fn hash(password: &NewPassword) -> Result<String, HashError> {
+    Ok(argon::hash(password.expose().as_bytes())?)
 }
 
 pub fn verify(password: &str, stored: &str) -> Verdict {

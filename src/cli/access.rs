@@ -5,10 +5,39 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Subcommand};
 
-use crate::access::{self, Outcome, Target, Who};
+use super::{users, CommandError, Refusal};
+use crate::access::{self, AccessFileError, Outcome, Target, Who};
 use crate::store::{Database, User};
+
+/// Why no decision could be made (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum AccessCheckError {
+    #[error("no rules to check: pass --access-rules FILE (or LATCHKEY_ACCESS_RULES)")]
+    NoRules,
+    #[error(transparent)]
+    Rules(#[from] AccessFileError),
+    #[error("{text:?} is not an absolute URL: {cause}")]
+    NotAUrl {
+        text: String,
+        #[source]
+        cause: url::ParseError,
+    },
+    #[error("the URL has no host")]
+    NoHost,
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    User(#[from] CommandError),
+}
+
+/// The access rules (see `--access-rules`).
+#[derive(Subcommand, Debug)]
+pub enum AccessCommand {
+    /// Print the decision for a URL and the rule that made it.
+    Check(CheckArgs),
+}
 
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -42,15 +71,17 @@ pub fn run(db: &Database, args: CheckArgs) -> ExitCode {
 }
 
 /// The decision's line, and whether it allows.
-fn decide(db: &Database, args: &CheckArgs) -> Result<(String, bool), String> {
+fn decide(db: &Database, args: &CheckArgs) -> Result<(String, bool), AccessCheckError> {
     let path = args
         .access_rules
         .as_ref()
-        .ok_or("no rules to check: pass --access-rules FILE (or LATCHKEY_ACCESS_RULES)")?;
+        .ok_or(AccessCheckError::NoRules)?;
     let rules = access::load(path)?;
-    let url = url::Url::parse(&args.url)
-        .map_err(|e| format!("{:?} is not an absolute URL: {e}", args.url))?;
-    let host = url.host_str().ok_or("the URL has no host")?;
+    let url = url::Url::parse(&args.url).map_err(|cause| AccessCheckError::NotAUrl {
+        text: args.url.clone(),
+        cause,
+    })?;
+    let host = url.host_str().ok_or(AccessCheckError::NoHost)?;
     let target = Target::new(host, url.path(), &args.method);
     let user = match &args.user {
         Some(name) => Some(find(db, name)?),
@@ -66,17 +97,10 @@ fn decide(db: &Database, args: &CheckArgs) -> Result<(String, bool), String> {
     Ok((decision.to_string(), decision.outcome == Outcome::Allow))
 }
 
-fn find(db: &Database, name: &str) -> Result<User, String> {
+fn find(db: &Database, name: &str) -> Result<User, AccessCheckError> {
     if let Some(file) = db.sqlite_path().filter(|file| !file.exists()) {
-        return Err(format!(
-            "no database at {}; point to it with --db PATH or LATCHKEY_DB",
-            file.display()
-        ));
+        return Err(Refusal::NoDatabase(file.into()).into());
     }
-    let opened = db.open(1, None)?;
-    let store = opened.shared();
-    store
-        .user_by_name(name)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no user named {name}"))
+    let opened = db.open(1, None).map_err(CommandError::Database)?;
+    Ok(users::find(opened.shared().as_ref(), name)?)
 }

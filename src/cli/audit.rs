@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::CommandError;
 use crate::audit::{self, Describe, Kind};
 use crate::clock;
 use crate::duration;
@@ -26,16 +27,23 @@ pub struct AuditArgs {
     pub limit: u64,
 }
 
-fn kind(text: &str) -> Result<String, String> {
-    Kind::parse(text)
-        .map(|kind| kind.as_str().to_string())
-        .ok_or_else(|| {
-            let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-            format!("unknown event; use one of {}", known.join(", "))
-        })
+/// An `--event` that names no kind of event; the message lists them all.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown event; use one of {}", known_kinds())]
+struct UnknownEvent;
+
+fn known_kinds() -> String {
+    let known: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+    known.join(", ")
 }
 
-pub(super) fn run(store: &dyn Store, args: AuditArgs) -> Result<(), String> {
+fn kind(text: &str) -> Result<String, UnknownEvent> {
+    Kind::parse(text)
+        .map(|kind| kind.as_str().to_string())
+        .ok_or(UnknownEvent)
+}
+
+pub(super) fn run(store: &dyn Store, args: AuditArgs) -> Result<(), CommandError> {
     let query = AuditQuery {
         username: args.user,
         event: args.event,
@@ -45,7 +53,7 @@ pub(super) fn run(store: &dyn Store, args: AuditArgs) -> Result<(), String> {
         limit: (args.limit > 0).then_some(args.limit),
         ..AuditQuery::default()
     };
-    let (mut events, total) = store.query_audit(&query).map_err(|e| e.to_string())?;
+    let (mut events, total) = store.query_audit(&query)?;
     events.reverse();
     println!(
         "{:<20} {:<22} {:<20} {:<12} {:<16} {:<20} USER AGENT",

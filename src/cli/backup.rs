@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::CommandError;
 use crate::store::maintenance;
 
 /// Databases above this many pages (about 64 MiB) report progress.
@@ -20,15 +21,12 @@ pub struct BackupArgs {
     pub force: bool,
 }
 
-pub(super) fn run(db: &Path, args: BackupArgs) -> Result<(), String> {
+pub(super) fn run(db: &Path, args: BackupArgs) -> Result<(), CommandError> {
     if !db.is_file() {
-        return Err(format!("no database at {}; pass --db", db.display()));
+        return Err(CommandError::NoBackupSource(db.into()));
     }
     if args.path.exists() && !args.force {
-        return Err(format!(
-            "{} exists; pass --force to replace it",
-            args.path.display()
-        ));
+        return Err(CommandError::BackupExists(args.path));
     }
     let mut last_shown = -1;
     maintenance::backup(db, &args.path, |copied, total| {
@@ -40,7 +38,8 @@ pub(super) fn run(db: &Path, args: BackupArgs) -> Result<(), String> {
                 let _ = std::io::stderr().flush();
             }
         }
-    })?;
+    })
+    .map_err(CommandError::Database)?;
     if last_shown >= 0 {
         eprintln!();
     }

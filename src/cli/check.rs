@@ -2,22 +2,45 @@
 //! it); this opens the key and the database without changing either and prints a summary. Any
 //! problem here is exit 1.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::duration;
 use crate::secret::{self, KeySource};
-use crate::store::{maintenance, postgres, Database};
+use crate::store::postgres::{self, OTHER_SECRET};
+use crate::store::{maintenance, Database};
 use secrecy::ExposeSecret;
 
-pub fn run(config: &Config) -> Result<(), String> {
+/// A key or database problem found by the check (exit 1).
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// Reading the signing key (the key file says why).
+    #[error("{0}")]
+    Key(String),
+    /// Inspecting the database (the store says why).
+    #[error("{0}")]
+    Database(String),
+    #[error("{OTHER_SECRET}")]
+    OtherSecret,
+    #[error("directory {} for {}: {cause}", .dir.display(), .path.display())]
+    NoDirectory {
+        dir: PathBuf,
+        path: PathBuf,
+        #[source]
+        cause: std::io::Error,
+    },
+    #[error("{} cannot be created: {} is not a writable directory", .path.display(), .dir.display())]
+    NotWritable { path: PathBuf, dir: PathBuf },
+}
+
+pub fn run(config: &Config) -> Result<(), CheckError> {
     let key = check_key(&config.key)?;
     let database = match &config.db {
         Database::Sqlite(path) => check_database(path)?,
         Database::Postgres(url) => {
-            let fingerprint = secret::fingerprint(
-                &secret::load_or_create(&config.key).map_err(|e| e.to_string())?,
-            );
+            let key =
+                secret::load_or_create(&config.key).map_err(|e| CheckError::Key(e.to_string()))?;
+            let fingerprint = secret::fingerprint(&key);
             check_postgres(&config.db, url.expose_secret(), &fingerprint)?
         }
     };
@@ -65,11 +88,11 @@ pub fn run(config: &Config) -> Result<(), String> {
     Ok(())
 }
 
-fn check_key(source: &KeySource) -> Result<String, String> {
+fn check_key(source: &KeySource) -> Result<String, CheckError> {
     match source {
         KeySource::Inline(_) => Ok("from LATCHKEY_SECRET".into()),
         KeySource::File(path) if path.exists() => {
-            secret::load_or_create(source).map_err(|e| e.to_string())?;
+            secret::load_or_create(source).map_err(|e| CheckError::Key(e.to_string()))?;
             Ok(format!("{} (ok)", path.display()))
         }
         KeySource::File(path) => {
@@ -82,12 +105,12 @@ fn check_key(source: &KeySource) -> Result<String, String> {
     }
 }
 
-fn check_database(path: &Path) -> Result<String, String> {
+fn check_database(path: &Path) -> Result<String, CheckError> {
     if !path.exists() {
         writable_dir(path)?;
         return Ok(format!("{} will be created on first start", path.display()));
     }
-    let found = maintenance::inspect(path)?;
+    let found = maintenance::inspect(path).map_err(CheckError::Database)?;
     let mut summary = format!(
         "{} (schema version {}; {} user(s), {} enabled admin(s), {} open session(s), {} audit event(s))",
         path.display(),
@@ -105,13 +128,13 @@ fn check_database(path: &Path) -> Result<String, String> {
 
 /// The database's counts and schema, and whether it was set up with this
 /// key: an instance with another one would refuse to start.
-fn check_postgres(db: &Database, url: &str, fingerprint: &[u8]) -> Result<String, String> {
+fn check_postgres(db: &Database, url: &str, fingerprint: &[u8]) -> Result<String, CheckError> {
     let postgres::Found {
         inspection: found,
         secret_fingerprint,
-    } = postgres::inspect(url)?;
+    } = postgres::inspect(url).map_err(CheckError::Database)?;
     if secret_fingerprint.is_some_and(|stored| stored != fingerprint) {
-        return Err(postgres::OTHER_SECRET.into());
+        return Err(CheckError::OtherSecret);
     }
     let mut summary = format!(
         "{db} (PostgreSQL schema version {}; {} user(s), {} enabled admin(s), {} open session(s), {} audit event(s))",
@@ -123,19 +146,21 @@ fn check_postgres(db: &Database, url: &str, fingerprint: &[u8]) -> Result<String
     Ok(summary)
 }
 
-fn writable_dir(path: &Path) -> Result<(), String> {
+fn writable_dir(path: &Path) -> Result<(), CheckError> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let meta = std::fs::metadata(dir)
-        .map_err(|e| format!("directory {} for {}: {e}", dir.display(), path.display()))?;
+    let meta = std::fs::metadata(dir).map_err(|cause| CheckError::NoDirectory {
+        dir: dir.into(),
+        path: path.into(),
+        cause,
+    })?;
     if !meta.is_dir() || meta.permissions().readonly() {
-        return Err(format!(
-            "{} cannot be created: {} is not a writable directory",
-            path.display(),
-            dir.display()
-        ));
+        return Err(CheckError::NotWritable {
+            path: path.into(),
+            dir: dir.into(),
+        });
     }
     Ok(())
 }

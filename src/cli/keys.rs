@@ -1,16 +1,37 @@
 //! `latchkey keys …`: list, rotate and revoke the EdDSA signing keys straight on the database; a
 //! running server picks the change up within a second.
 
+use clap::Subcommand;
+
 use crate::audit::Kind;
 use crate::audit::{self, Describe};
 use crate::auth::signing::{keyring, ring, KeySealer};
-use crate::cli::KeysCommand;
+use crate::cli::CommandError;
 use crate::clock;
 use crate::store::Store;
 
-pub(super) fn run(store: &dyn Store, secret: &[u8], command: KeysCommand) -> Result<(), String> {
+/// The EdDSA signing keys (see `--jwt-alg`).
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// One line per key: kid, state (next, signing, retiring, revoked), dates.
+    List,
+    /// Publish a new key now; it signs 5 minutes later.
+    Rotate,
+    /// Unpublish a key and refuse its tokens at once.
+    Revoke {
+        /// A kid is base64url, so it may start with `-`.
+        #[arg(allow_hyphen_values = true)]
+        kid: String,
+    },
+}
+
+pub(super) fn run(
+    store: &dyn Store,
+    secret: &[u8],
+    command: KeysCommand,
+) -> Result<(), CommandError> {
     let now = clock::now_ms();
-    let keys = store.signing_keys().map_err(|e| e.to_string())?;
+    let keys = store.signing_keys()?;
     let sealer = KeySealer::new(secret);
     match command {
         KeysCommand::List => {
@@ -32,9 +53,7 @@ pub(super) fn run(store: &dyn Store, secret: &[u8], command: KeysCommand) -> Res
         }
         KeysCommand::Rotate => {
             let new = ring::rotate(&sealer, now);
-            store
-                .save_signing_keys(std::slice::from_ref(&new), &[])
-                .map_err(|e| e.to_string())?;
+            store.save_signing_keys(std::slice::from_ref(&new), &[])?;
             key_event(store, Kind::KeyRotated, &new.kid);
             println!(
                 "key {} published; it signs from {}",
@@ -44,11 +63,9 @@ pub(super) fn run(store: &dyn Store, secret: &[u8], command: KeysCommand) -> Res
             Ok(())
         }
         KeysCommand::Revoke { kid } => {
-            let (added, changed) =
-                ring::revoke(&keys, &kid, &sealer, now).map_err(|e| e.to_string())?;
-            store
-                .save_signing_keys(&added, &changed)
-                .map_err(|e| e.to_string())?;
+            let (added, changed) = ring::revoke(&keys, &kid, &sealer, now)
+                .map_err(|e| CommandError::Revoke(e.to_string()))?;
+            store.save_signing_keys(&added, &changed)?;
             key_event(store, Kind::KeyRevoked, &kid);
             println!("revoked key {kid}");
             Ok(())

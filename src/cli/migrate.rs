@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::CommandError;
 use crate::secret::{self, KeySource};
 use crate::store::postgres::import::import;
 use crate::store::{Database, SqliteExport, SqliteStore};
@@ -19,23 +20,22 @@ pub struct MigrateArgs {
     pub to: String,
 }
 
-pub(super) fn run(args: MigrateArgs) -> Result<(), String> {
+pub(super) fn run(args: MigrateArgs) -> Result<(), CommandError> {
     let source = Database::Sqlite(args.from.clone());
     if !args.from.is_file() {
-        return Err(format!("no SQLite database at {source}"));
+        return Err(CommandError::NoMigrateSource(source));
     }
     let fingerprint = secret::fingerprint(&source_secret(&source)?);
     // An older file is upgraded in place first, as every command does, so
     // the copy reads the current schema.
-    drop(SqliteStore::open(&args.from, 1)?);
-    let mut export = SqliteExport::open(&args.from).map_err(|e| e.to_string())?;
+    drop(SqliteStore::open(&args.from, 1).map_err(CommandError::Database)?);
+    let mut export = SqliteExport::open(&args.from)?;
     let copied = import(
         &args.to,
         &fingerprint,
         &mut export,
         &mut |table, done, total| eprintln!("{table}: {done} of {total} rows copied"),
-    )
-    .map_err(|e| e.to_string())?;
+    )?;
     let target = Database::Postgres(args.to.into());
     println!("copied {source} into {target}:");
     for (table, rows) in copied {
@@ -47,15 +47,12 @@ pub(super) fn run(args: MigrateArgs) -> Result<(), String> {
 /// The secret the SQLite instance signed with: tokens, refresh ids and
 /// sealed second factors only carry over under it. Never made up here: a
 /// new one would silently end every session.
-fn source_secret(source: &Database) -> Result<Vec<u8>, String> {
+fn source_secret(source: &Database) -> Result<Vec<u8>, CommandError> {
     let key = crate::config::key_source(source)?;
     if let KeySource::File(path) = &key {
         if !path.exists() {
-            return Err(format!(
-                "no signing secret at {}: migrate needs the secret the SQLite instance used (LATCHKEY_SECRET or LATCHKEY_SECRET_FILE); for a database that never served, give the secret the PostgreSQL instances will use",
-                path.display()
-            ));
+            return Err(CommandError::NoMigrateSecret(path.clone()));
         }
     }
-    secret::load_or_create(&key).map_err(|e| e.to_string())
+    crate::secret::load_or_create(&key).map_err(|e| CommandError::Key(e.to_string()))
 }

@@ -5,23 +5,27 @@ pub mod access;
 mod audit;
 mod backup;
 pub mod check;
-mod group_arg;
+mod checked;
+mod error;
 mod keys;
 mod migrate;
+mod password_input;
 mod sessions;
+mod user_groups;
 mod users;
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 
-use clap::builder::TypedValueParser;
-use clap::error::ErrorKind;
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::config::ServeArgs;
-use crate::domain;
 use crate::observe::log_line::LogFormat;
 use crate::store::Database;
-use group_arg::GroupArg;
+pub use access::AccessCommand;
+pub use error::{CommandError, Refusal};
+pub use keys::KeysCommand;
+pub use sessions::SessionsCommand;
+pub use users::{AddUser, UserCommand};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -72,128 +76,14 @@ pub enum Command {
     Migrate(migrate::MigrateArgs),
 }
 
-#[derive(Subcommand, Debug)]
-pub enum UserCommand {
-    /// Create a user (asks for the password on a terminal).
-    Add(AddUser),
-    /// List every user.
-    List,
-    /// Disable a user and end all of its sessions.
-    Disable { name: String },
-    /// Enable a disabled user (its ended sessions stay ended).
-    Enable { name: String },
-    /// Set a user's password and end all of its sessions.
-    Passwd {
-        name: String,
-        /// Read the password from the first line of standard input.
-        #[arg(long)]
-        password_stdin: bool,
-    },
-    /// Delete a user and its sessions.
-    Delete { name: String },
-    /// Give a user a new name (the same rules as a new user's); its access tokens stop working, its sessions go on.
-    Rename { name: String, new_name: String },
-    /// Remove a user's second factor (a lost phone) and end its sessions.
-    MfaReset { name: String },
-    /// Print a user's groups one a line, or change them in one transaction and print the result.
-    Groups {
-        name: String,
-        /// Put the user in this group (repeatable).
-        #[arg(long, value_parser = GroupArg)]
-        add: Vec<String>,
-        /// Take the user out of this group (repeatable).
-        #[arg(long, value_parser = GroupArg)]
-        remove: Vec<String>,
-    },
-}
-
-#[derive(Args, Debug)]
-pub struct AddUser {
-    pub name: String,
-    #[arg(long, value_parser = Checked(domain::email))]
-    pub email: Option<String>,
-    #[arg(long, value_parser = Checked(domain::full_name))]
-    pub full_name: Option<String>,
-    /// Give the user the admin role.
-    #[arg(long)]
-    pub admin: bool,
-    /// Put the user in this group (repeatable).
-    #[arg(long = "group", value_parser = GroupArg)]
-    pub groups: Vec<String>,
-    /// Read the password from the first line of standard input.
-    #[arg(long, conflicts_with = "password_hash")]
-    pub password_stdin: bool,
-    /// Import an existing PHC hash (argon2 or bcrypt) instead of a password.
-    #[arg(long)]
-    pub password_hash: Option<String>,
-}
-
-/// A text argument checked by the admin API's own rule. A refusal is a usage
-/// error (exit 2) in one line that names the rule, never echoing the value:
-/// it may hold a right-to-left override that would garble the terminal.
-#[derive(Clone)]
-struct Checked(fn(Option<String>) -> Result<Option<String>, String>);
-
-impl TypedValueParser for Checked {
-    type Value = String;
-
-    fn parse_ref(
-        &self,
-        _: &clap::Command,
-        _: Option<&clap::Arg>,
-        value: &OsStr,
-    ) -> Result<String, clap::Error> {
-        let refuse = |reason: String| clap::Error::raw(ErrorKind::ValueValidation, reason + "\n");
-        let text = value
-            .to_str()
-            .ok_or_else(|| refuse("arguments must be UTF-8".into()))?;
-        let checked = (self.0)(Some(text.to_string())).map_err(refuse)?;
-        Ok(checked.unwrap_or_default())
-    }
-}
-
-/// The access rules (see `--access-rules`).
-#[derive(Subcommand, Debug)]
-pub enum AccessCommand {
-    /// Print the decision for a URL and the rule that made it.
-    Check(access::CheckArgs),
-}
-
-/// The EdDSA signing keys (see `--jwt-alg`).
-#[derive(Subcommand, Debug)]
-pub enum KeysCommand {
-    /// One line per key: kid, state (next, signing, retiring, revoked), dates.
-    List,
-    /// Publish a new key now; it signs 5 minutes later.
-    Rotate,
-    /// Unpublish a key and refuse its tokens at once.
-    Revoke {
-        /// A kid is base64url, so it may start with `-`.
-        #[arg(allow_hyphen_values = true)]
-        kid: String,
-    },
-}
-
-#[derive(Subcommand, Debug)]
-pub enum SessionsCommand {
-    /// List a user's live sessions.
-    List { name: String },
-    /// End every session of a user.
-    RevokeAll { name: String },
-    /// Delete expired and ended sessions now (the server also does this in the background).
-    Prune,
-}
-
 /// A command refused before anything is opened (exit 2): only `serve` and
 /// `user add` may create a SQLite file (any other command on a missing file
 /// would make an empty one and then report "no user named …", which reads as
 /// if the user did not exist), and a PostgreSQL database is backed up with
 /// its own tools.
-pub fn refusal(db: &Database, command: &Command) -> Option<String> {
+pub fn refusal(db: &Database, command: &Command) -> Option<Refusal> {
     let Some(path) = db.sqlite_path() else {
-        return matches!(command, Command::Backup(_)).then(|| {
-            "backup copies a SQLite file; back up a PostgreSQL database with pg_dump (or your provider's snapshots)".into()
-        });
+        return matches!(command, Command::Backup(_)).then_some(Refusal::BackupOfPostgres);
     };
     let creates = matches!(
         command,
@@ -205,14 +95,11 @@ pub fn refusal(db: &Database, command: &Command) -> Option<String> {
     if creates || path.exists() {
         return None;
     }
-    Some(format!(
-        "no database at {}; point to it with --db PATH or LATCHKEY_DB",
-        path.display()
-    ))
+    Some(Refusal::NoDatabase(path.into()))
 }
 
 /// Runs an administration command; the message on error says what to fix.
-pub fn run(db: Database, command: Command) -> Result<(), String> {
+pub fn run(db: Database, command: Command) -> Result<(), CommandError> {
     match (command, db.sqlite_path()) {
         // Copies the file as it is: no schema is applied to it first.
         (Command::Backup(args), Some(path)) => backup::run(path, args),
@@ -221,18 +108,20 @@ pub fn run(db: Database, command: Command) -> Result<(), String> {
     }
 }
 
-fn run_on_store(db: Database, command: Command) -> Result<(), String> {
+fn run_on_store(db: Database, command: Command) -> Result<(), CommandError> {
     // Only the keys commands use the secret; with PostgreSQL they check it
     // is the database's.
     let key = match &command {
         Command::Keys(_) => Some(
             crate::secret::load_or_create(&crate::config::key_source(&db)?)
-                .map_err(|e| e.to_string())?,
+                .map_err(|e| CommandError::Key(e.to_string()))?,
         ),
         _ => None,
     };
     let fingerprint = key.as_deref().map(crate::secret::fingerprint);
-    let opened = db.open(2, fingerprint.as_ref().map(|f| &f[..]))?;
+    let opened = db
+        .open(2, fingerprint.as_ref().map(|f| &f[..]))
+        .map_err(CommandError::Database)?;
     let store = opened.shared();
     let store = store.as_ref();
     match command {
@@ -240,9 +129,7 @@ fn run_on_store(db: Database, command: Command) -> Result<(), String> {
         | Command::CheckConfig(_)
         | Command::Backup(_)
         | Command::Migrate(_)
-        | Command::Access(_) => {
-            Err("serve, check-config, access, backup and migrate are started elsewhere".into())
-        }
+        | Command::Access(_) => Err(CommandError::StartedElsewhere),
         Command::Audit(args) => audit::run(store, args),
         Command::User(command) => users::run(store, &db, command),
         Command::Sessions(command) => sessions::run(store, command),

@@ -1,20 +1,30 @@
 //! `latchkey sessions …`: look at and end a user's sessions, or sweep now.
 
+use clap::Subcommand;
+
 use crate::audit::Kind;
 use crate::cli::audit::cli_event;
 use crate::cli::users::find;
-use crate::cli::SessionsCommand;
+use crate::cli::CommandError;
 use crate::clock;
 use crate::store::{EndReason, EndSessions, Store};
 
-pub(super) fn run(store: &dyn Store, command: SessionsCommand) -> Result<(), String> {
+#[derive(Subcommand, Debug)]
+pub enum SessionsCommand {
+    /// List a user's live sessions.
+    List { name: String },
+    /// End every session of a user.
+    RevokeAll { name: String },
+    /// Delete expired and ended sessions now (the server also does this in the background).
+    Prune,
+}
+
+pub(super) fn run(store: &dyn Store, command: SessionsCommand) -> Result<(), CommandError> {
     let now = clock::now_ms();
     match command {
         SessionsCommand::List { name } => {
             let user = find(store, &name)?;
-            let sessions = store
-                .live_sessions(user.id, now)
-                .map_err(|e| e.to_string())?;
+            let sessions = store.live_sessions(user.id, now)?;
             println!(
                 "{:<32} {:<20} {:<20} {:<20} {:<16} USER AGENT",
                 "ID", "CREATED", "LAST USED", "EXPIRES", "IP"
@@ -34,9 +44,8 @@ pub(super) fn run(store: &dyn Store, command: SessionsCommand) -> Result<(), Str
         }
         SessionsCommand::RevokeAll { name } => {
             let user = find(store, &name)?;
-            let ended = store
-                .end_user_sessions(user.id, EndSessions::All(EndReason::Revoked), now)
-                .map_err(|e| e.to_string())?;
+            let ended =
+                store.end_user_sessions(user.id, EndSessions::All(EndReason::Revoked), now)?;
             cli_event(store, Kind::SessionsRevoked, &user.username);
             println!("ended {ended} session(s) of {}", user.username);
             Ok(())
@@ -44,7 +53,7 @@ pub(super) fn run(store: &dyn Store, command: SessionsCommand) -> Result<(), Str
         SessionsCommand::Prune => {
             let (mut sessions, mut ids) = (0, 0);
             loop {
-                let swept = store.sweep(now, 500).map_err(|e| e.to_string())?;
+                let swept = store.sweep(now, 500)?;
                 sessions += swept.sessions;
                 ids += swept.refresh_ids;
                 if !swept.was_full(500) {

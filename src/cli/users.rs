@@ -1,19 +1,82 @@
 //! `latchkey user …`: the same rules as the admin API (valid names, 8–1024 character passwords, the
 //! last admin stays).
 
-use std::io::{BufRead, IsTerminal};
+use clap::{Args, Subcommand};
 
+use super::checked::Checked;
+use super::password_input::read_password;
+use super::user_groups::{groups, groups_event};
 use crate::audit::{self, Describe, Kind};
 use crate::auth::password;
 use crate::cli::audit::cli_event;
-use crate::cli::{AddUser, UserCommand};
-use crate::domain::{NewPassword, Username};
+use crate::cli::CommandError;
+use crate::domain::Username;
 use crate::store::{
     Database, EndReason, EndSessions, GroupsChange, NewUser, Store, User, UserChange,
 };
 use crate::{bootstrap, clock};
 
-pub(super) fn run(store: &dyn Store, db: &Database, command: UserCommand) -> Result<(), String> {
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user (asks for the password on a terminal).
+    Add(AddUser),
+    /// List every user.
+    List,
+    /// Disable a user and end all of its sessions.
+    Disable { name: String },
+    /// Enable a disabled user (its ended sessions stay ended).
+    Enable { name: String },
+    /// Set a user's password and end all of its sessions.
+    Passwd {
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Delete a user and its sessions.
+    Delete { name: String },
+    /// Give a user a new name (the same rules as a new user's); its access tokens stop working, its sessions go on.
+    Rename { name: String, new_name: String },
+    /// Remove a user's second factor (a lost phone) and end its sessions.
+    MfaReset { name: String },
+    /// Print a user's groups one a line, or change them in one transaction and print the result.
+    Groups {
+        name: String,
+        /// Put the user in this group (repeatable).
+        #[arg(long, value_parser = Checked::group())]
+        add: Vec<String>,
+        /// Take the user out of this group (repeatable).
+        #[arg(long, value_parser = Checked::group())]
+        remove: Vec<String>,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct AddUser {
+    pub name: String,
+    #[arg(long, value_parser = Checked::email())]
+    pub email: Option<String>,
+    #[arg(long, value_parser = Checked::full_name())]
+    pub full_name: Option<String>,
+    /// Give the user the admin role.
+    #[arg(long)]
+    pub admin: bool,
+    /// Put the user in this group (repeatable).
+    #[arg(long = "group", value_parser = Checked::group())]
+    pub groups: Vec<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long, conflicts_with = "password_hash")]
+    pub password_stdin: bool,
+    /// Import an existing PHC hash (argon2 or bcrypt) instead of a password.
+    #[arg(long)]
+    pub password_hash: Option<String>,
+}
+
+pub(super) fn run(
+    store: &dyn Store,
+    db: &Database,
+    command: UserCommand,
+) -> Result<(), CommandError> {
     match command {
         UserCommand::Add(args) => add(store, args),
         UserCommand::List => list(store),
@@ -37,9 +100,7 @@ pub(super) fn run(store: &dyn Store, db: &Database, command: UserCommand) -> Res
             let password = read_password(password_stdin)?;
             let hash = password::hash(&password)?;
             let end = EndSessions::All(EndReason::PasswordChanged);
-            store
-                .set_password_hash(user.id, &hash, clock::now_ms(), end)
-                .map_err(|e| e.to_string())?;
+            store.set_password_hash(user.id, &hash, clock::now_ms(), end)?;
             cli_event(store, Kind::PasswordChanged, &user.username);
             bootstrap::forget_password(&user.username, &db.beside(bootstrap::PASSWORD_FILE));
             println!(
@@ -51,9 +112,8 @@ pub(super) fn run(store: &dyn Store, db: &Database, command: UserCommand) -> Res
         UserCommand::Rename { name, new_name } => rename(store, &name, &new_name),
         UserCommand::Delete { name } => {
             let user = store
-                .delete_user_unless_last_admin(&name)
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no user named {name}"))?;
+                .delete_user_unless_last_admin(&name)?
+                .ok_or_else(|| CommandError::NoUser(name))?;
             cli_event(store, Kind::UserDeleted, &user.username);
             println!("deleted {} and its sessions", user.username);
             Ok(())
@@ -66,24 +126,22 @@ pub(super) fn run(store: &dyn Store, db: &Database, command: UserCommand) -> Res
 /// Disables or enables through the admin API's own store operation: the
 /// last-admin check and the change share one transaction, and disabling ends
 /// the sessions in it.
-fn change(store: &dyn Store, name: &str, disabled: bool) -> Result<User, String> {
+fn change(store: &dyn Store, name: &str, disabled: bool) -> Result<User, CommandError> {
     let change = UserChange {
         disabled: Some(disabled),
         ..UserChange::default()
     };
     store
-        .update_user(name, &change, clock::now_ms())
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no user named {name}"))
+        .update_user(name, &change, clock::now_ms())?
+        .ok_or_else(|| CommandError::NoUser(name.into()))
 }
 
-fn rename(store: &dyn Store, name: &str, new_name: &str) -> Result<(), String> {
+fn rename(store: &dyn Store, name: &str, new_name: &str) -> Result<(), CommandError> {
     let new_name = Username::parse(new_name)?;
     let before = find(store, name)?;
     let user = store
-        .rename_user(&before.username, new_name.as_str(), clock::now_ms())
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no user named {name}"))?;
+        .rename_user(&before.username, new_name.as_str(), clock::now_ms())?
+        .ok_or_else(|| CommandError::NoUser(name.into()))?;
     let event = audit::event(Kind::UserRenamed, &user.username)
         .actor("cli")
         .reason(&format!("renamed from {}", before.username));
@@ -94,17 +152,14 @@ fn rename(store: &dyn Store, name: &str, new_name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn add(store: &dyn Store, args: AddUser) -> Result<(), String> {
+fn add(store: &dyn Store, args: AddUser) -> Result<(), CommandError> {
     let username = Username::parse(&args.name)?;
-    if let Some(holder) = store
-        .user_by_name(username.as_str())
-        .map_err(|e| e.to_string())?
-    {
-        return Err(format!("user {} already exists", holder.username));
+    if let Some(holder) = store.user_by_name(username.as_str())? {
+        return Err(CommandError::UserExists(holder.username));
     }
     let password_hash = match args.password_hash {
         Some(hash) if password::is_supported_hash(&hash) => hash,
-        Some(_) => return Err("--password-hash must be an argon2 or bcrypt PHC string".into()),
+        Some(_) => return Err(CommandError::UnsupportedHash),
         None => password::hash(&read_password(args.password_stdin)?)?,
     };
     let user = NewUser {
@@ -116,9 +171,7 @@ fn add(store: &dyn Store, args: AddUser) -> Result<(), String> {
         disabled: false,
         groups: GroupsChange::Replace(args.groups).apply(&[]),
     };
-    let created = store
-        .insert_user(&user, clock::now_ms())
-        .map_err(|e| e.to_string())?;
+    let created = store.insert_user(&user, clock::now_ms())?;
     cli_event(store, Kind::UserCreated, &created.username);
     groups_event(store, &created.username, &[], &created.groups);
     println!(
@@ -129,8 +182,8 @@ fn add(store: &dyn Store, args: AddUser) -> Result<(), String> {
     Ok(())
 }
 
-fn list(store: &dyn Store) -> Result<(), String> {
-    let users = store.list_users().map_err(|e| e.to_string())?;
+fn list(store: &dyn Store) -> Result<(), CommandError> {
+    let users = store.list_users()?;
     println!(
         "{:<24} {:<6} {:<9} {:<28} {:<24} {:<24} CREATED",
         "USERNAME", "ADMIN", "DISABLED", "EMAIL", "FULL NAME", "GROUPS"
@@ -154,55 +207,11 @@ fn list(store: &dyn Store) -> Result<(), String> {
     Ok(())
 }
 
-/// Prints the user's groups; with `--add`/`--remove`, changes them first in
-/// one transaction (the admin API's own store operation).
-fn groups(
-    store: &dyn Store,
-    name: &str,
-    add: Vec<String>,
-    remove: Vec<String>,
-) -> Result<(), String> {
-    let before = find(store, name)?;
-    let user = match add.is_empty() && remove.is_empty() {
-        true => before.clone(),
-        false => {
-            let change = UserChange {
-                groups: Some(GroupsChange::Edit { add, remove }),
-                ..UserChange::default()
-            };
-            store
-                .update_user(&before.username, &change, clock::now_ms())
-                .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("no user named {name}"))?
-        }
-    };
-    groups_event(store, &user.username, &before.groups, &user.groups);
-    for group in &user.groups {
-        println!("{group}");
-    }
-    Ok(())
-}
-
-/// Records `groups_changed` when the groups did change.
-fn groups_event(store: &dyn Store, username: &str, before: &[String], after: &[String]) {
-    let Some(reason) = audit::groups_reason(before, after) else {
-        return;
-    };
-    let event = audit::event(Kind::GroupsChanged, username)
-        .actor("cli")
-        .reason(&reason);
-    if let Err(e) = store.append_audit(&[event]) {
-        eprintln!("warning: could not write the audit event: {e}");
-    }
-}
-
 /// Removes the factor (if any) and ends the user's sessions, as the admin API does.
-fn mfa_reset(store: &dyn Store, name: &str) -> Result<(), String> {
+fn mfa_reset(store: &dyn Store, name: &str) -> Result<(), CommandError> {
     let user = find(store, name)?;
     let end = EndSessions::All(EndReason::MfaChanged);
-    let had = store
-        .remove_mfa(user.id, end, clock::now_ms())
-        .map_err(|e| e.to_string())?;
+    let had = store.remove_mfa(user.id, end, clock::now_ms())?;
     cli_event(store, Kind::MfaRemoved, &user.username);
     if had {
         println!(
@@ -215,34 +224,8 @@ fn mfa_reset(store: &dyn Store, name: &str) -> Result<(), String> {
     Ok(())
 }
 
-pub(super) fn find(store: &dyn Store, name: &str) -> Result<User, String> {
+pub(super) fn find(store: &dyn Store, name: &str) -> Result<User, CommandError> {
     store
-        .user_by_name(name)
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no user named {name}"))
-}
-
-/// From stdin with `--password-stdin`, else a prompt (twice) on a terminal.
-fn read_password(from_stdin: bool) -> Result<NewPassword, String> {
-    let text = if from_stdin {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .map_err(|e| e.to_string())?;
-        line.trim_end_matches(['\r', '\n']).to_string()
-    } else if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
-        let again = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
-        if first != again {
-            return Err("the passwords differ".into());
-        }
-        first
-    } else {
-        return Err(
-            "no password given: pass --password-stdin (or --password-hash) or run on a terminal"
-                .into(),
-        );
-    };
-    NewPassword::parse(&text)
+        .user_by_name(name)?
+        .ok_or_else(|| CommandError::NoUser(name.into()))
 }

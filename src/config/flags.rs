@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::SameSite;
-use crate::duration;
+use crate::duration::{self, DurationError};
 
 /// `latchkey serve` flags; each has a `LATCHKEY_*` twin.
 #[derive(Args, Clone, Debug)]
@@ -97,11 +97,16 @@ pub struct ServeArgs {
     pub test_max_db_pages: Option<u32>,
 }
 
+/// A `--key-rotation` that is neither a duration nor `off`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}, or off")]
+struct RotationError(#[source] DurationError);
+
 /// `off` is zero: no rotation.
-fn rotation(text: &str) -> Result<Duration, String> {
+fn rotation(text: &str) -> Result<Duration, RotationError> {
     match text {
         "off" => Ok(Duration::ZERO),
-        _ => duration::parse(text).map_err(|e| format!("{e}, or off")),
+        _ => duration::parse(text).map_err(RotationError),
     }
 }
 

@@ -13,13 +13,16 @@ use crate::access::AccessRules;
 use crate::secret::KeySource;
 use crate::store::Database;
 
+mod error;
 mod flags;
 mod secret;
 mod values;
 
+pub use error::ConfigError;
 pub use flags::ServeArgs;
 use secret::choose_key;
-pub use secret::key_source;
+pub use secret::{key_source, KeySourceError};
+pub use values::{OriginError, SecretError};
 
 use values::{is_cookie_name, normalize_origin};
 
@@ -82,7 +85,7 @@ impl Config {
         db: impl Into<Database>,
         inline_secret: Option<String>,
         bootstrap_password: Option<String>,
-    ) -> Result<Config, String> {
+    ) -> Result<Config, ConfigError> {
         check_limits(&args)?;
         let bind = address("--bind", &args.bind, "127.0.0.1:8080")?;
         let metrics_bind = match &args.metrics_bind {
@@ -93,10 +96,10 @@ impl Config {
             .cors_origins
             .iter()
             .filter(|o| !o.trim().is_empty())
-            .map(|o| normalize_origin(o).map_err(|e| format!("--cors-origin {e}")))
+            .map(|o| origin("--cors-origin", o))
             .collect::<Result<Vec<_>, _>>()?;
         let public_url = match &args.public_url {
-            Some(url) => Some(normalize_origin(url).map_err(|e| format!("--public-url {e}"))?),
+            Some(url) => Some(origin("--public-url", url)?),
             None => None,
         };
         let db = db.into();
@@ -142,7 +145,7 @@ impl Config {
 }
 
 /// The settings that are wrong whatever else is set.
-fn check_limits(args: &ServeArgs) -> Result<(), String> {
+fn check_limits(args: &ServeArgs) -> Result<(), ConfigError> {
     for (name, value) in [
         ("--access-ttl", args.access_ttl),
         ("--refresh-ttl", args.refresh_ttl),
@@ -151,19 +154,17 @@ fn check_limits(args: &ServeArgs) -> Result<(), String> {
         ("--audit-retention", args.audit_retention),
     ] {
         if value.is_zero() {
-            return Err(format!("{name} must be longer than 0s"));
+            return Err(ConfigError::ZeroDuration { flag: name });
         }
     }
     if !is_cookie_name(&args.cookie_name) {
-        return Err("--cookie-name must be letters, digits, `_` or `-`".into());
+        return Err(ConfigError::CookieName);
     }
     if args.login_max_failures == 0 || args.login_max_failures_per_address == 0 {
-        return Err(
-            "--login-max-failures and --login-max-failures-per-address must be at least 1".into(),
-        );
+        return Err(ConfigError::LoginLimits);
     }
     if args.issuer.is_empty() {
-        return Err("--issuer must not be empty".into());
+        return Err(ConfigError::EmptyIssuer);
     }
     if args.cookie_samesite == SameSite::Lax && !args.cookie_secure {
         tracing::warn!("the refresh cookie is neither Secure nor SameSite=Strict");
@@ -171,9 +172,21 @@ fn check_limits(args: &ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-fn address(flag: &str, text: &str, example: &str) -> Result<SocketAddr, String> {
-    text.parse()
-        .map_err(|_| format!("{flag} `{text}` is not an address like {example}"))
+fn address(
+    flag: &'static str,
+    text: &str,
+    example: &'static str,
+) -> Result<SocketAddr, ConfigError> {
+    text.parse().map_err(|cause| ConfigError::Address {
+        flag,
+        text: text.into(),
+        example,
+        cause,
+    })
+}
+
+fn origin(flag: &'static str, text: &str) -> Result<String, ConfigError> {
+    normalize_origin(text).map_err(|cause| ConfigError::Origin { flag, cause })
 }
 
 /// The default database: `latchkey.db` in the directory of the executable.

@@ -4,13 +4,29 @@
 
 use std::path::PathBuf;
 
-use super::values::{decode_secret, sibling};
 use crate::secret::{check_private, KeySource};
+
+use super::values::{decode_secret, sibling, SecretError};
 use crate::store::Database;
+
+/// Why there is no signing secret to use, and how to give one.
+#[derive(Debug, thiserror::Error)]
+pub enum KeySourceError {
+    #[error(transparent)]
+    Inline(#[from] SecretError),
+    #[error("with PostgreSQL every instance needs the same signing secret: set LATCHKEY_SECRET or --secret-file")]
+    PostgresNeedsOne,
+    #[error("secret file {} does not exist; with PostgreSQL it is never generated (instances would make different ones): create it once with `openssl rand -hex 32 > FILE; chmod 600 FILE` and give every instance the same file", .0.display())]
+    NoFileForPostgres(PathBuf),
+    /// The file is readable or replaceable by others (the reason, with its
+    /// fix, comes from `secret::check_private`).
+    #[error("{0}")]
+    NotPrivate(String),
+}
 
 /// Where the signing secret comes from, for the CLI (`LATCHKEY_SECRET`, else
 /// `LATCHKEY_SECRET_FILE`, else the file beside a SQLite database).
-pub fn key_source(db: &Database) -> Result<KeySource, String> {
+pub fn key_source(db: &Database) -> Result<KeySource, KeySourceError> {
     let inline = std::env::var("LATCHKEY_SECRET")
         .ok()
         .filter(|s| !s.is_empty());
@@ -27,24 +43,19 @@ pub(super) fn choose_key(
     db: &Database,
     inline: Option<String>,
     file: Option<PathBuf>,
-) -> Result<KeySource, String> {
+) -> Result<KeySource, KeySourceError> {
     if let Some(text) = inline {
         return Ok(KeySource::Inline(decode_secret(&text)?.into()));
     }
     let path = match (file, db.sqlite_path()) {
         (Some(path), _) => path,
         (None, Some(db_path)) => sibling(db_path, "latchkey.secret"),
-        (None, None) => return Err(
-            "with PostgreSQL every instance needs the same signing secret: set LATCHKEY_SECRET or --secret-file".into(),
-        ),
+        (None, None) => return Err(KeySourceError::PostgresNeedsOne),
     };
     if path.exists() {
-        check_private(&path).map_err(|e| e.to_string())?;
+        check_private(&path).map_err(|e| KeySourceError::NotPrivate(e.to_string()))?;
     } else if db.is_postgres() {
-        return Err(format!(
-            "secret file {} does not exist; with PostgreSQL it is never generated (instances would make different ones): create it once with `openssl rand -hex 32 > FILE; chmod 600 FILE` and give every instance the same file",
-            path.display()
-        ));
+        return Err(KeySourceError::NoFileForPostgres(path));
     }
     Ok(KeySource::File(path))
 }

@@ -19,44 +19,70 @@ pub(super) fn is_cookie_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
+/// Why an origin was refused; the caller names the flag.
+#[derive(Debug, thiserror::Error)]
+pub enum OriginError {
+    #[error("`{text}` must be an http:// or https:// URL ({cause})")]
+    NotAUrl {
+        text: String,
+        #[source]
+        cause: url::ParseError,
+    },
+    #[error("`{0}` must start with http:// or https://")]
+    NotHttp(String),
+    #[error("`{0}` must be scheme://host[:port] with no path")]
+    NotBare(String),
+}
+
 /// `https://host[:port]` with no path, lower-cased, no trailing slash.
-pub(super) fn normalize_origin(text: &str) -> Result<String, String> {
-    let url = url::Url::parse(text.trim())
-        .map_err(|e| format!("`{text}` must be an http:// or https:// URL ({e})"))?;
+pub(super) fn normalize_origin(text: &str) -> Result<String, OriginError> {
+    let url = url::Url::parse(text.trim()).map_err(|cause| OriginError::NotAUrl {
+        text: text.into(),
+        cause,
+    })?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("`{text}` must start with http:// or https://"));
+        return Err(OriginError::NotHttp(text.into()));
     }
     let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
     if !bare || !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
-            "`{text}` must be scheme://host[:port] with no path"
-        ));
+        return Err(OriginError::NotBare(text.into()));
     }
     Ok(url.origin().ascii_serialization())
 }
 
+/// Why `LATCHKEY_SECRET` is not a key, and how to make one.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    #[error("LATCHKEY_SECRET is odd-length hex")]
+    OddHex(#[source] hex::FromHexError),
+    #[error("LATCHKEY_SECRET is neither hex nor base64")]
+    NeitherHexNorBase64(#[source] base64::DecodeError),
+    #[error(
+        "LATCHKEY_SECRET decodes to {0} bytes; it needs at least 32 (try `openssl rand -hex 32`)"
+    )]
+    TooShort(usize),
+    #[error(
+        "LATCHKEY_SECRET is one byte repeated, not a key; generate one with `openssl rand -hex 32`"
+    )]
+    OneByteRepeated,
+}
+
 /// Hex when every character is a hex digit, else base64; at least 32 bytes, not all equal.
-pub(super) fn decode_secret(text: &str) -> Result<Vec<u8>, String> {
+pub(super) fn decode_secret(text: &str) -> Result<Vec<u8>, SecretError> {
     let text = text.trim();
     let bytes = if !text.is_empty() && text.chars().all(|c| c.is_ascii_hexdigit()) {
-        hex::decode(text).map_err(|_| "LATCHKEY_SECRET is odd-length hex".to_string())?
+        hex::decode(text).map_err(SecretError::OddHex)?
     } else {
         base64::engine::general_purpose::STANDARD
             .decode(text)
             .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(text))
-            .map_err(|_| "LATCHKEY_SECRET is neither hex nor base64".to_string())?
+            .map_err(SecretError::NeitherHexNorBase64)?
     };
     if bytes.len() < 32 {
-        return Err(format!(
-            "LATCHKEY_SECRET decodes to {} bytes; it needs at least 32 (try `openssl rand -hex 32`)",
-            bytes.len()
-        ));
+        return Err(SecretError::TooShort(bytes.len()));
     }
     if bytes.iter().all(|b| *b == bytes[0]) {
-        return Err(
-            "LATCHKEY_SECRET is one byte repeated, not a key; generate one with `openssl rand -hex 32`"
-                .to_string(),
-        );
+        return Err(SecretError::OneByteRepeated);
     }
     Ok(bytes)
 }

@@ -7,30 +7,40 @@ use super::is_control_or_format;
 const MAX_EMAIL: usize = 254;
 const MAX_FULL_NAME: usize = 256;
 
+/// Why an e-mail or full name was refused; the text is the API's `detail`
+/// and never repeats the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ContactError {
+    #[error("email must not contain control or format characters")]
+    EmailHasControl,
+    #[error("email must look like name@example.com")]
+    EmailShape,
+    #[error("full_name must be at most {MAX_FULL_NAME} characters, without control or format characters")]
+    FullName,
+}
+
 /// `None` for a blank value; else the trimmed address, if it has the shape.
-pub fn email(value: Option<String>) -> Result<Option<String>, String> {
+pub fn email(value: Option<String>) -> Result<Option<String>, ContactError> {
     let Some(value) = trimmed(value) else {
         return Ok(None);
     };
     if value.chars().any(is_control_or_format) {
-        return Err("email must not contain control or format characters".into());
+        return Err(ContactError::EmailHasControl);
     }
     if is_email_shaped(&value) {
         Ok(Some(value))
     } else {
-        Err("email must look like name@example.com".into())
+        Err(ContactError::EmailShape)
     }
 }
 
 /// `None` for a blank value; else the trimmed name, at most 256 characters.
-pub fn full_name(value: Option<String>) -> Result<Option<String>, String> {
+pub fn full_name(value: Option<String>) -> Result<Option<String>, ContactError> {
     let Some(value) = trimmed(value) else {
         return Ok(None);
     };
     if value.chars().count() > MAX_FULL_NAME || value.chars().any(is_control_or_format) {
-        return Err(format!(
-            "full_name must be at most {MAX_FULL_NAME} characters, without control or format characters"
-        ));
+        return Err(ContactError::FullName);
     }
     Ok(Some(value))
 }

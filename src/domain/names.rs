@@ -9,8 +9,13 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Username(String);
 
+/// A name outside the rules; the text is the API's `detail`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("username must be 1-64 characters of letters, digits, '.', '_', '-' or '@'")]
+pub struct UsernameError;
+
 impl Username {
-    pub fn parse(text: &str) -> Result<Username, String> {
+    pub fn parse(text: &str) -> Result<Username, UsernameError> {
         let text = nfkc(text);
         let ok_chars = text
             .chars()
@@ -19,7 +24,7 @@ impl Username {
         if (1..=64).contains(&len) && ok_chars {
             Ok(Username(text))
         } else {
-            Err("username must be 1-64 characters of letters, digits, '.', '_', '-' or '@'".into())
+            Err(UsernameError)
         }
     }
 

@@ -1,7 +1,7 @@
 //! The `/metrics` listener: a second small HTTP server on `--metrics-bind`, so Prometheus can
 //! scrape what the internet-facing port never shows.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpResponse, HttpServer};
@@ -10,12 +10,9 @@ use super::metrics::Scraped;
 use crate::state::AppState;
 use crate::{blocking, clock};
 
-/// Binds and builds the server (it runs once awaited); returns it and its port.
-/// It ignores signals: the application stops it after the main server.
-pub fn build(bind: SocketAddr, state: web::Data<AppState>) -> Result<(Server, u16), String> {
-    let listener = TcpListener::bind(bind)
-        .map_err(|e| format!("cannot listen on {bind}: {e}; pick another --metrics-bind"))?;
-    let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+/// Builds the server on a bound listener (it runs once awaited). It ignores
+/// signals: the application stops it after the main server.
+pub fn build(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -24,10 +21,9 @@ pub fn build(bind: SocketAddr, state: web::Data<AppState>) -> Result<(Server, u1
     .workers(1)
     .disable_signals()
     .shutdown_timeout(1)
-    .listen(listener)
-    .map_err(|e| e.to_string())?
+    .listen(listener)?
     .run();
-    Ok((server, port))
+    Ok(server)
 }
 
 /// Prometheus text format. The live-session count is read from the

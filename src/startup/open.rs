@@ -5,32 +5,11 @@ use std::io::IsTerminal;
 
 use secrecy::ExposeSecret;
 
+use super::StartError;
 use crate::config::Config;
 use crate::store::postgres::{self, OTHER_SECRET};
 use crate::store::{Database, Opened, SqliteStore};
 use crate::{bootstrap, secret};
-
-/// Why the server did not start; a setting the others disagree with is
-/// exit code 2, as a bad flag is.
-#[derive(Debug)]
-pub enum StartError {
-    Setting(String),
-    Failed(String),
-}
-
-impl From<String> for StartError {
-    fn from(message: String) -> StartError {
-        StartError::Failed(message)
-    }
-}
-
-impl std::fmt::Display for StartError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StartError::Setting(m) | StartError::Failed(m) => f.write_str(m),
-        }
-    }
-}
 
 /// Opens the store, warns of names kept from an upgrade, and makes the
 /// first admin when there is none.
@@ -55,21 +34,22 @@ fn open_store(config: &Config) -> Result<(Opened, Vec<u8>), StartError> {
     let pool = pool_size(config);
     match &config.db {
         Database::Sqlite(path) => {
-            let store = SqliteStore::open_capped(path, pool, config.test_max_db_pages)?;
-            Ok((
-                Opened::Sqlite(store),
-                secret::load_or_create(&config.key).map_err(|e| e.to_string())?,
-            ))
+            let store = SqliteStore::open_capped(path, pool, config.test_max_db_pages)
+                .map_err(StartError::Database)?;
+            let key =
+                secret::load_or_create(&config.key).map_err(|e| StartError::Key(e.to_string()))?;
+            Ok((Opened::Sqlite(store), key))
         }
         db => {
-            let key = secret::load_or_create(&config.key).map_err(|e| e.to_string())?;
+            let key =
+                secret::load_or_create(&config.key).map_err(|e| StartError::Key(e.to_string()))?;
             let fingerprint = secret::fingerprint(&key);
             // Readers and session writers each hold a connection while they
             // wait on the network: room for all of them beside the rest.
             let pool = pool + reader_threads(db) as u32 + postgres::WRITER_THREADS as u32;
             match db.open(pool, Some(&fingerprint)) {
-                Err(e) if e == OTHER_SECRET => Err(StartError::Setting(e)),
-                opened => Ok((opened?, key)),
+                Err(e) if e == OTHER_SECRET => Err(StartError::OtherSecret),
+                opened => Ok((opened.map_err(StartError::Database)?, key)),
             }
         }
     }

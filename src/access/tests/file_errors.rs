@@ -50,7 +50,7 @@ fn every_malformed_file_is_one_line_naming_the_line() {
         ("[[rules]]\nhosts = [\"a.example.com\"]\n", 1, "policy"),
         ("[[rules]\n", 1, ""),
     ] {
-        let error = parse(text).expect_err(text);
+        let error = parse(text).expect_err(text).to_string();
         assert!(error.starts_with(&format!("{line}: ")), "{text:?}: {error}");
         assert!(error.contains(says), "{text:?}: {error}");
         assert!(!error.contains('\n'), "{error}");

@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::verdict::{judge, Verdict};
 use super::{keys_of, Attempt, Key, LoginThrottle};
 use crate::error::ApiError;
-use crate::store::{KeyCount, Reservation, Settled, ThrottleKey, ThrottleStore};
+use crate::store::{KeyCount, Reservation, Settled, StoreResult, ThrottleKey, ThrottleStore};
 use crate::{blocking, clock};
 
 /// How often an attempt waiting on other instances' verdicts looks again.
@@ -87,13 +87,11 @@ impl LoginThrottle {
     }
 
     /// Deletes shared counters that no longer count (for the sweeper).
-    pub fn forget_old_attempts(&self) -> Result<usize, String> {
+    pub fn forget_old_attempts(&self) -> StoreResult<usize> {
         let Some(store) = &self.shared else {
             return Ok(0);
         };
         let window = i64::from(self.window) * 10;
-        store
-            .forget_attempts(clock::now_ms(), window)
-            .map_err(|e| e.to_string())
+        store.forget_attempts(clock::now_ms(), window)
     }
 }

@@ -32,10 +32,10 @@ pub struct CreateBody {
 impl CreateBody {
     /// The user to insert (its hash still empty) and its password.
     pub fn validate(self) -> Result<(NewUser, NewPassword), ApiError> {
-        let username =
-            Username::parse(self.username.as_deref().unwrap_or("")).map_err(ApiError::Invalid)?;
+        let username = Username::parse(self.username.as_deref().unwrap_or(""))
+            .map_err(|e| ApiError::Invalid(e.to_string()))?;
         let password = NewPassword::parse(self.password.as_deref().unwrap_or(""))
-            .map_err(ApiError::Invalid)?;
+            .map_err(|e| ApiError::Invalid(e.to_string()))?;
         let user = NewUser {
             username: username.to_string(),
             email: email(self.email)?,
@@ -97,7 +97,7 @@ impl ChangeBody {
             }
         }
         let password = match self.password.filter(|p| !p.is_empty()) {
-            Some(p) => Some(NewPassword::parse(&p).map_err(ApiError::Invalid)?),
+            Some(p) => Some(NewPassword::parse(&p).map_err(|e| ApiError::Invalid(e.to_string()))?),
             None => None,
         };
         let change = UserChange {
@@ -123,16 +123,16 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 
 /// Valid group names, sorted, without duplicates; the first bad one is named.
 fn groups(names: Vec<String>) -> Result<Vec<String>, ApiError> {
-    let checked = domain::group_names(&names).map_err(ApiError::Invalid)?;
+    let checked = domain::group_names(&names).map_err(|e| ApiError::Invalid(e.to_string()))?;
     Ok(GroupsChange::Replace(checked).apply(&[]))
 }
 
 fn email(value: Option<String>) -> Result<Option<String>, ApiError> {
-    domain::email(value).map_err(ApiError::Invalid)
+    domain::email(value).map_err(|e| ApiError::Invalid(e.to_string()))
 }
 
 fn full_name(value: Option<String>) -> Result<Option<String>, ApiError> {
-    domain::full_name(value).map_err(ApiError::Invalid)
+    domain::full_name(value).map_err(|e| ApiError::Invalid(e.to_string()))
 }
 
 #[cfg(test)]

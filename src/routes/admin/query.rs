@@ -58,7 +58,7 @@ pub fn parse(query_string: &str) -> Result<UserQuery, ApiError> {
         .group
         .map(|name| GroupName::parse(&name).map(|g| g.to_string()))
         .transpose()
-        .map_err(ApiError::Invalid)?;
+        .map_err(|e| ApiError::Invalid(e.to_string()))?;
     let (offset, limit) = paging::page(params._start, params._end)?;
     Ok(UserQuery {
         offset,

@@ -44,7 +44,7 @@ impl VerifyParams {
                 "redirect" => once(&mut redirect, "redirect", &value)?,
                 "group" => params
                     .groups
-                    .push(GroupName::parse(&value).map_err(invalid)?),
+                    .push(GroupName::parse(&value).map_err(|e| invalid(e.to_string()))?),
                 // Not echoed: the detail stays a fixed text.
                 _ => return Err(invalid(format!("an unknown parameter: {NAMES}"))),
             }
