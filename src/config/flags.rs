@@ -12,7 +12,7 @@ use crate::duration::{self, DurationError};
 /// `latchkey serve` flags; each has a `LATCHKEY_*` twin.
 #[derive(Args, Clone, Debug)]
 pub struct ServeArgs {
-    /// A TOML file of access rules for forward auth (see the README); re-read on SIGHUP.
+    /// A TOML file of access rules for forward auth (see docs/deploy.md); re-read on SIGHUP.
     #[arg(long, env = "LATCHKEY_ACCESS_RULES")]
     pub access_rules: Option<PathBuf>,
     /// Address to listen on.

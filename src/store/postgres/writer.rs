@@ -2,7 +2,7 @@
 //! queue, take the jobs waiting there, up to `MAX_BATCH`, run them in one transaction, each in a
 //! savepoint so a failing job undoes only itself, and answer them only after the commit. Measured
 //! against one transaction per job on the same threads, batches took refreshes from about 4,000
-//! to about 6,500 a second (README, Performance). Work goes to the threads in turn, but work on a
+//! to about 6,500 a second (docs/performance.md). Work goes to the threads in turn, but work on a
 //! refresh id that already has work queued or open joins that thread, so two tabs refreshing
 //! together never hold locks in two open batches of one instance. Two batches that still lock
 //! two sessions in opposite orders (on two instances) deadlock; PostgreSQL aborts one job's
