@@ -62,8 +62,7 @@ impl Application {
             store,
             readers,
             tokens: Arc::new(
-                TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)
-                    .map_err(|e| StartError::Tokens(e.to_string()))?
+                TokenKeys::new(&signing_key, &config.issuer, config.access_ttl)?
                     .with_eddsa(config.eddsa),
             ),
             sessions: session_rules(&config, &signing_key),

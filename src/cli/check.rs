@@ -15,8 +15,8 @@ use secrecy::ExposeSecret;
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
     /// Reading the signing key (the key file says why).
-    #[error("{0}")]
-    Key(String),
+    #[error(transparent)]
+    Key(#[from] crate::secret::SecretError),
     /// Inspecting the database (the store says why).
     #[error("{0}")]
     Database(String),
@@ -38,8 +38,7 @@ pub fn run(config: &Config) -> Result<(), CheckError> {
     let database = match &config.db {
         Database::Sqlite(path) => check_database(path)?,
         Database::Postgres(url) => {
-            let key =
-                secret::load_or_create(&config.key).map_err(|e| CheckError::Key(e.to_string()))?;
+            let key = secret::load_or_create(&config.key)?;
             let fingerprint = secret::fingerprint(&key);
             check_postgres(&config.db, url.expose_secret(), &fingerprint)?
         }
@@ -92,7 +91,7 @@ fn check_key(source: &KeySource) -> Result<String, CheckError> {
     match source {
         KeySource::Inline(_) => Ok("from LATCHKEY_SECRET".into()),
         KeySource::File(path) if path.exists() => {
-            secret::load_or_create(source).map_err(|e| CheckError::Key(e.to_string()))?;
+            secret::load_or_create(source)?;
             Ok(format!("{} (ok)", path.display()))
         }
         KeySource::File(path) => {

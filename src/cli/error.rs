@@ -29,8 +29,8 @@ pub enum CommandError {
     #[error(transparent)]
     Transfer(#[from] crate::store::transfer::TransferError),
     /// Reading the signing key (the key file says why).
-    #[error("{0}")]
-    Key(String),
+    #[error(transparent)]
+    Key(#[from] crate::secret::SecretError),
     #[error(transparent)]
     KeySource(#[from] KeySourceError),
     #[error("no user named {0}")]
@@ -52,8 +52,8 @@ pub enum CommandError {
     #[error(transparent)]
     ReadPassword(std::io::Error),
     /// A key the ring will not revoke (the ring says why).
-    #[error("{0}")]
-    Revoke(String),
+    #[error(transparent)]
+    Revoke(#[from] crate::auth::signing::keyring::RevokeError),
     #[error("no database at {}; pass --db", .0.display())]
     NoBackupSource(PathBuf),
     #[error("{} exists; pass --force to replace it", .0.display())]

@@ -63,8 +63,7 @@ pub(super) fn run(
             Ok(())
         }
         KeysCommand::Revoke { kid } => {
-            let (added, changed) = ring::revoke(&keys, &kid, &sealer, now)
-                .map_err(|e| CommandError::Revoke(e.to_string()))?;
+            let (added, changed) = ring::revoke(&keys, &kid, &sealer, now)?;
             store.save_signing_keys(&added, &changed)?;
             key_event(store, Kind::KeyRevoked, &kid);
             println!("revoked key {kid}");

@@ -54,5 +54,5 @@ fn source_secret(source: &Database) -> Result<Vec<u8>, CommandError> {
             return Err(CommandError::NoMigrateSecret(path.clone()));
         }
     }
-    crate::secret::load_or_create(&key).map_err(|e| CommandError::Key(e.to_string()))
+    Ok(secret::load_or_create(&key)?)
 }

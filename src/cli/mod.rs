@@ -112,10 +112,9 @@ fn run_on_store(db: Database, command: Command) -> Result<(), CommandError> {
     // Only the keys commands use the secret; with PostgreSQL they check it
     // is the database's.
     let key = match &command {
-        Command::Keys(_) => Some(
-            crate::secret::load_or_create(&crate::config::key_source(&db)?)
-                .map_err(|e| CommandError::Key(e.to_string()))?,
-        ),
+        Command::Keys(_) => Some(crate::secret::load_or_create(&crate::config::key_source(
+            &db,
+        )?)?),
         _ => None,
     };
     let fingerprint = key.as_deref().map(crate::secret::fingerprint);

@@ -20,8 +20,8 @@ pub enum KeySourceError {
     NoFileForPostgres(PathBuf),
     /// The file is readable or replaceable by others (the reason, with its
     /// fix, comes from `secret::check_private`).
-    #[error("{0}")]
-    NotPrivate(String),
+    #[error(transparent)]
+    NotPrivate(#[from] crate::secret::SecretError),
 }
 
 /// Where the signing secret comes from, for the CLI (`LATCHKEY_SECRET`, else
@@ -53,7 +53,7 @@ pub(super) fn choose_key(
         (None, None) => return Err(KeySourceError::PostgresNeedsOne),
     };
     if path.exists() {
-        check_private(&path).map_err(|e| KeySourceError::NotPrivate(e.to_string()))?;
+        check_private(&path)?;
     } else if db.is_postgres() {
         return Err(KeySourceError::NoFileForPostgres(path));
     }

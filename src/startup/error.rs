@@ -18,11 +18,11 @@ pub enum StartError {
     #[error("{0}")]
     Database(String),
     /// Reading or making the signing key (the key file says why).
-    #[error("{0}")]
-    Key(String),
+    #[error(transparent)]
+    Key(#[from] crate::secret::SecretError),
     /// The access tokens' keys (the token rules say why).
-    #[error("{0}")]
-    Tokens(String),
+    #[error(transparent)]
+    Tokens(#[from] crate::auth::jwt::TokenError),
     #[error("signing keys: {0}")]
     SigningKeys(#[source] StoreError),
     #[error(transparent)]

@@ -36,13 +36,11 @@ fn open_store(config: &Config) -> Result<(Opened, Vec<u8>), StartError> {
         Database::Sqlite(path) => {
             let store = SqliteStore::open_capped(path, pool, config.test_max_db_pages)
                 .map_err(StartError::Database)?;
-            let key =
-                secret::load_or_create(&config.key).map_err(|e| StartError::Key(e.to_string()))?;
+            let key = secret::load_or_create(&config.key)?;
             Ok((Opened::Sqlite(store), key))
         }
         db => {
-            let key =
-                secret::load_or_create(&config.key).map_err(|e| StartError::Key(e.to_string()))?;
+            let key = secret::load_or_create(&config.key)?;
             let fingerprint = secret::fingerprint(&key);
             // Readers and session writers each hold a connection while they
             // wait on the network: room for all of them beside the rest.
