@@ -131,7 +131,7 @@ impl<'de> Deserialize<'de> for Rule {
             (None, None) => "any host".into(),
         };
         Ok(Rule {
-            label,
+            label: label.into(),
             hosts,
             paths,
             methods: raw.methods.map(|m| m.0.into_iter().map(|m| m.0).collect()),

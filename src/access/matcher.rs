@@ -2,7 +2,9 @@
 //! match decides; an anonymous caller is decided by the first rule matching on hosts, paths and
 //! methods alone; nothing matching falls to the default policy. No I/O here.
 
+use std::cell::OnceCell;
 use std::fmt;
+use std::sync::Arc;
 
 use super::target::Target;
 
@@ -42,8 +44,9 @@ pub enum Subject {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rule {
-    /// What `access check` shows in parentheses (the hosts, else the paths).
-    pub label: String,
+    /// What `access check` shows in parentheses (the hosts, else the paths);
+    /// shared, so a decision names its rule without copying the text.
+    pub label: Arc<str>,
     pub hosts: Option<Vec<HostPattern>>,
     /// Resolved prefixes (see `target::resolved_path`), without a trailing slash.
     pub paths: Option<Vec<String>>,
@@ -94,7 +97,7 @@ impl Outcome {
 pub struct Decision {
     pub outcome: Outcome,
     /// The deciding rule (0-based) and its label; `None`: the default policy.
-    pub rule: Option<(usize, String)>,
+    pub rule: Option<(usize, Arc<str>)>,
     pub policy: Policy,
 }
 
@@ -121,8 +124,11 @@ impl fmt::Display for Decision {
 
 impl Rules {
     pub fn decide(&self, target: &Target, who: Option<&Who>) -> Decision {
+        // The caller's name key costs a Unicode normalisation: made once,
+        // and only when a `user:` subject is reached.
+        let key = OnceCell::new();
         let found = self.rules.iter().enumerate().find(|(_, rule)| {
-            rule.matches_request(target) && who.is_none_or(|who| rule.matches_subject(who))
+            rule.matches_request(target) && who.is_none_or(|who| rule.matches_subject(who, &key))
         });
         let (rule, policy) = match found {
             Some((at, rule)) => (Some((at, rule.label.clone())), rule.policy),
@@ -165,10 +171,11 @@ impl Rule {
             && any(&self.methods, |m| *m == target.method)
     }
 
-    fn matches_subject(&self, who: &Who) -> bool {
-        let key = crate::domain::name_key(who.username);
+    fn matches_subject(&self, who: &Who, key: &OnceCell<String>) -> bool {
         any(&self.subjects, |subject| match subject {
-            Subject::User(name) => *name == key,
+            Subject::User(name) => {
+                *name == *key.get_or_init(|| crate::domain::name_key(who.username))
+            }
             Subject::Group(group) => who.groups.contains(group),
             Subject::Admin => who.admin,
         })

@@ -48,6 +48,9 @@ pub fn host_name(raw: &str) -> String {
 /// a slash, since some backends treat it as one.
 pub fn resolved_path(raw: &str) -> Option<String> {
     let raw = raw.split(['?', '#']).next().unwrap_or_default();
+    if is_resolved(raw) {
+        return Some(raw.to_string());
+    }
     let decoded: Vec<u8> = percent_decode_str(raw).collect();
     let text = String::from_utf8(decoded).ok()?;
     let mut segments: Vec<&str> = Vec::new();
@@ -61,6 +64,16 @@ pub fn resolved_path(raw: &str) -> Option<String> {
         }
     }
     Some(format!("/{}", segments.join("/")))
+}
+
+/// Already what resolving gives (the common case, taken without decoding or
+/// splitting): rooted, no segment empty, `.` or `..`, nothing to decode or cut.
+fn is_resolved(path: &str) -> bool {
+    let Some(segments) = path.strip_prefix('/') else {
+        return false;
+    };
+    !path.contains(['%', ';', '\\'])
+        && (segments.is_empty() || segments.split('/').all(|s| !matches!(s, "" | "." | "..")))
 }
 
 #[cfg(test)]
@@ -94,6 +107,12 @@ mod tests {
             ("/a%20b?x=/admin#frag", "/a b"),
             ("/public\\..\\admin", "/admin"),
             ("", "/"),
+            ("/", "/"),
+            ("/a/", "/a"),
+            ("/users/42", "/users/42"),
+            ("/a/.", "/a"),
+            ("/a/..", "/"),
+            ("/.hidden/x", "/.hidden/x"),
         ] {
             assert_eq!(resolved_path(raw).as_deref(), Some(path), "{raw}");
         }

@@ -5,7 +5,7 @@
 mod original;
 mod params;
 
-use actix_web::http::header;
+use actix_web::http::header::{self, HeaderName};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 
 use crate::access::{Outcome, Who};
@@ -65,6 +65,13 @@ fn who(caller: &Option<Caller>) -> Option<Who<'_>> {
     })
 }
 
+// Named once: a name given as `&str` is parsed on every response.
+const AUTH_USER: HeaderName = HeaderName::from_static("x-auth-user");
+const AUTH_ADMIN: HeaderName = HeaderName::from_static("x-auth-admin");
+const AUTH_GROUPS: HeaderName = HeaderName::from_static("x-auth-groups");
+const AUTH_SESSION: HeaderName = HeaderName::from_static("x-auth-session");
+const AUTH_EMAIL: HeaderName = HeaderName::from_static("x-auth-email");
+
 /// `?admin` and `?group`, then the caller in `X-Auth-*` headers.
 fn passes(wanted: &VerifyParams, caller: &Caller) -> Result<HttpResponse, ApiError> {
     if wanted.admin && !caller.user.admin {
@@ -78,12 +85,12 @@ fn passes(wanted: &VerifyParams, caller: &Caller) -> Result<HttpResponse, ApiErr
     let mut answer = HttpResponse::Ok();
     answer
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(("X-Auth-User", caller.user.username.as_str()))
-        .insert_header(("X-Auth-Admin", caller.user.admin.to_string()))
-        .insert_header(("X-Auth-Groups", caller.user.groups.join(",")))
-        .insert_header(("X-Auth-Session", caller.session_id.as_str()));
+        .insert_header((AUTH_USER, caller.user.username.as_str()))
+        .insert_header((AUTH_ADMIN, if caller.user.admin { "true" } else { "false" }))
+        .insert_header((AUTH_GROUPS, caller.user.groups.join(",")))
+        .insert_header((AUTH_SESSION, caller.session_id.as_str()));
     if let Some(email) = caller.user.email.as_deref() {
-        answer.insert_header(("X-Auth-Email", email));
+        answer.insert_header((AUTH_EMAIL, email));
     }
     Ok(answer.finish())
 }

@@ -108,8 +108,10 @@ fn method(method: &HttpMethod) -> Method {
     }
 }
 
-/// Mounts `ENDPOINTS`, one resource per path (in table order), so a path's
-/// other methods get a JSON 405.
+/// Mounts `ENDPOINTS`, one resource per path, so a path's other methods get
+/// a JSON 405. Fixed paths come first (in table order), then those with
+/// `{parameters}`: the router tries resources in turn, and a pattern costs a
+/// regex match, which hot fixed routes such as `/auth/verify` need not pay.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let mut paths: Vec<String> = Vec::new();
     for endpoint in ENDPOINTS {
@@ -118,6 +120,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             paths.push(path);
         }
     }
+    // A stable sort: table order within each kind.
+    paths.sort_by_key(|path| path.contains('{'));
     for path in paths {
         let here: Vec<&Endpoint> = ENDPOINTS.iter().filter(|e| (e.path)() == path).collect();
         let mut allowed = Vec::new();
