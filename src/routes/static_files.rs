@@ -1,4 +1,4 @@
-//! The demo page and its assets, embedded in the binary so `latchkey serve` works from any
+//! The account page and its assets, embedded in the binary so `latchkey serve` works from any
 //! directory.
 
 use actix_web::http::header;
@@ -35,27 +35,37 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/latchkey.js"),
     },
     Asset {
-        name: "demo.js",
+        name: "account.js",
         content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../static/demo.js"),
+        body: include_bytes!("../../static/account.js"),
     },
     Asset {
-        name: "demo-mfa.js",
+        name: "account-ui.js",
         content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../static/demo-mfa.js"),
+        body: include_bytes!("../../static/account-ui.js"),
+    },
+    Asset {
+        name: "account-sessions.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/account-sessions.js"),
+    },
+    Asset {
+        name: "account-mfa.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/account-mfa.js"),
     },
 ];
 
-#[utoipa::path(get, path = "/", tag = "pages", operation_id = "demo_page",
-    summary = "The demo page",
+#[utoipa::path(get, path = "/", tag = "pages", operation_id = "account_page",
+    summary = "The account page",
     responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
 pub async fn index() -> HttpResponse {
     serve("index.html").unwrap_or_else(|| HttpResponse::NotFound().finish())
 }
 
 #[utoipa::path(get, path = "/static/{name}", tag = "pages", operation_id = "static_asset",
-    summary = "A script or style of the demo page",
-    params(("name" = String, Path, description = "latchkey.js, demo.js, demo-mfa.js or app.css", example = "latchkey.js")),
+    summary = "A script or style of the account page",
+    params(("name" = String, Path, description = "latchkey.js, app.css, or one of the account page's scripts (account.js, account-ui.js, account-sessions.js, account-mfa.js)", example = "latchkey.js")),
     responses(
         (status = 200, description = "The file", content(("text/javascript"), ("text/css"), ("text/html"))),
         openapi::NotFound))]
