@@ -81,6 +81,7 @@ function codeStep(on) {
 const LOGIN_WORDS = { invalid_credentials: 'Incorrect username or password.' };
 
 $('login-form').addEventListener('submit', (event) => submitting(event, $('login-error'), async () => {
+  show($('sign-in-notice'), ''); // read, and acted on
   const signedIn = await latchkey.login($('username').value, $('password').value);
   $('password').value = '';
   if (signedIn?.codeNeeded) codeStep(true);

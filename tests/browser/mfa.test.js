@@ -6,7 +6,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_PASSWORD, startBrowser, startServer, stopBrowser, stopServer } from './harness.js';
 import {
-  module, signIn, signOut, signedIn, stepNow, stepper, totp,
+  module, screenshots, signIn, signOut, signedIn, stepNow, stepper, totp,
 } from './account-page.js';
 
 let server;
@@ -43,6 +43,7 @@ test('a user adds an authenticator app, signs in with a code and a recovery code
     assert.match(secret, /^[A-Z2-7]{32}$/);
     assert.match(await page.locator('#mfa-qr').getAttribute('src'), /^data:image\/svg\+xml;charset=utf-8,%3Csvg/);
     assert.ok(await page.locator('#mfa-qr').evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code renders');
+    t.diagnostic(`screenshots: ${(await screenshots(page, 'account-mfa-qr')).join(' ')}`);
   });
 
   await step('a code from the key turns it on and shows ten recovery codes once', async () => {
