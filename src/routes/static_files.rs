@@ -18,42 +18,29 @@ struct Asset {
     body: &'static [u8],
 }
 
+const HTML: &str = "text/html; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// A file of static/, embedded at build time.
+macro_rules! asset {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: include_bytes!(concat!("../../static/", $name)),
+        }
+    };
+}
+
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "index.html",
-        content_type: "text/html; charset=utf-8",
-        body: include_bytes!("../../static/index.html"),
-    },
-    Asset {
-        name: "app.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_bytes!("../../static/app.css"),
-    },
-    Asset {
-        name: "latchkey.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../static/latchkey.js"),
-    },
-    Asset {
-        name: "account.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../static/account.js"),
-    },
-    Asset {
-        name: "account-ui.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../static/account-ui.js"),
-    },
-    Asset {
-        name: "account-sessions.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../static/account-sessions.js"),
-    },
-    Asset {
-        name: "account-mfa.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../static/account-mfa.js"),
-    },
+    asset!("index.html", HTML),
+    asset!("app.css", CSS),
+    asset!("latchkey.js", JS),
+    asset!("account.js", JS),
+    asset!("account-ui.js", JS),
+    asset!("account-sessions.js", JS),
+    asset!("account-mfa.js", JS),
 ];
 
 #[utoipa::path(get, path = "/", tag = "pages", operation_id = "account_page",

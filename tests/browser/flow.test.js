@@ -4,8 +4,9 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ADMIN_PASSWORD, cli, recordTraffic, startBrowser, startServer, stopBrowser, stopServer,
+  ADMIN_PASSWORD, cli, startBrowser, startServer, stopBrowser, stopServer,
 } from './harness.js';
+import { module, stepper } from './account-page.js';
 
 const TTL_MS = 3000;
 let server;
@@ -15,7 +16,6 @@ after(async () => {
   await stopServer(server);
 });
 
-const module = (page, body) => page.evaluate(`import('/static/latchkey.js').then((m) => ${body})`);
 const jti = (page) => module(page, 'm.claims()?.jti ?? null');
 const loggedIn = async (page) => (await page.locator('#account').isVisible()) && (await page.locator('#me-username').textContent()) === 'admin';
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
@@ -40,19 +40,11 @@ test('a browser stays signed in across expiries, reloads and tabs, and signs out
   server = await startServer(['--access-ttl', '3s', '--cookie-secure', 'true']);
   browser = await startBrowser();
   const { context } = browser;
-  const traffic = recordTraffic(context);
+  const { step, traffic } = stepper(t, context);
   const refreshesSince = (from) => traffic.responses
     .filter((r) => r.at >= from && r.path === '/user/refresh-token' && r.status === 200).length;
   const origin = `http://localhost:${server.port}`;
   const page = context.pages()[0] ?? (await context.newPage());
-  let broken = false;
-  const step = (name, fn) => t.test(name, async (s) => {
-    if (broken) return s.skip('an earlier step failed');
-    try {
-      await fn();
-      assert.deepEqual(traffic.errors.splice(0), [], 'no console or page error');
-    } catch (e) { broken = true; throw e; }
-  });
 
   let loginAt = 0;
   await step('signing in through the form shows the user', async () => {
