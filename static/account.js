@@ -30,7 +30,8 @@ function showSignIn(reason) {
   forgetMfa();
   codeStep(false);
   show($('sign-in-notice'), reason && !QUIET.has(reason) ? ENDED[reason] ?? `Your session ended (${reason}). Please sign in again.` : '');
-  $('username').focus();
+  // The name stays for the next sign-in; the keyboard starts where typing is needed.
+  ($('username').value ? $('password') : $('username')).focus();
 }
 
 async function showAccount() {

@@ -93,6 +93,24 @@ test('the account page: sign in, details, sessions, password', { timeout: 120000
     assert.equal(await focused(), 'sessions-heading');
   });
 
+  await step("a session's kind is shown when the server gives it", async () => {
+    // The server gives `kind` once the sign-in portal is in; here the test adds it to a real answer.
+    await page.route('**/user/sessions', async (route) => {
+      const answer = await route.fetch();
+      const sessions = (await answer.json()).map((s) => ({ ...s, kind: s.current ? 'app' : 'portal' }));
+      await route.fulfill({ response: answer, json: sessions });
+    });
+    const other = await apiLogin(server);
+    await page.click('#sessions-reload');
+    await page.locator('#sessions li:not(.current) .badge').filter({ hasText: 'portal' }).waitFor();
+    assert.match(await page.locator('#sessions li.current').textContent(), /this device app/);
+    await page.unroute('**/user/sessions');
+    const ended = await fetch(`http://127.0.0.1:${server.port}/user/logout`, { method: 'POST', headers: { cookie: other.cookie } });
+    assert.equal(ended.status, 204);
+    await page.click('#sessions-reload');
+    await sessionRows.nth(1).waitFor({ state: 'detached' });
+  });
+
   await step('"End all other sessions" ends every other one, and this one stays', async () => {
     const others = [await apiLogin(server), await apiLogin(server)];
     await page.click('#sessions-reload');

@@ -75,7 +75,7 @@ test('the account page says every error in words', { timeout: 90000 }, async (t)
     await page.locator('#login-form').waitFor({ state: 'visible' });
     await page.locator('#sign-in-notice').filter({ hasText: 'Your session was ended elsewhere' }).waitFor();
     assert.equal(await page.locator('#account').isVisible(), false);
-    assert.equal(await focused(), 'username', 'the keyboard is ready to sign in again');
+    assert.equal(await focused(), 'password', 'the keyboard is ready to sign in again, the name kept');
   });
 
   await step('a 429 says when to try again, from its Retry-After', async () => {

@@ -58,11 +58,19 @@ test('a user adds an authenticator app, signs in with a code and a recovery code
     assert.equal(await page.locator('#mfa-secret').textContent(), '', 'the key leaves the page');
   });
 
-  await step('after signing out, the password alone asks for a code, and the code signs in', async () => {
+  await step('after signing out, the password alone asks for a code, and the code signs in (keyboard only)', async () => {
     await signOut(page);
     assert.equal(await page.locator('#mfa-recovery-codes li').count(), 0, 'the recovery codes leave the page');
-    await signIn(page, 'admin', ADMIN_PASSWORD, totp(secret, confirmedStep + 1));
+    assert.equal(await page.inputValue('#username'), 'admin', 'the name stays');
+    assert.equal(await focused(), 'password', 'the focus waits where typing is needed');
+    await page.keyboard.type(ADMIN_PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.locator('#code-form').waitFor({ state: 'visible' });
+    assert.equal(await focused(), 'code', 'the focus moves to the code field');
+    await page.keyboard.type(totp(secret, confirmedStep + 1));
+    await page.keyboard.press('Enter');
     await signedIn(page);
+    assert.equal(await focused(), 'account-heading');
     assert.deepEqual(await module(page, 'm.claims().amr'), ['pwd', 'otp']);
     assert.equal(await page.locator('#mfa-recovery').isVisible(), false, 'the recovery codes are not shown again');
   });
