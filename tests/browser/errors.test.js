@@ -1,7 +1,8 @@
 // Every error the API gives the account page is shown in words, never as a blank page or a
 // console error: a 422 beside its field, a 409 and a 503 with what to do, a session ended
-// from another device (back to the sign-in form, saying so), and a 429 with its retry time
-// (the server allows one failed login per name here, so no test waits for a window).
+// from another device or a token the server refuses (back to the sign-in form, saying
+// so), and a 429 with its retry time (the server allows one failed login per name here,
+// so no test waits for a window).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_PASSWORD, startBrowser, startServer, stopBrowser, stopServer } from './harness.js';
@@ -96,5 +97,17 @@ test('the account page says every error in words', { timeout: 90000 }, async (t)
     await signIn(page, 'admin', ADMIN_PASSWORD);
     await signedIn(page);
     assert.equal(await page.locator('#sign-in-notice').isVisible(), false);
+  });
+
+  await step('an access token refused even after a refresh (401 invalid_token) signs the page out, saying so', async () => {
+    await page.route('**/user/sessions', (route) => route.fulfill({
+      status: 401, headers: { 'WWW-Authenticate': 'Bearer' }, contentType: 'application/json',
+      body: '{"detail":"Could not validate credentials","code":"invalid_token"}',
+    }));
+    await page.click('#sessions-reload');
+    await page.locator('#sign-in-notice').filter({ hasText: 'Your session was ended elsewhere. Please sign in again.' }).waitFor();
+    assert.equal(await page.locator('#account').isVisible(), false);
+    await page.unroute('**/user/sessions');
+    assert.equal(await page.evaluate(() => import('/static/latchkey.js').then((m) => m.isLoggedIn())), false);
   });
 });
