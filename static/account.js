@@ -127,7 +127,9 @@ latchkey.onChange((event) => {
   if (event.type === 'logout') showSignIn(event.code);
   else if (event.type === 'retry') retrying(event);
   else {
-    if (view === 'in') $('state').textContent = `signed in as ${latchkey.claims()?.sub ?? '…'}`;
+    const said = `signed in as ${latchkey.claims()?.sub ?? '…'}`;
+    // A live region: only a change is worth saying again (after a retry, or another user).
+    if (view === 'in' && $('state').textContent !== said) $('state').textContent = said;
     showAccount();
   }
 });
