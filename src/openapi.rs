@@ -42,7 +42,7 @@ pub const COOKIE: &str = "RefreshCookie";
         (name = "forward-auth", description = "For reverse proxies protecting other services"),
         (name = "health", description = "Liveness"),
         (name = "docs", description = "This document and its interactive page"),
-        (name = "pages", description = "The demo page and its assets"),
+        (name = "pages", description = "The account page and its assets"),
     )
 )]
 struct ApiDoc;

@@ -248,11 +248,16 @@ export async function verifyCode(code) {
   });
 }
 
-/** JSON to and from the API with the access token; the server's error as a LatchkeyError. */
-async function call(path, method, body) {
+/** JSON to and from the API with the access token (through `fetch` below, so an
+ * expired token is refreshed once): resolves to the parsed answer (undefined for
+ * 204) and rejects with the server's error as a LatchkeyError (`status`, `code`,
+ * `detail` as its message, `retryAfter` in seconds for 429 and 503). */
+export async function request(path, method = 'GET', body = undefined) {
   const init = { method };
   if (body) Object.assign(init, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-  const res = await fetch(opts.baseUrl + path, init);
+  const res = await fetch(opts.baseUrl + path, init).catch((e) => {
+    throw new LatchkeyError(`Network error: ${e.message}`);
+  });
   if (!res.ok) throw await failure(res);
   return res.status === 204 ? undefined : res.json();
 }
@@ -261,16 +266,16 @@ async function call(path, method, body) {
  * with status 400 and code `invalid_credentials` or `invalid_code`. */
 export const mfa = {
   /** `{ totp, recovery_codes_left }` */
-  status: () => call('/user/mfa', 'GET'),
+  status: () => request('/user/mfa', 'GET'),
   /** A pending secret: `{ secret, otpauth_url, qr_svg }` (an `<svg>` element as text). While a
    * factor is on, a code of it (or a recovery code) is needed as well, to replace it. */
-  enrol: (currentPassword, code) => call('/user/mfa/totp', 'POST', code === undefined
+  enrol: (currentPassword, code) => request('/user/mfa/totp', 'POST', code === undefined
     ? { current_password: currentPassword }
     : { current_password: currentPassword, code: String(code).trim() }),
   /** A code of the pending secret turns it on: resolves to the 10 recovery codes, shown once. */
-  confirm: (code) => call('/user/mfa/totp/confirm', 'POST', { code: String(code).trim() }).then((r) => r.recovery_codes),
+  confirm: (code) => request('/user/mfa/totp/confirm', 'POST', { code: String(code).trim() }).then((r) => r.recovery_codes),
   /** Turns it off (the password and a code or recovery code); other sessions end. */
-  remove: (currentPassword, code) => call('/user/mfa', 'DELETE', { current_password: currentPassword, code: String(code).trim() }),
+  remove: (currentPassword, code) => request('/user/mfa', 'DELETE', { current_password: currentPassword, code: String(code).trim() }),
 };
 
 /** Ends this session on the server, here and in every other tab. */

@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::openapi;
 use crate::state::AppState;
 
-/// The demo page's policy. Swagger UI needs nothing more: its styles are
+/// The account page's policy. Swagger UI needs nothing more: its styles are
 /// set through the CSSOM, which `style-src` does not govern (the browser
 /// test tests/browser/docs.test.js checks that nothing is refused).
 const DOCS_CSP: &str =

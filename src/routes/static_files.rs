@@ -1,4 +1,4 @@
-//! The demo page and its assets, embedded in the binary so `latchkey serve` works from any
+//! The account page and its assets, embedded in the binary so `latchkey serve` works from any
 //! directory.
 
 use actix_web::http::header;
@@ -18,44 +18,41 @@ struct Asset {
     body: &'static [u8],
 }
 
+const HTML: &str = "text/html; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// A file of static/, embedded at build time.
+macro_rules! asset {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: include_bytes!(concat!("../../static/", $name)),
+        }
+    };
+}
+
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "index.html",
-        content_type: "text/html; charset=utf-8",
-        body: include_bytes!("../../static/index.html"),
-    },
-    Asset {
-        name: "app.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_bytes!("../../static/app.css"),
-    },
-    Asset {
-        name: "latchkey.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../static/latchkey.js"),
-    },
-    Asset {
-        name: "demo.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../static/demo.js"),
-    },
-    Asset {
-        name: "demo-mfa.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("../../static/demo-mfa.js"),
-    },
+    asset!("index.html", HTML),
+    asset!("app.css", CSS),
+    asset!("latchkey.js", JS),
+    asset!("account.js", JS),
+    asset!("account-ui.js", JS),
+    asset!("account-sessions.js", JS),
+    asset!("account-mfa.js", JS),
 ];
 
-#[utoipa::path(get, path = "/", tag = "pages", operation_id = "demo_page",
-    summary = "The demo page",
+#[utoipa::path(get, path = "/", tag = "pages", operation_id = "account_page",
+    summary = "The account page",
     responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
 pub async fn index() -> HttpResponse {
     serve("index.html").unwrap_or_else(|| HttpResponse::NotFound().finish())
 }
 
 #[utoipa::path(get, path = "/static/{name}", tag = "pages", operation_id = "static_asset",
-    summary = "A script or style of the demo page",
-    params(("name" = String, Path, description = "latchkey.js, demo.js, demo-mfa.js or app.css", example = "latchkey.js")),
+    summary = "A script or style of the account page",
+    params(("name" = String, Path, description = "latchkey.js, app.css, or one of the account page's scripts (account.js, account-ui.js, account-sessions.js, account-mfa.js)", example = "latchkey.js")),
     responses(
         (status = 200, description = "The file", content(("text/javascript"), ("text/css"), ("text/html"))),
         openapi::NotFound))]

@@ -27,7 +27,7 @@ test('the client module sends its Bearer token to its own API and never to a thi
     sent.push({ url: request.url(), authorization: headers.authorization ?? null });
   });
   await context.route('https://third-party.example/**', (route) => route.fulfill({ status: 200, body: 'ok', headers: CORS }));
-  // A blank page of the API's origin, without the demo page's CSP (which alone would
+  // A blank page of the API's origin, without the account page's CSP (which alone would
   // keep any third-party call from leaving the page).
   const origin = `http://localhost:${server.port}`;
   await context.route(`${origin}/blank`, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>blank</title>' }));

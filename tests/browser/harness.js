@@ -109,4 +109,6 @@ export function recordTraffic(context) {
   return traffic;
 }
 
-export const ARTIFACTS = join(REPO, 'artifacts');
+// Screenshots are for looking at, not for the repository: a fixed folder under the
+// system's temp dir, overwritten by each run (LATCHKEY_SCREENSHOTS names another).
+export const SCREENSHOTS = process.env.LATCHKEY_SCREENSHOTS || join(tmpdir(), 'latchkey-screenshots');

@@ -1,0 +1,126 @@
+// What the account page's tests share: steps that stop at the first failure and fail on
+// any console or page error, the sign-in walk, API calls made from Node as another
+// device would, axe-core run in the page, screenshots, and RFC 6238 codes.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { ADMIN_PASSWORD, SCREENSHOTS, recordTraffic } from './harness.js';
+
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** `step(name, fn)`: a subtest that is skipped once one before it failed, and that fails
+ * on any page error or console error the context saw while it ran. */
+export function stepper(t, context) {
+  const traffic = recordTraffic(context);
+  let broken = false;
+  const step = (name, fn) => t.test(name, async (s) => {
+    if (broken) return s.skip('an earlier step failed');
+    try {
+      await fn();
+      assert.deepEqual(traffic.errors.splice(0), [], 'no console or page error');
+    } catch (e) {
+      broken = true;
+      throw e;
+    }
+  });
+  return { step, traffic };
+}
+
+export const module = (page, body) => page.evaluate(`import('/static/latchkey.js').then((m) => ${body})`);
+
+export async function signIn(page, username = 'admin', password = ADMIN_PASSWORD, code = undefined) {
+  await page.locator('#login-form').waitFor({ state: 'visible' });
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('#login-form button[type=submit]');
+  if (code === undefined) return;
+  await page.locator('#code-form').waitFor({ state: 'visible' });
+  await page.fill('#code', code);
+  await page.click('#code-form button[type=submit]');
+}
+
+export const signedIn = (page, username = 'admin') => page.locator('#me-username').filter({ hasText: new RegExp(`^${username}$`) }).waitFor();
+
+export async function signOut(page) {
+  await page.click('#sign-out');
+  await page.locator('#login-form').waitFor({ state: 'visible' });
+}
+
+/** Another device: a login through the API from Node, with its refresh cookie and token. */
+export async function apiLogin(server, username = 'admin', password = ADMIN_PASSWORD, agent = 'curl/8.11.1') {
+  const res = await fetch(`http://127.0.0.1:${server.port}/user/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'User-Agent': agent },
+    body: new URLSearchParams({ username, password }),
+  });
+  assert.equal(res.status, 200, `API login of ${username}`);
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('refresh_token=')).split(';')[0];
+  return { token: (await res.json()).access_token, cookie };
+}
+
+/** The status a refresh with `device`'s cookie gets: 200 while its session lives. */
+export async function refreshStatus(server, device) {
+  const res = await fetch(`http://127.0.0.1:${server.port}/user/refresh-token`, { method: 'POST', headers: { cookie: device.cookie } });
+  return res.status;
+}
+
+export async function api(server, device, method, path, body) {
+  const headers = { Authorization: `Bearer ${device.token}` };
+  if (body) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`http://127.0.0.1:${server.port}${path}`, { method, headers, body: body && JSON.stringify(body) });
+  return { status: res.status, body: res.status === 204 ? null : await res.json() };
+}
+
+/** axe-core in the page (evaluated by the driver, so the page's CSP stays as it is):
+ * the serious and critical violations, as readable lines. */
+export async function seriousViolations(page) {
+  await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => (await window.axe.run(document)).violations);
+  return violations.filter((v) => ['serious', 'critical'].includes(v.impact))
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+}
+
+/** Full-page screenshots at 360 px and 1280 px wide; returns their paths. */
+export async function screenshots(page, name) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const before = page.viewportSize();
+  const paths = [];
+  for (const width of [360, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    const path = join(SCREENSHOTS, `${name}-${width}.png`);
+    await page.screenshot({ path, fullPage: true });
+    // Nothing cut off: the page never scrolls sideways.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.equal(overflow, 0, `${name} at ${width} px is no wider than the window`);
+    paths.push(path);
+  }
+  await page.setViewportSize(before);
+  return paths;
+}
+
+/** RFC 4648 base32 to bytes. */
+function base32(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let [bits, value] = [0, 0];
+  const out = [];
+  for (const c of text.replace(/=+$/, '')) {
+    value = ((value << 5) | alphabet.indexOf(c)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) { out.push((value >>> (bits - 8)) & 0xff); bits -= 8; }
+  }
+  return Buffer.from(out);
+}
+
+/** RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, computed here, not by the page. */
+export function totp(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const h = createHmac('sha1', base32(secret)).update(counter).digest();
+  const o = h[19] & 15;
+  const n = (((h[o] & 127) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) % 1e6;
+  return String(n).padStart(6, '0');
+}
+export const stepNow = () => Math.floor(Date.now() / 30000);
