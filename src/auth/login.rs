@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::store::{EndSessions, MfaTokenRecord, Store, User};
 
 mod begin;
-pub use begin::{Begin, Portal};
+pub use begin::{Begin, Portal, SignedIn};
 
 pub struct Credentials {
     pub username: String,

@@ -69,3 +69,20 @@ impl Begin for Portal {
         state.sessions.start_portal(tx, login, client, now)
     }
 }
+
+/// Who a started session is for (the audit trail names them).
+pub trait SignedIn {
+    fn user(&self) -> &User;
+}
+
+impl SignedIn for Grant {
+    fn user(&self) -> &User {
+        &self.user
+    }
+}
+
+impl SignedIn for PortalGrant {
+    fn user(&self) -> &User {
+        &self.user
+    }
+}
