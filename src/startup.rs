@@ -80,7 +80,11 @@ impl Application {
             ),
             cookie: CookieSettings::new(&config),
             portal_cookie: PortalCookie::new(&config),
-            redirects: RedirectRule::new(&config),
+            redirects: RedirectRule::new(
+                config.public_host(),
+                config.cookie_domain.clone(),
+                !config.cookie_secure,
+            ),
             public_url: config.public_url.clone(),
             guard: RequestGuard::new(&config),
             metrics: observe::Metrics::default(),

@@ -15,8 +15,8 @@ use crate::blocking::Readers;
 use crate::http::cookie::CookieSettings;
 use crate::http::guard::RequestGuard;
 use crate::http::portal_cookie::PortalCookie;
-use crate::portal::redirect::RedirectRule;
 use crate::observe::Metrics;
+use crate::portal::redirect::RedirectRule;
 use crate::store::Store;
 
 pub struct AppState {

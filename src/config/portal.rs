@@ -28,6 +28,14 @@ pub(super) fn cookie_domain(
     Ok(Some(domain))
 }
 
+impl super::Config {
+    /// The host of `--public-url`, when set: the portal's own host.
+    pub fn public_host(&self) -> Option<String> {
+        let url = url::Url::parse(self.public_url.as_deref()?).ok()?;
+        url.host_str().map(str::to_string)
+    }
+}
+
 pub(super) fn portal_cookie_name(name: &str, refresh_cookie: &str) -> Result<(), ConfigError> {
     // One name for both would make each route read the other's cookie.
     if !is_cookie_name(name) || name == refresh_cookie {

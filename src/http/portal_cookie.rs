@@ -25,6 +25,11 @@ impl PortalCookie {
         }
     }
 
+    /// The cookie's name, for the OpenAPI document's cookie scheme.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The cookie's value, when the request carries it exactly once.
     pub fn read(&self, req: &HttpRequest) -> Option<String> {
         let mut values = req

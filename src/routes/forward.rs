@@ -44,7 +44,10 @@ async fn verify(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 
 /// The caller: the Bearer token when an `Authorization` header came (a bad
 /// one is 401, never a fall-through), else the portal cookie's session.
-async fn caller(req: &HttpRequest, state: &web::Data<AppState>) -> Result<Option<Caller>, ApiError> {
+async fn caller(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+) -> Result<Option<Caller>, ApiError> {
     if req.headers().contains_key(header::AUTHORIZATION) {
         return Ok(Some(Caller::extract(req).await?));
     }

@@ -12,7 +12,9 @@ use super::original;
 pub fn to_portal(req: &HttpRequest, public_url: Option<&str>) -> Option<HttpResponse> {
     let public_url = public_url?;
     let method = original::method(req).unwrap_or(req.method().as_str());
-    let browser_method = ["GET", "HEAD"].iter().any(|m| m.eq_ignore_ascii_case(method));
+    let browser_method = ["GET", "HEAD"]
+        .iter()
+        .any(|m| m.eq_ignore_ascii_case(method));
     let accepts_html = req
         .headers()
         .get(header::ACCEPT)
