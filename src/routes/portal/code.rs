@@ -6,7 +6,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::answer::{checked_rd, cross_origin, failed, signed_in, INCORRECT};
+use super::answer::{checked_rd, failed, posted, signed_in, INCORRECT};
+use super::refusals::Refusals;
 use crate::auth::login;
 use crate::error::ApiError;
 use crate::http::body::FormOrJson;
@@ -33,23 +34,16 @@ pub struct CodeBody {
     responses(
         (status = 303, description = "Signed in: on to `rd` or `/login`, the portal cookie set"),
         (status = 401, description = "A wrong, used or expired code: the code page again", content_type = "text/html", body = String),
-        (status = 403, description = "Sent from another site's page", content_type = "text/html", body = String),
-        (status = 413, description = "A form over 16 KiB", content_type = "text/html", body = String),
-        (status = 415, description = "Not a form", content_type = "text/html", body = String),
         (status = 422, description = "Code missing: the code page again", content_type = "text/html", body = String),
-        (status = 429, description = "Too many attempts; `Retry-After` says when to retry", content_type = "text/html", body = String),
-        (status = 503, description = "Busy; `Retry-After` says when to retry", content_type = "text/html", body = String)))]
+        Refusals))]
 pub async fn code(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: Result<FormOrJson<CodeBody>, ApiError>,
 ) -> HttpResponse {
-    if state.guard.require_same_origin(&req).is_err() {
-        return cross_origin();
-    }
-    let body = match body {
-        Ok(FormOrJson(body)) => body,
-        Err(e) => return failed(&e),
+    let body = match posted(&state, &req, body) {
+        Ok(body) => body,
+        Err(refused) => return *refused,
     };
     let rd = checked_rd(&state, &req, body.rd.as_deref());
     let token = body.mfa_token.unwrap_or_default();

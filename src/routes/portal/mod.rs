@@ -6,6 +6,7 @@
 mod answer;
 pub(crate) mod code;
 pub(crate) mod logout;
+mod refusals;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -19,7 +20,8 @@ use crate::http::report;
 use crate::openapi::fields;
 use crate::portal::pages::{code_page, sign_in_page, signed_in_page, CodeForm, SignInForm};
 use crate::state::AppState;
-use answer::{checked_rd, cross_origin, failed, see_other, signed_in, INCORRECT};
+use answer::{checked_rd, failed, posted, see_other, signed_in, INCORRECT};
+use refusals::Refusals;
 
 /// The sign-in form.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -85,23 +87,16 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             headers(("Set-Cookie" = String, description = "`<portal-cookie-name>=<value>; HttpOnly; SameSite=Lax; Secure; Path=/; [Domain=<cookie-domain>;] Max-Age=<seconds to the absolute limit>`"))),
         (status = 200, description = "The code page (a second factor is needed)", content_type = "text/html", body = String),
         (status = 401, description = "The form again: `Incorrect username or password`", content_type = "text/html", body = String),
-        (status = 403, description = "Sent from another site's page", content_type = "text/html", body = String),
         (status = 422, description = "Username or password missing", content_type = "text/html", body = String),
-        (status = 413, description = "A form over 16 KiB", content_type = "text/html", body = String),
-        (status = 415, description = "Not a form", content_type = "text/html", body = String),
-        (status = 429, description = "Too many attempts; `Retry-After` says when to retry", content_type = "text/html", body = String),
-        (status = 503, description = "Busy; `Retry-After` says when to retry", content_type = "text/html", body = String)))]
+        Refusals))]
 pub async fn sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: Result<FormOrJson<SignInBody>, ApiError>,
 ) -> HttpResponse {
-    if state.guard.require_same_origin(&req).is_err() {
-        return cross_origin();
-    }
-    let body = match body {
-        Ok(FormOrJson(body)) => body,
-        Err(e) => return failed(&e),
+    let body = match posted(&state, &req, body) {
+        Ok(body) => body,
+        Err(refused) => return *refused,
     };
     let rd = checked_rd(&state, &req, body.rd.as_deref());
     let username = body.username.unwrap_or_default();
