@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::store::{EndSessions, MfaTokenRecord, Store, User};
 
 mod begin;
-pub use begin::{Begin, Portal, SignedIn};
+pub use begin::{Begin, Checked, Portal, SignedIn};
 
 pub struct Credentials {
     pub username: String,
@@ -192,7 +192,17 @@ fn start<B: Begin>(
     let rules = state.clone();
     let affinity = begin.affinity();
     blocking::sessions_from_blocking_thread(state.store.as_ref(), affinity, move |tx| {
-        begin.begin(&rules, tx, login, client, now)
+        let (user, mfa) = login;
+        begin.begin(
+            &rules,
+            tx,
+            Checked {
+                user,
+                mfa,
+                client,
+                now,
+            },
+        )
     })
 }
 

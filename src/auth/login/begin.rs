@@ -8,6 +8,15 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{SessionTx, User};
 
+/// A login whose password (and code, when `mfa`) checked out, as `user`
+/// was read before the check, from `client` at `now`.
+pub struct Checked {
+    pub user: User,
+    pub mfa: bool,
+    pub client: Client,
+    pub now: i64,
+}
+
 /// What a checked login starts on the session writer: an app session
 /// (continuing the presented refresh cookie's), or a portal session. The
 /// checks before it are the same for both.
@@ -19,9 +28,7 @@ pub trait Begin: Send + 'static {
         self,
         state: &AppState,
         tx: &dyn SessionTx,
-        login: (User, bool),
-        client: Client,
-        now: i64,
+        checked: Checked,
     ) -> Result<Self::Grant, ApiError>;
 }
 
@@ -36,10 +43,15 @@ impl Begin for Option<RefreshSecret> {
         self,
         state: &AppState,
         tx: &dyn SessionTx,
-        login: (User, bool),
-        client: Client,
-        now: i64,
+        checked: Checked,
     ) -> Result<Grant, ApiError> {
+        let Checked {
+            user,
+            mfa,
+            client,
+            now,
+        } = checked;
+        let login = (user, mfa);
         let mut grant = state
             .sessions
             .start(tx, login, self.as_ref(), client, now)?;
@@ -62,11 +74,12 @@ impl Begin for Portal {
         self,
         state: &AppState,
         tx: &dyn SessionTx,
-        login: (User, bool),
-        client: Client,
-        now: i64,
+        checked: Checked,
     ) -> Result<PortalGrant, ApiError> {
-        state.sessions.start_portal(tx, login, client, now)
+        let login = (checked.user, checked.mfa);
+        state
+            .sessions
+            .start_portal(tx, login, checked.client, checked.now)
     }
 }
 

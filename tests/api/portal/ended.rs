@@ -108,13 +108,7 @@ async fn post_logout_ends_the_session_clears_the_cookie_and_goes_to_the_sign_in_
     app.add_user("alice", "alice-password", false);
     let cookie = signed_in(&app, "alice", "alice-password").await;
 
-    let response = app
-        .client
-        .post(app.url("/logout"))
-        .header("Cookie", format!("latchkey_portal={cookie}"))
-        .send()
-        .await
-        .unwrap();
+    let response = sign_out(&app, Some(&cookie), None).await;
 
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/login");
@@ -134,14 +128,8 @@ async fn post_logout_ends_the_session_clears_the_cookie_and_goes_to_the_sign_in_
 async fn post_logout_without_a_live_cookie_still_clears_it_and_redirects() {
     let app = portal_app(&[]).await;
 
-    let bare = app.client.post(app.url("/logout")).send().await.unwrap();
-    let dead = app
-        .client
-        .post(app.url("/logout"))
-        .header("Cookie", "latchkey_portal=forged")
-        .send()
-        .await
-        .unwrap();
+    let bare = sign_out(&app, None, None).await;
+    let dead = sign_out(&app, Some("forged"), None).await;
 
     for response in [bare, dead] {
         assert_eq!(response.status(), 303);
@@ -155,17 +143,22 @@ async fn post_logout_from_another_site_is_refused_and_ends_nothing() {
     app.add_user("alice", "alice-password", false);
     let cookie = signed_in(&app, "alice", "alice-password").await;
 
-    let response = app
-        .client
-        .post(app.url("/logout"))
-        .header("Origin", "https://evil.example")
-        .header("Cookie", format!("latchkey_portal={cookie}"))
-        .send()
-        .await
-        .unwrap();
+    let response = sign_out(&app, Some(&cookie), Some("https://evil.example")).await;
 
     assert_eq!(response.status(), 403);
     assert_eq!(verify(&app, &cookie).await.status(), 200);
+}
+
+/// `POST /logout` with the portal cookie and an `Origin`, when given.
+async fn sign_out(app: &TestApp, cookie: Option<&str>, origin: Option<&str>) -> reqwest::Response {
+    let mut request = app.client.post(app.url("/logout"));
+    if let Some(cookie) = cookie {
+        request = request.header("Cookie", format!("latchkey_portal={cookie}"));
+    }
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
+    }
+    request.send().await.expect("request sent")
 }
 
 /// The portal cookie emptied with `Max-Age=0` and the attributes it was set with.
@@ -181,4 +174,54 @@ fn assert_cleared(response: &reqwest::Response) {
     assert_eq!(cookie.attribute("samesite"), Some("Lax"));
     assert_eq!(cookie.attribute("httponly"), Some(""));
     assert_eq!(cookie.attribute("secure"), Some(""));
+}
+
+#[tokio::test]
+async fn a_second_factor_removed_or_the_user_deleted_stops_the_portal_cookie() {
+    let app = portal_app(&[]).await;
+    let carol = crate::mfa::enrolled(&app, "carol", "carol-password").await;
+    let page = sign_in(&app, "carol", "carol-password", TOOL_PAGE).await;
+    let token = mfa_token_in(&page.text().await.unwrap());
+    let code = crate::mfa::code_at(&carol.secret, carol.step + 1);
+    let form = [("mfa_token", token.as_str()), ("code", code.as_str())];
+    let coded = app
+        .client
+        .post(app.url("/login/code"))
+        .form(&form)
+        .send()
+        .await;
+    let carols = portal_cookie(&coded.unwrap());
+    app.add_user("bob", "bob-password", false);
+    app.add_user("dave", "dave-password", false);
+    let bobs = signed_in(&app, "bob", "bob-password").await;
+    let daves = signed_in(&app, "dave", "dave-password").await;
+    let admin = admin_token(&app).await;
+    let delete = |path: &'static str| app.client.delete(app.url(path)).bearer_auth(&admin).send();
+
+    let reset = delete("/admin/users/carol/mfa").await.unwrap();
+    let deleted = delete("/admin/users/bob").await.unwrap();
+
+    assert!(reset.status().is_success() && deleted.status().is_success());
+    assert_eq!(
+        verify(&app, &carols).await.status(),
+        401,
+        "second factor removed"
+    );
+    assert_eq!(verify(&app, &bobs).await.status(), 401, "user deleted");
+    assert_eq!(verify(&app, &daves).await.status(), 200, "others untouched");
+}
+
+#[tokio::test]
+async fn the_cli_lists_a_portal_session_with_its_kind() {
+    let app = portal_app(&[]).await;
+    app.add_user("alice", "alice-password", false);
+    signed_in(&app, "alice", "alice-password").await;
+
+    let listed = app.cli(&["sessions", "list", "alice"], "");
+
+    let text = String::from_utf8_lossy(&listed.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains("KIND"), "{text}");
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[1].split_whitespace().nth(1), Some("portal"), "{text}");
 }

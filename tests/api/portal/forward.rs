@@ -188,18 +188,8 @@ async fn a_second_factor_used_at_the_portal_counts_for_two_factor_rules() {
     let app = portal_app(&["--access-rules", rules.to_str().unwrap()]).await;
     app.add_user("bob", "bob-password", false);
     let alice = crate::mfa::enrolled(&app, "alice", "alice-password").await;
-    let page = sign_in(&app, "alice", "alice-password", TOOL_PAGE).await;
-    let token = mfa_token_in(&page.text().await.unwrap());
-    let code = crate::mfa::code_at(&alice.secret, alice.step + 1);
-    let form = [("mfa_token", token.as_str()), ("code", code.as_str())];
-    let coded = app
-        .client
-        .post(app.url("/login/code"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    let with_code = portal_cookie(&coded);
+    let with_code =
+        signed_in_with_code(&app, "alice", "alice-password", &alice.secret, alice.step).await;
     let password_only = signed_in(&app, "bob", "bob-password").await;
     let check = |cookie: String| {
         app.client

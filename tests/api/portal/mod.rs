@@ -57,6 +57,35 @@ pub async fn verify(app: &TestApp, cookie: &str) -> Response {
         .expect("request sent")
 }
 
+/// `POST /login/code` with the code page's form.
+pub async fn code_step(app: &TestApp, token: &str, code: &str) -> Response {
+    let form = [("mfa_token", token), ("code", code), ("rd", TOOL_PAGE)];
+    let response = app
+        .client
+        .post(app.url("/login/code"))
+        .form(&form)
+        .send()
+        .await;
+    response.expect("request sent")
+}
+
+/// Signs in an enrolled user with password and the next code; the portal cookie.
+pub async fn signed_in_with_code(
+    app: &TestApp,
+    user: &str,
+    password: &str,
+    secret: &str,
+    step: i64,
+) -> String {
+    let page = sign_in(app, user, password, TOOL_PAGE).await;
+    assert_eq!(page.status(), 200, "the code page");
+    let token = mfa_token_in(&page.text().await.unwrap());
+    let code = crate::mfa::code_at(secret, step + 1);
+    let response = code_step(app, &token, &code).await;
+    assert_eq!(response.status(), 303, "the code was taken");
+    portal_cookie(&response)
+}
+
 /// The user's sessions of kind `portal`, as `GET /user/sessions` lists them.
 pub async fn portal_sessions(app: &TestApp, token: &str) -> Vec<serde_json::Value> {
     let response = app.get_with_token("/user/sessions", token).await;

@@ -176,17 +176,6 @@ async fn a_signed_in_visitor_is_sent_straight_on_or_told_who_is_signed_in() {
     assert!(!page.contains("<script>"), "no inline script");
 }
 
-async fn code_step(app: &TestApp, token: &str, code: &str) -> reqwest::Response {
-    let form = [("mfa_token", token), ("code", code), ("rd", TOOL_PAGE)];
-    let response = app
-        .client
-        .post(app.url("/login/code"))
-        .form(&form)
-        .send()
-        .await;
-    response.expect("request sent")
-}
-
 #[tokio::test]
 async fn portal_sign_ins_are_audited_as_coming_from_the_portal() {
     let app = portal_app(&[]).await;
