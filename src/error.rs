@@ -134,18 +134,6 @@ impl ApiError {
         }
     }
 
-    /// Seconds to wait before trying again, for the transient answers.
-    pub fn retry_after(&self) -> Option<u64> {
-        match self {
-            ApiError::Throttled { retry_after_secs } => Some((*retry_after_secs).max(1)),
-            ApiError::Busy => Some(1),
-            ApiError::StorageFull => Some(STORAGE_FULL_RETRY_SECS),
-            _ => None,
-        }
-    }
-}
-
-impl ApiError {
     /// What operators must see of a failure (its cause, never shown to the
     /// client), whatever shape the answer takes (JSON, or a portal page).
     pub fn log(&self) {
@@ -155,6 +143,16 @@ impl ApiError {
             }
             ApiError::StorageFull => log_storage_full(),
             _ => {}
+        }
+    }
+
+    /// Seconds to wait before trying again, for the transient answers.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::Throttled { retry_after_secs } => Some((*retry_after_secs).max(1)),
+            ApiError::Busy => Some(1),
+            ApiError::StorageFull => Some(STORAGE_FULL_RETRY_SECS),
+            _ => None,
         }
     }
 }

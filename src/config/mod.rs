@@ -2,7 +2,6 @@
 //! environment.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,7 +22,7 @@ pub use error::ConfigError;
 pub use flags::ServeArgs;
 use secret::choose_key;
 pub use secret::{key_source, KeySourceError};
-pub use values::{OriginError, SecretError};
+pub use values::{default_db_path, OriginError, SecretError};
 
 use values::{is_cookie_name, normalize_origin};
 
@@ -198,16 +197,10 @@ fn origin(flag: &'static str, text: &str) -> Result<String, ConfigError> {
     normalize_origin(text).map_err(|cause| ConfigError::Origin { flag, cause })
 }
 
-/// The default database: `latchkey.db` in the directory of the executable.
-pub fn default_db_path() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("latchkey.db")))
-        .unwrap_or_else(|| PathBuf::from("latchkey.db"))
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     #[test]

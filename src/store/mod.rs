@@ -7,6 +7,7 @@ mod database;
 mod groups;
 mod issue_times;
 mod mfa;
+mod portal;
 pub mod postgres;
 mod sessions;
 mod signing_keys;
@@ -21,10 +22,11 @@ pub use database::{Database, Opened};
 pub use groups::{difference as groups_difference, GroupsChange};
 pub use issue_times::IssueTimes;
 pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};
+pub use portal::{PortalTouch, SessionKind};
 pub use postgres::PostgresStore;
 pub use sessions::{
-    EndReason, EndSessions, NewSession, PortalTouch, RefreshRecord, Rotation, Session, SessionKind,
-    SessionReply, SessionStore, SessionTx, SessionWork, Standing, Swept,
+    EndReason, EndSessions, NewSession, RefreshRecord, Rotation, Session, SessionReply,
+    SessionStore, SessionTx, SessionWork, Standing, Swept,
 };
 pub use signing_keys::{KeyStore, StoredKey};
 pub use sqlite::{maintenance, SqliteExport, SqliteStore};

@@ -1,7 +1,7 @@
 //! Sessions as stored, the refresh rules' transaction (`SessionTx`) and the store's other session
 //! operations: end, list, check, sweep.
 
-use super::{IssueTimes, StoreResult, User};
+use super::{IssueTimes, PortalTouch, SessionKind, StoreResult, User};
 use crate::domain::{RefreshHash, SessionId};
 
 /// Why a session ended; kept until the sweeper removes it.
@@ -40,31 +40,6 @@ impl EndReason {
     }
 }
 
-/// Which cookie a session belongs to: the JSON API's refresh cookie, or the
-/// sign-in portal's, which opens forward auth and nothing else.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SessionKind {
-    App,
-    Portal,
-}
-
-impl SessionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SessionKind::App => "app",
-            SessionKind::Portal => "portal",
-        }
-    }
-
-    /// Anything but `portal` is an app session (rows from before kinds are).
-    pub fn parse(text: &str) -> SessionKind {
-        match text {
-            "portal" => SessionKind::Portal,
-            _ => SessionKind::App,
-        }
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct Session {
     pub id: String,
@@ -85,15 +60,6 @@ pub struct Session {
     /// that id is a chained one from before counted ids (its row has it).
     pub issued_to: Option<Vec<u8>>,
     pub kind: SessionKind,
-}
-
-impl NewSession {
-    pub fn kind(&self) -> SessionKind {
-        match self.portal_hash {
-            Some(_) => SessionKind::Portal,
-            None => SessionKind::App,
-        }
-    }
 }
 
 impl Session {
@@ -153,15 +119,6 @@ pub struct Rotation {
     pub mfa: Option<bool>,
     /// The session's issue times with `now` added.
     pub issue_times: IssueTimes,
-}
-
-/// A portal session's use: `last_used_at = now`, its idle limit moved on.
-#[derive(Clone, Debug)]
-pub struct PortalTouch {
-    pub session_id: String,
-    pub now: i64,
-    pub idle_expires_at: i64,
-    pub written_before: i64,
 }
 
 /// What one sweep deleted: dead sessions, and refresh ids whose session is gone.

@@ -8,7 +8,8 @@ use serde::Deserialize;
 
 use super::answer::{checked_rd, failed, posted, signed_in, INCORRECT};
 use super::refusals::Refusals;
-use crate::auth::login;
+use crate::auth::login::{self, LoggedIn};
+use crate::auth::sessions::PortalGrant;
 use crate::error::ApiError;
 use crate::http::body::FormOrJson;
 use crate::http::report;
@@ -49,7 +50,7 @@ pub async fn code(
     let token = body.mfa_token.unwrap_or_default();
     let form = CodeForm {
         mfa_token: token.clone(),
-        rd: rd.clone(),
+        rd,
         error: None,
     };
     let code = body.code.unwrap_or_default();
@@ -64,8 +65,17 @@ pub async fn code(
     let step = login::second_step(state.clone(), (token, code), login::Portal, client);
     let (outcome, username) = step.await;
     report::portal_login(&state, &req, username.as_deref().unwrap_or(""), &outcome);
+    answered(&state, outcome, form)
+}
+
+/// Signed in, the code page again, or what stopped the login.
+fn answered(
+    state: &AppState,
+    outcome: Result<LoggedIn<PortalGrant>, ApiError>,
+    form: CodeForm,
+) -> HttpResponse {
     match outcome {
-        Ok((grant, _)) => signed_in(&state, &grant, rd.as_deref()),
+        Ok((grant, _)) => signed_in(state, &grant, form.rd.as_deref()),
         Err(ApiError::InvalidCode) => {
             let error = Some("That code did not work. Try again.".to_string());
             code_page(StatusCode::UNAUTHORIZED, &CodeForm { error, ..form })
@@ -74,7 +84,7 @@ pub async fn code(
         Err(ApiError::InvalidCredentials) => {
             let error = Some(INCORRECT.to_string());
             let again = SignInForm {
-                rd,
+                rd: form.rd,
                 error,
                 ..SignInForm::default()
             };

@@ -12,8 +12,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use crate::auth::login::{self, Credentials};
+use crate::auth::login::{self, Credentials, LoggedIn};
 use crate::auth::portal;
+use crate::auth::sessions::PortalGrant;
 use crate::error::ApiError;
 use crate::http::body::FormOrJson;
 use crate::http::report;
@@ -102,7 +103,7 @@ pub async fn sign_in(
     let username = body.username.unwrap_or_default();
     let form = SignInForm {
         username: username.clone(),
-        rd: rd.clone(),
+        rd,
         error: None,
     };
     let password = body.password.unwrap_or_default();
@@ -121,16 +122,26 @@ pub async fn sign_in(
     let client = state.guard.client(&req);
     let outcome = login::login(state.clone(), credentials, login::Portal, client).await;
     report::portal_login(&state, &req, &username, &outcome);
+    answered(&state, outcome, form)
+}
+
+/// Signed in, a code needed, the form again, or what stopped the login.
+fn answered(
+    state: &AppState,
+    outcome: Result<LoggedIn<PortalGrant>, ApiError>,
+    form: SignInForm,
+) -> HttpResponse {
     match outcome {
-        Ok((grant, _)) => signed_in(&state, &grant, rd.as_deref()),
-        Err(ApiError::MfaRequired(token)) => code_page(
-            StatusCode::OK,
-            &CodeForm {
+        Ok((grant, _)) => signed_in(state, &grant, form.rd.as_deref()),
+        Err(ApiError::MfaRequired(token)) => {
+            let rd = form.rd;
+            let code = CodeForm {
                 mfa_token: token.0,
                 rd,
                 error: None,
-            },
-        ),
+            };
+            code_page(StatusCode::OK, &code)
+        }
         Err(ApiError::InvalidCredentials | ApiError::InvalidCode) => {
             let error = Some(INCORRECT.to_string());
             sign_in_page(StatusCode::UNAUTHORIZED, &SignInForm { error, ..form })
