@@ -3,6 +3,7 @@
 
 mod ended;
 mod forward;
+mod settings;
 mod sign_in;
 mod sliding;
 
