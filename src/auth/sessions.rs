@@ -19,6 +19,8 @@ const MAX_REPLAY_STEPS: i64 = 4;
 const _: () = assert!(MAX_REPLAY_STEPS as usize <= IssueTimes::KEPT);
 
 mod ids;
+mod portal;
+pub use portal::{portal_hash, PortalGrant, PortalSecret, TOUCH_INTERVAL_MS};
 mod replay;
 #[cfg(feature = "test-hooks")]
 mod test_hook;
@@ -132,6 +134,7 @@ impl SessionRules {
             issued_to,
             mfa,
             issue_times: IssueTimes::first(now),
+            portal_hash: None,
         };
         tx.create_session(&session)?;
         Ok(Grant {
@@ -235,7 +238,7 @@ impl SessionRules {
 /// that ends the user's sessions either commits before (and is seen here) or
 /// after (and ends the session this starts): a login in flight never
 /// outlives it.
-fn still_as_checked(tx: &dyn SessionTx, user: &User) -> Result<(), ApiError> {
+pub(crate) fn still_as_checked(tx: &dyn SessionTx, user: &User) -> Result<(), ApiError> {
     match tx.user_standing(user.id)? {
         Some(now) if !now.disabled && now.credentials_version == user.credentials_version => Ok(()),
         _ => Err(ApiError::InvalidCredentials),

@@ -15,6 +15,7 @@ use crate::store::Database;
 
 mod error;
 mod flags;
+mod portal;
 mod secret;
 mod values;
 
@@ -44,6 +45,9 @@ pub struct Config {
     pub cookie_name: String,
     pub cookie_secure: bool,
     pub cookie_samesite: SameSite,
+    /// `--cookie-domain`: the portal cookie's `Domain` (checked to hold the public URL's host).
+    pub cookie_domain: Option<String>,
+    pub portal_cookie_name: String,
     pub cors_origins: Vec<String>,
     pub issuer: String,
     /// The issuer authenticator apps show (`--mfa-issuer`, else `issuer`).
@@ -102,6 +106,9 @@ impl Config {
             Some(url) => Some(origin("--public-url", url)?),
             None => None,
         };
+        let cookie_domain =
+            portal::cookie_domain(args.cookie_domain.as_deref(), public_url.as_deref())?;
+        portal::portal_cookie_name(&args.portal_cookie_name, &args.cookie_name)?;
         let db = db.into();
         let key = choose_key(&db, inline_secret, args.secret_file.clone())?;
         let access_rules = match &args.access_rules {
@@ -117,6 +124,8 @@ impl Config {
             cookie_name: args.cookie_name,
             cookie_secure: args.cookie_secure,
             cookie_samesite: args.cookie_samesite,
+            cookie_domain,
+            portal_cookie_name: args.portal_cookie_name,
             cors_origins,
             mfa_issuer: args
                 .mfa_issuer

@@ -23,8 +23,8 @@ pub use issue_times::IssueTimes;
 pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};
 pub use postgres::PostgresStore;
 pub use sessions::{
-    EndReason, EndSessions, NewSession, RefreshRecord, Rotation, Session, SessionReply,
-    SessionStore, SessionTx, SessionWork, Standing, Swept,
+    EndReason, EndSessions, NewSession, PortalTouch, RefreshRecord, Rotation, Session, SessionKind,
+    SessionReply, SessionStore, SessionTx, SessionWork, Standing, Swept,
 };
 pub use signing_keys::{KeyStore, StoredKey};
 pub use sqlite::{maintenance, SqliteExport, SqliteStore};

@@ -40,6 +40,31 @@ impl EndReason {
     }
 }
 
+/// Which cookie a session belongs to: the JSON API's refresh cookie, or the
+/// sign-in portal's, which opens forward auth and nothing else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    App,
+    Portal,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::App => "app",
+            SessionKind::Portal => "portal",
+        }
+    }
+
+    /// Anything but `portal` is an app session (rows from before kinds are).
+    pub fn parse(text: &str) -> SessionKind {
+        match text {
+            "portal" => SessionKind::Portal,
+            _ => SessionKind::App,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Session {
     pub id: String,
@@ -59,6 +84,16 @@ pub struct Session {
     /// The fingerprint of the client its live id was issued to; `None` while
     /// that id is a chained one from before counted ids (its row has it).
     pub issued_to: Option<Vec<u8>>,
+    pub kind: SessionKind,
+}
+
+impl NewSession {
+    pub fn kind(&self) -> SessionKind {
+        match self.portal_hash {
+            Some(_) => SessionKind::Portal,
+            None => SessionKind::App,
+        }
+    }
 }
 
 impl Session {
@@ -86,6 +121,8 @@ pub struct NewSession {
     pub mfa: bool,
     /// `IssueTimes::first(now)`: the first id is issued now.
     pub issue_times: IssueTimes,
+    /// A portal session: the SHA-256 of its cookie's value (never the value).
+    pub portal_hash: Option<[u8; 32]>,
 }
 
 /// What a presented refresh id leads to: its session and user, and the
@@ -116,6 +153,15 @@ pub struct Rotation {
     pub mfa: Option<bool>,
     /// The session's issue times with `now` added.
     pub issue_times: IssueTimes,
+}
+
+/// A portal session's use: `last_used_at = now`, its idle limit moved on.
+#[derive(Clone, Debug)]
+pub struct PortalTouch {
+    pub session_id: String,
+    pub now: i64,
+    pub idle_expires_at: i64,
+    pub written_before: i64,
 }
 
 /// What one sweep deleted: dead sessions, and refresh ids whose session is gone.
@@ -222,6 +268,12 @@ pub trait SessionStore {
         reason: EndReason,
         now: i64,
     ) -> StoreResult<bool>;
+    /// A portal session and its user, by the SHA-256 of its cookie's value.
+    fn portal_session(&self, hash: &[u8; 32]) -> StoreResult<Option<(Session, User)>>;
+    /// Slides a live portal session's idle limit, unless it was written
+    /// since `written_before` (so at most one write per interval); false
+    /// when nothing was written.
+    fn touch_portal_session(&self, touch: &PortalTouch) -> StoreResult<bool>;
     /// Sessions neither ended nor expired, of all users (for the metrics).
     fn count_live_sessions(&self, now: i64) -> StoreResult<u64>;
 }

@@ -11,16 +11,35 @@ const MISSING: &str = "access rules need the original request: send X-Original-U
     X-Original-Method (nginx), or X-Forwarded-Host, X-Forwarded-Uri and X-Forwarded-Method \
     (Traefik, Caddy)";
 
+fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+}
+
+/// The original request's method, when the proxy sent it.
+pub fn method(req: &HttpRequest) -> Option<&str> {
+    header(req, "X-Original-Method").or_else(|| header(req, "X-Forwarded-Method"))
+}
+
+/// The original request's absolute URL: `X-Original-URL`, or put together
+/// from `X-Forwarded-Proto`, `-Host` and `-Uri`.
+pub fn url(req: &HttpRequest) -> Option<String> {
+    if let Some(url) = header(req, "X-Original-URL") {
+        return url::Url::parse(url).ok().map(String::from);
+    }
+    let proto = header(req, "X-Forwarded-Proto")?;
+    let (host, uri) = header(req, "X-Forwarded-Host").zip(header(req, "X-Forwarded-Uri"))?;
+    let url = url::Url::parse(&format!("{proto}://{host}{uri}")).ok()?;
+    Some(url.into())
+}
+
 /// The original request, or 403 naming the headers the proxy must send.
 pub fn target(req: &HttpRequest) -> Result<Target, ApiError> {
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .map(str::trim)
-            .filter(|value| !value.is_empty())
-    };
-    let method = header("X-Original-Method").or_else(|| header("X-Forwarded-Method"));
+    let header = |name: &str| header(req, name);
+    let method = method(req);
     let place = match header("X-Original-URL") {
         Some(url) => from_url(url),
         None => header("X-Forwarded-Host")
