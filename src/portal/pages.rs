@@ -113,7 +113,10 @@ fn respond(
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, PORTAL_CSP));
+        .insert_header((header::CONTENT_SECURITY_POLICY, PORTAL_CSP))
+        // Under the default `no-referrer` a browser posts these forms with `Origin: null`,
+        // which the cross-origin check must refuse; the origin goes only to this server.
+        .insert_header((header::REFERRER_POLICY, "same-origin"));
     if let Some(seconds) = retry_after {
         response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
     }
