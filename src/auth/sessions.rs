@@ -8,9 +8,9 @@ use std::time::Duration;
 pub use crate::auth::client::Client;
 use crate::auth::client::{self, Fingerprint};
 use crate::clock;
-use crate::domain::{IdKey, RefreshSecret, SessionId};
+use crate::domain::{IdKey, RefreshSecret};
 use crate::error::ApiError;
-use crate::store::{EndReason, IssueTimes, NewSession, RefreshRecord, Rotation, SessionTx, User};
+use crate::store::{EndReason, IssueTimes, RefreshRecord, Rotation, SessionTx, User};
 
 /// How far behind the live id a replay within the grace may be. Two tabs
 /// racing put an id one generation behind; more than a few is not a race.
@@ -123,19 +123,7 @@ impl SessionRules {
                 }
             }
         }
-        let session = NewSession {
-            id: SessionId::generate(),
-            user_id: user.id,
-            now,
-            idle_expires_at: now.saturating_add(self.refresh_ttl.min(self.max_age)),
-            absolute_expires_at: now.saturating_add(self.max_age),
-            user_agent: client.user_agent,
-            ip: client.ip,
-            issued_to,
-            mfa,
-            issue_times: IssueTimes::first(now),
-            portal_hash: None,
-        };
+        let session = self.new_session((&user, mfa), client, None, now);
         tx.create_session(&session)?;
         Ok(Grant {
             user,

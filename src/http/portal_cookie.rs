@@ -4,8 +4,9 @@
 //! the same attributes. A request that carries it twice (cookie tossing) uses neither.
 
 use actix_web::cookie::{time, Cookie, SameSite};
-use actix_web::http::header;
 use actix_web::HttpRequest;
+
+use super::cookie::once;
 
 use crate::auth::sessions::PortalSecret;
 use crate::config::Config;
@@ -32,18 +33,8 @@ impl PortalCookie {
 
     /// The cookie's value, when the request carries it exactly once.
     pub fn read(&self, req: &HttpRequest) -> Option<String> {
-        let mut values = req
-            .headers()
-            .get_all(header::COOKIE)
-            .filter_map(|line| line.to_str().ok())
-            .flat_map(|line| line.split(';'))
-            .filter_map(|pair| pair.split_once('='))
-            .filter(|(name, _)| name.trim() == self.name)
-            .map(|(_, value)| value.trim());
-        match (values.next(), values.next()) {
-            (Some(value), None) if !value.is_empty() => Some(value.to_string()),
-            _ => None,
-        }
+        let value = once(req, &self.name).ok().flatten()?;
+        (!value.is_empty()).then(|| value.to_string())
     }
 
     pub fn issue(&self, secret: &PortalSecret, max_age_secs: i64) -> Cookie<'static> {

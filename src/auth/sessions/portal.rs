@@ -1,6 +1,7 @@
 //! The sign-in portal's sessions: a cookie value of 256 random bits (OsRng) that is stored only as
 //! its SHA-256, idle limit `--refresh-ttl` sliding on use but written at most once a minute,
-//! absolute limit `--session-max-age`. Such a session opens forward auth and nothing else.
+//! absolute limit `--session-max-age`. Such a session opens forward auth and nothing else. Here
+//! too: the new session's record, which app and portal sessions start from alike.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -60,7 +61,28 @@ impl SessionRules {
     ) -> Result<PortalGrant, ApiError> {
         still_as_checked(tx, &user)?;
         let cookie = PortalSecret::generate();
-        let session = NewSession {
+        let hash = portal_hash(cookie.expose());
+        let session = self.new_session((&user, mfa), client, Some(hash), now);
+        tx.create_session(&session)?;
+        Ok(PortalGrant {
+            user,
+            session_id: session.id.as_str().to_string(),
+            cookie,
+            absolute_expires_at: session.absolute_expires_at,
+            mfa,
+        })
+    }
+
+    /// A session starting now for `user` at `client`; `portal_hash` makes
+    /// it a portal session.
+    pub(super) fn new_session(
+        &self,
+        (user, mfa): (&User, bool),
+        client: Client,
+        portal_hash: Option<[u8; 32]>,
+        now: i64,
+    ) -> NewSession {
+        NewSession {
             id: SessionId::generate(),
             user_id: user.id,
             now,
@@ -71,16 +93,8 @@ impl SessionRules {
             ip: client.ip,
             mfa,
             issue_times: IssueTimes::first(now),
-            portal_hash: Some(portal_hash(cookie.expose())),
-        };
-        tx.create_session(&session)?;
-        Ok(PortalGrant {
-            user,
-            session_id: session.id.as_str().to_string(),
-            cookie,
-            absolute_expires_at: session.absolute_expires_at,
-            mfa,
-        })
+            portal_hash,
+        }
     }
 
     /// Whether a portal cookie's session lets its user through now.

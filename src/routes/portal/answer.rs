@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use crate::auth::sessions::PortalGrant;
 use crate::clock;
 use crate::error::ApiError;
+use crate::http::body::FormOrJson;
 use crate::portal::pages::{problem_page, PORTAL_CSP};
 use crate::state::AppState;
 
@@ -45,6 +46,20 @@ pub fn checked_rd(state: &AppState, req: &HttpRequest, rd: Option<&str>) -> Opti
         .and_then(|host| host.to_str().ok())
         .unwrap_or_default();
     state.redirects.checked(rd?.trim(), host)
+}
+
+/// A portal POST's form, once the cross-origin check passed and the body
+/// was read; else the page that refuses it (403, or the body's 413/415/422).
+pub fn posted<T>(
+    state: &AppState,
+    req: &HttpRequest,
+    body: Result<FormOrJson<T>, ApiError>,
+) -> Result<T, Box<HttpResponse>> {
+    if state.guard.require_same_origin(req).is_err() {
+        return Err(Box::new(cross_origin()));
+    }
+    body.map(|FormOrJson(body)| body)
+        .map_err(|e| Box::new(failed(&e)))
 }
 
 /// A POST from another site's page: nothing was read or changed.

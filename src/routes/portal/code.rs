@@ -6,11 +6,13 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::answer::{checked_rd, cross_origin, failed, signed_in, INCORRECT};
+use super::answer::{checked_rd, failed, posted, signed_in, INCORRECT};
+use super::refusals::Refusals;
 use crate::auth::login;
 use crate::error::ApiError;
 use crate::http::body::FormOrJson;
 use crate::http::report;
+use crate::openapi::fields;
 use crate::portal::pages::{code_page, sign_in_page, CodeForm, SignInForm};
 use crate::state::AppState;
 
@@ -18,10 +20,10 @@ use crate::state::AppState;
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CodeBody {
     /// From the code page (the sign-in's second step).
-    #[schema(required = true)]
+    #[schema(required = true, schema_with = fields::not_blank)]
     mfa_token: Option<String>,
     /// A code from the authenticator app, or a recovery code.
-    #[schema(required = true, example = "123456")]
+    #[schema(required = true, schema_with = fields::not_blank, example = "123456")]
     code: Option<String>,
     rd: Option<String>,
 }
@@ -32,19 +34,16 @@ pub struct CodeBody {
     responses(
         (status = 303, description = "Signed in: on to `rd` or `/login`, the portal cookie set"),
         (status = 401, description = "A wrong, used or expired code: the code page again", content_type = "text/html", body = String),
-        (status = 403, description = "Sent from another site's page", content_type = "text/html", body = String),
-        (status = 429, description = "Too many attempts; `Retry-After` says when to retry", content_type = "text/html", body = String)))]
+        (status = 422, description = "Code missing: the code page again", content_type = "text/html", body = String),
+        Refusals))]
 pub async fn code(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: Result<FormOrJson<CodeBody>, ApiError>,
 ) -> HttpResponse {
-    if state.guard.require_same_origin(&req).is_err() {
-        return cross_origin();
-    }
-    let body = match body {
-        Ok(FormOrJson(body)) => body,
-        Err(e) => return failed(&e),
+    let body = match posted(&state, &req, body) {
+        Ok(body) => body,
+        Err(refused) => return *refused,
     };
     let rd = checked_rd(&state, &req, body.rd.as_deref());
     let token = body.mfa_token.unwrap_or_default();
@@ -54,7 +53,7 @@ pub async fn code(
         error: None,
     };
     let code = body.code.unwrap_or_default();
-    if token.is_empty() || code.trim().is_empty() {
+    if token.trim().is_empty() || code.trim().is_empty() {
         let error = Some("Enter the code".to_string());
         return code_page(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -19,7 +19,8 @@ use crate::store::EndReason;
     responses(
         (status = 303, description = "Signed out: to `/login`, the portal cookie cleared",
             headers(("Set-Cookie" = String, description = "The portal cookie with `Max-Age=0`"))),
-        (status = 403, description = "Sent from another site's page", content_type = "text/html", body = String)))]
+        (status = 403, description = "Sent from another site's page", content_type = "text/html", body = String),
+        (status = 503, description = "Busy; `Retry-After` says when to retry", content_type = "text/html", body = String)))]
 pub async fn logout(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if state.guard.require_same_origin(&req).is_err() {
         return cross_origin();

@@ -6,6 +6,7 @@
 mod answer;
 pub(crate) mod code;
 pub(crate) mod logout;
+mod refusals;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -16,16 +17,18 @@ use crate::auth::portal;
 use crate::error::ApiError;
 use crate::http::body::FormOrJson;
 use crate::http::report;
+use crate::openapi::fields;
 use crate::portal::pages::{code_page, sign_in_page, signed_in_page, CodeForm, SignInForm};
 use crate::state::AppState;
-use answer::{checked_rd, cross_origin, failed, see_other, signed_in, INCORRECT};
+use answer::{checked_rd, failed, posted, see_other, signed_in, INCORRECT};
+use refusals::Refusals;
 
 /// The sign-in form.
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SignInBody {
-    #[schema(required = true, example = "alice")]
+    #[schema(required = true, schema_with = fields::not_blank, example = "alice")]
     username: Option<String>,
-    #[schema(required = true)]
+    #[schema(required = true, schema_with = fields::not_blank_password)]
     password: Option<String>,
     /// Where to go once signed in: an absolute URL on an allowed host (others are dropped).
     rd: Option<String>,
@@ -47,7 +50,8 @@ pub struct LoginQuery {
     responses(
         (status = 200, description = "The sign-in form, or who is signed in", content_type = "text/html", body = String),
         (status = 303, description = "Already signed in: on to `rd`",
-            headers(("Location" = String, description = "The `rd` given")))))]
+            headers(("Location" = String, description = "The `rd` given"))),
+        (status = 503, description = "Busy; `Retry-After` says when to retry", content_type = "text/html", body = String)))]
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let query = web::Query::<LoginQuery>::from_query(req.query_string()).ok();
     let rd = checked_rd(&state, &req, query.as_ref().and_then(|q| q.rd.as_deref()));
@@ -83,20 +87,16 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             headers(("Set-Cookie" = String, description = "`<portal-cookie-name>=<value>; HttpOnly; SameSite=Lax; Secure; Path=/; [Domain=<cookie-domain>;] Max-Age=<seconds to the absolute limit>`"))),
         (status = 200, description = "The code page (a second factor is needed)", content_type = "text/html", body = String),
         (status = 401, description = "The form again: `Incorrect username or password`", content_type = "text/html", body = String),
-        (status = 403, description = "Sent from another site's page", content_type = "text/html", body = String),
         (status = 422, description = "Username or password missing", content_type = "text/html", body = String),
-        (status = 429, description = "Too many attempts; `Retry-After` says when to retry", content_type = "text/html", body = String)))]
+        Refusals))]
 pub async fn sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: Result<FormOrJson<SignInBody>, ApiError>,
 ) -> HttpResponse {
-    if state.guard.require_same_origin(&req).is_err() {
-        return cross_origin();
-    }
-    let body = match body {
-        Ok(FormOrJson(body)) => body,
-        Err(e) => return failed(&e),
+    let body = match posted(&state, &req, body) {
+        Ok(body) => body,
+        Err(refused) => return *refused,
     };
     let rd = checked_rd(&state, &req, body.rd.as_deref());
     let username = body.username.unwrap_or_default();

@@ -120,11 +120,19 @@ async fn redirect_true_is_still_401_for_api_clients_other_methods_and_without_re
         let response = forwarded(&app, query, method, accept).await;
         assert_eq!(response.status(), 401, "{query} {method} {accept}");
     }
+    app.add_user("alice", "alice-password", false);
+    let cookie = signed_in(&app, "alice", "alice-password").await;
+    let malformed = app
+        .client
+        .get(app.url("/auth/verify?redirect=yes"))
+        .header("Cookie", format!("latchkey_portal={cookie}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
-        forwarded(&app, "?redirect=yes", "GET", BROWSER)
-            .await
-            .status(),
-        422
+        malformed.status(),
+        422,
+        "a signed-in caller's malformed redirect"
     );
 }
 
