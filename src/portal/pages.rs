@@ -10,7 +10,9 @@ use askama::Template;
 pub const PORTAL_CSP: &str = "frame-ancestors 'none'; script-src 'self'";
 
 /// What the sign-in page shows again: the name typed, where to go next, what went wrong.
-#[derive(Clone, Debug, Default)]
+/// The form is its template's value as it is.
+#[derive(Clone, Debug, Default, Template)]
+#[template(path = "portal/sign_in.html")]
 pub struct SignInForm {
     pub username: String,
     pub rd: Option<String>,
@@ -18,27 +20,12 @@ pub struct SignInForm {
 }
 
 /// The code page's state: the login's `mfa_token`, where to go next, what went wrong.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, Template)]
+#[template(path = "portal/code.html")]
 pub struct CodeForm {
     pub mfa_token: String,
     pub rd: Option<String>,
     pub error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "portal/sign_in.html")]
-struct SignInTemplate<'a> {
-    username: &'a str,
-    rd: Option<&'a str>,
-    error: Option<&'a str>,
-}
-
-#[derive(Template)]
-#[template(path = "portal/code.html")]
-struct CodeTemplate<'a> {
-    mfa_token: &'a str,
-    rd: Option<&'a str>,
-    error: Option<&'a str>,
 }
 
 #[derive(Template)]
@@ -57,22 +44,12 @@ struct ProblemTemplate<'a> {
 
 /// The sign-in form (username, password, the `rd` carried along), with an error line if any.
 pub fn sign_in_page(status: StatusCode, form: &SignInForm) -> HttpResponse {
-    let page = SignInTemplate {
-        username: &form.username,
-        rd: form.rd.as_deref(),
-        error: form.error.as_deref(),
-    };
-    respond(status, page.render(), None)
+    respond(status, form.render(), None)
 }
 
 /// The second step: a code from the authenticator app or a recovery code.
 pub fn code_page(status: StatusCode, form: &CodeForm) -> HttpResponse {
-    let page = CodeTemplate {
-        mfa_token: &form.mfa_token,
-        rd: form.rd.as_deref(),
-        error: form.error.as_deref(),
-    };
-    respond(status, page.render(), None)
+    respond(status, form.render(), None)
 }
 
 /// `GET /login` for a visitor already signed in and going nowhere in particular.
@@ -113,7 +90,10 @@ fn respond(
         .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, PORTAL_CSP));
+        .insert_header((header::CONTENT_SECURITY_POLICY, PORTAL_CSP))
+        // Under the default `no-referrer` a browser posts these forms with `Origin: null`,
+        // which the cross-origin check must refuse; the origin goes only to this server.
+        .insert_header((header::REFERRER_POLICY, "same-origin"));
     if let Some(seconds) = retry_after {
         response.insert_header((header::RETRY_AFTER, HeaderValue::from(seconds)));
     }

@@ -4,10 +4,10 @@
 // authProvider asking for the code, and turning the factor off.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import {
   ADMIN_PASSWORD, recordTraffic, startBrowser, startServer, stopBrowser, stopServer,
 } from './harness.js';
+import { stepNow, totp } from './totp.js';
 
 let server;
 let browser;
@@ -16,29 +16,6 @@ after(async () => {
   await stopServer(server);
 });
 
-/** RFC 4648 base32 to bytes. */
-function base32(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let [bits, value] = [0, 0];
-  const out = [];
-  for (const c of text.replace(/=+$/, '')) {
-    value = ((value << 5) | alphabet.indexOf(c)) & 0xffff;
-    bits += 5;
-    if (bits >= 8) { out.push((value >>> (bits - 8)) & 0xff); bits -= 8; }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, computed here, not by the page. */
-function totp(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const h = createHmac('sha1', base32(secret)).update(counter).digest();
-  const o = h[19] & 15;
-  const n = (((h[o] & 127) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) % 1e6;
-  return String(n).padStart(6, '0');
-}
-const stepNow = () => Math.floor(Date.now() / 30000);
 const module = (page, body) => page.evaluate(`import('/static/latchkey.js').then((m) => ${body})`);
 
 test('a user turns on a second factor, signs in with a code and a recovery code, and turns it off', { timeout: 90000 }, async (t) => {

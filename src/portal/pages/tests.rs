@@ -27,6 +27,7 @@ fn assert_portal_headers(response: &HttpResponse) {
         header_of(response, header::CONTENT_SECURITY_POLICY),
         "frame-ancestors 'none'; script-src 'self'"
     );
+    assert_eq!(header_of(response, header::REFERRER_POLICY), "same-origin");
 }
 
 fn assert_escaped(page: &str) {
