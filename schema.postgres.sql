@@ -58,7 +58,14 @@ ALTER TABLE sessions ADD COLUMN IF NOT EXISTS issue_times BYTEA;
 -- session's row and inserts nothing.
 ALTER TABLE sessions ADD COLUMN IF NOT EXISTS issued_to BYTEA;
 
+-- Version 6: the sign-in portal's sessions. Older rows are refresh-cookie
+-- sessions; a portal session keeps the SHA-256 of its cookie's value.
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS kind TEXT NOT NULL DEFAULT 'app';
+ALTER TABLE sessions ADD COLUMN IF NOT EXISTS portal_hash BYTEA;
+
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_by_portal_hash ON sessions (portal_hash)
+    WHERE portal_hash IS NOT NULL;
 
 -- Every refresh id handed out, keyed by its issue time then the SHA-256 of its
 -- secret (as in SQLite), never the id; no foreign key, as in SQLite: the

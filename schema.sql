@@ -6,7 +6,8 @@
 -- signing_keys, version 8 added users.username_key, version 9 added
 -- sessions.mfa and the second factor's tables, version 10 added
 -- sessions.issue_times, version 11 added users.credentials_version and
--- mfa_tokens.credentials_version, version 12 added sessions.issued_to; see `upgrade` in
+-- mfa_tokens.credentials_version, version 12 added sessions.issued_to, version 14
+-- added sessions.kind and sessions.portal_hash; see `upgrade` in
 -- src/store/sqlite/schema.rs).
 -- Times are INTEGER milliseconds since the Unix epoch (UTC).
 
@@ -56,10 +57,14 @@ CREATE TABLE IF NOT EXISTS sessions (
     ip                  TEXT,
     mfa                 INTEGER NOT NULL DEFAULT 0, -- login passed a second factor (amr otp)
     issue_times         BLOB,  -- when the newest ids were issued (see IssueTimes)
-    issued_to           BLOB   -- who the live id went to (NULL: a chained id's row says)
+    issued_to           BLOB,  -- who the live id went to (NULL: a chained id's row says)
+    kind                TEXT    NOT NULL DEFAULT 'app', -- 'app' (refresh cookie) or 'portal'
+    portal_hash         BLOB   -- a portal session: SHA-256 of its cookie's value, never the value
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions (user_id);
+CREATE UNIQUE INDEX IF NOT EXISTS sessions_by_portal_hash ON sessions (portal_hash)
+    WHERE portal_hash IS NOT NULL;
 
 -- Refresh ids from before version 12 (random, each the HMAC of the one
 -- before), kept until their session ends: only read, never written. Each

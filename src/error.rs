@@ -134,7 +134,20 @@ impl ApiError {
         }
     }
 
-    fn retry_after(&self) -> Option<u64> {
+    /// What operators must see of a failure (its cause, never shown to the
+    /// client), whatever shape the answer takes (JSON, or a portal page).
+    pub fn log(&self) {
+        match self {
+            ApiError::Internal(cause) => {
+                tracing::error!(cause = %chain(cause.as_ref()), "request failed")
+            }
+            ApiError::StorageFull => log_storage_full(),
+            _ => {}
+        }
+    }
+
+    /// Seconds to wait before trying again, for the transient answers.
+    pub fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::Throttled { retry_after_secs } => Some((*retry_after_secs).max(1)),
             ApiError::Busy => Some(1),
@@ -167,13 +180,7 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            ApiError::Internal(cause) => {
-                tracing::error!(cause = %chain(cause.as_ref()), "request failed")
-            }
-            ApiError::StorageFull => log_storage_full(),
-            _ => {}
-        }
+        self.log();
         let mut response = HttpResponse::build(self.status_code());
         if self.status_code() == StatusCode::UNAUTHORIZED {
             response.insert_header(WwwAuthenticate(bearer::Bearer::default()));

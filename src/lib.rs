@@ -17,6 +17,7 @@ pub mod http;
 pub mod memory;
 pub mod observe;
 pub mod openapi;
+pub mod portal;
 pub mod routes;
 pub mod secret;
 pub mod startup;

@@ -21,6 +21,8 @@ use crate::error::ErrorBody;
 pub const BEARER: &str = "OAuth2PasswordBearer";
 /// The name of the refresh-cookie scheme in `security(...)`.
 pub const COOKIE: &str = "RefreshCookie";
+/// The name of the sign-in portal's cookie scheme in `security(...)`.
+pub const PORTAL_COOKIE: &str = "PortalCookie";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -40,6 +42,7 @@ pub const COOKIE: &str = "RefreshCookie";
         (name = "admin", description = "User management for admin UIs (React Admin's ra-data-json-server shape)"),
         (name = "keys", description = "Public keys for verifying access tokens elsewhere"),
         (name = "forward-auth", description = "For reverse proxies protecting other services"),
+        (name = "portal", description = "The sign-in portal: HTML pages for browsers at a protected tool's door"),
         (name = "health", description = "Liveness"),
         (name = "docs", description = "This document and its interactive page"),
         (name = "pages", description = "The account page and its assets"),
@@ -47,9 +50,13 @@ pub const COOKIE: &str = "RefreshCookie";
 )]
 struct ApiDoc;
 
-/// The document for a server whose refresh cookie is called `cookie_name`,
-/// with the operations `operations` adds (the route table's, see `routes`).
-pub fn document(cookie_name: &str, operations: impl FnOnce(&mut Document)) -> Document {
+/// The document for a server whose refresh and portal cookies are called
+/// `cookie_names`, with the operations `operations` adds (the route
+/// table's, see `routes`).
+pub fn document(
+    (cookie_name, portal_cookie_name): (&str, &str),
+    operations: impl FnOnce(&mut Document),
+) -> Document {
     let mut doc = ApiDoc::openapi();
     operations(&mut doc);
     let components = doc.components.get_or_insert_with(Default::default);
@@ -73,6 +80,14 @@ pub fn document(cookie_name: &str, operations: impl FnOnce(&mut Document)) -> Do
             cookie_name,
             "The refresh id, set by login and refresh as an HttpOnly, SameSite cookie \
              with `Path=/user`; JavaScript never reads it.",
+        ))),
+    );
+    components.add_security_scheme(
+        PORTAL_COOKIE,
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            portal_cookie_name,
+            "The sign-in portal's session, set by `POST /login` (HttpOnly, SameSite=Lax, \
+             `Path=/`); it opens `/auth/verify` and the portal's own pages, nothing else.",
         ))),
     );
     unique_operation_ids(&mut doc);

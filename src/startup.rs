@@ -23,6 +23,8 @@ use crate::error::ApiError;
 use crate::http::body::MAX_BODY;
 use crate::http::cookie::CookieSettings;
 use crate::http::guard::RequestGuard;
+use crate::http::portal_cookie::PortalCookie;
+use crate::portal::redirect::RedirectRule;
 use crate::state::AppState;
 use crate::store::Opened;
 use crate::{blocking, bootstrap, http, observe, routes, secret};
@@ -77,6 +79,13 @@ impl Application {
                 .shared_by(opened.shared_throttle()),
             ),
             cookie: CookieSettings::new(&config),
+            portal_cookie: PortalCookie::new(&config),
+            redirects: RedirectRule::new(
+                config.public_host(),
+                config.cookie_domain.clone(),
+                !config.cookie_secure,
+            ),
+            public_url: config.public_url.clone(),
             guard: RequestGuard::new(&config),
             metrics: observe::Metrics::default(),
             audit: audit.clone(),

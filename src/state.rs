@@ -14,7 +14,9 @@ use crate::auth::throttle::LoginThrottle;
 use crate::blocking::Readers;
 use crate::http::cookie::CookieSettings;
 use crate::http::guard::RequestGuard;
+use crate::http::portal_cookie::PortalCookie;
 use crate::observe::Metrics;
+use crate::portal::redirect::RedirectRule;
 use crate::store::Store;
 
 pub struct AppState {
@@ -29,6 +31,11 @@ pub struct AppState {
     /// Shared with the sweeper, which forgets old shared counters.
     pub throttle: Arc<LoginThrottle>,
     pub cookie: CookieSettings,
+    pub portal_cookie: PortalCookie,
+    /// Where the portal may send a browser after sign-in (`rd`).
+    pub redirects: RedirectRule,
+    /// `--public-url`: forward auth's `?redirect=true` sends browsers to its `/login`.
+    pub public_url: Option<String>,
     pub guard: RequestGuard,
     pub metrics: Metrics,
     pub audit: AuditLog,

@@ -11,7 +11,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 use crate::clock;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::User;
+use crate::store::{SessionKind, User};
 
 pub struct Caller {
     pub user: User,
@@ -39,7 +39,9 @@ impl FromRequest for Caller {
                 .read(move || Ok(store.session_with_user(&sid, kid.as_deref())?))
                 .await?;
             let (session, user) = found.ok_or(ApiError::InvalidToken)?;
-            let live = session.ended.is_none()
+            // A portal session signs no token; one naming it opens nothing here.
+            let live = session.kind == SessionKind::App
+                && session.ended.is_none()
                 && !session.is_expired(clock::now_ms())
                 && !user.disabled
                 && user.username == claims.sub;

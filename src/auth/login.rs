@@ -11,10 +11,13 @@ use crate::auth::sessions::{Client, Grant};
 use crate::auth::throttle::Attempt;
 use crate::blocking;
 use crate::clock;
-use crate::domain::{self, NewPassword, RefreshSecret};
+use crate::domain::{self, NewPassword};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::{EndSessions, MfaTokenRecord, Store, User};
+
+mod begin;
+pub use begin::{Begin, Checked, Portal, SignedIn};
 
 pub struct Credentials {
     pub username: String,
@@ -24,14 +27,14 @@ pub struct Credentials {
 }
 
 /// A session, and which kind of code opened it (`None`: no second factor).
-pub type LoggedIn = (Grant, Option<Verdict>);
+pub type LoggedIn<G = Grant> = (G, Option<Verdict>);
 
-pub async fn login(
+pub async fn login<B: Begin>(
     state: web::Data<AppState>,
     credentials: Credentials,
-    presented: Option<RefreshSecret>,
+    begin: B,
     client: Client,
-) -> Result<LoggedIn, ApiError> {
+) -> Result<LoggedIn<B::Grant>, ApiError> {
     let address = client.ip.clone().unwrap_or_default();
     let key = domain::login_key(&credentials.username);
     // Counted before any hash, so attempts in flight count and parallel
@@ -51,7 +54,7 @@ pub async fn login(
             let now = clock::now_ms();
             let user = check_password(store, &credentials)?;
             let verdict = second_factor(&state, &user, credentials.otp.as_deref(), now)?;
-            let grant = start(&state, user, verdict.is_some(), presented, client, now)?;
+            let grant = start(&state, (user, verdict.is_some()), begin, client, now)?;
             Ok((grant, verdict))
         })
         .await;
@@ -62,12 +65,12 @@ pub async fn login(
 /// The second step: the `mfa_token` of an `mfa_required` answer and a code.
 /// The token's user is throttled as a login is; the token dies when used or
 /// after `TOKEN_MAX_FAILURES` wrong codes.
-pub async fn second_step(
+pub async fn second_step<B: Begin>(
     state: web::Data<AppState>,
     (token, code): (String, String),
-    presented: Option<RefreshSecret>,
+    begin: B,
     client: Client,
-) -> (Result<LoggedIn, ApiError>, Option<String>) {
+) -> (Result<LoggedIn<B::Grant>, ApiError>, Option<String>) {
     let hash = mfa::token_hash(&token);
     let store = state.store.clone();
     let found = match blocking::run(move || Ok(store.find_mfa_token(&hash)?)).await {
@@ -88,7 +91,7 @@ pub async fn second_step(
     };
     let worker = state.clone();
     let step = (hash, user, code);
-    let outcome = blocking::run(move || use_code(&worker, step, presented, client, now)).await;
+    let outcome = blocking::run(move || use_code(&worker, step, begin, client, now)).await;
     settle(attempt, &outcome);
     (outcome, username)
 }
@@ -96,13 +99,13 @@ pub async fn second_step(
 /// The code against the token's user. The token is taken first, so a
 /// second request with it (a double click) finds none and spends no code; a
 /// wrong code puts it back with the failure counted, until the last one.
-fn use_code(
+fn use_code<B: Begin>(
     state: &web::Data<AppState>,
     (hash, user, code): ([u8; 32], User, String),
-    presented: Option<RefreshSecret>,
+    begin: B,
     client: Client,
     now: i64,
-) -> Result<LoggedIn, ApiError> {
+) -> Result<LoggedIn<B::Grant>, ApiError> {
     let store = state.store.as_ref();
     if user.disabled {
         return Err(ApiError::InvalidCredentials);
@@ -120,7 +123,7 @@ fn use_code(
         credentials_version: token.credentials_version,
         ..user
     };
-    let grant = start(state, checked, true, presented, client, now)?;
+    let grant = start(state, (checked, true), begin, client, now)?;
     Ok((grant, Some(verdict)))
 }
 
@@ -146,7 +149,7 @@ fn put_back(
 /// failures; `mfa_required` (the password was right, no code yet) and busy
 /// or errors prove nothing and give the slot back without clearing, so a
 /// known password cannot reset the count of wrong codes.
-fn settle(attempt: Attempt<'_>, outcome: &Result<LoggedIn, ApiError>) {
+fn settle<G>(attempt: Attempt<'_>, outcome: &Result<LoggedIn<G>, ApiError>) {
     match outcome {
         Ok(_) => attempt.succeeded(),
         Err(ApiError::InvalidCredentials | ApiError::InvalidCode) => attempt.failed(),
@@ -179,22 +182,27 @@ fn second_factor(
 }
 
 /// Starts (or continues) the session on the session writer.
-fn start(
+fn start<B: Begin>(
     state: &web::Data<AppState>,
-    user: User,
-    mfa: bool,
-    presented: Option<RefreshSecret>,
+    login: (User, bool),
+    begin: B,
     client: Client,
     now: i64,
-) -> Result<Grant, ApiError> {
+) -> Result<B::Grant, ApiError> {
     let rules = state.clone();
-    let affinity = presented.as_ref().map(|p| p.affinity());
+    let affinity = begin.affinity();
     blocking::sessions_from_blocking_thread(state.store.as_ref(), affinity, move |tx| {
-        let mut grant = rules
-            .sessions
-            .start(tx, (user, mfa), presented.as_ref(), client, now)?;
-        grant.signer_revoked = rules.tokens.signer_revoked(tx)?;
-        Ok(grant)
+        let (user, mfa) = login;
+        begin.begin(
+            &rules,
+            tx,
+            Checked {
+                user,
+                mfa,
+                client,
+                now,
+            },
+        )
     })
 }
 

@@ -9,6 +9,7 @@ pub mod login;
 pub mod mfa;
 pub mod password;
 pub mod password_change;
+pub mod portal;
 pub mod sessions;
 pub mod signing;
 pub mod throttle;

@@ -8,9 +8,9 @@ use std::time::Duration;
 pub use crate::auth::client::Client;
 use crate::auth::client::{self, Fingerprint};
 use crate::clock;
-use crate::domain::{IdKey, RefreshSecret, SessionId};
+use crate::domain::{IdKey, RefreshSecret};
 use crate::error::ApiError;
-use crate::store::{EndReason, IssueTimes, NewSession, RefreshRecord, Rotation, SessionTx, User};
+use crate::store::{EndReason, IssueTimes, RefreshRecord, Rotation, SessionTx, User};
 
 /// How far behind the live id a replay within the grace may be. Two tabs
 /// racing put an id one generation behind; more than a few is not a race.
@@ -19,6 +19,8 @@ const MAX_REPLAY_STEPS: i64 = 4;
 const _: () = assert!(MAX_REPLAY_STEPS as usize <= IssueTimes::KEPT);
 
 mod ids;
+mod portal;
+pub use portal::{portal_hash, PortalGrant, PortalSecret, TOUCH_INTERVAL_MS};
 mod replay;
 #[cfg(feature = "test-hooks")]
 mod test_hook;
@@ -121,18 +123,7 @@ impl SessionRules {
                 }
             }
         }
-        let session = NewSession {
-            id: SessionId::generate(),
-            user_id: user.id,
-            now,
-            idle_expires_at: now.saturating_add(self.refresh_ttl.min(self.max_age)),
-            absolute_expires_at: now.saturating_add(self.max_age),
-            user_agent: client.user_agent,
-            ip: client.ip,
-            issued_to,
-            mfa,
-            issue_times: IssueTimes::first(now),
-        };
+        let session = self.new_session((&user, mfa), client, None, now);
         tx.create_session(&session)?;
         Ok(Grant {
             user,
@@ -235,7 +226,7 @@ impl SessionRules {
 /// that ends the user's sessions either commits before (and is seen here) or
 /// after (and ends the session this starts): a login in flight never
 /// outlives it.
-fn still_as_checked(tx: &dyn SessionTx, user: &User) -> Result<(), ApiError> {
+pub(crate) fn still_as_checked(tx: &dyn SessionTx, user: &User) -> Result<(), ApiError> {
     match tx.user_standing(user.id)? {
         Some(now) if !now.disabled && now.credentials_version == user.credentials_version => Ok(()),
         _ => Err(ApiError::InvalidCredentials),

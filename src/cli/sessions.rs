@@ -26,13 +26,14 @@ pub(super) fn run(store: &dyn Store, command: SessionsCommand) -> Result<(), Com
             let user = find(store, &name)?;
             let sessions = store.live_sessions(user.id, now)?;
             println!(
-                "{:<32} {:<20} {:<20} {:<20} {:<16} USER AGENT",
-                "ID", "CREATED", "LAST USED", "EXPIRES", "IP"
+                "{:<32} {:<6} {:<20} {:<20} {:<20} {:<16} USER AGENT",
+                "ID", "KIND", "CREATED", "LAST USED", "EXPIRES", "IP"
             );
             for s in sessions {
                 println!(
-                    "{:<32} {:<20} {:<20} {:<20} {:<16} {}",
+                    "{:<32} {:<6} {:<20} {:<20} {:<20} {:<16} {}",
                     s.id,
+                    s.kind.as_str(),
                     clock::rfc3339(s.created_at),
                     clock::rfc3339(s.last_used_at),
                     clock::rfc3339(s.expires_at()),

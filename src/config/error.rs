@@ -17,6 +17,12 @@ pub enum ConfigError {
     LoginLimits,
     #[error("--issuer must not be empty")]
     EmptyIssuer,
+    #[error("--cookie-domain needs --public-url (LATCHKEY_PUBLIC_URL), the portal's address within that domain")]
+    CookieDomainWithoutPublicUrl,
+    #[error("--cookie-domain `{domain}` must be the host of --public-url (`{host}`) or a domain it is within")]
+    CookieDomainOutside { domain: String, host: String },
+    #[error("--portal-cookie-name must be letters, digits, `_` or `-`, and not the --cookie-name")]
+    PortalCookieName,
     #[error("{flag} `{text}` is not an address like {example}")]
     Address {
         flag: &'static str,

@@ -30,6 +30,16 @@ pub struct ServeArgs {
     /// Name of the refresh cookie.
     #[arg(long, env = "LATCHKEY_COOKIE_NAME", default_value = "refresh_token")]
     pub cookie_name: String,
+    /// Domain of the portal cookie, e.g. example.com to reach every subdomain (default: host-only).
+    #[arg(long, env = "LATCHKEY_COOKIE_DOMAIN")]
+    pub cookie_domain: Option<String>,
+    /// Name of the sign-in portal's cookie.
+    #[arg(
+        long,
+        env = "LATCHKEY_PORTAL_COOKIE_NAME",
+        default_value = "latchkey_portal"
+    )]
+    pub portal_cookie_name: String,
     /// Mark the cookie Secure (browsers accept Secure cookies on http://localhost).
     #[arg(long, env = "LATCHKEY_COOKIE_SECURE", default_value_t = true, action = clap::ArgAction::Set)]
     pub cookie_secure: bool,

@@ -2,7 +2,6 @@
 //! environment.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use crate::store::Database;
 
 mod error;
 mod flags;
+mod portal;
 mod secret;
 mod values;
 
@@ -22,7 +22,7 @@ pub use error::ConfigError;
 pub use flags::ServeArgs;
 use secret::choose_key;
 pub use secret::{key_source, KeySourceError};
-pub use values::{OriginError, SecretError};
+pub use values::{default_db_path, OriginError, SecretError};
 
 use values::{is_cookie_name, normalize_origin};
 
@@ -44,6 +44,9 @@ pub struct Config {
     pub cookie_name: String,
     pub cookie_secure: bool,
     pub cookie_samesite: SameSite,
+    /// `--cookie-domain`: the portal cookie's `Domain` (checked to hold the public URL's host).
+    pub cookie_domain: Option<String>,
+    pub portal_cookie_name: String,
     pub cors_origins: Vec<String>,
     pub issuer: String,
     /// The issuer authenticator apps show (`--mfa-issuer`, else `issuer`).
@@ -102,6 +105,9 @@ impl Config {
             Some(url) => Some(origin("--public-url", url)?),
             None => None,
         };
+        let cookie_domain =
+            portal::cookie_domain(args.cookie_domain.as_deref(), public_url.as_deref())?;
+        portal::portal_cookie_name(&args.portal_cookie_name, &args.cookie_name)?;
         let db = db.into();
         let key = choose_key(&db, inline_secret, args.secret_file.clone())?;
         let access_rules = match &args.access_rules {
@@ -117,6 +123,8 @@ impl Config {
             cookie_name: args.cookie_name,
             cookie_secure: args.cookie_secure,
             cookie_samesite: args.cookie_samesite,
+            cookie_domain,
+            portal_cookie_name: args.portal_cookie_name,
             cors_origins,
             mfa_issuer: args
                 .mfa_issuer
@@ -189,16 +197,10 @@ fn origin(flag: &'static str, text: &str) -> Result<String, ConfigError> {
     normalize_origin(text).map_err(|cause| ConfigError::Origin { flag, cause })
 }
 
-/// The default database: `latchkey.db` in the directory of the executable.
-pub fn default_db_path() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join("latchkey.db")))
-        .unwrap_or_else(|| PathBuf::from("latchkey.db"))
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
 
     #[test]

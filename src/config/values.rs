@@ -1,5 +1,5 @@
 //! Checks of single setting values: origins, cookie names, the inline signing key; each says in one
-//! line what is wrong.
+//! line what is wrong. And the default database's place.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +10,14 @@ pub(super) fn sibling(path: &Path, name: &str) -> PathBuf {
         Some(dir) if !dir.as_os_str().is_empty() => dir.join(name),
         _ => PathBuf::from(name),
     }
+}
+
+/// The default database: `latchkey.db` in the directory of the executable.
+pub fn default_db_path() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("latchkey.db")))
+        .unwrap_or_else(|| PathBuf::from("latchkey.db"))
 }
 
 pub(super) fn is_cookie_name(name: &str) -> bool {

@@ -56,20 +56,12 @@ impl CookieSettings {
     /// The refresh id the request carries, if it has the right shape and
     /// comes once.
     pub fn read(&self, req: &HttpRequest) -> Presented {
-        let mut values = req
-            .headers()
-            .get_all(header::COOKIE)
-            .filter_map(|line| line.to_str().ok())
-            .flat_map(|line| line.split(';'))
-            .filter_map(|pair| pair.split_once('='))
-            .filter(|(name, _)| name.trim() == self.name)
-            .map(|(_, value)| value.trim());
-        match (values.next(), values.next()) {
-            (Some(_), Some(_)) => Presented::Tossed,
-            (Some(value), None) => {
+        match once(req, &self.name) {
+            Err(Tossed) => Presented::Tossed,
+            Ok(Some(value)) => {
                 RefreshSecret::from_cookie(value).map_or(Presented::Nothing, Presented::Id)
             }
-            (None, _) => Presented::Nothing,
+            Ok(None) => Presented::Nothing,
         }
     }
 
@@ -104,5 +96,26 @@ impl CookieSettings {
             .path(path.to_string())
             .max_age(time::Duration::seconds(max_age_secs))
             .finish()
+    }
+}
+
+/// The cookie `name` came more than once.
+pub(crate) struct Tossed;
+
+/// The value of the cookie `name` when the request carries it at most once:
+/// twice, another path or a sibling subdomain planted one, and which is the
+/// client's own cannot be told.
+pub(crate) fn once<'r>(req: &'r HttpRequest, name: &str) -> Result<Option<&'r str>, Tossed> {
+    let mut values = req
+        .headers()
+        .get_all(header::COOKIE)
+        .filter_map(|line| line.to_str().ok())
+        .flat_map(|line| line.split(';'))
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(found, _)| found.trim() == name)
+        .map(|(_, value)| value.trim());
+    match (values.next(), values.next()) {
+        (Some(_), Some(_)) => Err(Tossed),
+        (value, _) => Ok(value),
     }
 }

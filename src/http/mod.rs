@@ -1,4 +1,4 @@
-//! HTTP plumbing the handlers in `routes` share: reading bodies and cookies, the cross-origin and
+//! HTTP plumbing the handlers in `routes` share: reading bodies and cookies (the refresh cookie, the portal's), the cross-origin and
 //! client-address guard, CORS, default headers, the panic catcher, list paging, and what a route
 //! reports to operators. Nothing here answers a route itself.
 
@@ -9,4 +9,5 @@ pub mod guard;
 pub mod headers;
 pub(crate) mod paging;
 pub mod panic;
+pub mod portal_cookie;
 pub(crate) mod report;

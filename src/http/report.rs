@@ -4,7 +4,7 @@
 use actix_web::{HttpMessage, HttpRequest};
 
 use crate::audit::{self, Describe, Kind};
-use crate::auth::login::LoggedIn;
+use crate::auth::login::{LoggedIn, SignedIn};
 use crate::auth::mfa::Verdict;
 use crate::auth::sessions::Grant;
 use crate::error::ApiError;
@@ -28,16 +28,49 @@ pub fn audit(state: &AppState, event: AuditEvent) {
 }
 
 /// A login attempt (either step) that reached the credential check (or its throttle).
-pub fn login(
+pub fn login<G: SignedIn>(
     state: &AppState,
     req: &HttpRequest,
     tried: &str,
-    outcome: &Result<LoggedIn, ApiError>,
+    outcome: &Result<LoggedIn<G>, ApiError>,
 ) {
+    if let Some(event) = login_event(state, req, tried, outcome) {
+        audit(state, event);
+    }
+}
+
+/// A sign-in attempt at the portal: the same metrics and events as a
+/// login, each event's `reason` starting with `portal`.
+pub fn portal_login<G: SignedIn>(
+    state: &AppState,
+    req: &HttpRequest,
+    tried: &str,
+    outcome: &Result<LoggedIn<G>, ApiError>,
+) {
+    if let Some(event) = login_event(state, req, tried, outcome) {
+        audit(state, from_portal(event));
+    }
+}
+
+/// Marks an event as the portal's: `portal`, or `portal,<reason>`.
+pub fn from_portal(event: AuditEvent) -> AuditEvent {
+    let reason = match event.reason.as_deref() {
+        Some(reason) => format!("portal,{reason}"),
+        None => "portal".to_string(),
+    };
+    event.reason(&reason)
+}
+
+fn login_event<G: SignedIn>(
+    state: &AppState,
+    req: &HttpRequest,
+    tried: &str,
+    outcome: &Result<LoggedIn<G>, ApiError>,
+) -> Option<AuditEvent> {
     state.metrics.login(outcome.as_ref().map(|_| ()));
     let event = match outcome {
         Ok((grant, verdict)) => {
-            let name = &grant.user.username;
+            let name = &grant.user().username;
             if *verdict == Some(Verdict::Recovery) {
                 audit(state, event(state, req, Kind::MfaRecoveryCodeUsed, name));
             }
@@ -61,13 +94,13 @@ pub fn login(
                 .throttle
                 .first_refusal_in_window(key.as_deref(), &address)
             {
-                return;
+                return None;
             }
             event(state, req, Kind::LoginThrottled, tried).reason(e.code())
         }
         Err(e) => event(state, req, Kind::LoginFailed, tried).reason(e.code()),
     };
-    audit(state, event);
+    Some(event)
 }
 
 /// A refresh; `reused_by` names the user whose session family a replayed

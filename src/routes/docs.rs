@@ -27,7 +27,7 @@ pub async fn openapi_json(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .json(openapi::document(
-            state.cookie.name(),
+            (state.cookie.name(), state.portal_cookie.name()),
             super::add_operations,
         ))
 }

@@ -1,15 +1,18 @@
 //! Forward auth (`/auth/verify`, any method): a reverse proxy asks whether the original request's
-//! Bearer token is good, with the same checks as `/user/me`; it never reads the refresh cookie,
-//! and takes no parameter but the documented ones.
+//! Bearer token (checked as `/user/me` checks it, never falling through when bad) or else the
+//! sign-in portal's cookie is good; it never reads the refresh cookie, and takes no parameter but
+//! the documented ones.
 
 mod original;
 mod params;
+mod redirect;
 
 use actix_web::http::header::{self, HeaderName};
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 
 use crate::access::{Outcome, Who};
 use crate::auth::extract::Caller;
+use crate::auth::portal;
 use crate::domain::GroupName;
 use crate::error::ApiError;
 use crate::openapi;
@@ -26,18 +29,46 @@ async fn verify(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| ApiError::internal("app state missing"))?;
-    // Without rules a credential is always needed; with them, a bypass
-    // rule may let an anonymous caller through.
-    let credential = req.headers().contains_key(header::AUTHORIZATION);
-    let caller = match credential || state.access.is_none() {
-        true => Some(Caller::extract(&req).await?),
-        false => None,
-    };
+    match decide(&req, &state).await {
+        // `?redirect=true`: a browser goes to the portal rather than a bare 401.
+        Err(e @ (ApiError::NotAuthenticated | ApiError::InvalidToken)) => {
+            let redirect = VerifyParams::parse(req.query_string()).is_ok_and(|p| p.redirect);
+            match redirect.then(|| redirect::to_portal(&req, state.public_url.as_deref())) {
+                Some(Some(to_portal)) => Ok(to_portal),
+                _ => Err(e),
+            }
+        }
+        outcome => outcome,
+    }
+}
+
+/// The caller: the Bearer token when an `Authorization` header came (a bad
+/// one is 401, never a fall-through), else the portal cookie's session.
+async fn caller(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+) -> Result<Option<Caller>, ApiError> {
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        return Ok(Some(Caller::extract(req).await?));
+    }
+    match state.portal_cookie.read(req) {
+        Some(value) => portal::caller(state, &value).await,
+        None => Ok(None),
+    }
+}
+
+async fn decide(req: &HttpRequest, state: &web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let caller = caller(req, state).await?;
+    // Without rules a caller is always needed; with them, a bypass rule may
+    // let an anonymous one through.
+    if caller.is_none() && state.access.is_none() {
+        return Err(ApiError::NotAuthenticated);
+    }
     let wanted = VerifyParams::parse(req.query_string())?;
     if let Some(rules) = &state.access {
         let decision = rules
             .current()
-            .decide(&original::target(&req)?, who(&caller).as_ref());
+            .decide(&original::target(req)?, who(&caller).as_ref());
         state.metrics.access(decision.outcome.label());
         match decision.outcome {
             Outcome::Allow => {}
@@ -110,8 +141,11 @@ macro_rules! verify_for {
     ($($name:ident = $method:ident),+ $(,)?) => {$(
         #[utoipa::path($method, path = "/auth/verify", tag = "forward-auth",
             operation_id = stringify!($name),
-            summary = "Forward auth: is the Bearer token good (for nginx auth_request, Traefik forwardAuth, Caddy forward_auth)",
-            security(("OAuth2PasswordBearer" = [])),
+            summary = "Forward auth: is the Bearer token (or else the portal cookie) good (for nginx auth_request, Traefik forwardAuth, Caddy forward_auth)",
+            description = "With `?redirect=true`, a 401 for an original GET or HEAD that accepts \
+                `text/html` is a 302 to the portal's `/login?rd=<original URL>` instead (needs \
+                `--public-url`).",
+            security(("OAuth2PasswordBearer" = []), ("PortalCookie" = [])),
             params(VerifyQuery),
             responses((status = 200, description = "Allowed; empty body",
                 headers(
@@ -121,7 +155,10 @@ macro_rules! verify_for {
                     ("X-Auth-Session" = String, description = "The session id (the token's `sid`)"),
                     ("X-Auth-Email" = String, description = "The user's email, when set"),
                     ("Cache-Control" = String, description = "`no-store`"),
-                )), openapi::AdminOnly, openapi::Invalid))]
+                )),
+                (status = 302, description = "`?redirect=true`: a browser sent to the sign-in portal",
+                    headers(("Location" = String, description = "`<public URL>/login?rd=<the original URL, percent-encoded>`"))),
+                openapi::AdminOnly, openapi::Invalid))]
         pub async fn $name(req: HttpRequest) -> Result<HttpResponse, ApiError> {
             verify(req).await
         }

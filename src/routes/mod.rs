@@ -9,6 +9,7 @@ pub(crate) mod health;
 pub(crate) mod jwks;
 pub(crate) mod mfa;
 pub(crate) mod password;
+pub(crate) mod portal;
 pub(crate) mod sessions;
 pub(crate) mod static_files;
 pub mod user;
@@ -76,6 +77,10 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint!(forward => verify_patch),
     endpoint!(forward => verify_delete),
     endpoint!(forward => verify_options),
+    endpoint!(portal => page),
+    endpoint!(portal => sign_in),
+    endpoint!(portal::code => code),
+    endpoint!(portal::logout => logout),
     endpoint!(health => healthz),
     endpoint!(health => live),
     endpoint!(docs => openapi_json),

@@ -24,6 +24,9 @@ pub struct SessionRecord {
     /// The session id: the access token's `sid`, stable across refreshes.
     #[schema(pattern = "^[0-9a-f]{32}$")]
     pub id: String,
+    /// `app` (a refresh-cookie session) or `portal` (the sign-in portal's cookie).
+    #[schema(pattern = "^(app|portal)$", example = "app")]
+    pub kind: &'static str,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -43,6 +46,7 @@ impl SessionRecord {
     fn new(session: &Session, current_id: &str) -> SessionRecord {
         SessionRecord {
             id: session.id.clone(),
+            kind: session.kind.as_str(),
             created_at: clock::rfc3339(session.created_at),
             last_used_at: clock::rfc3339(session.last_used_at),
             expires_at: clock::rfc3339(session.expires_at()),

@@ -7,6 +7,7 @@ mod database;
 mod groups;
 mod issue_times;
 mod mfa;
+mod portal;
 pub mod postgres;
 mod sessions;
 mod signing_keys;
@@ -21,6 +22,7 @@ pub use database::{Database, Opened};
 pub use groups::{difference as groups_difference, GroupsChange};
 pub use issue_times::IssueTimes;
 pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};
+pub use portal::{PortalTouch, SessionKind};
 pub use postgres::PostgresStore;
 pub use sessions::{
     EndReason, EndSessions, NewSession, RefreshRecord, Rotation, Session, SessionReply,

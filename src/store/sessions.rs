@@ -1,7 +1,7 @@
 //! Sessions as stored, the refresh rules' transaction (`SessionTx`) and the store's other session
 //! operations: end, list, check, sweep.
 
-use super::{IssueTimes, StoreResult, User};
+use super::{IssueTimes, PortalTouch, SessionKind, StoreResult, User};
 use crate::domain::{RefreshHash, SessionId};
 
 /// Why a session ended; kept until the sweeper removes it.
@@ -59,6 +59,7 @@ pub struct Session {
     /// The fingerprint of the client its live id was issued to; `None` while
     /// that id is a chained one from before counted ids (its row has it).
     pub issued_to: Option<Vec<u8>>,
+    pub kind: SessionKind,
 }
 
 impl Session {
@@ -86,6 +87,8 @@ pub struct NewSession {
     pub mfa: bool,
     /// `IssueTimes::first(now)`: the first id is issued now.
     pub issue_times: IssueTimes,
+    /// A portal session: the SHA-256 of its cookie's value (never the value).
+    pub portal_hash: Option<[u8; 32]>,
 }
 
 /// What a presented refresh id leads to: its session and user, and the
@@ -222,6 +225,12 @@ pub trait SessionStore {
         reason: EndReason,
         now: i64,
     ) -> StoreResult<bool>;
+    /// A portal session and its user, by the SHA-256 of its cookie's value.
+    fn portal_session(&self, hash: &[u8; 32]) -> StoreResult<Option<(Session, User)>>;
+    /// Slides a live portal session's idle limit, unless it was written
+    /// since `written_before` (so at most one write per interval); false
+    /// when nothing was written.
+    fn touch_portal_session(&self, touch: &PortalTouch) -> StoreResult<bool>;
     /// Sessions neither ended nor expired, of all users (for the metrics).
     fn count_live_sessions(&self, now: i64) -> StoreResult<u64>;
 }

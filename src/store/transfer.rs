@@ -39,6 +39,8 @@ pub const TABLES: &[(&str, &[&str])] = &[
             "mfa",
             "issue_times",
             "issued_to",
+            "kind",
+            "portal_hash",
         ],
     ),
     (

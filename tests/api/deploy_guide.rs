@@ -36,6 +36,12 @@ fn the_deploy_guide_quotes_the_forward_auth_proxy_examples_verbatim() {
     );
     assert_quoted(
         DEPLOY,
+        "nginx",
+        "forward-auth-nginx-map.conf",
+        include_str!("../../deploy/forward-auth-nginx-map.conf"),
+    );
+    assert_quoted(
+        DEPLOY,
         "toml",
         "access-rules.toml",
         include_str!("../../deploy/access-rules.toml"),

@@ -52,6 +52,7 @@ mod missing_database;
 mod openapi;
 mod operator;
 mod password;
+mod portal;
 mod postgres;
 mod postgres_cli;
 mod process;

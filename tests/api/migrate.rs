@@ -181,3 +181,46 @@ async fn a_large_trail_is_copied_whole_with_progress_shown_every_ten_thousand_ro
         Some("25000".into())
     );
 }
+
+#[tokio::test]
+async fn a_portal_session_is_copied_with_its_kind_and_its_cookie_still_passes_forward_auth() {
+    let sqlite = spawn_sqlite_app().await;
+    sqlite.add_user("alice", "alice-password", false);
+    let form = [("username", "alice"), ("password", "alice-password")];
+    let signed_in = sqlite
+        .client
+        .post(sqlite.url("/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 303);
+    let cookie = set_cookie(signed_in.headers()).unwrap().value;
+    let secret = std::fs::read_to_string(sqlite.dir.path().join("latchkey.secret")).unwrap();
+    let target = TestDatabase::create();
+
+    assert!(migrate(&sqlite.db_path(), &target.url).status.success());
+
+    let postgres = spawn_instance(&target.url, secret.trim(), &[]).await;
+    let verify = postgres.client.get(postgres.url("/auth/verify"));
+    let verify = verify.header("Cookie", format!("latchkey_portal={cookie}"));
+    let verified = verify.send().await.unwrap();
+    assert_eq!(verified.status(), 200);
+    assert_eq!(verified.headers()["x-auth-user"], "alice");
+    let token = postgres
+        .login_ok("alice", "alice-password")
+        .await
+        .access_token;
+    let listed: Vec<Value> = postgres
+        .get_with_token("/user/sessions", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = listed.iter().map(|s| s["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "portal").count(),
+        1,
+        "{kinds:?}"
+    );
+}

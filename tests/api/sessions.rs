@@ -52,6 +52,7 @@ async fn a_listed_session_has_exactly_the_contract_fields_with_rfc3339_times() {
         "expires_at",
         "id",
         "ip",
+        "kind",
         "last_used_at",
         "user_agent",
     ];

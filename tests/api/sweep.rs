@@ -36,6 +36,7 @@ fn add_session(
         issued_to: [0; 16],
         mfa: false,
         issue_times: IssueTimes::first(now - DAY),
+        portal_hash: None,
     };
     sessions_from_blocking_thread(store, None, move |tx| Ok(tx.create_session(&session)?)).unwrap();
     let conn = rusqlite::Connection::open(db).unwrap();

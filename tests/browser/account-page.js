@@ -1,8 +1,7 @@
 // What the account page's tests share: steps that stop at the first failure and fail on
 // any console or page error, the sign-in walk, API calls made from Node as another
-// device would, axe-core run in the page, screenshots, and RFC 6238 codes.
+// device would, axe-core run in the page, screenshots, and RFC 6238 codes (from totp.js).
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -101,26 +100,4 @@ export async function screenshots(page, name) {
   return paths;
 }
 
-/** RFC 4648 base32 to bytes. */
-function base32(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let [bits, value] = [0, 0];
-  const out = [];
-  for (const c of text.replace(/=+$/, '')) {
-    value = ((value << 5) | alphabet.indexOf(c)) & 0xffff;
-    bits += 5;
-    if (bits >= 8) { out.push((value >>> (bits - 8)) & 0xff); bits -= 8; }
-  }
-  return Buffer.from(out);
-}
-
-/** RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps, computed here, not by the page. */
-export function totp(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const h = createHmac('sha1', base32(secret)).update(counter).digest();
-  const o = h[19] & 15;
-  const n = (((h[o] & 127) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) % 1e6;
-  return String(n).padStart(6, '0');
-}
-export const stepNow = () => Math.floor(Date.now() / 30000);
+export { stepNow, totp } from './totp.js';

@@ -71,15 +71,16 @@ export async function stopServer(server) {
   rmSync(server.dir, { recursive: true, force: true });
 }
 
-/** A persistent context gives a fresh, explicit `--user-data-dir`. */
-export async function startBrowser() {
+/** A persistent context gives a fresh, explicit `--user-data-dir`; `args` are Chromium flags
+ * beyond the usual ones (host mapping, a certificate to trust). */
+export async function startBrowser({ args = [], viewport = { width: 1100, height: 900 } } = {}) {
   const profile = mkdtempSync(join(tmpdir(), 'latchkey-chromium-'));
   onExit(() => rmSync(profile, { recursive: true, force: true }));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1100, height: 900 },
+    args: [...CHROMIUM_ARGS, ...args],
+    viewport,
   });
   return { context, profile };
 }

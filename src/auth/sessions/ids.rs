@@ -5,7 +5,7 @@
 use super::SessionRules;
 use crate::domain::{CountedId, RefreshSecret, SessionId};
 use crate::error::ApiError;
-use crate::store::{RefreshRecord, SessionTx};
+use crate::store::{RefreshRecord, SessionKind, SessionTx};
 
 impl SessionRules {
     /// What a presented id leads to, if the server made it: a counted id by
@@ -21,6 +21,8 @@ impl SessionRules {
             RefreshSecret::Counted(_) => return Ok(None),
         };
         let found = tx.find_session(id.session_id().as_str())?;
+        // A portal session hands out no refresh id: one naming it is no id of ours.
+        let found = found.filter(|(session, _)| session.kind == SessionKind::App);
         Ok(found.map(|(session, user)| RefreshRecord {
             session,
             user,

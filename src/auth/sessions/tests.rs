@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use super::*;
-use crate::domain::{ChainedId, CountedId};
+use crate::domain::{ChainedId, CountedId, SessionId};
 use fake_tx::FakeTx;
 
 mod fake_tx;

@@ -15,20 +15,40 @@ const MISSING: &str = "access rules need the original request: send X-Original-U
 // Named once: a lookup by `&str` parses the name on every request.
 const ORIGINAL_URL: HeaderName = HeaderName::from_static("x-original-url");
 const ORIGINAL_METHOD: HeaderName = HeaderName::from_static("x-original-method");
+const FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 const FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 const FORWARDED_URI: HeaderName = HeaderName::from_static("x-forwarded-uri");
 const FORWARDED_METHOD: HeaderName = HeaderName::from_static("x-forwarded-method");
 
+fn header<'a>(req: &'a HttpRequest, name: &HeaderName) -> Option<&'a str> {
+    req.headers()
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+}
+
+/// The original request's method, when the proxy sent it.
+pub fn method(req: &HttpRequest) -> Option<&str> {
+    header(req, &ORIGINAL_METHOD).or_else(|| header(req, &FORWARDED_METHOD))
+}
+
+/// The original request's absolute URL: `X-Original-URL`, or put together
+/// from `X-Forwarded-Proto`, `-Host` and `-Uri`.
+pub fn url(req: &HttpRequest) -> Option<String> {
+    if let Some(url) = header(req, &ORIGINAL_URL) {
+        return url::Url::parse(url).ok().map(String::from);
+    }
+    let proto = header(req, &FORWARDED_PROTO)?;
+    let (host, uri) = header(req, &FORWARDED_HOST).zip(header(req, &FORWARDED_URI))?;
+    let url = url::Url::parse(&format!("{proto}://{host}{uri}")).ok()?;
+    Some(url.into())
+}
+
 /// The original request, or 403 naming the headers the proxy must send.
 pub fn target(req: &HttpRequest) -> Result<Target, ApiError> {
-    let header = |name: &HeaderName| {
-        req.headers()
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .map(str::trim)
-            .filter(|value| !value.is_empty())
-    };
-    let method = header(&ORIGINAL_METHOD).or_else(|| header(&FORWARDED_METHOD));
+    let header = |name: &HeaderName| header(req, name);
+    let method = method(req);
     let parsed;
     let place = match header(&ORIGINAL_URL) {
         Some(url) => match plain_url(url) {

@@ -12,7 +12,7 @@ pub struct VerifyParams {
     pub admin: bool,
     /// The caller must be in one of these (none named: no group needed).
     pub groups: Vec<GroupName>,
-    /// Send a browser to the portal instead of a 401 (no effect until the portal exists).
+    /// Send a browser to the portal instead of a 401.
     pub redirect: bool,
 }
 
@@ -26,7 +26,7 @@ pub struct VerifyQuery {
     /// Repeatable: only members of one of these groups pass (others get 403).
     #[param(style = Form, explode, pattern = "^[a-z0-9][a-z0-9._-]{0,63}$", min_length = 1, max_length = 64)]
     group: Option<Vec<String>>,
-    /// `true`: a browser is sent to the sign-in portal instead of a 401 (once the portal exists).
+    /// `true`: a browser (an original GET or HEAD accepting `text/html`) is sent to the sign-in portal instead of a 401.
     redirect: Option<bool>,
 }
 

@@ -8,6 +8,7 @@ mod errors;
 pub mod import;
 mod inspect;
 mod mfa;
+mod portal;
 mod rows;
 mod schema;
 mod session_tx;

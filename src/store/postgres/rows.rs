@@ -6,7 +6,7 @@ use postgres::types::FromSql;
 use postgres::Row;
 
 use super::errors::UnreadColumn;
-use crate::store::{EndReason, IssueTimes, Session, StoreError, StoreResult, User};
+use crate::store::{EndReason, IssueTimes, Session, SessionKind, StoreError, StoreResult, User};
 
 /// The value of column `at`, or `StoreError::Other` naming the column when
 /// it does not hold a `T` (a schema out of step with the code).
@@ -49,8 +49,8 @@ pub(super) fn user(row: &Row, at: usize) -> StoreResult<User> {
 pub(super) const SESSION_COLUMNS: &str =
     "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
      s.idle_expires_at, s.absolute_expires_at, s.end_reason, s.user_agent, s.ip, s.mfa, \
-     s.issue_times, s.issued_to";
-pub(super) const SESSION_COLUMN_COUNT: usize = 13;
+     s.issue_times, s.issued_to, s.kind";
+pub(super) const SESSION_COLUMN_COUNT: usize = 14;
 
 /// Reads the `SESSION_COLUMNS` from column 0.
 pub(super) fn session(row: &Row) -> StoreResult<Session> {
@@ -69,5 +69,6 @@ pub(super) fn session(row: &Row) -> StoreResult<Session> {
         mfa: column(row, 10)?,
         issue_times: IssueTimes::from_bytes(column(row, 11)?),
         issued_to: column(row, 12)?,
+        kind: SessionKind::parse(&column::<String>(row, 13)?),
     })
 }

@@ -46,8 +46,8 @@ impl<'a> InTransaction<'a> {
 
 const CREATE: &str = "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at,
                                        idle_expires_at, absolute_expires_at, user_agent, ip, mfa,
-                                       issue_times, issued_to)
-     VALUES ($1, $2, 0, $3, $3, $4, $5, $6, $7, $8, $9, $10)";
+                                       issue_times, issued_to, kind, portal_hash)
+     VALUES ($1, $2, 0, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 /// Moves the session on from the generation that was read: no row updated
 /// means the session had moved.
 const ROTATE: &str = "UPDATE sessions SET generation = $3, last_used_at = $4, idle_expires_at = $5,
@@ -182,6 +182,8 @@ fn create(conn: &mut Connection, new: &NewSession) -> StoreResult<()> {
             &new.mfa,
             &new.issue_times.to_bytes(),
             &&new.issued_to[..],
+            &new.kind().as_str(),
+            &new.portal_hash.as_ref().map(|hash| &hash[..]),
         ],
     )?;
     Ok(())

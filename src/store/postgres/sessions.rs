@@ -11,7 +11,8 @@ use super::rows::{
 use super::{sweep_lock, PostgresStore};
 use crate::store::signing_keys::key_live;
 use crate::store::{
-    EndReason, EndSessions, Session, SessionStore, SessionWork, StoreResult, Swept, User,
+    EndReason, EndSessions, PortalTouch, Session, SessionStore, SessionWork, StoreResult, Swept,
+    User,
 };
 
 /// Ends the user's sessions (but the kept one) and moves its credentials
@@ -151,5 +152,13 @@ impl SessionStore for PostgresStore {
         )?;
         let count: i64 = column(&row, 0)?;
         Ok(u64::try_from(count).unwrap_or(0))
+    }
+
+    fn portal_session(&self, hash: &[u8; 32]) -> StoreResult<Option<(Session, User)>> {
+        self.portal_by_hash(hash)
+    }
+
+    fn touch_portal_session(&self, touch: &PortalTouch) -> StoreResult<bool> {
+        self.touch_portal(touch)
     }
 }

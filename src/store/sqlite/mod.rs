@@ -8,6 +8,7 @@ mod export;
 pub mod maintenance;
 mod mfa;
 mod name_keys;
+mod portal;
 mod rows;
 mod schema;
 mod session_tx;

@@ -3,7 +3,7 @@
 
 use rusqlite::Row;
 
-use crate::store::{EndReason, IssueTimes, Session, User};
+use crate::store::{EndReason, IssueTimes, Session, SessionKind, User};
 
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at, \
@@ -29,8 +29,8 @@ pub(super) fn user(row: &Row, at: usize) -> rusqlite::Result<User> {
 pub(super) const SESSION_COLUMNS: &str =
     "s.id, s.user_id, s.generation, s.created_at, s.last_used_at, \
      s.idle_expires_at, s.absolute_expires_at, s.end_reason, s.user_agent, s.ip, s.mfa, \
-     s.issue_times, s.issued_to";
-pub(super) const SESSION_COLUMN_COUNT: usize = 13;
+     s.issue_times, s.issued_to, s.kind";
+pub(super) const SESSION_COLUMN_COUNT: usize = 14;
 
 /// Reads the `SESSION_COLUMNS` from column 0.
 pub(super) fn session(row: &Row) -> rusqlite::Result<Session> {
@@ -49,5 +49,6 @@ pub(super) fn session(row: &Row) -> rusqlite::Result<Session> {
         mfa: row.get(10)?,
         issue_times: IssueTimes::from_bytes(row.get::<_, Option<Vec<u8>>>(11)?.as_deref()),
         issued_to: row.get(12)?,
+        kind: SessionKind::parse(&row.get::<_, String>(13)?),
     })
 }

@@ -7,7 +7,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::store::StoreError;
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-pub(super) const SCHEMA_VERSION: i64 = 13;
+pub(super) const SCHEMA_VERSION: i64 = 14;
 
 /// Says what went wrong in one line; a lock still held after the wait is
 /// named as such, not as SQLite's bare "database is locked".
@@ -111,6 +111,14 @@ fn upgrade(tx: &Transaction, version: i64) -> rusqlite::Result<()> {
         // NULL: the live id is a chained one, whose row knows its client;
         // the session's next rotation moves it to counted ids.
         tx.execute_batch("ALTER TABLE sessions ADD COLUMN issued_to BLOB;")?;
+    }
+    if version < 14 && !has_column(tx, "sessions", "kind")? {
+        // Every session so far is a refresh-cookie one; portal sessions
+        // came with the kind.
+        tx.execute_batch(
+            "ALTER TABLE sessions ADD COLUMN kind TEXT NOT NULL DEFAULT 'app';
+             ALTER TABLE sessions ADD COLUMN portal_hash BLOB;",
+        )?;
     }
     tx.execute_batch(SCHEMA)?;
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION};"))

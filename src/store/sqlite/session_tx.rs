@@ -69,8 +69,9 @@ impl SessionTx for InTransaction<'_> {
 fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
     conn.prepare_cached(
         "INSERT INTO sessions (id, user_id, generation, created_at, last_used_at, idle_expires_at,
-                               absolute_expires_at, user_agent, ip, mfa, issue_times, issued_to)
-         VALUES (?1, ?2, 0, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                               absolute_expires_at, user_agent, ip, mfa, issue_times, issued_to,
+                               kind, portal_hash)
+         VALUES (?1, ?2, 0, ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         new.id.as_str(),
@@ -82,7 +83,9 @@ fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
         new.ip,
         new.mfa,
         new.issue_times.to_bytes(),
-        &new.issued_to[..]
+        &new.issued_to[..],
+        new.kind().as_str(),
+        new.portal_hash.as_ref().map(|hash| &hash[..]),
     ])?;
     Ok(())
 }

@@ -6,10 +6,11 @@ use std::sync::OnceLock;
 use rusqlite::{params, Connection, OptionalExtension, ToSql};
 
 use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
-use super::{session_tx, SqliteStore};
+use super::{portal, session_tx, SqliteStore};
 use crate::store::signing_keys::key_live;
 use crate::store::{
-    EndReason, EndSessions, Session, SessionStore, SessionWork, StoreResult, Swept, User,
+    EndReason, EndSessions, PortalTouch, Session, SessionStore, SessionWork, StoreResult, Swept,
+    User,
 };
 
 /// Ends a live session only if it belongs to `user_id`, so one user cannot
@@ -214,5 +215,13 @@ impl SessionStore for SqliteStore {
 
     fn count_live_sessions(&self, now: i64) -> StoreResult<u64> {
         count_live_sessions(&*self.conn()?, now)
+    }
+
+    fn portal_session(&self, hash: &[u8; 32]) -> StoreResult<Option<(Session, User)>> {
+        self.on_read_connection(|conn| portal::by_hash(conn, hash))
+    }
+
+    fn touch_portal_session(&self, touch: &PortalTouch) -> StoreResult<bool> {
+        portal::touch(&*self.conn()?, touch)
     }
 }

@@ -23,6 +23,7 @@ pub(super) fn start(store: &dyn Store, user_id: i64, seed: u8) -> String {
         issued_to: [seed; 16],
         mfa: false,
         issue_times: IssueTimes::first(NOW),
+        portal_hash: None,
     };
     in_session_tx(store, move |tx| tx.create_session(&session).unwrap());
     id.as_str().to_string()

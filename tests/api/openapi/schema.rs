@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn the_check_refuses_a_missing_field_and_an_undocumented_code() {
         let doc = serde_json::to_value(latchkey::openapi::document(
-            "refresh_token",
+            ("refresh_token", "latchkey_portal"),
             latchkey::routes::add_operations,
         ))
         .unwrap();

@@ -75,6 +75,7 @@ impl SessionTx for FakeTx {
             mfa: new.mfa,
             issue_times: new.issue_times.clone(),
             issued_to: Some(new.issued_to.to_vec()),
+            kind: new.kind(),
         };
         self.sessions
             .borrow_mut()

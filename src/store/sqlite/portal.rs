@@ -1,0 +1,43 @@
+//! SQL for the sign-in portal's sessions: found by the SHA-256 of their cookie's value (never the
+//! value), and their idle limit moved on at most once per interval, so a busy browser does not
+//! write on every forward-auth check.
+
+use std::sync::OnceLock;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
+use crate::store::{PortalTouch, Session, StoreResult, User};
+
+pub(super) fn by_hash(conn: &Connection, hash: &[u8; 32]) -> StoreResult<Option<(Session, User)>> {
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {SESSION_COLUMNS}, {} FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.portal_hash = ?1 AND s.kind = 'portal'",
+            rows::USER_COLUMNS
+        )
+    });
+    let found = conn
+        .prepare_cached(sql)?
+        .query_row([&hash[..]], |row| {
+            Ok((rows::session(row)?, rows::user(row, SESSION_COLUMN_COUNT)?))
+        })
+        .optional()?;
+    Ok(found)
+}
+
+pub(super) fn touch(conn: &Connection, touch: &PortalTouch) -> StoreResult<bool> {
+    let moved = conn
+        .prepare_cached(
+            "UPDATE sessions SET last_used_at = ?2, idle_expires_at = ?3
+             WHERE id = ?1 AND kind = 'portal' AND end_reason IS NULL AND last_used_at < ?4",
+        )?
+        .execute(params![
+            touch.session_id,
+            touch.now,
+            touch.idle_expires_at,
+            touch.written_before
+        ])?;
+    Ok(moved == 1)
+}
