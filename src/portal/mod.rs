@@ -4,5 +4,7 @@
 pub mod pages;
 pub mod redirect;
 
-pub use pages::{code_page, problem_page, sign_in_page, signed_in_page, CodeForm, SignInForm};
+pub use pages::{
+    code_page, problem_page, refusal_page, sign_in_page, signed_in_page, CodeForm, SignInForm,
+};
 pub use redirect::RedirectRule;

@@ -37,6 +37,9 @@ struct SignedInTemplate<'a> {
 #[derive(Template)]
 #[template(path = "portal/problem.html")]
 struct ProblemTemplate<'a> {
+    /// The portal's address before its paths: empty on its own pages, the
+    /// public URL on a page forward auth shows at another tool's address.
+    portal: &'a str,
     title: &'a str,
     message: &'a str,
     retry_after: Option<u64>,
@@ -64,7 +67,24 @@ pub fn problem_page(
     message: &str,
     retry_after: Option<u64>,
 ) -> HttpResponse {
+    problem_page_of("", status, title, message, retry_after)
+}
+
+/// A refusal forward auth shows in place of a tool, at the tool's address:
+/// the stylesheet and the way back to sign-in are the portal's (`portal`, its public URL).
+pub fn refusal_page(portal: &str, title: &str, message: &str) -> HttpResponse {
+    problem_page_of(portal, StatusCode::FORBIDDEN, title, message, None)
+}
+
+fn problem_page_of(
+    portal: &str,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    retry_after: Option<u64>,
+) -> HttpResponse {
     let page = ProblemTemplate {
+        portal,
         title,
         message,
         retry_after,

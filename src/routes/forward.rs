@@ -30,13 +30,20 @@ async fn verify(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         .cloned()
         .ok_or_else(|| ApiError::internal("app state missing"))?;
     match decide(&req, &state).await {
-        // `?redirect=true`: a browser goes to the portal rather than a bare 401.
-        Err(e @ (ApiError::NotAuthenticated | ApiError::InvalidToken)) => {
+        // A browser is sent to the portal, or shown a page, rather than bare JSON.
+        Err(
+            e @ (ApiError::NotAuthenticated
+            | ApiError::InvalidToken
+            | ApiError::Forbidden(_)
+            | ApiError::SecondFactorRequired),
+        ) => {
             let redirect = VerifyParams::parse(req.query_string()).is_ok_and(|p| p.redirect);
-            match redirect.then(|| redirect::to_portal(&req, state.public_url.as_deref())) {
-                Some(Some(to_portal)) => Ok(to_portal),
-                _ => Err(e),
-            }
+            Ok(redirect::refusal(
+                &req,
+                e,
+                redirect,
+                state.public_url.as_deref(),
+            ))
         }
         outcome => outcome,
     }

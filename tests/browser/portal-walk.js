@@ -54,7 +54,7 @@ async function freshCode(user) {
 
 async function walk(name, port, user) {
   const at = (host, path) => `https://${host}.corp.test:${port}${path}`;
-  const wanted = at('app', '/some/page?x=1');
+  const wanted = at('app', '/some/page?x=1&y=a%20b');
   const browser = await startBrowser({ args: BROWSER_ARGS, viewport: { width: 360, height: 740 } });
   const page = browser.context.pages()[0] ?? (await browser.context.newPage());
   let count = 0;
@@ -110,6 +110,13 @@ async function walk(name, port, user) {
       const response = await page.goto(at('other', '/'));
       assert.equal(response.status(), 403);
       assert.equal(new URL(page.url()).hostname, 'other.corp.test');
+      // A page in words: nginx's own, or latchkey's where the proxy hands its answer on.
+      const heading = name === 'nginx' ? '403 Forbidden' : 'Access denied';
+      await page.getByRole('heading', { name: heading }).waitFor({ timeout: 5000 });
+      if (name !== 'nginx') {
+        const back = await page.getByRole('link', { name: 'Back to sign-in' }).getAttribute('href');
+        assert.equal(back, at('auth', '/login'), 'the way back is the portal, not the tool');
+      }
       await shot('other-403');
     });
     await step('the portal says who is signed in; signing out ends it', async () => {

@@ -1,6 +1,7 @@
 //! The sign-in portal over HTTP: its pages and cookie, forward auth with that cookie, everything that
 //! ends its sessions, `?redirect=true`, and the routes the cookie must never open.
 
+mod browser_answers;
 mod ended;
 mod forward;
 mod settings;
