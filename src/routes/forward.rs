@@ -29,22 +29,22 @@ async fn verify(req: HttpRequest) -> Result<HttpResponse, ApiError> {
         .app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| ApiError::internal("app state missing"))?;
-    match decide(&req, &state).await {
+    // Read once; a malformed query is refused in its turn, after a bad credential.
+    let wanted = VerifyParams::parse(req.query_string());
+    let redirect = wanted.as_ref().is_ok_and(|p| p.redirect);
+    match decide(&req, &state, wanted).await {
         // A browser is sent to the portal, or shown a page, rather than bare JSON.
         Err(
             e @ (ApiError::NotAuthenticated
             | ApiError::InvalidToken
             | ApiError::Forbidden(_)
             | ApiError::SecondFactorRequired),
-        ) => {
-            let redirect = VerifyParams::parse(req.query_string()).is_ok_and(|p| p.redirect);
-            Ok(redirect::refusal(
-                &req,
-                e,
-                redirect,
-                state.public_url.as_deref(),
-            ))
-        }
+        ) => Ok(redirect::refusal(
+            &req,
+            e,
+            redirect,
+            state.public_url.as_deref(),
+        )),
         outcome => outcome,
     }
 }
@@ -64,14 +64,18 @@ async fn caller(
     }
 }
 
-async fn decide(req: &HttpRequest, state: &web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn decide(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    wanted: Result<VerifyParams, ApiError>,
+) -> Result<HttpResponse, ApiError> {
     let caller = caller(req, state).await?;
     // Without rules a caller is always needed; with them, a bypass rule may
     // let an anonymous one through.
     if caller.is_none() && state.access.is_none() {
         return Err(ApiError::NotAuthenticated);
     }
-    let wanted = VerifyParams::parse(req.query_string())?;
+    let wanted = wanted?;
     if let Some(rules) = &state.access {
         let decision = rules
             .current()
