@@ -191,18 +191,15 @@ fn start<B: Begin>(
 ) -> Result<B::Grant, ApiError> {
     let rules = state.clone();
     let affinity = begin.affinity();
+    let (user, mfa) = login;
+    let checked = Checked {
+        user,
+        mfa,
+        client,
+        now,
+    };
     blocking::sessions_from_blocking_thread(state.store.as_ref(), affinity, move |tx| {
-        let (user, mfa) = login;
-        begin.begin(
-            &rules,
-            tx,
-            Checked {
-                user,
-                mfa,
-                client,
-                now,
-            },
-        )
+        begin.begin(&rules, tx, checked.clone())
     })
 }
 

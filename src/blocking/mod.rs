@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use actix_web::web;
 
 use crate::error::ApiError;
-use crate::store::{SessionTx, SessionWork, Store};
+use crate::store::{SessionJob, SessionTx, SessionWork, Store, StoreResult};
 
 mod readers;
 
@@ -51,13 +51,14 @@ pub(crate) fn batch_scheduling() {
 
 /// Runs `work` in the session writer's next transaction; resolves once that
 /// transaction has committed, so a 200 never reports a write that could be lost.
+/// A writer may roll the transaction back and run `work` again before that.
 pub async fn sessions<T, F>(
     store: &dyn Store,
     affinity: Option<u64>,
     work: F,
 ) -> Result<T, ApiError>
 where
-    F: FnOnce(&dyn SessionTx) -> Result<T, ApiError> + Send + 'static,
+    F: FnMut(&dyn SessionTx) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let (reply, answer) = tokio::sync::oneshot::channel();
@@ -79,7 +80,7 @@ pub fn sessions_from_blocking_thread<T, F>(
     work: F,
 ) -> Result<T, ApiError>
 where
-    F: FnOnce(&dyn SessionTx) -> Result<T, ApiError> + Send + 'static,
+    F: FnMut(&dyn SessionTx) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let (reply, answer) = mpsc::sync_channel(1);
@@ -98,22 +99,47 @@ where
 /// family must stick; only a storage failure undoes them.
 fn package<T, F>(work: F, answer: impl FnOnce(Result<T, ApiError>) + Send + 'static) -> SessionWork
 where
-    F: FnOnce(&dyn SessionTx) -> Result<T, ApiError> + Send + 'static,
+    F: FnMut(&dyn SessionTx) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    Box::new(move |tx| {
-        let outcome = tx.map_err(ApiError::from).and_then(work);
+    Box::new(Packaged {
+        work,
+        outcome: None,
+        answer,
+    })
+}
+
+/// Rules work and its caller's answer; the outcome of the last run waits here for the commit.
+struct Packaged<T, F, A> {
+    work: F,
+    outcome: Option<Result<T, ApiError>>,
+    answer: A,
+}
+
+impl<T, F, A> SessionJob for Packaged<T, F, A>
+where
+    F: FnMut(&dyn SessionTx) -> Result<T, ApiError> + Send,
+    A: FnOnce(Result<T, ApiError>) + Send,
+    T: Send,
+{
+    fn run(&mut self, tx: StoreResult<&dyn SessionTx>) -> bool {
+        let outcome = tx.map_err(ApiError::from).and_then(&mut self.work);
         let keep = !matches!(
             outcome,
             Err(ApiError::Internal(_) | ApiError::Busy | ApiError::StorageFull)
         );
-        let reply = Box::new(move |committed: Result<(), crate::store::StoreError>| {
-            // A job's own full-disk failure names the cause of a lost batch.
-            answer(match (committed, outcome) {
-                (Err(_), Err(ApiError::StorageFull)) => Err(ApiError::StorageFull),
-                (committed, outcome) => committed.map_err(ApiError::from).and(outcome),
-            });
+        self.outcome = Some(outcome);
+        keep
+    }
+
+    fn answer(self: Box<Self>, committed: StoreResult<()>) {
+        let outcome = self
+            .outcome
+            .unwrap_or_else(|| Err(ApiError::internal("a session job was answered unrun")));
+        // A job's own full-disk failure names the cause of a lost batch.
+        (self.answer)(match (committed, outcome) {
+            (Err(_), Err(ApiError::StorageFull)) => Err(ApiError::StorageFull),
+            (committed, outcome) => committed.map_err(ApiError::from).and(outcome),
         });
-        (keep, reply as crate::store::SessionReply)
-    })
+    }
 }

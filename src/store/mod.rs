@@ -25,8 +25,8 @@ pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};
 pub use portal::{PortalTouch, SessionKind};
 pub use postgres::PostgresStore;
 pub use sessions::{
-    EndReason, EndSessions, NewSession, RefreshRecord, Rotation, Session, SessionReply,
-    SessionStore, SessionTx, SessionWork, Standing, Swept,
+    EndReason, EndSessions, NewSession, RefreshRecord, Rotation, Session, SessionJob, SessionStore,
+    SessionTx, SessionWork, Standing, Swept,
 };
 pub use signing_keys::{KeyStore, StoredKey};
 pub use sqlite::{maintenance, SqliteExport, SqliteStore};

@@ -1,7 +1,7 @@
 //! Sessions as stored, the refresh rules' transaction (`SessionTx`) and the store's other session
 //! operations: end, list, check, sweep.
 
-use super::{IssueTimes, PortalTouch, SessionKind, StoreResult, User};
+use super::{IssueTimes, PortalTouch, SessionKind, StoreError, StoreResult, User};
 use crate::domain::{RefreshHash, SessionId};
 
 /// Why a session ended; kept until the sweeper removes it.
@@ -185,11 +185,26 @@ pub trait SessionTx {
     fn signing_key_revoked(&self, kid: &str) -> StoreResult<bool>;
 }
 
-/// Work for the session writer. It gets the transaction (or why there is
-/// none), says whether its writes are to be kept, and returns what to tell its
-/// caller once the whole transaction has committed (or failed).
-pub type SessionWork = Box<dyn FnOnce(StoreResult<&dyn SessionTx>) -> (bool, SessionReply) + Send>;
-pub type SessionReply = Box<dyn FnOnce(StoreResult<()>) + Send>;
+/// Work for the session writer: the refresh rules, run inside the writer's
+/// transaction, then answered once that transaction has committed (or failed).
+pub trait SessionJob: Send {
+    /// Runs in the open transaction (or learns why there is none) and says
+    /// whether its writes are to be kept. A writer may roll a batch back and
+    /// run it again (nothing was answered yet): each run starts afresh.
+    fn run(&mut self, tx: StoreResult<&dyn SessionTx>) -> bool;
+    /// Tells the caller the outcome of its last run, once the transaction's
+    /// fate is known.
+    fn answer(self: Box<Self>, committed: StoreResult<()>);
+}
+pub type SessionWork = Box<dyn SessionJob>;
+
+impl dyn SessionJob {
+    /// Answers, without a transaction, why there is none.
+    pub fn refuse(mut self: Box<Self>, error: StoreError) {
+        self.run(Err(error.clone()));
+        self.answer(Err(error));
+    }
+}
 
 /// Sessions outside the refresh rules' transaction: ending them, reading
 /// them for a request or a list, and sweeping the dead ones.

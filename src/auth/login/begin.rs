@@ -10,6 +10,7 @@ use crate::store::{SessionTx, User};
 
 /// A login whose password (and code, when `mfa`) checked out, as `user`
 /// was read before the check, from `client` at `now`.
+#[derive(Clone)]
 pub struct Checked {
     pub user: User,
     pub mfa: bool,
@@ -25,7 +26,7 @@ pub trait Begin: Send + 'static {
     /// Which writer the work goes to (see `SessionStore::submit_session_work`).
     fn affinity(&self) -> Option<u64>;
     fn begin(
-        self,
+        &self,
         state: &AppState,
         tx: &dyn SessionTx,
         checked: Checked,
@@ -40,7 +41,7 @@ impl Begin for Option<RefreshSecret> {
     }
 
     fn begin(
-        self,
+        &self,
         state: &AppState,
         tx: &dyn SessionTx,
         checked: Checked,
@@ -71,7 +72,7 @@ impl Begin for Portal {
     }
 
     fn begin(
-        self,
+        &self,
         state: &AppState,
         tx: &dyn SessionTx,
         checked: Checked,

@@ -4,6 +4,7 @@
 
 mod admin;
 mod audit;
+mod batch;
 mod errors;
 pub mod import;
 mod inspect;

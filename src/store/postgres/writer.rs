@@ -1,15 +1,14 @@
 //! The refresh rules' jobs on PostgreSQL (group commit): a few threads, each with its own bounded
-//! queue, take the jobs waiting there, up to `MAX_BATCH`, run them in one transaction, each in a
-//! savepoint so a failing job undoes only itself, and answer them only after the commit. Measured
-//! against one transaction per job on the same threads, batches took refreshes from about 4,000
-//! to about 6,500 a second (docs/performance.md). Work goes to the threads in turn, but work on a
-//! refresh id that already has work queued or open joins that thread, so two tabs refreshing
-//! together never hold locks in two open batches of one instance. Two batches that still lock
-//! two sessions in opposite orders (on two instances) deadlock; PostgreSQL aborts one job's
-//! statement, whose caller gets 503 `busy` and retries.
+//! queue, take the jobs waiting there, up to `MAX_BATCH`, run them in one transaction (`batch`)
+//! and answer them only after the commit. Measured against one transaction per job on the same
+//! threads, batches took refreshes from about 4,000 to about 6,500 a second (docs/performance.md).
+//! Work goes to the threads in turn, but work on a refresh id that already has work queued or open
+//! joins that thread, so two tabs refreshing together never hold locks in two open batches of one
+//! instance. Two batches that still lock two sessions in opposite orders (on two instances)
+//! deadlock; PostgreSQL aborts one job's statement, its batch runs again job by job, and a job
+//! that fails again gets 503 `busy`, which its caller retries.
 
 use std::collections::HashMap;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -17,9 +16,8 @@ use std::thread;
 
 use r2d2::Pool;
 
-use super::session_tx::InTransaction;
-use super::{Connection, Manager};
-use crate::store::{SessionReply, SessionWork, StoreError, StoreResult};
+use super::{batch, Manager};
+use crate::store::{SessionJob, SessionTx, SessionWork, StoreError, StoreResult};
 
 /// Jobs waiting beyond this (over all threads) are refused as busy: memory stays bounded.
 const QUEUE: usize = 4096;
@@ -60,6 +58,23 @@ impl Drop for Pinned {
     }
 }
 
+/// A job that holds its id's pin until it is answered (or dropped).
+struct PinnedJob {
+    job: SessionWork,
+    _pinned: Pinned,
+}
+
+impl SessionJob for PinnedJob {
+    fn run(&mut self, tx: StoreResult<&dyn SessionTx>) -> bool {
+        self.job.run(tx)
+    }
+
+    fn answer(self: Box<Self>, committed: StoreResult<()>) {
+        let PinnedJob { job, _pinned } = *self;
+        job.answer(committed);
+    }
+}
+
 impl Writer {
     pub(super) fn start(pool: Pool<Manager>) -> Result<Writer, String> {
         let mut queues = Vec::with_capacity(THREADS);
@@ -90,8 +105,7 @@ impl Writer {
         if let Err(TrySendError::Full(job) | TrySendError::Disconnected(job)) =
             self.queues[turn].try_send(job)
         {
-            let (_, reply) = job(Err(StoreError::Busy));
-            reply(Err(StoreError::Busy));
+            job.refuse(StoreError::Busy);
         }
     }
 
@@ -109,17 +123,12 @@ impl Writer {
             *jobs += 1;
             *turn
         };
-        let pinned = Pinned {
-            pins: self.pins.clone(),
-            affinity,
-        };
-        let job: SessionWork = Box::new(move |tx| {
-            let (keep, reply) = job(tx);
-            let reply: SessionReply = Box::new(move |outcome| {
-                reply(outcome);
-                drop(pinned);
-            });
-            (keep, reply)
+        let job = Box::new(PinnedJob {
+            job,
+            _pinned: Pinned {
+                pins: self.pins.clone(),
+                affinity,
+            },
         });
         (turn, job)
     }
@@ -131,84 +140,8 @@ fn drain(pool: &Pool<Manager>, queue: &Receiver<SessionWork>) {
         let mut batch = vec![first];
         batch.extend(queue.try_iter().take(MAX_BATCH - 1));
         match pool.get() {
-            Ok(mut conn) => run_batch(&mut conn, batch),
-            Err(_) => refuse(batch, &StoreError::Busy),
-        }
-    }
-}
-
-fn refuse(jobs: impl IntoIterator<Item = SessionWork>, error: &StoreError) {
-    for job in jobs {
-        let (_, reply) = job(Err(error.clone()));
-        reply(Err(error.clone()));
-    }
-}
-
-/// The jobs in one transaction, each in a savepoint so a failing one undoes
-/// only itself. The statements between two jobs (close one savepoint, open
-/// the next) go in one round trip; every reply waits for the commit.
-fn run_batch(conn: &mut Connection, batch: Vec<SessionWork>) {
-    let mut replies: Vec<(Kept, SessionReply)> = Vec::with_capacity(batch.len());
-    let mut between = "BEGIN; SAVEPOINT job";
-    let mut jobs = batch.into_iter();
-    while let Some(job) = jobs.next() {
-        if let Err(e) = conn.client.batch_execute(between) {
-            let e = StoreError::from(e);
-            let _ = conn.client.batch_execute("ROLLBACK");
-            replies
-                .into_iter()
-                .for_each(|(_, reply)| reply(Err(e.clone())));
-            return refuse(std::iter::once(job).chain(jobs), &e);
-        }
-        let (kept, reply) = in_savepoint(conn, job);
-        between = match kept {
-            Kept::Yes => "RELEASE job; SAVEPOINT job",
-            _ => "ROLLBACK TO job; RELEASE job; SAVEPOINT job",
-        };
-        replies.push((kept, reply));
-    }
-    let last = match replies.last() {
-        Some((Kept::Yes, _)) | None => "RELEASE job; COMMIT",
-        Some(_) => "ROLLBACK TO job; RELEASE job; COMMIT",
-    };
-    let committed: StoreResult<()> = conn.client.batch_execute(last).map_err(Into::into);
-    if committed.is_err() {
-        let _ = conn.client.batch_execute("ROLLBACK");
-    }
-    for (kept, reply) in replies {
-        reply(match kept {
-            Kept::Failed(e) => committed.clone().and(Err(e)),
-            Kept::Yes | Kept::Undone => committed.clone(),
-        });
-    }
-}
-
-/// What became of a job's writes.
-enum Kept {
-    Yes,
-    /// The job undid them itself and reports its own error.
-    Undone,
-    /// Undone because a statement failed under a job that meant to keep them.
-    Failed(StoreError),
-}
-
-/// Runs a job inside the open savepoint: `Ok` to keep its writes, else why
-/// they are to be undone. A job that panics is undone and its caller, whose
-/// reply went down with it, learns it was dropped (500).
-fn in_savepoint(conn: &mut Connection, job: SessionWork) -> (Kept, SessionReply) {
-    let ran = catch_unwind(AssertUnwindSafe(|| {
-        let tx = InTransaction::new(&mut *conn);
-        let (keep, reply) = job(Ok(&tx));
-        (keep, tx.failed(), reply)
-    }));
-    match ran {
-        Ok((true, false, reply)) => (Kept::Yes, reply),
-        // It went on past a failed statement: none of its writes stay.
-        Ok((true, true, reply)) => (Kept::Failed(StoreError::Busy), reply),
-        Ok((false, _, reply)) => (Kept::Undone, reply),
-        Err(_) => {
-            tracing::error!("a session write job panicked; its writes are undone");
-            (Kept::Undone, Box::new(|_| {}))
+            Ok(mut conn) => batch::run(&mut conn, batch),
+            Err(_) => batch::refuse(batch, &StoreError::Busy),
         }
     }
 }

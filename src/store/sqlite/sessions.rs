@@ -168,10 +168,14 @@ fn count_live_sessions(conn: &Connection, now: i64) -> StoreResult<u64> {
 impl SessionStore for SqliteStore {
     /// One writer: every job is in order already.
     fn submit_session_work(&self, _affinity: Option<u64>, work: SessionWork) {
+        let mut work = work;
         self.writer
-            .enqueue(Box::new(move |conn: StoreResult<&Connection>| match conn {
-                Ok(conn) => work(Ok(&session_tx::InTransaction(conn))),
-                Err(e) => work(Err(e)),
+            .enqueue(Box::new(move |conn: StoreResult<&Connection>| {
+                let keep = match conn {
+                    Ok(conn) => work.run(Ok(&session_tx::InTransaction(conn))),
+                    Err(e) => work.run(Err(e)),
+                };
+                (keep, Box::new(move |committed| work.answer(committed)))
             }));
     }
 

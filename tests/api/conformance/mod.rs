@@ -12,7 +12,7 @@ mod users;
 
 use std::sync::mpsc;
 
-use latchkey::store::{Database, NewUser, SessionTx, Store, User};
+use latchkey::store::{Database, NewUser, SessionJob, SessionTx, Store, User};
 
 use crate::postgres::TestDatabase;
 
@@ -58,18 +58,34 @@ pub fn in_session_tx<T: Send + 'static>(
     work: impl FnOnce(&dyn SessionTx) -> T + Send + 'static,
 ) -> T {
     let (answer, answered) = mpsc::channel();
-    store.submit_session_work(
-        None,
-        Box::new(move |tx| {
-            let out = work(tx.expect("a session transaction"));
-            let reply = move |committed: latchkey::store::StoreResult<()>| {
-                committed.expect("the session transaction commits");
-                answer.send(out).expect("the test waits");
-            };
-            (true, Box::new(reply))
-        }),
-    );
+    let job = OneJob {
+        work: Some(work),
+        out: None,
+        answer,
+    };
+    store.submit_session_work(None, Box::new(job));
     answered.recv().expect("the session writer answers")
+}
+
+/// Test work that runs once: a writer that redoes its batch would make it panic.
+struct OneJob<T, F> {
+    work: Option<F>,
+    out: Option<T>,
+    answer: mpsc::Sender<T>,
+}
+
+impl<T: Send, F: FnOnce(&dyn SessionTx) -> T + Send> SessionJob for OneJob<T, F> {
+    fn run(&mut self, tx: latchkey::store::StoreResult<&dyn SessionTx>) -> bool {
+        let work = self.work.take().expect("the job runs once");
+        self.out = Some(work(tx.expect("a session transaction")));
+        true
+    }
+
+    fn answer(self: Box<Self>, committed: latchkey::store::StoreResult<()>) {
+        committed.expect("the session transaction commits");
+        let out = self.out.expect("the job ran");
+        self.answer.send(out).expect("the test waits");
+    }
 }
 
 pub fn add_user(store: &dyn Store, username: &str, admin: bool, now: i64) -> User {
