@@ -3,10 +3,12 @@
 
 pub(crate) mod admin;
 pub(crate) mod audit;
+pub(crate) mod audit_hourly;
 pub(crate) mod docs;
 pub(crate) mod forward;
 pub(crate) mod health;
 pub(crate) mod jwks;
+pub(crate) mod keys;
 pub(crate) mod mfa;
 pub(crate) mod password;
 pub(crate) mod portal;
@@ -68,7 +70,11 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint!(admin => update),
     endpoint!(admin => delete),
     endpoint!(mfa::admin => reset),
+    endpoint!(admin::sessions => list),
+    endpoint!(admin::sessions => end),
     endpoint!(audit => list),
+    endpoint!(audit_hourly => hourly),
+    endpoint!(keys => list),
     endpoint!(jwks => jwks),
     endpoint!(forward => verify_get),
     endpoint!(forward => verify_head),
