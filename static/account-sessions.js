@@ -1,7 +1,7 @@
 // account-sessions.js: the "Your sessions" card: every live session of the user, this
 // device marked; end one, or every other one (this one stays).
 import * as latchkey from './latchkey.js';
-import { $, report, say, show } from './account-ui.js';
+import { $, describeAgent, element, report, say, show, when } from './account-ui.js';
 
 let sessions = [];
 const GONE = { not_found: 'That session had already ended.' };
@@ -21,26 +21,6 @@ export async function loadSessions() {
   }
   $('sessions').replaceChildren(...sessions.map(item));
   $('end-others').hidden = !sessions.some((s) => !s.current);
-}
-
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : 'unknown');
-
-/** "Chrome 126 on Linux" from a user agent string, for a readable list. */
-function describeAgent(ua) {
-  if (!ua) return 'Unknown client';
-  const browser = [/Edg\/(\d+)/, /Firefox\/(\d+)/, /(?:Headless)?Chrome\/(\d+)/, /Version\/(\d+).*Safari/, /curl\/([\d.]+)/]
-    .map((re) => ua.match(re)).find(Boolean);
-  const names = { Edg: 'Edge', Firefox: 'Firefox', Chrome: 'Chrome', HeadlessChrome: 'Headless Chrome', Version: 'Safari', curl: 'curl' };
-  const label = browser ? `${names[browser[0].split('/')[0]] || 'Browser'} ${browser[1]}` : ua.slice(0, 40);
-  const os = ['Android', 'iPhone', 'iPad', 'Windows', 'Mac OS', 'Linux'].find((name) => ua.includes(name));
-  return os ? `${label} on ${os.replace('Mac OS', 'macOS')}` : label;
-}
-
-function element(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text) el.textContent = text;
-  return el;
 }
 
 function item(session) {
