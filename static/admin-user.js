@@ -6,7 +6,7 @@ import { $, describeAgent, element, report, say, show, submitting, when } from '
 
 /** How the console words what the admin API refuses. */
 export const ADMIN_WORDS = {
-  conflict: (e) => `That conflicts with how things are now: ${e.message}.`.replace(/\.\.$/, '.'),
+  conflict: (e) => `${e.message.charAt(0).toUpperCase()}${e.message.slice(1)}.`.replace(/\.\.$/, '.'),
   not_found: 'That user no longer exists: it may have been deleted meanwhile.',
 };
 
