@@ -16,7 +16,7 @@ use crate::openapi;
 use crate::state::AppState;
 use crate::store::{EndReason, EndSessions, Session};
 
-const NO_SUCH_SESSION: ApiError = ApiError::NotFound("Session not found");
+pub(crate) const NO_SUCH_SESSION: ApiError = ApiError::NotFound("Session not found");
 
 /// A session as its user sees it; `id` is the JWT's `sid`, never a refresh id.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -38,12 +38,12 @@ pub struct SessionRecord {
     pub user_agent: Option<String>,
     #[schema(required = true)]
     pub ip: Option<String>,
-    /// The caller's own session.
+    /// The caller's own session (on the admin route: the calling admin's).
     pub current: bool,
 }
 
 impl SessionRecord {
-    fn new(session: &Session, current_id: &str) -> SessionRecord {
+    pub(crate) fn new(session: &Session, current_id: &str) -> SessionRecord {
         SessionRecord {
             id: session.id.clone(),
             kind: session.kind.as_str(),

@@ -27,6 +27,13 @@ fn routes() -> Vec<(Method, &'static str, Option<Value>, u16)> {
             Some(json!({"full_name": "Bob Patch"})),
             200,
         ),
+        (Method::GET, "/admin/users/bob/sessions", None, 200),
+        (
+            Method::DELETE,
+            "/admin/users/bob/sessions/00000000000000000000000000000000",
+            None,
+            404,
+        ),
         (Method::DELETE, "/admin/users/bob", None, 200),
     ]
 }

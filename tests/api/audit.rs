@@ -37,7 +37,11 @@ async fn audit_page(app: &TestApp, token: &str, query: &str) -> Response {
 
 /// The events (newest first) once `ready` holds for them; events are
 /// written by a background thread, so they land a moment after the answer.
-async fn events_when(app: &TestApp, token: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+pub(crate) async fn events_when(
+    app: &TestApp,
+    token: &str,
+    ready: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
     let started = Instant::now();
     loop {
         let page = audit_page(app, token, "_end=1000").await;

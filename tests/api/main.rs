@@ -6,6 +6,7 @@ mod access_rules;
 mod admin_access;
 mod admin_effects;
 mod admin_list;
+mod admin_sessions;
 mod admin_users;
 mod audit;
 mod audit_cli;

@@ -3,6 +3,7 @@
 
 mod input;
 mod query;
+pub(crate) mod sessions;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
