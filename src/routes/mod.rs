@@ -3,6 +3,7 @@
 
 pub(crate) mod admin;
 pub(crate) mod audit;
+pub(crate) mod audit_hourly;
 pub(crate) mod docs;
 pub(crate) mod forward;
 pub(crate) mod health;
@@ -71,6 +72,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint!(admin::sessions => list),
     endpoint!(admin::sessions => end),
     endpoint!(audit => list),
+    endpoint!(audit_hourly => hourly),
     endpoint!(jwks => jwks),
     endpoint!(forward => verify_get),
     endpoint!(forward => verify_head),

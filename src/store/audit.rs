@@ -1,5 +1,5 @@
 //! What the audit trail asks of the store: append security events, read a filtered page of them,
-//! prune old ones. Events are plain text codes, so the store never interprets them.
+//! count them per hour, prune old ones. Events are plain text codes, so the store never interprets them.
 
 use super::StoreResult;
 
@@ -42,12 +42,27 @@ pub struct AuditQuery {
     pub limit: Option<u64>,
 }
 
+/// How many events of one kind fell in one clock hour (UTC).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HourCount {
+    /// The hour's start, in milliseconds since the Unix epoch.
+    pub hour: i64,
+    pub event: String,
+    pub count: u64,
+}
+
+/// One hour in milliseconds: the width of `count_audit_by_hour`'s buckets.
+pub const HOUR_MS: i64 = 3_600_000;
+
 /// The audit trail's storage.
 pub trait AuditStore {
     /// Appends security events in one transaction.
     fn append_audit(&self, events: &[AuditEvent]) -> StoreResult<()>;
     /// One page of the audit trail and how many events match in all.
     fn query_audit(&self, query: &AuditQuery) -> StoreResult<(Vec<AuditRecord>, u64)>;
+    /// Events at or after `since`, counted per clock hour and kind by the database (a chart reads
+    /// a week of them without paging events); hours without events are left out.
+    fn count_audit_by_hour(&self, since: i64) -> StoreResult<Vec<HourCount>>;
     /// Deletes up to `batch` events from before `before`; returns how many.
     fn prune_audit(&self, before: i64, batch: usize) -> StoreResult<usize>;
 }

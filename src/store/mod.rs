@@ -17,7 +17,7 @@ pub mod transfer;
 mod users;
 
 pub use admin::{AdminStore, NameCollision, UserChange, UserQuery, UserSort};
-pub use audit::{AuditEvent, AuditQuery, AuditRecord, AuditStore};
+pub use audit::{AuditEvent, AuditQuery, AuditRecord, AuditStore, HourCount, HOUR_MS};
 pub use database::{Database, Opened};
 pub use groups::{difference as groups_difference, GroupsChange};
 pub use issue_times::IssueTimes;

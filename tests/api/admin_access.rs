@@ -34,6 +34,7 @@ fn routes() -> Vec<(Method, &'static str, Option<Value>, u16)> {
             None,
             404,
         ),
+        (Method::GET, "/admin/audit/hourly", None, 200),
         (Method::DELETE, "/admin/users/bob", None, 200),
     ]
 }

@@ -10,6 +10,7 @@ mod admin_sessions;
 mod admin_users;
 mod audit;
 mod audit_cli;
+mod audit_hourly;
 mod audit_storage;
 mod backend;
 mod backup;

@@ -6,7 +6,9 @@ use postgres::Row;
 
 use super::rows::column;
 use super::{sweep_lock, PostgresStore};
-use crate::store::{AuditEvent, AuditQuery, AuditRecord, AuditStore, StoreResult};
+use crate::store::{
+    AuditEvent, AuditQuery, AuditRecord, AuditStore, HourCount, StoreResult, HOUR_MS,
+};
 
 const COLUMNS: &str = "id, at, event, username, actor, address, user_agent, reason, request_id";
 
@@ -85,6 +87,26 @@ impl AuditStore for PostgresStore {
             page.iter().map(from_row).collect::<StoreResult<_>>()?,
             u64::try_from(total).unwrap_or(0),
         ))
+    }
+
+    /// `at` is a bigint of milliseconds, so bigint division finds the hour; the range condition
+    /// uses the `at` index.
+    fn count_audit_by_hour(&self, since: i64) -> StoreResult<Vec<HourCount>> {
+        let mut conn = self.conn()?;
+        let rows = conn.client.query(
+            "SELECT at / $2 AS hour, event, COUNT(*) FROM audit_events
+             WHERE at >= $1 GROUP BY hour, event",
+            &[&since, &HOUR_MS],
+        )?;
+        rows.iter()
+            .map(|row| {
+                Ok(HourCount {
+                    hour: column::<i64>(row, 0)? * HOUR_MS,
+                    event: column(row, 1)?,
+                    count: u64::try_from(column::<i64>(row, 2)?).unwrap_or(0),
+                })
+            })
+            .collect()
     }
 
     fn prune_audit(&self, before: i64, batch: usize) -> StoreResult<usize> {

@@ -4,7 +4,9 @@
 use rusqlite::{params, Connection, Row, ToSql, TransactionBehavior};
 
 use super::SqliteStore;
-use crate::store::{AuditEvent, AuditQuery, AuditRecord, AuditStore, StoreResult};
+use crate::store::{
+    AuditEvent, AuditQuery, AuditRecord, AuditStore, HourCount, StoreResult, HOUR_MS,
+};
 
 const COLUMNS: &str = "id, at, event, username, actor, address, user_agent, reason, request_id";
 
@@ -78,6 +80,25 @@ pub(super) fn query(
     Ok((page, u64::try_from(total).unwrap_or(0)))
 }
 
+/// Times are whole non-negative milliseconds, so integer division finds the hour; the range
+/// condition uses the `at` index.
+pub(super) fn count_by_hour(conn: &Connection, since: i64) -> StoreResult<Vec<HourCount>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT at / ?2 AS hour, event, COUNT(*) FROM audit_events
+         WHERE at >= ?1 GROUP BY hour, event",
+    )?;
+    let counts = statement
+        .query_map(params![since, HOUR_MS], |row| {
+            Ok(HourCount {
+                hour: row.get::<_, i64>(0)? * HOUR_MS,
+                event: row.get(1)?,
+                count: u64::try_from(row.get::<_, i64>(2)?).unwrap_or(0),
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(counts)
+}
+
 /// Deletes up to `batch` of the oldest events from before `before`.
 pub(super) fn prune(conn: &Connection, before: i64, batch: usize) -> StoreResult<usize> {
     Ok(conn.execute(
@@ -94,6 +115,10 @@ impl AuditStore for SqliteStore {
 
     fn query_audit(&self, query: &AuditQuery) -> StoreResult<(Vec<AuditRecord>, u64)> {
         self::query(&mut *self.conn()?, query)
+    }
+
+    fn count_audit_by_hour(&self, since: i64) -> StoreResult<Vec<HourCount>> {
+        count_by_hour(&*self.conn()?, since)
     }
 
     fn prune_audit(&self, before: i64, batch: usize) -> StoreResult<usize> {

@@ -1,6 +1,7 @@
-//! The audit trail: appended in order, read back filtered and paged, pruned by age in batches.
+//! The audit trail: appended in order, read back filtered and paged, counted per hour, pruned by
+//! age in batches.
 
-use latchkey::store::{AuditEvent, AuditQuery, Store};
+use latchkey::store::{AuditEvent, AuditQuery, HourCount, Store, HOUR_MS};
 
 use super::conformance;
 
@@ -101,8 +102,37 @@ fn a_name_beyond_ascii_finds_its_events_as_written(store: &dyn Store) {
     );
 }
 
+fn events_are_counted_per_clock_hour_and_kind_from_the_given_time(store: &dyn Store) {
+    let hour = NOW.div_euclid(HOUR_MS) * HOUR_MS;
+    store
+        .append_audit(&[
+            event(hour - 1, "login_ok", None),
+            event(hour, "login_ok", None),
+            event(hour + HOUR_MS - 1, "login_ok", Some("bob")),
+            event(hour + 5, "login_failed", None),
+            event(hour + HOUR_MS, "login_ok", None),
+        ])
+        .unwrap();
+
+    let mut counts = store.count_audit_by_hour(hour).unwrap();
+
+    counts.sort_by(|a, b| (a.hour, &a.event).cmp(&(b.hour, &b.event)));
+    let count = |hour: i64, event: &str, count: u64| HourCount {
+        hour,
+        event: event.into(),
+        count,
+    };
+    let expected = [
+        count(hour, "login_failed", 1),
+        count(hour, "login_ok", 2),
+        count(hour + HOUR_MS, "login_ok", 1),
+    ];
+    assert_eq!(counts, expected, "the event before `since` is left out");
+}
+
 conformance!(
     events_come_back_whole_newest_first_and_filtered,
+    events_are_counted_per_clock_hour_and_kind_from_the_given_time,
     ids_grow_with_each_append,
     pruning_deletes_only_older_events_a_batch_at_a_time,
     a_name_beyond_ascii_finds_its_events_as_written,
