@@ -53,13 +53,16 @@ export class Listing {
     const query = new URLSearchParams({
       _start: this.start, _end: this.start + PAGE_SIZE, _sort: this.sort, _order: this.order, ...this.filters,
     });
+    // Only the newest request is shown: filters changed quickly may answer out of order.
+    const ticket = (this.ticket = (this.ticket ?? 0) + 1);
     let page;
     try {
       page = await latchkey.list(`${this.path}?${query}`);
     } catch (e) {
-      report(this.message, e);
+      if (ticket === this.ticket) report(this.message, e);
       return false;
     }
+    if (ticket !== this.ticket) return false;
     show(this.message, '');
     // A page past the end (the last item of it was deleted meanwhile): back to the last one.
     if (!page.items.length && this.start > 0 && page.total > 0) return this.go(Math.floor((page.total - 1) / PAGE_SIZE) * PAGE_SIZE);
