@@ -8,6 +8,7 @@ pub(crate) mod docs;
 pub(crate) mod forward;
 pub(crate) mod health;
 pub(crate) mod jwks;
+pub(crate) mod keys;
 pub(crate) mod mfa;
 pub(crate) mod password;
 pub(crate) mod portal;
@@ -73,6 +74,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint!(admin::sessions => end),
     endpoint!(audit => list),
     endpoint!(audit_hourly => hourly),
+    endpoint!(keys => list),
     endpoint!(jwks => jwks),
     endpoint!(forward => verify_get),
     endpoint!(forward => verify_head),

@@ -35,6 +35,7 @@ fn routes() -> Vec<(Method, &'static str, Option<Value>, u16)> {
             404,
         ),
         (Method::GET, "/admin/audit/hourly", None, 200),
+        (Method::GET, "/admin/keys", None, 200),
         (Method::DELETE, "/admin/users/bob", None, 200),
     ]
 }

@@ -5,6 +5,7 @@ mod access_cli;
 mod access_rules;
 mod admin_access;
 mod admin_effects;
+mod admin_keys;
 mod admin_list;
 mod admin_sessions;
 mod admin_users;

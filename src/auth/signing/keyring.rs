@@ -62,6 +62,21 @@ fn stopped_at(keys: &[StoredKey], key: &StoredKey, now: i64) -> i64 {
         .unwrap_or(now)
 }
 
+/// When a key stops (or stopped) signing, where that is known: a retiring key's last signing
+/// time, or a signing key's handover to the earliest `next` key; `None` for a signing key with
+/// no successor yet, a `next` key and a revoked one.
+pub fn retires_at(keys: &[StoredKey], key: &StoredKey, now: i64) -> Option<i64> {
+    match state(keys, key, now) {
+        KeyState::Retiring => Some(stopped_at(keys, key, now)),
+        KeyState::Signing => keys
+            .iter()
+            .filter(|k| state(keys, k, now) == KeyState::Next)
+            .map(|k| k.signs_from)
+            .min(),
+        KeyState::Next | KeyState::Revoked => None,
+    }
+}
+
 /// The keys in the JWKS: next, signing, and retiring ones whose tokens
 /// (living `token_life_ms`) may still be valid.
 pub fn published(keys: &[StoredKey], now: i64, token_life_ms: i64) -> Vec<&StoredKey> {
