@@ -19,7 +19,7 @@ export async function loadKeys() {
     });
     return;
   }
-  show($('keys-message'), keys.length ? '' : 'No signing keys yet.');
+  show($('keys-message'), keys.length ? '' : 'No signing keys: access tokens are signed with the server\'s secret (HS256). Keys are made when it runs with --jwt-alg EdDSA.');
   $('keys-table').querySelector('tbody').replaceChildren(...keys.map((key) => {
     const tr = element('tr', key.state);
     const kid = element('td');

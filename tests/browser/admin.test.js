@@ -56,7 +56,7 @@ async function fixtures(admin) {
 }
 
 test('the admin console: users, audit trail, chart, keys; admins only', { timeout: 120000 }, async (t) => {
-  server = await startServer();
+  server = await startServer(['--jwt-alg', 'EdDSA']); // signing keys to list
   browser = await startBrowser();
   const { context } = browser;
   const { step, traffic } = stepper(t, context);
