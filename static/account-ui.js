@@ -57,6 +57,29 @@ export function element(tag, className, text) {
   return el;
 }
 
+/** A session as a list item: the client, when and where it signed in, and a button to end
+ * it. With `signOut`, the caller's own session (`current`) offers a sign-out instead. */
+export function sessionItem(session, { signOut = false } = {}) {
+  const li = element('li', session.current ? 'current' : '');
+  li.dataset.session = session.id;
+  const agent = describeAgent(session.user_agent);
+  const title = element('strong', '', agent);
+  if (session.current) title.append(' ', element('span', 'badge on', 'this device'));
+  if (session.kind) title.append(' ', element('span', 'badge', session.kind));
+  const facts = element('span', 'muted small',
+    `Signed in ${when(session.created_at)} · last used ${when(session.last_used_at)} · from ${session.ip || 'an unknown address'}`);
+  const text = element('div');
+  text.append(title, facts, element('span', 'muted small agent', session.user_agent || ''));
+  const mine = signOut && session.current;
+  const button = element('button', mine ? '' : 'danger', mine ? 'Sign out' : 'End session');
+  button.type = 'button';
+  button.setAttribute('aria-label', mine
+    ? 'Sign out on this device'
+    : `End the session of ${agent} from ${session.ip || 'an unknown address'}, last used ${when(session.last_used_at)}`);
+  li.append(text, button);
+  return li;
+}
+
 /** The server refused the access token even after a refresh: the session ended
  * elsewhere. sign-in.js listens and shows the sign-in form with a message. */
 function checkEnded(error) {

@@ -11,6 +11,13 @@ export function cell(text) {
   return element('td', '', text === null || text === undefined || text === '' ? '—' : String(text));
 }
 
+function button(text, step) {
+  const el = element('button', '', text);
+  el.type = 'button';
+  el.dataset.page = step;
+  return el;
+}
+
 export class Listing {
   /** `path`: the list route; `table`, `pager`, `message`: ids; `row(item)`: a `<tr>`;
    * `sort`, `order`: where the list starts; `what`: the plural noun, for the range. */
@@ -18,6 +25,8 @@ export class Listing {
     Object.assign(this, { path, row, sort, order, what, start: 0, total: 0, filters: {} });
     this.table = $(table);
     this.pager = $(pager);
+    this.pager.append(element('p', 'range'), button('Previous page', -1), button('Next page', 1));
+    this.pager.firstChild.setAttribute('aria-live', 'polite');
     this.message = $(message);
     this.table.querySelector('thead').addEventListener('click', (e) => {
       const th = e.target.closest('th[data-sort]');

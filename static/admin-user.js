@@ -2,7 +2,7 @@
 // (PATCH), a new password, the second factor, the user's sessions, and deleting the user
 // after a confirmation.
 import * as latchkey from './latchkey.js';
-import { $, describeAgent, element, report, say, show, submitting, when } from './account-ui.js';
+import { $, element, report, say, sessionItem, show, submitting, when } from './account-ui.js';
 
 /** How the console words what the admin API refuses. */
 export const ADMIN_WORDS = {
@@ -133,25 +133,7 @@ async function loadSessions() {
     $('user-sessions').replaceChildren(element('li', 'muted', 'No live sessions.'));
     return;
   }
-  $('user-sessions').replaceChildren(...sessions.map(sessionItem));
-}
-
-function sessionItem(session) {
-  const li = element('li');
-  li.dataset.session = session.id;
-  const agent = describeAgent(session.user_agent);
-  const title = element('strong', '', agent);
-  if (session.current) title.append(' ', element('span', 'badge on', 'this console'));
-  if (session.kind) title.append(' ', element('span', 'badge', session.kind));
-  const facts = element('span', 'muted small',
-    `Signed in ${when(session.created_at)} · last used ${when(session.last_used_at)} · from ${session.ip || 'an unknown address'}`);
-  const text = element('div');
-  text.append(title, facts);
-  const button = element('button', 'danger', 'End session');
-  button.type = 'button';
-  button.setAttribute('aria-label', `End the session of ${agent} from ${session.ip || 'an unknown address'}, last used ${when(session.last_used_at)}`);
-  li.append(text, button);
-  return li;
+  $('user-sessions').replaceChildren(...sessions.map((session) => sessionItem(session)));
 }
 
 $('user-sessions').addEventListener('click', async (e) => {

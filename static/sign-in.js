@@ -16,10 +16,35 @@ const ENDED = {
 const QUIET = new Set(['logout', 'not_found']); // a sign-out of your own, or no session to begin with
 const LOGIN_WORDS = { invalid_credentials: 'Incorrect username or password.' };
 
+// The forms, the same on every page: a page's `#sign-in` section has only its heading.
+const FORMS = `
+<p id="sign-in-notice" class="notice" role="alert" hidden></p>
+<form id="login-form" autocomplete="on" novalidate>
+  <label for="username">Username</label>
+  <input id="username" name="username" autocomplete="username" required aria-describedby="username-error">
+  <p id="username-error" class="field-error" hidden></p>
+  <label for="password">Password</label>
+  <input id="password" name="password" type="password" autocomplete="current-password" required aria-describedby="password-error">
+  <p id="password-error" class="field-error" hidden></p>
+  <button type="submit" class="primary">Sign in</button>
+  <p id="login-error" class="error" role="alert" hidden></p>
+</form>
+<form id="code-form" autocomplete="off" novalidate hidden>
+  <p id="code-hint" class="muted">Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
+  <label for="code">Code</label>
+  <input id="code" name="code" autocomplete="one-time-code" required aria-describedby="code-hint code-error">
+  <p id="code-error" class="field-error" role="alert" hidden></p>
+  <div class="row">
+    <button type="submit" class="primary">Verify</button>
+    <button id="code-cancel" type="button" class="link">Start over</button>
+  </div>
+</form>`;
+
 /** `content`: the element shown once signed in; `heading`: where the keyboard lands then;
  * `load()`: fills it; `forget()`: empties it again on sign-out. */
 export function startPage({ content, heading, load, forget }) {
   let view = 'unknown'; // 'in' or 'out' once known
+  $('sign-in').insertAdjacentHTML('beforeend', FORMS);
 
   function showSignIn(reason) {
     view = 'out';
