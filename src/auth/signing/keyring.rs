@@ -128,3 +128,51 @@ pub fn revoke(keys: &[StoredKey], kid: &str, now: i64) -> Result<Vec<StoredKey>,
     }
     Ok(changed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+
+    fn key(kid: &str, created_at: i64, signs_from: i64) -> StoredKey {
+        StoredKey {
+            kid: kid.into(),
+            public_key: Vec::new(),
+            sealed_private: Vec::new(),
+            created_at,
+            signs_from,
+            retired_at: None,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn a_key_retires_when_its_successor_starts_signing() {
+        let old = key("old", 0, 0);
+        let new = key("new", 10 * MIN, 15 * MIN);
+        let keys = [old.clone(), new.clone()];
+        // Before the handover: the signing key retires when the next one signs.
+        assert_eq!(retires_at(&keys, &old, 12 * MIN), Some(15 * MIN));
+        assert_eq!(retires_at(&keys, &new, 12 * MIN), None);
+        // After it: the old key retired then, the new one has no successor yet.
+        assert_eq!(retires_at(&keys, &old, 20 * MIN), Some(15 * MIN));
+        assert_eq!(retires_at(&keys, &new, 20 * MIN), None);
+    }
+
+    #[test]
+    fn a_revoked_key_or_one_stopped_by_a_switch_says_so() {
+        let stopped = StoredKey {
+            retired_at: Some(5 * MIN),
+            ..key("stopped", 0, 0)
+        };
+        let revoked = StoredKey {
+            revoked_at: Some(6 * MIN),
+            ..key("revoked", MIN, MIN)
+        };
+        let keys = [stopped.clone(), revoked.clone()];
+        assert_eq!(state(&keys, &stopped, 10 * MIN), KeyState::Retiring);
+        assert_eq!(retires_at(&keys, &stopped, 10 * MIN), Some(5 * MIN));
+        assert_eq!(retires_at(&keys, &revoked, 10 * MIN), None);
+    }
+}
