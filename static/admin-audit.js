@@ -98,7 +98,7 @@ export async function loadChart() {
   }
   show($('chart-message'), '');
   const sum = (key) => hours.reduce((total, h) => total + h[key], 0);
-  show($('chart-summary'), `${span > 24 ? 'Last 7 days' : 'Last 24 hours'}: ${plural(sum('sign_ins'), 'sign-in')} and ${plural(sum('failures'), 'failure')}, per hour.`);
+  show($('chart-summary'), `${span > 24 ? 'Last 7 days' : 'Last 24 hours'}: ${plural(sum('sign_ins'), 'sign-in')} and ${plural(sum('failures'), 'failure')} in all, one bar per hour.`);
   $('chart').replaceChildren(draw(hours, span));
   // The ends of the time axis, as text under the chart (SVG text would stretch with it).
   $('chart-from').textContent = hours.length ? hourLabel(hours[0].hour, true) : '';

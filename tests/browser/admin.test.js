@@ -264,7 +264,7 @@ test('the admin console: users, audit trail, chart, keys; admins only', { timeou
     await page.locator('#chart svg').waitFor();
     assert.equal(await page.locator('#chart g.hour').count(), 24);
     assert.equal(await page.locator('#chart-table tbody tr').count(), 24);
-    assert.match(await page.textContent('#chart-summary'), /^Last 24 hours: \d+ sign-ins? and 1 failure, per hour\.$/);
+    assert.match(await page.textContent('#chart-summary'), /^Last 24 hours: \d+ sign-ins? and 1 failure in all, one bar per hour\.$/);
     const now = await page.locator('#chart g.hour title').last().textContent();
     assert.match(now, /: \d+ sign-ins?, 1 failure$/, 'the hour of now counts the failed sign-in');
     await check('audit');
