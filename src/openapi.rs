@@ -45,7 +45,7 @@ pub const PORTAL_COOKIE: &str = "PortalCookie";
         (name = "portal", description = "The sign-in portal: HTML pages for browsers at a protected tool's door"),
         (name = "health", description = "Liveness"),
         (name = "docs", description = "This document and its interactive page"),
-        (name = "pages", description = "The account page and its assets"),
+        (name = "pages", description = "The account page, the admin console and their assets"),
     )
 )]
 struct ApiDoc;

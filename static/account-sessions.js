@@ -1,7 +1,7 @@
 // account-sessions.js: the "Your sessions" card: every live session of the user, this
 // device marked; end one, or every other one (this one stays).
 import * as latchkey from './latchkey.js';
-import { $, report, say, show } from './account-ui.js';
+import { $, report, say, sessionItem, show } from './account-ui.js';
 
 let sessions = [];
 const GONE = { not_found: 'That session had already ended.' };
@@ -19,48 +19,8 @@ export async function loadSessions() {
     report($('sessions-message'), e);
     return;
   }
-  $('sessions').replaceChildren(...sessions.map(item));
+  $('sessions').replaceChildren(...sessions.map((session) => sessionItem(session, { signOut: true })));
   $('end-others').hidden = !sessions.some((s) => !s.current);
-}
-
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : 'unknown');
-
-/** "Chrome 126 on Linux" from a user agent string, for a readable list. */
-function describeAgent(ua) {
-  if (!ua) return 'Unknown client';
-  const browser = [/Edg\/(\d+)/, /Firefox\/(\d+)/, /(?:Headless)?Chrome\/(\d+)/, /Version\/(\d+).*Safari/, /curl\/([\d.]+)/]
-    .map((re) => ua.match(re)).find(Boolean);
-  const names = { Edg: 'Edge', Firefox: 'Firefox', Chrome: 'Chrome', HeadlessChrome: 'Headless Chrome', Version: 'Safari', curl: 'curl' };
-  const label = browser ? `${names[browser[0].split('/')[0]] || 'Browser'} ${browser[1]}` : ua.slice(0, 40);
-  const os = ['Android', 'iPhone', 'iPad', 'Windows', 'Mac OS', 'Linux'].find((name) => ua.includes(name));
-  return os ? `${label} on ${os.replace('Mac OS', 'macOS')}` : label;
-}
-
-function element(tag, className, text) {
-  const el = document.createElement(tag);
-  if (className) el.className = className;
-  if (text) el.textContent = text;
-  return el;
-}
-
-function item(session) {
-  const li = element('li', session.current ? 'current' : '');
-  li.dataset.session = session.id;
-  const agent = describeAgent(session.user_agent);
-  const title = element('strong', '', agent);
-  if (session.current) title.append(' ', element('span', 'badge on', 'this device'));
-  if (session.kind) title.append(' ', element('span', 'badge', session.kind));
-  const facts = element('span', 'muted small',
-    `Signed in ${when(session.created_at)} · last used ${when(session.last_used_at)} · from ${session.ip || 'an unknown address'}`);
-  const text = element('div');
-  text.append(title, facts, element('span', 'muted small agent', session.user_agent || ''));
-  const button = element('button', session.current ? '' : 'danger', session.current ? 'Sign out' : 'End session');
-  button.type = 'button';
-  button.setAttribute('aria-label', session.current
-    ? 'Sign out on this device'
-    : `End the session of ${agent} from ${session.ip || 'an unknown address'}, last used ${when(session.last_used_at)}`);
-  li.append(text, button);
-  return li;
 }
 
 const end = (id) => latchkey.request(`/user/sessions/${encodeURIComponent(id)}`, 'DELETE');

@@ -1,4 +1,4 @@
-// account-ui.js: how the account page speaks. Every API error becomes words a person can
+// account-ui.js: how latchkey's pages speak. Every API error becomes words a person can
 // act on (a 422 beside the field it names, a 429 or 503 with its wait), and an access
 // token the server no longer takes sends the page back to its sign-in form.
 export const $ = (id) => document.getElementById(id);
@@ -21,9 +21,11 @@ export function inWords(seconds) {
   return `${Math.ceil(seconds / 60)} minutes`;
 }
 
-/** The words for a LatchkeyError; `words` may give its own for some codes. */
+/** The words for a LatchkeyError; `words` may give its own for some codes (text, or a
+ * function of the error). */
 export function describe(error, words = {}) {
-  if (words[error.code]) return words[error.code];
+  const own = words[error.code];
+  if (own) return typeof own === 'function' ? own(error) : own;
   const wait = error.retryAfter ? `Try again in ${inWords(error.retryAfter)}.` : 'Try again shortly.';
   if (error.code === 'network') return 'The server cannot be reached. Check your connection and try again.';
   if (error.status === 429) return `Too many failed attempts. ${wait}`;
@@ -35,10 +37,55 @@ export function describe(error, words = {}) {
   return error.message || `The request failed (HTTP ${error.status}).`;
 }
 
+export const when = (iso) => (iso ? new Date(iso).toLocaleString() : 'unknown');
+
+/** "Chrome 126 on Linux" from a user agent string, for a readable list. */
+export function describeAgent(ua) {
+  if (!ua) return 'Unknown client';
+  const browser = [/Edg\/(\d+)/, /Firefox\/(\d+)/, /(?:Headless)?Chrome\/(\d+)/, /Version\/(\d+).*Safari/, /curl\/([\d.]+)/]
+    .map((re) => ua.match(re)).find(Boolean);
+  const names = { Edg: 'Edge', Firefox: 'Firefox', Chrome: 'Chrome', HeadlessChrome: 'Headless Chrome', Version: 'Safari', curl: 'curl' };
+  const label = browser ? `${names[browser[0].split('/')[0]] || 'Browser'} ${browser[1]}` : ua.slice(0, 40);
+  const os = ['Android', 'iPhone', 'iPad', 'Windows', 'Mac OS', 'Linux'].find((name) => ua.includes(name));
+  return os ? `${label} on ${os.replace('Mac OS', 'macOS')}` : label;
+}
+
+export function element(tag, className, text) {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text) el.textContent = text;
+  return el;
+}
+
+/** A session as a list item: the client, when and where it signed in, and a button to end
+ * it. With `signOut`, the caller's own session (`current`) offers a sign-out instead. */
+export function sessionItem(session, { signOut = false } = {}) {
+  const li = element('li', session.current ? 'current' : '');
+  li.dataset.session = session.id;
+  const agent = describeAgent(session.user_agent);
+  const title = element('strong', '', agent);
+  if (session.current) title.append(' ', element('span', 'badge on', 'this device'));
+  if (session.kind) title.append(' ', element('span', 'badge', session.kind));
+  const facts = element('span', 'muted small',
+    `Signed in ${when(session.created_at)} · last used ${when(session.last_used_at)} · from ${session.ip || 'an unknown address'}`);
+  const text = element('div');
+  text.append(title, facts, element('span', 'muted small agent', session.user_agent || ''));
+  const mine = signOut && session.current;
+  const button = element('button', mine ? '' : 'danger', mine ? 'Sign out' : 'End session');
+  button.type = 'button';
+  button.setAttribute('aria-label', mine
+    ? 'Sign out on this device'
+    : `End the session of ${agent} from ${session.ip || 'an unknown address'}, last used ${when(session.last_used_at)}`);
+  li.append(text, button);
+  return li;
+}
+
 /** The server refused the access token even after a refresh: the session ended
- * elsewhere. account.js listens and shows the sign-in form with a message. */
+ * elsewhere. sign-in.js listens and shows the sign-in form with a message. */
 function checkEnded(error) {
   if (error.code === 'invalid_token') document.dispatchEvent(new CustomEvent('latchkey:ended'));
+  // Not an admin (any more): the admin console says so in place of its data.
+  if (error.status === 403) document.dispatchEvent(new CustomEvent('latchkey:forbidden'));
 }
 
 /** Shows `error` in `el` (and signs out when the session is gone). */
@@ -65,7 +112,8 @@ function fieldError(form, error) {
   let input;
   let text;
   if (error.status === 422) {
-    input = inputs.find((el) => new RegExp(`\\b${el.name}\\b`).test(error.message));
+    // An input may name the words its errors use (`data-field="group name"`).
+    input = inputs.find((el) => new RegExp(`\\b${el.dataset.field ?? el.name}\\b`).test(error.message));
     text = input && `${error.message.replace(input.name, labelOf(input))}.`.replace(/\.\.$/, '.');
   } else if (FIELD_OF_CODE[error.code]) {
     input = inputs.find((el) => el.name === FIELD_OF_CODE[error.code]);

@@ -1,52 +1,11 @@
 // account.js: the account page at `/`, written only with latchkey.js, as your own app
-// would be: the sign-in form (and its one-time-code step), your details, your password;
-// account-sessions.js and account-mfa.js keep their cards.
+// would be: your details, your password (sign-in.js signs in and out; account-sessions.js
+// and account-mfa.js keep their cards).
 import * as latchkey from './latchkey.js';
-import { $, describe, inWords, report, say, show, submitting } from './account-ui.js';
+import { $, report, say, show, submitting } from './account-ui.js';
+import { startPage } from './sign-in.js';
 import { forgetSessions, loadSessions } from './account-sessions.js';
 import { forgetMfa, loadMfa } from './account-mfa.js';
-
-// Why a session ended, by the code of the refresh that found it gone.
-const ENDED = {
-  expired: 'Your session expired. Please sign in again.',
-  revoked: 'Your session was ended elsewhere: signed out on another device, by a password change, or by an administrator. Please sign in again.',
-  reuse_detected: 'Your session was ended because its sign-in cookie was used from two places. Please sign in again.',
-  user_disabled: 'Your account is disabled. Ask an administrator to enable it.',
-  invalid_token: 'Your session was ended elsewhere. Please sign in again.',
-};
-const QUIET = new Set(['logout', 'not_found']); // a sign-out of your own, or no session to begin with
-
-let view = 'unknown'; // 'in' or 'out' once known
-
-function showSignIn(reason) {
-  view = 'out';
-  $('account').hidden = true;
-  $('sign-out').hidden = true;
-  $('sign-in').hidden = false;
-  $('state').className = 'pill';
-  $('state').textContent = 'signed out';
-  forgetDetails();
-  forgetSessions();
-  forgetMfa();
-  codeStep(false);
-  show($('sign-in-notice'), reason && !QUIET.has(reason) ? ENDED[reason] ?? `Your session ended (${reason}). Please sign in again.` : '');
-  // The name stays for the next sign-in; the keyboard starts where typing is needed.
-  ($('username').value ? $('password') : $('username')).focus();
-}
-
-async function showAccount() {
-  if (view === 'in') return;
-  const fromForm = $('sign-in').contains(document.activeElement);
-  view = 'in';
-  $('sign-in').hidden = true;
-  $('account').hidden = false;
-  $('sign-out').hidden = false;
-  $('state').className = 'pill on';
-  $('state').textContent = `signed in as ${latchkey.claims()?.sub ?? '…'}`;
-  // After a sign-in the form the keyboard was in is gone: start at the top of the account.
-  if (fromForm || document.activeElement === document.body) $('account-heading').focus();
-  await Promise.all([loadDetails(), loadSessions(), loadMfa()]);
-}
 
 function forgetDetails() {
   for (const id of ['me-username', 'me-full-name', 'me-email', 'me-groups', 'me-role']) $(id).textContent = '';
@@ -69,34 +28,6 @@ async function loadDetails() {
   }
 }
 
-/** The sign-in's second step (a code) in place of the password form, or back. */
-function codeStep(on) {
-  $('login-form').hidden = on;
-  $('code-form').hidden = !on;
-  $('code').value = '';
-  show($('code-error'), '');
-  $('code').removeAttribute('aria-invalid');
-  if (on) $('code').focus();
-}
-
-const LOGIN_WORDS = { invalid_credentials: 'Incorrect username or password.' };
-
-$('login-form').addEventListener('submit', (event) => submitting(event, $('login-error'), async () => {
-  show($('sign-in-notice'), ''); // read, and acted on
-  const signedIn = await latchkey.login($('username').value, $('password').value);
-  $('password').value = '';
-  if (signedIn?.codeNeeded) codeStep(true);
-}, LOGIN_WORDS));
-
-$('code-form').addEventListener('submit', (event) => submitting(event, $('code-error'), async () => {
-  await latchkey.verifyCode($('code').value);
-}));
-
-$('code-cancel').addEventListener('click', () => {
-  codeStep(false);
-  $('password').focus();
-});
-
 $('password-form').addEventListener('submit', (event) => submitting(event, $('password-message'), async () => {
   const body = { current_password: $('current-password').value, new_password: $('new-password').value };
   await latchkey.request('/user/password', 'POST', body);
@@ -105,37 +36,13 @@ $('password-form').addEventListener('submit', (event) => submitting(event, $('pa
   await loadSessions();
 }));
 
-$('sign-out').addEventListener('click', () => {
-  latchkey.logout().catch((e) => show($('sign-in-notice'), `You are signed out here, but the server did not hear it: ${describe(e)}`));
+startPage({
+  content: $('account'),
+  heading: $('account-heading'),
+  load: () => Promise.all([loadDetails(), loadSessions(), loadMfa()]),
+  forget: () => {
+    forgetDetails();
+    forgetSessions();
+    forgetMfa();
+  },
 });
-
-// An API call found the session gone (ended on another device, or by an administrator).
-document.addEventListener('latchkey:ended', () => {
-  if (view !== 'in') return;
-  latchkey.logout().catch(() => {});
-  showSignIn('invalid_token');
-});
-
-/** A refresh that failed for now (busy, throttled, unreachable) is retried by latchkey.js. */
-function retrying(event) {
-  const wait = inWords(Math.max(1, Math.round((event.retryInMs || 0) / 1000)));
-  const why = { busy: 'The server is busy', throttled: 'The server asks to slow down', network: 'The server cannot be reached' };
-  $('state').textContent = `${why[event.code] ?? `The server answered ${event.code}`}; trying again in ${wait}.`;
-}
-
-latchkey.onChange((event) => {
-  if (event.type === 'logout') showSignIn(event.code);
-  else if (event.type === 'retry') retrying(event);
-  else {
-    const said = `signed in as ${latchkey.claims()?.sub ?? '…'}`;
-    // A live region: only a change is worth saying again (after a retry, or another user).
-    if (view === 'in' && $('state').textContent !== said) $('state').textContent = said;
-    showAccount();
-  }
-});
-
-// One refresh after the page loads brings back the session the cookie holds.
-latchkey.restore().then(
-  (inSession) => { if (!inSession && view !== 'out') showSignIn(); },
-  (e) => { $('state').textContent = `${describe(e)} Trying again…`; },
-);

@@ -253,13 +253,25 @@ export async function verifyCode(code) {
  * 204) and rejects with the server's error as a LatchkeyError (`status`, `code`,
  * `detail` as its message, `retryAfter` in seconds for 429 and 503). */
 export async function request(path, method = 'GET', body = undefined) {
+  const res = await call(path, method, body);
+  return res.status === 204 ? undefined : res.json();
+}
+
+/** One page of a list route (`/admin/users?_start=0&_end=10`, `/admin/audit`), as
+ * React Admin reads it: `{ items, total }`, the total from `X-Total-Count`. */
+export async function list(path) {
+  const res = await call(path, 'GET');
+  return { items: await res.json(), total: Number(res.headers.get('X-Total-Count')) };
+}
+
+async function call(path, method, body) {
   const init = { method };
   if (body) Object.assign(init, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
   const res = await fetch(opts.baseUrl + path, init).catch((e) => {
     throw new LatchkeyError(`Network error: ${e.message}`);
   });
   if (!res.ok) throw await failure(res);
-  return res.status === 204 ? undefined : res.json();
+  return res;
 }
 
 /** The signed-in user's second factor (TOTP). A wrong password or code rejects

@@ -1,6 +1,6 @@
 //! `GET /admin/audit`: the audit trail for admin UIs, paged and filtered like `/admin/users`
 //! (`_start`, `_end`, `X-Total-Count`), newest first by default; an unknown parameter or value is
-//! 422.
+//! 422. `since` keeps the events from a time on (an admin UI's time filter).
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -83,6 +83,9 @@ pub struct AuditParams {
     /// Only this kind of event.
     #[param(inline, value_type = Option<crate::audit::Kind>)]
     event: Option<String>,
+    /// Only events at or after this time (RFC 3339, e.g. `2026-12-07T16:00:00Z`).
+    #[param(value_type = Option<String>, format = DateTime)]
+    since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -123,7 +126,7 @@ fn parse(query_string: &str) -> Result<AuditQuery, ApiError> {
     Ok(AuditQuery {
         username: params.username,
         event: params.event.as_deref().map(event).transpose()?,
-        since: None,
+        since: params.since.map(|t| t.timestamp_millis()),
         oldest_first: params._order == Some(Order::ASC),
         offset,
         limit,
@@ -150,10 +153,11 @@ mod tests {
     #[test]
     fn paging_filters_and_order_are_read() {
         let q =
-            parse("_start=5&_end=15&_sort=at&_order=asc&username=Alice&event=login_ok").unwrap();
+            parse("_start=5&_end=15&_sort=at&_order=asc&username=Alice&event=login_ok&since=2026-12-07T16:00:00Z").unwrap();
         assert_eq!((q.offset, q.limit, q.oldest_first), (5, Some(10), true));
         assert_eq!(q.username.as_deref(), Some("Alice"));
         assert_eq!(q.event.as_deref(), Some("login_ok"));
+        assert_eq!(q.since, Some(1_796_659_200_000));
         assert!(!parse("").unwrap().oldest_first, "newest first by default");
     }
 
@@ -180,6 +184,7 @@ mod tests {
             "_start=-1",
             "_start=5&_end=2",
             "q=x",
+            "since=yesterday",
         ] {
             assert!(parse(bad).is_err(), "{bad} should be refused");
         }

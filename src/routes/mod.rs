@@ -93,6 +93,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint!(docs => page),
     endpoint!(docs => asset),
     endpoint!(static_files => index),
+    endpoint!(static_files => admin),
+    endpoint!(static_files => admin_redirect),
     endpoint!(static_files => asset),
 ];
 

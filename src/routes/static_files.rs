@@ -1,4 +1,4 @@
-//! The account page and its assets, embedded in the binary so `latchkey serve` works from any
+//! The account page, the admin console and their assets, embedded in the binary so `latchkey serve` works from any
 //! directory.
 
 use actix_web::http::header;
@@ -41,6 +41,15 @@ const ASSETS: &[Asset] = &[
     asset!("account-ui.js", JS),
     asset!("account-sessions.js", JS),
     asset!("account-mfa.js", JS),
+    asset!("sign-in.js", JS),
+    asset!("admin.html", HTML),
+    asset!("admin.css", CSS),
+    asset!("admin.js", JS),
+    asset!("admin-table.js", JS),
+    asset!("admin-users.js", JS),
+    asset!("admin-user.js", JS),
+    asset!("admin-audit.js", JS),
+    asset!("admin-keys.js", JS),
 ];
 
 #[utoipa::path(get, path = "/", tag = "pages", operation_id = "account_page",
@@ -50,9 +59,27 @@ pub async fn index() -> HttpResponse {
     serve("index.html").unwrap_or_else(|| HttpResponse::NotFound().finish())
 }
 
+#[utoipa::path(get, path = "/admin/", tag = "pages", operation_id = "admin_console",
+    summary = "The admin console",
+    description = "Users, the audit trail and the signing keys, for users with the admin role; \
+        the page signs in itself and talks only to the JSON API.",
+    responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
+pub async fn admin() -> HttpResponse {
+    serve("admin.html").unwrap_or_else(|| HttpResponse::NotFound().finish())
+}
+
+#[utoipa::path(get, path = "/admin", tag = "pages", operation_id = "admin_console_redirect",
+    summary = "To the admin console",
+    responses((status = 308, description = "`Location: /admin/`")))]
+pub async fn admin_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/admin/"))
+        .finish()
+}
+
 #[utoipa::path(get, path = "/static/{name}", tag = "pages", operation_id = "static_asset",
-    summary = "A script or style of the account page",
-    params(("name" = String, Path, description = "latchkey.js, app.css, or one of the account page's scripts (account.js, account-ui.js, account-sessions.js, account-mfa.js)", example = "latchkey.js")),
+    summary = "A script or style of the account page or the admin console",
+    params(("name" = String, Path, description = "latchkey.js, app.css, or one of the pages' own files (account.js, account-ui.js, account-sessions.js, account-mfa.js, sign-in.js, admin.css, admin.js, admin-table.js, admin-users.js, admin-user.js, admin-audit.js, admin-keys.js)", example = "latchkey.js")),
     responses(
         (status = 200, description = "The file", content(("text/javascript"), ("text/css"), ("text/html"))),
         openapi::NotFound))]

@@ -198,13 +198,23 @@ async fn the_audit_list_pages_and_filters_like_the_users_list() {
     let oldest_first = audit_page(&app, &token, "_sort=id&_order=ASC").await;
     let oldest_first: Vec<Value> = oldest_first.json().await.unwrap();
     let filtered = audit_page(&app, &token, "username=BOB&event=login_failed").await;
+    let since_then = audit_page(&app, &token, "since=2000-01-01T00:00:00Z").await;
+    let since_later = audit_page(&app, &token, "since=2999-01-01T00:00:00Z").await;
 
     assert_eq!(page.len(), 2);
     assert_eq!(page[0]["id"], newest_first[1]["id"]);
     assert!(newest_first[0]["id"].as_i64() > newest_first[1]["id"].as_i64());
     assert_eq!(oldest_first[0]["id"], newest_first[3]["id"]);
     assert_eq!(filtered.headers()["x-total-count"], "2");
-    for bad in ["bogus=1", "event=nope", "_end=-1", "_order=sideways"] {
+    assert_eq!(since_then.headers()["x-total-count"], "4");
+    assert_eq!(since_later.headers()["x-total-count"], "0");
+    for bad in [
+        "bogus=1",
+        "event=nope",
+        "_end=-1",
+        "_order=sideways",
+        "since=yesterday",
+    ] {
         let refused = audit_page(&app, &token, bad).await;
         let body = assert_documented(&doc, "get", "/admin/audit", refused).await;
         assert_eq!(body["code"], "invalid_request", "{bad}");

@@ -35,10 +35,15 @@ async fn api_answers_forbid_mime_sniffing_and_referrers_errors_included() {
 }
 
 #[tokio::test]
-async fn the_page_allows_no_inline_script_and_no_framing() {
+async fn the_pages_allow_no_inline_script_and_no_framing() {
     let app = spawn_app().await;
+    for path in ["/", "/admin/"] {
+        page_allows_no_inline_script_and_no_framing(&app, path).await;
+    }
+}
 
-    let response = app.client.get(app.url("/")).send().await.unwrap();
+async fn page_allows_no_inline_script_and_no_framing(app: &TestApp, path: &str) {
+    let response = app.client.get(app.url(path)).send().await.unwrap();
 
     assert_eq!(response.status(), 200);
     assert_security_headers(&response);
@@ -66,7 +71,7 @@ async fn the_page_allows_no_inline_script_and_no_framing() {
         let open_tag = &tag[..tag.find('>').expect("a closed script tag")];
         assert!(
             open_tag.contains("src="),
-            "inline script: <script{open_tag}>"
+            "{path}: inline script: <script{open_tag}>"
         );
     }
     assert!(!page.contains("javascript:"));
@@ -77,6 +82,41 @@ async fn the_page_allows_no_inline_script_and_no_framing() {
         " oninput=",
         " onchange=",
     ] {
-        assert!(!page.contains(handler), "inline handler {handler}");
+        assert!(!page.contains(handler), "{path}: inline handler {handler}");
+    }
+}
+
+#[tokio::test]
+async fn the_console_is_at_admin_slash_and_admin_leads_there() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let bare = client.get(app.url("/admin")).send().await.unwrap();
+    assert_eq!(bare.status(), 308);
+    assert_eq!(bare.headers()["location"], "/admin/");
+    let page = client.get(app.url("/admin/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("/static/admin.js"), "{html}");
+    // Every file the console loads is served.
+    for asset in [
+        "admin.css",
+        "admin.js",
+        "admin-table.js",
+        "admin-users.js",
+        "admin-user.js",
+        "admin-audit.js",
+        "admin-keys.js",
+        "sign-in.js",
+    ] {
+        let response = client
+            .get(app.url(&format!("/static/{asset}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{asset}");
     }
 }
