@@ -2,10 +2,9 @@
 // any console or page error, the sign-in walk, API calls made from Node as another
 // device would, axe-core run in the page, screenshots, and RFC 6238 codes (from totp.js).
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { ADMIN_PASSWORD, SCREENSHOTS, recordTraffic } from './harness.js';
+import { ADMIN_PASSWORD, recordTraffic, screenshot } from './harness.js';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -84,20 +83,18 @@ export async function seriousViolations(page) {
 
 /** Full-page screenshots at 360 px and 1280 px wide; returns their paths. */
 export async function screenshots(page, name) {
-  mkdirSync(SCREENSHOTS, { recursive: true });
   const before = page.viewportSize();
   const paths = [];
   for (const width of [360, 1280]) {
     await page.setViewportSize({ width, height: 800 });
-    const path = join(SCREENSHOTS, `${name}-${width}.png`);
-    await page.screenshot({ path, fullPage: true });
+    const path = await screenshot(page, `${name}-${width}`, { fullPage: true });
     // Nothing cut off: the page never scrolls sideways.
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(overflow, 0, `${name} at ${width} px is no wider than the window`);
     paths.push(path);
   }
   await page.setViewportSize(before);
-  return paths;
+  return paths.filter(Boolean);
 }
 
 export { stepNow, totp } from './totp.js';

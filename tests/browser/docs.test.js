@@ -4,10 +4,8 @@
 // on GET /user/me works. Run by scripts/test after `cargo test`.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import {
-  ADMIN_PASSWORD, SCREENSHOTS, recordTraffic, startBrowser, startServer, stopBrowser, stopServer,
+  ADMIN_PASSWORD, recordTraffic, screenshot, startBrowser, startServer, stopBrowser, stopServer,
 } from './harness.js';
 
 let server;
@@ -56,8 +54,7 @@ test('the docs page renders every operation and its Authorize and Try it out wor
   const storage = await page.evaluate(() => [localStorage.length, sessionStorage.length]);
   assert.deepEqual(storage, [0, 0], 'the token is not persisted');
 
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOTS, 'docs.png'), fullPage: false });
+  await screenshot(page, 'docs');
   const foreign = requested.filter((url) => !url.startsWith(origin) && !url.startsWith('data:'));
   assert.deepEqual(foreign, [], 'nothing is fetched from elsewhere');
   // Any Content-Security-Policy refusal shows up as a console error.

@@ -2,7 +2,7 @@
 // and Debian's Chromium with a fresh profile. Everything started here is torn down by
 // `stop()`, also when the test fails, so no process or file outlives the run.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +110,18 @@ export function recordTraffic(context) {
   return traffic;
 }
 
-// Screenshots are for looking at, not for the repository: a fixed folder under the
-// system's temp dir, overwritten by each run (LATCHKEY_SCREENSHOTS names another).
-export const SCREENSHOTS = process.env.LATCHKEY_SCREENSHOTS || join(tmpdir(), 'latchkey-screenshots');
+// Screenshots are for looking at, not for the repository: written only when
+// LATCHKEY_SCREENSHOTS names a folder; otherwise pages are still rendered, into memory.
+export const SCREENSHOTS = process.env.LATCHKEY_SCREENSHOTS || null;
+
+/** A screenshot of `page`, kept as SCREENSHOTS/`name`.png when that is set; returns its path. */
+export async function screenshot(page, name, options = {}) {
+  if (!SCREENSHOTS) {
+    await page.screenshot(options);
+    return null;
+  }
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ ...options, path });
+  return path;
+}
