@@ -188,7 +188,7 @@ async fn an_unknown_route_is_a_json_404() {
         "/user/nope",
         "/user/token/extra",
         "/static/nope.js",
-        "/admin",
+        "/admin/nope",
     ] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         let detail = assert_error(response, 404, "not_found").await;
