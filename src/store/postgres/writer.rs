@@ -19,7 +19,7 @@ use r2d2::Pool;
 
 use super::session_tx::InTransaction;
 use super::{Connection, Manager};
-use crate::store::{SessionReply, SessionWork, StoreError, StoreResult};
+use crate::store::{OpenError, SessionReply, SessionWork, StoreError, StoreResult};
 
 /// Jobs waiting beyond this (over all threads) are refused as busy: memory stays bounded.
 const QUEUE: usize = 4096;
@@ -61,7 +61,7 @@ impl Drop for Pinned {
 }
 
 impl Writer {
-    pub(super) fn start(pool: Pool<Manager>) -> Result<Writer, String> {
+    pub(super) fn start(pool: Pool<Manager>) -> Result<Writer, OpenError> {
         let mut queues = Vec::with_capacity(THREADS);
         for i in 0..THREADS {
             let (jobs, queue) = mpsc::sync_channel::<SessionWork>(QUEUE / THREADS);
@@ -69,7 +69,7 @@ impl Writer {
             thread::Builder::new()
                 .name(format!("latchkey-pg-writer-{i}"))
                 .spawn(move || drain(&pool, &queue))
-                .map_err(|e| format!("cannot start the database writer: {e}"))?;
+                .map_err(OpenError::StartWriter)?;
             queues.push(jobs);
         }
         Ok(Writer {
