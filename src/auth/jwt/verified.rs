@@ -5,7 +5,7 @@
 //!
 //! Hand-written on purpose: `quick_cache` (sharded, S3-FIFO) was measured in its place and made
 //! no difference (`callgrind`: the token check 22.3k instructions per `me` either way, of about
-//! 94k, most of it the SHA-256; `me` and `verify` req/s within the VM's noise), so it would be a
+//! 94k, most of it the SHA-256 under valgrind; `me` and `verify` req/s within the VM's noise), so it would be a
 //! dependency for nothing; see docs/performance.md.
 
 use std::collections::HashMap;
