@@ -38,8 +38,7 @@ pub(super) fn run(db: &Path, args: BackupArgs) -> Result<(), CommandError> {
                 let _ = std::io::stderr().flush();
             }
         }
-    })
-    .map_err(CommandError::Database)?;
+    })?;
     if last_shown >= 0 {
         eprintln!();
     }

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::duration;
 use crate::secret::{self, KeySource};
 use crate::store::postgres::{self, OTHER_SECRET};
-use crate::store::{maintenance, Database};
+use crate::store::{maintenance, Database, InspectError};
 use secrecy::ExposeSecret;
 
 /// A key or database problem found by the check (exit 1).
@@ -18,8 +18,8 @@ pub enum CheckError {
     #[error(transparent)]
     Key(#[from] crate::secret::SecretError),
     /// Inspecting the database (the store says why).
-    #[error("{0}")]
-    Database(String),
+    #[error(transparent)]
+    Database(#[from] InspectError),
     #[error("{OTHER_SECRET}")]
     OtherSecret,
     #[error("directory {} for {}: {cause}", .dir.display(), .path.display())]
@@ -109,7 +109,7 @@ fn check_database(path: &Path) -> Result<String, CheckError> {
         writable_dir(path)?;
         return Ok(format!("{} will be created on first start", path.display()));
     }
-    let found = maintenance::inspect(path).map_err(CheckError::Database)?;
+    let found = maintenance::inspect(path)?;
     let mut summary = format!(
         "{} (schema version {}; {} user(s), {} enabled admin(s), {} open session(s), {} audit event(s))",
         path.display(),
@@ -131,7 +131,7 @@ fn check_postgres(db: &Database, url: &str, fingerprint: &[u8]) -> Result<String
     let postgres::Found {
         inspection: found,
         secret_fingerprint,
-    } = postgres::inspect(url).map_err(CheckError::Database)?;
+    } = postgres::inspect(url)?;
     if secret_fingerprint.is_some_and(|stored| stored != fingerprint) {
         return Err(CheckError::OtherSecret);
     }

@@ -87,6 +87,7 @@ mod tests {
 
     use super::Checked;
 
+    /// clap's error rendered as the user reads it: the tests compare its text.
     fn parse<E>(parser: Checked<E>, value: &OsStr) -> Result<String, String>
     where
         Checked<E>: TypedValueParser<Value = String>,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::auth::password::HashError;
 use crate::config::KeySourceError;
 use crate::domain::{PasswordError, UsernameError};
-use crate::store::{Database, StoreError};
+use crate::store::{BackupError, Database, OpenError, StoreError};
 
 /// A command refused before anything is opened (exit 2).
 #[derive(Debug, thiserror::Error)]
@@ -22,9 +22,12 @@ pub enum Refusal {
 pub enum CommandError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Opening, inspecting, copying or filling a database (the store says why).
-    #[error("{0}")]
-    Database(String),
+    /// Opening a database (the store says why).
+    #[error(transparent)]
+    Database(#[from] OpenError),
+    /// Copying a SQLite file (`backup`).
+    #[error(transparent)]
+    Backup(#[from] BackupError),
     /// Copying a SQLite database into PostgreSQL (`migrate`).
     #[error(transparent)]
     Transfer(#[from] crate::store::transfer::TransferError),

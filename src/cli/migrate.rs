@@ -28,7 +28,7 @@ pub(super) fn run(args: MigrateArgs) -> Result<(), CommandError> {
     let fingerprint = secret::fingerprint(&source_secret(&source)?);
     // An older file is upgraded in place first, as every command does, so
     // the copy reads the current schema.
-    drop(SqliteStore::open(&args.from, 1).map_err(CommandError::Database)?);
+    drop(SqliteStore::open(&args.from, 1)?);
     let mut export = SqliteExport::open(&args.from)?;
     let copied = import(
         &args.to,

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use crate::audit::WriterNotStarted;
 use crate::bootstrap::BootstrapError;
 use crate::store::postgres::OTHER_SECRET;
-use crate::store::StoreError;
+use crate::store::{OpenError, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -15,8 +15,8 @@ pub enum StartError {
     #[error("{OTHER_SECRET}")]
     OtherSecret,
     /// Opening or upgrading the database (the store says why).
-    #[error("{0}")]
-    Database(String),
+    #[error(transparent)]
+    Database(OpenError),
     /// Reading or making the signing key (the key file says why).
     #[error(transparent)]
     Key(#[from] crate::secret::SecretError),

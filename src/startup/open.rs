@@ -7,8 +7,8 @@ use secrecy::ExposeSecret;
 
 use super::StartError;
 use crate::config::Config;
-use crate::store::postgres::{self, OTHER_SECRET};
-use crate::store::{Database, Opened, SqliteStore};
+use crate::store::postgres;
+use crate::store::{Database, OpenError, Opened, SqliteStore};
 use crate::{bootstrap, secret};
 
 /// Opens the store, warns of names kept from an upgrade, and makes the
@@ -46,7 +46,7 @@ fn open_store(config: &Config) -> Result<(Opened, Vec<u8>), StartError> {
             // wait on the network: room for all of them beside the rest.
             let pool = pool + reader_threads(db) as u32 + postgres::WRITER_THREADS as u32;
             match db.open(pool, Some(&fingerprint)) {
-                Err(e) if e == OTHER_SECRET => Err(StartError::OtherSecret),
+                Err(OpenError::OtherSecret) => Err(StartError::OtherSecret),
                 opened => Ok((opened.map_err(StartError::Database)?, key)),
             }
         }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::postgres::{self, Agreement, PostgresStore};
-use super::{SqliteStore, Store, StoreResult, ThrottleStore};
+use super::{OpenError, SqliteStore, Store, StoreResult, ThrottleStore};
 
 #[derive(Clone)]
 pub enum Database {
@@ -51,7 +51,11 @@ impl Database {
     /// Opens the database, applying its schema. `fingerprint` (of the
     /// signing secret) is checked against PostgreSQL's; SQLite keeps its key
     /// beside the file and needs none.
-    pub fn open(&self, max_connections: u32, fingerprint: Option<&[u8]>) -> Result<Opened, String> {
+    pub fn open(
+        &self,
+        max_connections: u32,
+        fingerprint: Option<&[u8]>,
+    ) -> Result<Opened, OpenError> {
         match self {
             Database::Sqlite(path) => SqliteStore::open(path, max_connections).map(Opened::Sqlite),
             Database::Postgres(url) => PostgresStore::open(

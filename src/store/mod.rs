@@ -4,6 +4,7 @@
 mod admin;
 mod audit;
 mod database;
+mod failures;
 mod groups;
 mod issue_times;
 mod mfa;
@@ -19,6 +20,7 @@ mod users;
 pub use admin::{AdminStore, NameCollision, UserChange, UserQuery, UserSort};
 pub use audit::{AuditEvent, AuditQuery, AuditRecord, AuditStore, HourCount, HOUR_MS};
 pub use database::{Database, Opened};
+pub use failures::{BackupError, InspectError, OpenError, SchemaError};
 pub use groups::{difference as groups_difference, GroupsChange};
 pub use issue_times::IssueTimes;
 pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};

@@ -152,8 +152,8 @@ pub enum TransferError {
         source: Cause,
     },
     /// The target's TLS setup or schema (their own messages, as `serve` prints them).
-    #[error("{0}")]
-    Setup(String),
+    #[error(transparent)]
+    Setup(#[from] super::OpenError),
     #[error("PostgreSQL: {0}")]
     Target(#[source] StoreError),
     #[error("the target database is not empty ({table} has {rows} rows): migrate copies only into an empty PostgreSQL database; create a new one and point --to at it")]

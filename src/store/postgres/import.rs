@@ -29,14 +29,14 @@ pub fn import(
 ) -> Result<Copied, TransferError> {
     let config = postgres::Config::from_str(url)
         .map_err(|e| TransferError::TargetUrl(TransferError::cause(e)))?;
-    let connector = tls::connector().map_err(TransferError::Setup)?;
+    let connector = tls::connector()?;
     let mut client = config
         .connect(connector)
         .map_err(|e| TransferError::Connect {
             at: describe(&config),
             source: TransferError::cause(e),
         })?;
-    schema::migrate(&mut client, Some(fingerprint)).map_err(TransferError::Setup)?;
+    schema::migrate(&mut client, Some(fingerprint))?;
     let mut tx = client.transaction().map_err(explain)?;
     let names: Vec<&str> = TABLES.iter().map(|(name, _)| *name).collect();
     // Instances may already point at the database: none writes until COMMIT.

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use super::{describe, rows, schema, tls};
 use crate::store::maintenance::Inspection;
-use crate::store::StoreError;
+use crate::store::{InspectError, OpenError, StoreError, StoreResult};
 
 /// What `inspect` found, and the fingerprint of the secret the database
 /// was set up with (`None` before the first instance started).
@@ -14,36 +14,48 @@ pub struct Found {
     pub secret_fingerprint: Option<Vec<u8>>,
 }
 
-pub fn inspect(url: &str) -> Result<Found, String> {
-    let config = postgres::Config::from_str(url)
-        .map_err(|e| format!("--db is not a valid PostgreSQL URL: {e}"))?;
+pub fn inspect(url: &str) -> Result<Found, InspectError> {
+    let config = postgres::Config::from_str(url).map_err(OpenError::InvalidUrl)?;
     let shown = describe(&config);
-    let mut client = config
-        .connect(tls::connector()?)
-        .map_err(|e| format!("cannot connect to PostgreSQL at {shown}: {e}"))?;
-    let explain = |e: postgres::Error| format!("PostgreSQL at {shown}: {}", StoreError::from(e));
+    let mut client =
+        config
+            .connect(tls::connector()?)
+            .map_err(|source| OpenError::Unreachable {
+                at: shown.clone(),
+                source,
+            })?;
+    let explain = |source| InspectError::Postgres {
+        at: shown.clone(),
+        source,
+    };
     let mut tx = client
         .build_transaction()
         .read_only(true)
         .isolation_level(postgres::IsolationLevel::RepeatableRead)
         .start()
+        .map_err(StoreError::from)
         .map_err(explain)?;
-    let version = schema::version(&mut tx).map_err(explain)?;
+    let version = schema::version(&mut tx)
+        .map_err(StoreError::from)
+        .map_err(explain)?;
     if version > schema::SCHEMA_VERSION {
-        return Err(format!(
-            "{shown} was written by a newer latchkey (PostgreSQL schema version {version}; this binary knows {})",
-            schema::SCHEMA_VERSION
-        ));
+        return Err(InspectError::PostgresTooNew {
+            at: shown.clone(),
+            found: version,
+        });
     }
-    let mut count = |sql: &str| -> Result<i64, String> {
-        match version {
-            0 => Ok(0),
-            _ => {
-                let row = tx.query_one(sql, &[]).map_err(explain)?;
-                rows::column(&row, 0).map_err(|e| format!("PostgreSQL at {shown}: {e}"))
-            }
-        }
-    };
+    read(&mut tx, version).map_err(explain)
+}
+
+/// The counts and the fingerprint, of a schema this binary knows.
+fn read(tx: &mut postgres::Transaction, version: i32) -> StoreResult<Found> {
+    if version == 0 {
+        return Ok(Found {
+            inspection: Inspection::default(),
+            secret_fingerprint: None,
+        });
+    }
+    let mut count = |sql: &str| rows::column::<i64>(&tx.query_one(sql, &[])?, 0);
     let inspection = Inspection {
         schema_version: i64::from(version),
         users: count("SELECT COUNT(*) FROM users")?,
@@ -51,12 +63,8 @@ pub fn inspect(url: &str) -> Result<Found, String> {
         sessions: count("SELECT COUNT(*) FROM sessions WHERE end_reason IS NULL")?,
         audit_events: count("SELECT COUNT(*) FROM audit_events")?,
     };
-    let secret_fingerprint = match version {
-        0 => None,
-        _ => schema::stored_fingerprint(&mut tx).map_err(explain)?,
-    };
     Ok(Found {
         inspection,
-        secret_fingerprint,
+        secret_fingerprint: schema::stored_fingerprint(tx)?,
     })
 }

@@ -29,7 +29,7 @@ use r2d2::{ManageConnection, Pool, PooledConnection};
 use r2d2_postgres::PostgresConnectionManager;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::{HealthStore, StoreError, StoreResult};
+use super::{HealthStore, OpenError, StoreError, StoreResult};
 
 pub use inspect::{inspect, Found};
 pub use schema::{OTHER_SECRET, SCHEMA_VERSION};
@@ -64,16 +64,19 @@ impl PostgresStore {
         url: &str,
         max_connections: u32,
         agreement: Agreement,
-    ) -> Result<PostgresStore, String> {
-        let config = postgres::Config::from_str(url)
-            .map_err(|e| format!("--db is not a valid PostgreSQL URL: {e}"))?;
+    ) -> Result<PostgresStore, OpenError> {
+        let config = postgres::Config::from_str(url).map_err(OpenError::InvalidUrl)?;
         let manager = Manager(PostgresConnectionManager::new(
             config.clone(),
             tls::connector()?,
         ));
-        let mut first = config
-            .connect(tls::connector()?)
-            .map_err(|e| format!("cannot connect to PostgreSQL at {}: {e}", describe(&config)))?;
+        let mut first =
+            config
+                .connect(tls::connector()?)
+                .map_err(|source| OpenError::Unreachable {
+                    at: describe(&config),
+                    source,
+                })?;
         schema::migrate(&mut first, agreement.secret_fingerprint)?;
         drop(first);
         let pool = Pool::builder()
@@ -82,7 +85,10 @@ impl PostgresStore {
             .connection_timeout(Duration::from_secs(3))
             .test_on_check_out(false)
             .build(manager)
-            .map_err(|e| format!("cannot connect to PostgreSQL at {}: {e}", describe(&config)))?;
+            .map_err(|source| OpenError::PostgresPool {
+                at: describe(&config),
+                source,
+            })?;
         let writer = writer::Writer::start(pool.clone())?;
         Ok(PostgresStore { pool, writer })
     }

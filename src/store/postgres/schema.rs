@@ -4,7 +4,7 @@
 
 use postgres::Client;
 
-use crate::store::StoreError;
+use crate::store::{OpenError, StoreError};
 
 const SCHEMA: &str = include_str!("../../../schema.postgres.sql");
 pub const SCHEMA_VERSION: i32 = 6;
@@ -18,8 +18,8 @@ const SCHEMA_LOCK: (i32, i32) = (LOCK_SPACE, 1);
 /// Names the fingerprint's row in `latchkey_meta`.
 const FINGERPRINT: &str = "secret_fingerprint";
 
-pub(super) fn migrate(client: &mut Client, fingerprint: Option<&[u8]>) -> Result<(), String> {
-    let explain = |e: postgres::Error| format!("PostgreSQL schema: {}", StoreError::from(e));
+pub(super) fn migrate(client: &mut Client, fingerprint: Option<&[u8]>) -> Result<(), OpenError> {
+    let explain = |e: postgres::Error| OpenError::PostgresSchema(StoreError::from(e));
     let mut tx = client.transaction().map_err(explain)?;
     tx.execute(
         "SELECT pg_advisory_xact_lock($1, $2)",
@@ -28,9 +28,7 @@ pub(super) fn migrate(client: &mut Client, fingerprint: Option<&[u8]>) -> Result
     .map_err(explain)?;
     let version = version(&mut tx).map_err(explain)?;
     if version > SCHEMA_VERSION {
-        return Err(format!(
-            "the database was written by a newer latchkey (PostgreSQL schema version {version}; this binary knows {SCHEMA_VERSION}): upgrade latchkey"
-        ));
+        return Err(OpenError::PostgresTooNew(version));
     }
     if version < SCHEMA_VERSION {
         tx.batch_execute(SCHEMA).map_err(explain)?;
@@ -45,7 +43,7 @@ pub(super) fn migrate(client: &mut Client, fingerprint: Option<&[u8]>) -> Result
     if let Some(fingerprint) = fingerprint {
         agree_on_secret(&mut tx, fingerprint).map_err(|e| match e {
             Disagree::Store(e) => explain(e),
-            Disagree::OtherSecret => OTHER_SECRET.to_string(),
+            Disagree::OtherSecret => OpenError::OtherSecret,
         })?;
     }
     tx.commit().map_err(explain)

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-pub(super) fn connector() -> Result<MakeRustlsConnect, String> {
+use crate::store::OpenError;
+
+pub(super) fn connector() -> Result<MakeRustlsConnect, OpenError> {
     let mut roots = rustls::RootCertStore::empty();
     // A missing or unreadable system store leaves TLS with no trusted CA:
     // a TLS connection then fails with a message, a plain one still works.
@@ -15,7 +17,7 @@ pub(super) fn connector() -> Result<MakeRustlsConnect, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS to PostgreSQL: {e}"))?
+        .map_err(OpenError::Tls)?
         .with_root_certificates(roots)
         .with_no_client_auth();
     Ok(MakeRustlsConnect::new(config))

@@ -17,7 +17,7 @@ use std::thread;
 use r2d2::Pool;
 
 use super::{batch, Manager};
-use crate::store::{SessionJob, SessionTx, SessionWork, StoreError, StoreResult};
+use crate::store::{OpenError, SessionJob, SessionTx, SessionWork, StoreError, StoreResult};
 
 /// Jobs waiting beyond this (over all threads) are refused as busy: memory stays bounded.
 const QUEUE: usize = 4096;
@@ -76,7 +76,7 @@ impl SessionJob for PinnedJob {
 }
 
 impl Writer {
-    pub(super) fn start(pool: Pool<Manager>) -> Result<Writer, String> {
+    pub(super) fn start(pool: Pool<Manager>) -> Result<Writer, OpenError> {
         let mut queues = Vec::with_capacity(THREADS);
         for i in 0..THREADS {
             let (jobs, queue) = mpsc::sync_channel::<SessionWork>(QUEUE / THREADS);
@@ -84,7 +84,7 @@ impl Writer {
             thread::Builder::new()
                 .name(format!("latchkey-pg-writer-{i}"))
                 .spawn(move || drain(&pool, &queue))
-                .map_err(|e| format!("cannot start the database writer: {e}"))?;
+                .map_err(OpenError::StartWriter)?;
             queues.push(jobs);
         }
         Ok(Writer {

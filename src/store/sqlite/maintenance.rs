@@ -1,5 +1,5 @@
-//! Operator tasks on the database file: look at it without changing it (`check-config`), and copy
-//! it while the server runs (`backup`) with SQLite's online backup API.
+//! Operator tasks on the database file: look at it without changing it (`check-config`, in
+//! `inspect`), and copy it while the server runs (`backup`) with SQLite's online backup API.
 
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -8,6 +8,9 @@ use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 
 use super::{BUSY_TIMEOUT, SCHEMA_VERSION};
+use crate::store::BackupError;
+
+pub use super::inspect::{inspect, Inspection};
 
 /// The schema version this binary writes; an older file is upgraded by `serve`.
 pub const KNOWN_SCHEMA_VERSION: i64 = SCHEMA_VERSION;
@@ -15,74 +18,30 @@ pub const KNOWN_SCHEMA_VERSION: i64 = SCHEMA_VERSION;
 /// Pages copied per backup step (4 MiB at the default page size).
 const PAGES_PER_STEP: i32 = 1024;
 
-/// What a look at the database found.
-#[derive(Debug)]
-pub struct Inspection {
-    pub schema_version: i64,
-    pub users: i64,
-    pub enabled_admins: i64,
-    pub sessions: i64,
-    pub audit_events: i64,
-}
-
-/// Opens the file read-only and checks it: a SQLite database of a schema
-/// this binary knows, passing `quick_check`. A file at version 0 (new)
-/// has no tables yet, so it counts nothing.
-pub fn inspect(path: &Path) -> Result<Inspection, String> {
-    let shown = path.display();
-    let conn = open_read_only(path).map_err(|e| format!("cannot open database {shown}: {e}"))?;
-    let version: i64 = conn
-        .query_row("PRAGMA user_version", [], |row| row.get(0))
-        .map_err(|e| format!("{shown} is not a SQLite database ({e})"))?;
-    if version > SCHEMA_VERSION {
-        return Err(format!(
-            "{shown} was written by a newer latchkey (schema version {version}; this binary knows {SCHEMA_VERSION})"
-        ));
-    }
-    let check: String = conn
-        .query_row("PRAGMA quick_check", [], |row| row.get(0))
-        .map_err(|e| format!("{shown}: {e}"))?;
-    if check != "ok" {
-        return Err(format!("{shown} is damaged: {check}"));
-    }
-    let count = |sql: &str| -> Result<i64, String> {
-        if version == 0 {
-            return Ok(0);
-        }
-        conn.query_row(sql, [], |row| row.get(0))
-            .or_else(|e| match e {
-                // A version-1 file has no audit table until the server upgrades it.
-                rusqlite::Error::SqliteFailure(..) if sql.contains("audit_events") => Ok(0),
-                other => Err(other),
-            })
-            .map_err(|e| format!("{shown}: {e}"))
-    };
-    Ok(Inspection {
-        schema_version: version,
-        users: count("SELECT COUNT(*) FROM users")?,
-        enabled_admins: count("SELECT COUNT(*) FROM users WHERE admin = 1 AND disabled = 0")?,
-        sessions: count("SELECT COUNT(*) FROM sessions WHERE end_reason IS NULL")?,
-        audit_events: count("SELECT COUNT(*) FROM audit_events")?,
-    })
-}
-
 /// Copies the database at `from` to `to`, consistent as of the moment it
 /// starts, while others keep writing: one read transaction holds the
 /// snapshot (in WAL mode it blocks no writer), and the copy goes to a
 /// temporary file that is renamed into place only once complete.
 /// `progress(copied, total)` is called after each step, in pages.
-pub fn backup(from: &Path, to: &Path, mut progress: impl FnMut(i32, i32)) -> Result<(), String> {
-    let source = open_read_only(from)
-        .map_err(|e| format!("cannot open database {}: {e}", from.display()))?;
+pub fn backup(
+    from: &Path,
+    to: &Path,
+    mut progress: impl FnMut(i32, i32),
+) -> Result<(), BackupError> {
+    let source = open_read_only(from).map_err(|source| BackupError::Unopened {
+        path: from.into(),
+        source,
+    })?;
     source
         .execute_batch("BEGIN; SELECT COUNT(*) FROM sqlite_schema;")
-        .map_err(|e| format!("cannot read {}: {e}", from.display()))?;
+        .map_err(|source| BackupError::Unread {
+            path: from.into(),
+            source,
+        })?;
     let partial = partial_path(to);
     let copied = copy(&source, &partial, &mut progress);
     let _ = source.execute_batch("COMMIT");
-    match copied.and_then(|()| {
-        std::fs::rename(&partial, to).map_err(|e| format!("cannot move the copy into place: {e}"))
-    }) {
+    match copied.and_then(|()| std::fs::rename(&partial, to).map_err(BackupError::Move)) {
         Ok(()) => Ok(()),
         Err(e) => {
             let _ = std::fs::remove_file(&partial);
@@ -92,20 +51,29 @@ pub fn backup(from: &Path, to: &Path, mut progress: impl FnMut(i32, i32)) -> Res
 }
 
 /// Read-only, and waiting for the server's locks from the first statement on.
-fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+pub(super) fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(conn)
 }
 
-fn copy(source: &Connection, to: &Path, progress: &mut impl FnMut(i32, i32)) -> Result<(), String> {
-    let shown = to.display();
-    create_private(to, true).map_err(|e| format!("cannot create {shown}: {e}"))?;
-    let mut dest = Connection::open(to).map_err(|e| format!("cannot create {shown}: {e}"))?;
+fn copy(
+    source: &Connection,
+    to: &Path,
+    progress: &mut impl FnMut(i32, i32),
+) -> Result<(), BackupError> {
+    create_private(to, true).map_err(|source| BackupError::CreateFile {
+        path: to.into(),
+        source,
+    })?;
+    let mut dest = Connection::open(to).map_err(|source| BackupError::CreateDatabase {
+        path: to.into(),
+        source,
+    })?;
     {
-        let backup = Backup::new(source, &mut dest).map_err(|e| e.to_string())?;
+        let backup = Backup::new(source, &mut dest).map_err(BackupError::Copy)?;
         loop {
-            let step = backup.step(PAGES_PER_STEP).map_err(|e| e.to_string())?;
+            let step = backup.step(PAGES_PER_STEP).map_err(BackupError::Copy)?;
             let p = backup.progress();
             progress(p.pagecount - p.remaining, p.pagecount);
             match step {
@@ -116,10 +84,14 @@ fn copy(source: &Connection, to: &Path, progress: &mut impl FnMut(i32, i32)) -> 
             }
         }
     }
+    let finish = |source| BackupError::Finish {
+        path: to.into(),
+        source,
+    };
     // A single self-contained file: no -wal beside it to forget.
     dest.execute_batch("PRAGMA journal_mode = DELETE;")
-        .map_err(|e| format!("{shown}: {e}"))?;
-    dest.close().map_err(|(_, e)| format!("{shown}: {e}"))
+        .map_err(finish)?;
+    dest.close().map_err(|(_, e)| finish(e))
 }
 
 /// Creates `path` as an empty owner-only file before SQLite opens it: the

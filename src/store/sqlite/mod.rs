@@ -5,6 +5,7 @@ mod admin;
 mod audit;
 mod errors;
 mod export;
+mod inspect;
 pub mod maintenance;
 mod mfa;
 mod name_keys;
@@ -26,7 +27,7 @@ use r2d2::{Pool, PooledConnection};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-use super::{HealthStore, StoreError, StoreResult};
+use super::{HealthStore, OpenError, StoreError, StoreResult};
 
 pub use export::SqliteExport;
 use schema::{migrate, SCHEMA_VERSION};
@@ -46,7 +47,7 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database and brings its schema up to date.
-    pub fn open(path: &Path, max_connections: u32) -> Result<SqliteStore, String> {
+    pub fn open(path: &Path, max_connections: u32) -> Result<SqliteStore, OpenError> {
         SqliteStore::open_capped(path, max_connections, None)
     }
 
@@ -56,25 +57,8 @@ impl SqliteStore {
         path: &Path,
         max_connections: u32,
         max_pages: Option<u32>,
-    ) -> Result<SqliteStore, String> {
-        let shown = path.display();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.is_dir() {
-                return Err(format!(
-                    "database directory {} does not exist; create it or pass --db",
-                    dir.display()
-                ));
-            }
-        }
-        if !path.exists() {
-            maintenance::create_private(path, false)
-                .map_err(|e| format!("cannot create database {shown}: {e}"))?;
-        }
-        let mut first = open_waiting(path).map_err(|e| {
-            format!("cannot open database {shown}: {e}; check the path and its permissions")
-        })?;
-        migrate(&mut first).map_err(|e| format!("database {shown}: {e}"))?;
-        drop(first);
+    ) -> Result<SqliteStore, OpenError> {
+        prepare(path)?;
         let init = move |conn: &mut Connection| configure(conn, max_pages);
         let manager = SqliteConnectionManager::file(path)
             .with_flags(EXISTING_FILE)
@@ -86,11 +70,17 @@ impl SqliteStore {
             // A checkout that runs `SELECT 1` costs more than the query it serves.
             .test_on_check_out(false)
             .build(manager)
-            .map_err(|e| format!("cannot open database {shown}: {e}"))?;
+            .map_err(|source| OpenError::Pool {
+                path: path.into(),
+                source,
+            })?;
         let open = || {
             open_waiting(path)
                 .and_then(|mut conn| init(&mut conn).map(|()| conn))
-                .map_err(|e| format!("cannot open database {shown}: {e}"))
+                .map_err(|source| OpenError::Connect {
+                    path: path.into(),
+                    source,
+                })
         };
         let writer = writer::Writer::start(open()?, open()?)?;
         Ok(SqliteStore {
@@ -110,6 +100,30 @@ impl SqliteStore {
             .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
             .map_err(StoreError::from)
     }
+}
+
+/// Makes the file if there is none (its directory must exist) and brings its
+/// schema up to date on a connection of its own.
+fn prepare(path: &Path) -> Result<(), OpenError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(OpenError::NoDirectory(dir.into()));
+        }
+    }
+    if !path.exists() {
+        maintenance::create_private(path, false).map_err(|source| OpenError::Create {
+            path: path.into(),
+            source,
+        })?;
+    }
+    let mut first = open_waiting(path).map_err(|source| OpenError::Open {
+        path: path.into(),
+        source,
+    })?;
+    migrate(&mut first).map_err(|source| OpenError::Schema {
+        path: path.into(),
+        source,
+    })
 }
 
 /// Every connection opens the file `open_capped` made (owner-only) and never

@@ -4,58 +4,48 @@
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-use crate::store::StoreError;
+use crate::store::{SchemaError, StoreError};
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
 pub(super) const SCHEMA_VERSION: i64 = 14;
 
-/// Says what went wrong in one line; a lock still held after the wait is
-/// named as such, not as SQLite's bare "database is locked".
-fn explain(error: rusqlite::Error) -> String {
-    match StoreError::from(error) {
-        StoreError::Busy => StoreError::Busy.to_string(),
-        other => other.to_string(),
-    }
-}
-
 /// Brings the schema up to date. A current file is only read (so a CLI read
 /// is a read); work happens in an IMMEDIATE transaction that reads the
 /// version again, so two openers never upgrade the same file twice.
-pub(super) fn migrate(conn: &mut Connection) -> Result<(), String> {
+pub(super) fn migrate(conn: &mut Connection) -> Result<(), SchemaError> {
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
-        .map_err(explain)?;
+        .map_err(StoreError::from)?;
     if !mode.eq_ignore_ascii_case("wal") {
         conn.query_row("PRAGMA journal_mode = WAL", [], |row| {
             row.get::<_, String>(0)
         })
-        .map_err(explain)?;
+        .map_err(StoreError::from)?;
     }
     if check_version(conn)? == SCHEMA_VERSION {
         return Ok(());
     }
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(explain)?;
+        .map_err(StoreError::from)?;
     let version = check_version(&tx)?;
     if version == SCHEMA_VERSION {
         return Ok(());
     }
-    upgrade(&tx, version).map_err(explain)?;
-    tx.commit().map_err(explain)
+    upgrade(&tx, version).map_err(StoreError::from)?;
+    Ok(tx.commit().map_err(StoreError::from)?)
 }
 
-fn check_version(conn: &Connection) -> Result<i64, String> {
+/// A lock held past the wait is named as such: the file may well be fine.
+fn check_version(conn: &Connection) -> Result<i64, SchemaError> {
     let version: i64 = conn
         .query_row("PRAGMA user_version", [], |row| row.get(0))
         .map_err(|e| match StoreError::from(e) {
-            StoreError::Busy => StoreError::Busy.to_string(),
-            other => format!("is not a SQLite database ({other})"),
+            StoreError::Busy => SchemaError::Store(StoreError::Busy),
+            other => SchemaError::NotSqlite(other),
         })?;
     if version > SCHEMA_VERSION {
-        return Err(format!(
-            "was written by a newer latchkey (schema version {version}; this binary knows {SCHEMA_VERSION}): upgrade latchkey"
-        ));
+        return Err(SchemaError::TooNew(version));
     }
     Ok(version)
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::store::{StoreError, StoreResult};
+use crate::store::{OpenError, StoreError, StoreResult};
 
 /// The most jobs one transaction takes, so a commit is never far away.
 const MAX_BATCH: usize = 256;
@@ -41,14 +41,14 @@ pub(super) struct Writer {
 impl Writer {
     /// `conn` writes; `checkpointer` folds the WAL back in on its own thread,
     /// so a checkpoint's fsync never stalls the writer (and every request behind it).
-    pub(super) fn start(conn: Connection, checkpointer: Connection) -> Result<Writer, String> {
+    pub(super) fn start(conn: Connection, checkpointer: Connection) -> Result<Writer, OpenError> {
         let (jobs, queue) = mpsc::sync_channel::<Job>(QUEUE);
         let wrote = Arc::new(AtomicBool::new(false));
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")
-            .map_err(|e| format!("cannot configure the database writer: {e}"))?;
+            .map_err(OpenError::ConfigureWriter)?;
         checkpointer
             .busy_timeout(RESTART_WAIT)
-            .map_err(|e| format!("cannot configure the checkpointer: {e}"))?;
+            .map_err(OpenError::ConfigureCheckpointer)?;
         let flag = wrote.clone();
         thread::Builder::new()
             .name("latchkey-writer".into())
@@ -56,11 +56,11 @@ impl Writer {
                 crate::blocking::batch_scheduling();
                 drain(conn, queue, &flag)
             })
-            .map_err(|e| format!("cannot start the database writer: {e}"))?;
+            .map_err(OpenError::StartWriter)?;
         thread::Builder::new()
             .name("latchkey-checkpoint".into())
             .spawn(move || checkpoint_while_in_use(checkpointer, &wrote))
-            .map_err(|e| format!("cannot start the checkpointer: {e}"))?;
+            .map_err(OpenError::StartCheckpointer)?;
         Ok(Writer { jobs })
     }
 
