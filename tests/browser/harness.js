@@ -2,7 +2,8 @@
 // and Debian's Chromium with a fresh profile. Everything started here is torn down by
 // `stop()`, also when the test fails, so no process or file outlives the run.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,15 +30,39 @@ function onExit(cleanup) {
   cleanups.push(cleanup);
 }
 
+// With LATCHKEY_TEST_POSTGRES (a server's URL, as scripts/with-postgres sets it) each server
+// gets a fresh database there instead of a SQLite file: the pages on the other store.
+const POSTGRES = process.env.LATCHKEY_TEST_POSTGRES || '';
+const PSQL = '/usr/lib/postgresql';
+
+function psql(url, sql) {
+  const versions = readdirSync(PSQL).filter((v) => /^\d+$/.test(v)).sort((a, b) => b - a);
+  execFileSync(join(PSQL, versions[0], 'bin/psql'), [url, '-qc', sql], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** A database for one server, with what the server needs to open it; `drop` removes it. */
+function newDatabase(dir) {
+  if (!POSTGRES) return { db: join(dir, 'latchkey.db'), env: {}, drop: () => {} };
+  const name = `latchkey_browser_${randomBytes(8).toString('hex')}`;
+  psql(POSTGRES, `CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES);
+  url.pathname = `/${name}`;
+  const env = { LATCHKEY_SECRET: randomBytes(32).toString('hex') };
+  return { db: url.toString(), env, drop: () => psql(POSTGRES, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 /** Starts `latchkey serve` on 127.0.0.1:0 and resolves once it says which port it took. */
 export async function startServer(flags = []) {
   if (!existsSync(BINARY)) throw new Error(`${BINARY} is missing: run \`cargo build\` first`);
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-browser-'));
-  const db = join(dir, 'latchkey.db');
+  const database = newDatabase(dir);
+  const { db } = database;
   const args = ['--db', db, 'serve', '--bind', '127.0.0.1:0', ...flags];
-  const env = { ...process.env, LATCHKEY_BOOTSTRAP_PASSWORD: ADMIN_PASSWORD, NO_COLOR: '1', RUST_LOG: 'info' };
+  const env = {
+    ...process.env, ...database.env, LATCHKEY_BOOTSTRAP_PASSWORD: ADMIN_PASSWORD, NO_COLOR: '1', RUST_LOG: 'info',
+  };
   const child = spawn(BINARY, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const server = { child, dir, db, log: '', port: 0 };
+  const server = { child, dir, db, env: database.env, drop: database.drop, log: '', port: 0 };
   onExit(() => { child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
   child.stdout.on('data', (d) => { server.log += d; });
   child.stderr.on('data', (d) => { server.log += d; });
@@ -55,7 +80,8 @@ export async function startServer(flags = []) {
 
 /** Runs the CLI on the server's database, as an operator would while it serves. */
 export function cli(server, ...args) {
-  return execFileSync(BINARY, ['--db', server.db, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...server.env };
+  return execFileSync(BINARY, ['--db', server.db, ...args], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export async function stopServer(server) {
@@ -68,6 +94,7 @@ export async function stopServer(server) {
     await exited;
     clearTimeout(timer);
   }
+  server.drop();
   rmSync(server.dir, { recursive: true, force: true });
 }
 
