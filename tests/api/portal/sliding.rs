@@ -17,16 +17,31 @@ async fn times(app: &TestApp, token: &str) -> (String, String) {
     (field("last_used_at"), field("expires_at"))
 }
 
-#[tokio::test]
-async fn uses_within_a_minute_write_nothing_so_the_idle_limit_is_not_moved() {
-    let ttl = Duration::from_secs(3);
+/// The idle limit the tests run with (`--refresh-ttl 3s`).
+const TTL: Duration = Duration::from_secs(3);
+
+/// alice's access token (to list her sessions), her portal cookie, and an instant after the
+/// portal session began.
+struct Signed {
+    token: String,
+    cookie: String,
+    by: Instant,
+}
+
+async fn signed_in_at_the_portal() -> (TestApp, Signed) {
     let app = portal_app(&["--refresh-ttl", "3s"]).await;
     app.add_user("alice", "alice-password", false);
     // The token first: its password hash, slow on a busy machine, is then not spent
     // out of the portal session's idle time.
     let token = app.login_ok("alice", "alice-password").await.access_token;
     let cookie = signed_in(&app, "alice", "alice-password").await;
-    let signed_in_by = Instant::now();
+    let by = Instant::now();
+    (app, Signed { token, cookie, by })
+}
+
+#[tokio::test]
+async fn uses_within_a_minute_write_nothing_so_the_idle_limit_is_not_moved() {
+    let (app, Signed { token, cookie, by }) = signed_in_at_the_portal().await;
     let before = times(&app, &token).await;
 
     tokio::time::sleep(Duration::from_millis(1000)).await;
@@ -37,7 +52,7 @@ async fn uses_within_a_minute_write_nothing_so_the_idle_limit_is_not_moved() {
         before,
         "no write within the minute"
     );
-    tokio::time::sleep_until((signed_in_by + ttl + Duration::from_millis(200)).into()).await;
+    tokio::time::sleep_until((by + TTL + Duration::from_millis(200)).into()).await;
     assert_eq!(
         verify(&app, &cookie).await.status(),
         401,
@@ -47,12 +62,7 @@ async fn uses_within_a_minute_write_nothing_so_the_idle_limit_is_not_moved() {
 
 #[tokio::test]
 async fn a_use_a_minute_after_the_last_write_slides_the_idle_limit() {
-    let ttl = Duration::from_secs(3);
-    let app = portal_app(&["--refresh-ttl", "3s"]).await;
-    app.add_user("alice", "alice-password", false);
-    let token = app.login_ok("alice", "alice-password").await.access_token;
-    let cookie = signed_in(&app, "alice", "alice-password").await;
-    let signed_in_by = Instant::now();
+    let (app, Signed { token, cookie, by }) = signed_in_at_the_portal().await;
     let (last_used, expires) = times(&app, &token).await;
 
     // As if the last write were a minute old: the stored time, not a minute's wait.
@@ -64,7 +74,7 @@ async fn a_use_a_minute_after_the_last_write_slides_the_idle_limit() {
     assert!(slid_used > last_used, "{slid_used} after {last_used}");
     assert!(slid_expires > expires, "{slid_expires} after {expires}");
     // Past the first idle limit, within the moved one (a second later).
-    tokio::time::sleep_until((signed_in_by + ttl + Duration::from_millis(200)).into()).await;
+    tokio::time::sleep_until((by + TTL + Duration::from_millis(200)).into()).await;
     assert_eq!(
         verify(&app, &cookie).await.status(),
         200,
