@@ -66,13 +66,19 @@ pub async fn list(caller: Caller, state: web::Data<AppState>) -> Result<HttpResp
     let user_id = caller.user.id;
     let sessions =
         blocking::run(move || Ok(store.live_sessions(user_id, clock::now_ms())?)).await?;
+    Ok(listed(&sessions, &caller.session_id))
+}
+
+/// The answer of a sessions list (the user's own, or an admin's view of a user's):
+/// `current` marks the caller's session.
+pub(crate) fn listed(sessions: &[Session], current: &str) -> HttpResponse {
     let records: Vec<SessionRecord> = sessions
         .iter()
-        .map(|s| SessionRecord::new(s, &caller.session_id))
+        .map(|s| SessionRecord::new(s, current))
         .collect();
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(records))
+        .json(records)
 }
 
 /// 204, or 404 for an id that is not a live session of the caller's.

@@ -11,7 +11,7 @@ use crate::domain::SessionId;
 use crate::error::ApiError;
 use crate::http::report;
 use crate::openapi::{self, AdminOnly};
-use crate::routes::sessions::{SessionRecord, NO_SUCH_SESSION};
+use crate::routes::sessions::{self, SessionRecord, NO_SUCH_SESSION};
 use crate::state::AppState;
 use crate::store::EndReason;
 use crate::{blocking, clock};
@@ -41,13 +41,7 @@ pub async fn list(
     })
     .await?
     .ok_or(NO_SUCH_USER)?;
-    let records: Vec<SessionRecord> = sessions
-        .iter()
-        .map(|s| SessionRecord::new(s, &admin.session_id))
-        .collect();
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(records))
+    Ok(sessions::listed(&sessions, &admin.session_id))
 }
 
 /// 204; 404 for an unknown user, or an id that is not a live session of that user.
