@@ -1,4 +1,4 @@
--- latchkey schema for PostgreSQL, version 4 (the tables of SQLite's version 12;
+-- latchkey schema for PostgreSQL, version 7 (the tables of SQLite's version 15;
 -- see schema.sql for what each column means). Applied by the first instance to
 -- start, inside one transaction that holds an advisory lock, so a second
 -- instance starting at the same moment waits and then finds it done
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     end_reason          TEXT,
     user_agent          TEXT,
     ip                  TEXT,
-    mfa                 BOOLEAN NOT NULL DEFAULT FALSE,
+    mfa                 SMALLINT NOT NULL DEFAULT 0, -- 0 password, 1 and a code, 2 passkey
     issue_times         BYTEA,  -- when the newest ids were issued (see IssueTimes)
     issued_to           BYTEA   -- who the live id went to (NULL: a chained id's row says)
 );
@@ -154,3 +154,43 @@ CREATE TABLE IF NOT EXISTS user_groups (
 );
 
 CREATE INDEX IF NOT EXISTS user_groups_by_name ON user_groups (name, user_id);
+
+-- Version 7: passkeys (see schema.sql), and `sessions.mfa` says how a session
+-- signed in (0 password, 1 password and code, 2 passkey) where it was a boolean.
+DO $$
+BEGIN
+    IF (SELECT data_type FROM information_schema.columns
+        WHERE table_schema = current_schema() AND table_name = 'sessions'
+          AND column_name = 'mfa') = 'boolean' THEN
+        ALTER TABLE sessions ALTER COLUMN mfa DROP DEFAULT;
+        ALTER TABLE sessions ALTER COLUMN mfa TYPE SMALLINT USING CASE WHEN mfa THEN 1 ELSE 0 END;
+        ALTER TABLE sessions ALTER COLUMN mfa SET DEFAULT 0;
+    END IF;
+END
+$$;
+
+CREATE TABLE IF NOT EXISTS passkey_users (
+    user_id BIGINT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    handle  BYTEA  NOT NULL UNIQUE
+);
+
+CREATE TABLE IF NOT EXISTS passkeys (
+    id            TEXT   PRIMARY KEY,
+    user_id       BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    credential_id BYTEA  NOT NULL UNIQUE,
+    credential    TEXT   NOT NULL,
+    counter       BIGINT NOT NULL,
+    name          TEXT   NOT NULL,
+    created_at    BIGINT NOT NULL,
+    last_used_at  BIGINT
+);
+
+CREATE INDEX IF NOT EXISTS passkeys_by_user ON passkeys (user_id);
+
+CREATE TABLE IF NOT EXISTS passkey_challenges (
+    hash       BYTEA  PRIMARY KEY,
+    ceremony   TEXT   NOT NULL,
+    user_id    BIGINT REFERENCES users (id) ON DELETE CASCADE,
+    state      TEXT   NOT NULL,
+    expires_at BIGINT NOT NULL
+);

@@ -1,4 +1,4 @@
--- latchkey schema, version 12. Applied on every start; every statement is idempotent,
+-- latchkey schema, version 15. Applied on every start; every statement is idempotent,
 -- so an older database upgrades by running it (version 2 added audit_events),
 -- after the changes CREATE cannot make (version 3 renamed refresh_ids.rotated_at
 -- to issued_at, version 4 rebuilt refresh_ids without its foreign key and
@@ -7,7 +7,8 @@
 -- sessions.mfa and the second factor's tables, version 10 added
 -- sessions.issue_times, version 11 added users.credentials_version and
 -- mfa_tokens.credentials_version, version 12 added sessions.issued_to, version 14
--- added sessions.kind and sessions.portal_hash; see `upgrade` in
+-- added sessions.kind and sessions.portal_hash, version 15 added passkeys (and
+-- sessions.mfa 2: a passkey sign-in); see `upgrade` in
 -- src/store/sqlite/schema.rs).
 -- Times are INTEGER milliseconds since the Unix epoch (UTC).
 
@@ -153,3 +154,38 @@ CREATE TABLE IF NOT EXISTS user_groups (
 ) WITHOUT ROWID;
 
 CREATE INDEX IF NOT EXISTS user_groups_by_name ON user_groups (name, user_id);
+
+-- Passkeys (schema version 15). A user's handle is 16 random bytes the
+-- authenticator keeps in place of the name (never the username).
+CREATE TABLE IF NOT EXISTS passkey_users (
+    user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    handle  BLOB    NOT NULL UNIQUE
+);
+
+-- Each credential's public half: `credential` is the relying party library's
+-- record of it (public key, flags, signature counter, as JSON), `counter` the
+-- signature counter as of the last use, which the next use must move on from.
+-- Public keys only: a copy of this table signs nobody in.
+CREATE TABLE IF NOT EXISTS passkeys (
+    id            TEXT    PRIMARY KEY,
+    user_id       INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    credential_id BLOB    NOT NULL UNIQUE,
+    credential    TEXT    NOT NULL,
+    counter       INTEGER NOT NULL,
+    name          TEXT    NOT NULL,
+    created_at    INTEGER NOT NULL,
+    last_used_at  INTEGER
+);
+
+CREATE INDEX IF NOT EXISTS passkeys_by_user ON passkeys (user_id);
+
+-- A ceremony between its two steps (register, or sign in), found by the
+-- SHA-256 of its id: single use, dead at `expires_at` (5 minutes). `state` is
+-- the library's record of the challenge it expects back.
+CREATE TABLE IF NOT EXISTS passkey_challenges (
+    hash       BLOB    PRIMARY KEY,
+    ceremony   TEXT    NOT NULL,
+    user_id    INTEGER REFERENCES users (id) ON DELETE CASCADE,
+    state      TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;

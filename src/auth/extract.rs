@@ -50,7 +50,7 @@ impl FromRequest for Caller {
             }
             Ok(Caller {
                 user,
-                second_factor: session.mfa,
+                second_factor: session.factors.two(),
                 session_id: session.id,
             })
         })

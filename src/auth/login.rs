@@ -14,7 +14,7 @@ use crate::clock;
 use crate::domain::{self, NewPassword};
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{EndSessions, MfaTokenRecord, Store, User};
+use crate::store::{EndSessions, Factors, MfaTokenRecord, Store, User};
 
 mod begin;
 pub use begin::{Begin, Checked, Portal, SignedIn};
@@ -54,7 +54,11 @@ pub async fn login<B: Begin>(
             let now = clock::now_ms();
             let user = check_password(store, &credentials)?;
             let verdict = second_factor(&state, &user, credentials.otp.as_deref(), now)?;
-            let grant = start(&state, (user, verdict.is_some()), begin, client, now)?;
+            let factors = match verdict {
+                Some(_) => Factors::PasswordAndCode,
+                None => Factors::Password,
+            };
+            let grant = start(&state, (user, factors), begin, client, now)?;
             Ok((grant, verdict))
         })
         .await;
@@ -123,7 +127,13 @@ fn use_code<B: Begin>(
         credentials_version: token.credentials_version,
         ..user
     };
-    let grant = start(state, (checked, true), begin, client, now)?;
+    let grant = start(
+        state,
+        (checked, Factors::PasswordAndCode),
+        begin,
+        client,
+        now,
+    )?;
     Ok((grant, Some(verdict)))
 }
 
@@ -181,20 +191,21 @@ fn second_factor(
     }
 }
 
-/// Starts (or continues) the session on the session writer.
-fn start<B: Begin>(
+/// Starts (or continues) the session on the session writer (from a
+/// blocking thread: the checks before it ran there).
+pub(crate) fn start<B: Begin>(
     state: &web::Data<AppState>,
-    login: (User, bool),
+    login: (User, Factors),
     begin: B,
     client: Client,
     now: i64,
 ) -> Result<B::Grant, ApiError> {
     let rules = state.clone();
     let affinity = begin.affinity();
-    let (user, mfa) = login;
+    let (user, factors) = login;
     let checked = Checked {
         user,
-        mfa,
+        factors,
         client,
         now,
     };

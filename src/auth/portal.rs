@@ -36,7 +36,7 @@ pub async fn caller(
     }
     Ok(Some(Caller {
         user,
-        second_factor: session.mfa,
+        second_factor: session.factors.two(),
         session_id: session.id,
     }))
 }

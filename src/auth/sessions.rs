@@ -10,7 +10,7 @@ use crate::auth::client::{self, Fingerprint};
 use crate::clock;
 use crate::domain::{IdKey, RefreshSecret};
 use crate::error::ApiError;
-use crate::store::{EndReason, IssueTimes, RefreshRecord, Rotation, SessionTx, User};
+use crate::store::{EndReason, Factors, IssueTimes, RefreshRecord, Rotation, SessionTx, User};
 
 /// How far behind the live id a replay within the grace may be. Two tabs
 /// racing put an id one generation behind; more than a few is not a race.
@@ -50,8 +50,8 @@ pub struct Grant {
     pub expires_at: i64,
     /// An old id replayed within the grace, answered with the current one.
     pub replayed: bool,
-    /// The session's login passed a second factor (`amr` says `otp`).
-    pub mfa: bool,
+    /// How the session's sign-in proved who it was (its tokens' `amr`).
+    pub factors: Factors,
     /// The key the ring signs with was revoked since the ring was built
     /// (set by the job that made the grant; see `TokenKeys::signer_revoked`).
     pub signer_revoked: bool,
@@ -102,7 +102,7 @@ impl SessionRules {
     pub fn start(
         &self,
         tx: &dyn SessionTx,
-        (user, mfa): (User, bool),
+        (user, factors): (User, Factors),
         presented: Option<&RefreshSecret>,
         client: Client,
         now: i64,
@@ -114,7 +114,7 @@ impl SessionRules {
                 let own_live_id =
                     record.user.id == user.id && matches!(self.decide(&record, now), Step::Rotate);
                 if own_live_id {
-                    let login = (issued_to, Some(mfa));
+                    let login = (issued_to, Some(factors));
                     if let Some(grant) = self.rotate(tx, &record, login, now)? {
                         return Ok(grant);
                     }
@@ -123,7 +123,7 @@ impl SessionRules {
                 }
             }
         }
-        let session = self.new_session((&user, mfa), client, None, now);
+        let session = self.new_session((&user, factors), client, None, now);
         tx.create_session(&session)?;
         Ok(Grant {
             user,
@@ -131,7 +131,7 @@ impl SessionRules {
             session_id: session.id.as_str().to_string(),
             expires_at: session.idle_expires_at,
             replayed: false,
-            mfa,
+            factors,
             signer_revoked: false,
         })
     }
@@ -184,13 +184,13 @@ impl SessionRules {
     }
 
     /// `None` when another request rotated first. `issued_to` is the rotating
-    /// client's fingerprint; `mfa` says, for a login, whether it passed a
-    /// second factor (a refresh keeps the session's).
+    /// client's fingerprint; `factors` says, for a login, how it proved who
+    /// it was (a refresh keeps the session's).
     fn rotate(
         &self,
         tx: &dyn SessionTx,
         record: &RefreshRecord,
-        (issued_to, mfa): (Fingerprint, Option<bool>),
+        (issued_to, factors): (Fingerprint, Option<Factors>),
         now: i64,
     ) -> Result<Option<Grant>, ApiError> {
         let next = self.id_at(&record.session.id, record.generation + 1)?;
@@ -203,7 +203,7 @@ impl SessionRules {
             now,
             idle_expires_at,
             issued_to,
-            mfa,
+            factors,
             issue_times: record.session.issue_times.after(now),
         };
         if !tx.rotate(&rotation)? {
@@ -215,7 +215,7 @@ impl SessionRules {
             refresh: next,
             expires_at: idle_expires_at,
             replayed: false,
-            mfa: mfa.unwrap_or(record.session.mfa),
+            factors: factors.unwrap_or(record.session.factors),
             signer_revoked: false,
         }))
     }

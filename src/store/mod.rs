@@ -8,6 +8,7 @@ mod failures;
 mod groups;
 mod issue_times;
 mod mfa;
+mod passkeys;
 mod portal;
 pub mod postgres;
 mod sessions;
@@ -24,11 +25,12 @@ pub use failures::{BackupError, InspectError, OpenError, SchemaError};
 pub use groups::{difference as groups_difference, GroupsChange};
 pub use issue_times::IssueTimes;
 pub use mfa::{MfaConfirm, MfaRecord, MfaStore, MfaTokenRecord};
+pub use passkeys::{Ceremony, PasskeyChallenge, PasskeyRecord, PasskeyStore, PasskeyUse};
 pub use portal::{PortalTouch, SessionKind};
 pub use postgres::PostgresStore;
 pub use sessions::{
-    EndReason, EndSessions, NewSession, RefreshRecord, Rotation, Session, SessionJob, SessionStore,
-    SessionTx, SessionWork, Standing, Swept,
+    EndReason, EndSessions, Factors, NewSession, RefreshRecord, Rotation, Session, SessionJob,
+    SessionStore, SessionTx, SessionWork, Standing, Swept,
 };
 pub use signing_keys::{KeyStore, StoredKey};
 pub use sqlite::{maintenance, SqliteExport, SqliteStore};
@@ -72,7 +74,16 @@ pub trait HealthStore {
 
 /// Every role at once: what the server and the CLI hold (`Arc<dyn Store>`).
 pub trait Store:
-    HealthStore + UserStore + SessionStore + AdminStore + AuditStore + KeyStore + MfaStore + Send + Sync
+    HealthStore
+    + UserStore
+    + SessionStore
+    + AdminStore
+    + AuditStore
+    + KeyStore
+    + MfaStore
+    + PasskeyStore
+    + Send
+    + Sync
 {
 }
 
@@ -84,6 +95,7 @@ impl<T> Store for T where
         + AuditStore
         + KeyStore
         + MfaStore
+        + PasskeyStore
         + Send
         + Sync
 {

@@ -40,6 +40,48 @@ impl EndReason {
     }
 }
 
+/// How a session's sign-in proved who it was: what its tokens' `amr` says,
+/// and whether access rules count it as two factors. Stored as a small number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Factors {
+    #[default]
+    Password,
+    PasswordAndCode,
+    /// One gesture on a passkey: something held, verified by PIN or biometrics.
+    Passkey,
+}
+
+impl Factors {
+    pub fn code(self) -> i16 {
+        match self {
+            Factors::Password => 0,
+            Factors::PasswordAndCode => 1,
+            Factors::Passkey => 2,
+        }
+    }
+
+    /// Anything unknown reads as the weakest.
+    pub fn from_code(code: i64) -> Factors {
+        match code {
+            1 => Factors::PasswordAndCode,
+            2 => Factors::Passkey,
+            _ => Factors::Password,
+        }
+    }
+
+    pub fn two(self) -> bool {
+        self != Factors::Password
+    }
+
+    pub fn amr(self) -> &'static [&'static str] {
+        match self {
+            Factors::Password => &["pwd"],
+            Factors::PasswordAndCode => &["pwd", "otp"],
+            Factors::Passkey => &["hwk", "mfa"],
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Session {
     pub id: String,
@@ -52,8 +94,8 @@ pub struct Session {
     pub ended: Option<EndReason>,
     pub user_agent: Option<String>,
     pub ip: Option<String>,
-    /// Started with a second factor: its tokens say `amr: ["pwd","otp"]`.
-    pub mfa: bool,
+    /// How its sign-in proved who it was (its tokens' `amr`).
+    pub factors: Factors,
     /// When its newest ids were issued.
     pub issue_times: IssueTimes,
     /// The fingerprint of the client its live id was issued to; `None` while
@@ -83,8 +125,8 @@ pub struct NewSession {
     pub ip: Option<String>,
     /// The fingerprint of the client the first id is issued to.
     pub issued_to: [u8; 16],
-    /// The login passed a second factor.
-    pub mfa: bool,
+    /// How the login proved who it was.
+    pub factors: Factors,
     /// `IssueTimes::first(now)`: the first id is issued now.
     pub issue_times: IssueTimes,
     /// A portal session: the SHA-256 of its cookie's value (never the value).
@@ -116,7 +158,7 @@ pub struct Rotation {
     /// The fingerprint of the client that rotated, the one a replay must come from.
     pub issued_to: [u8; 16],
     /// A login that continues the session says how it authenticated; a refresh keeps it.
-    pub mfa: Option<bool>,
+    pub factors: Option<Factors>,
     /// The session's issue times with `now` added.
     pub issue_times: IssueTimes,
 }

@@ -85,6 +85,20 @@ pub const TABLES: &[(&str, &[&str])] = &[
         ],
     ),
     ("user_groups", &["user_id", "name"]),
+    ("passkey_users", &["user_id", "handle"]),
+    (
+        "passkeys",
+        &[
+            "id",
+            "user_id",
+            "credential_id",
+            "credential",
+            "counter",
+            "name",
+            "created_at",
+            "last_used_at",
+        ],
+    ),
     ("mfa_recovery_codes", &["user_id", "hash", "used_at"]),
     (
         "mfa_tokens",

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use latchkey::blocking::sessions_from_blocking_thread;
 use latchkey::domain::SessionId;
-use latchkey::store::{EndReason, IssueTimes, NewSession, SqliteStore};
+use latchkey::store::{EndReason, Factors, IssueTimes, NewSession, SqliteStore};
 
 use crate::helpers::*;
 use crate::process::{seed_users, ServerProcess};
@@ -34,7 +34,7 @@ fn add_session(
         user_agent: None,
         ip: None,
         issued_to: [0; 16],
-        mfa: false,
+        factors: Factors::Password,
         issue_times: IssueTimes::first(now - DAY),
         portal_hash: None,
     };

@@ -12,7 +12,7 @@ use jsonwebtoken::{
 };
 
 use crate::auth::signing::ring::Ring;
-use crate::store::{SessionTx, StoreResult, User};
+use crate::store::{Factors, SessionTx, StoreResult, User};
 
 mod claims;
 mod verified;
@@ -126,14 +126,9 @@ impl TokenKeys {
         &self,
         user: &User,
         session_id: &str,
-        mfa: bool,
+        factors: Factors,
         now_secs: i64,
     ) -> Result<AccessToken, TokenError> {
-        let amr = if mfa {
-            &["pwd", "otp"][..]
-        } else {
-            &["pwd"][..]
-        };
         let claims = Claims {
             sub: user.username.clone(),
             iat: now_secs,
@@ -143,7 +138,7 @@ impl TokenKeys {
             sid: session_id.into(),
             admin: user.admin,
             groups: user.groups.clone(),
-            amr: amr.iter().map(|m| m.to_string()).collect(),
+            amr: factors.amr().iter().map(|m| m.to_string()).collect(),
             kid: None,
         };
         let token = if self.eddsa {

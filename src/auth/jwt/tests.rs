@@ -25,7 +25,9 @@ fn now() -> i64 {
 #[test]
 fn issued_tokens_verify_with_their_claims() {
     let keys = TokenKeys::new(&[1; 32], "latchkey", Duration::from_secs(300)).unwrap();
-    let issued = keys.issue(&user(), "sid1", false, now()).unwrap();
+    let issued = keys
+        .issue(&user(), "sid1", Factors::Password, now())
+        .unwrap();
     assert_eq!(issued.expires_in, 300);
     let claims = keys.verify(&issued.token).unwrap();
     assert_eq!(
@@ -42,13 +44,28 @@ fn other_keys_issuers_and_expired_tokens_fail() {
     let other_key = TokenKeys::new(&[2; 32], "latchkey", Duration::from_secs(300)).unwrap();
     let other_iss = TokenKeys::new(&[1; 32], "someone-else", Duration::from_secs(300)).unwrap();
     assert!(keys
-        .verify(&other_key.issue(&user(), "s", false, now()).unwrap().token)
+        .verify(
+            &other_key
+                .issue(&user(), "s", Factors::Password, now())
+                .unwrap()
+                .token
+        )
         .is_none());
     assert!(keys
-        .verify(&other_iss.issue(&user(), "s", false, now()).unwrap().token)
+        .verify(
+            &other_iss
+                .issue(&user(), "s", Factors::Password, now())
+                .unwrap()
+                .token
+        )
         .is_none());
     let stale = keys
-        .issue(&user(), "s", false, now() - 300 - LEEWAY_SECS as i64 - 5)
+        .issue(
+            &user(),
+            "s",
+            Factors::Password,
+            now() - 300 - LEEWAY_SECS as i64 - 5,
+        )
         .unwrap();
     assert!(keys.verify(&stale.token).is_none());
     assert!(keys.verify("not.a.jwt").is_none());
@@ -57,7 +74,10 @@ fn other_keys_issuers_and_expired_tokens_fail() {
 #[test]
 fn a_token_verified_before_still_verifies_and_a_forged_one_beside_it_does_not() {
     let keys = TokenKeys::new(&[1; 32], "latchkey", Duration::from_secs(300)).unwrap();
-    let token = keys.issue(&user(), "sid1", false, now()).unwrap().token;
+    let token = keys
+        .issue(&user(), "sid1", Factors::Password, now())
+        .unwrap()
+        .token;
     let first = keys.verify(&token).unwrap();
     let again = keys.verify(&token).unwrap();
     assert_eq!((again.sid, again.jti), (first.sid, first.jti));

@@ -6,14 +6,14 @@ use crate::auth::sessions::{Client, Grant, PortalGrant};
 use crate::domain::RefreshSecret;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{SessionTx, User};
+use crate::store::{Factors, SessionTx, User};
 
-/// A login whose password (and code, when `mfa`) checked out, as `user`
+/// A login whose password (and code), or passkey, checked out, as `user`
 /// was read before the check, from `client` at `now`.
 #[derive(Clone)]
 pub struct Checked {
     pub user: User,
-    pub mfa: bool,
+    pub factors: Factors,
     pub client: Client,
     pub now: i64,
 }
@@ -48,11 +48,11 @@ impl Begin for Option<RefreshSecret> {
     ) -> Result<Grant, ApiError> {
         let Checked {
             user,
-            mfa,
+            factors,
             client,
             now,
         } = checked;
-        let login = (user, mfa);
+        let login = (user, factors);
         let mut grant = state
             .sessions
             .start(tx, login, self.as_ref(), client, now)?;
@@ -77,7 +77,7 @@ impl Begin for Portal {
         tx: &dyn SessionTx,
         checked: Checked,
     ) -> Result<PortalGrant, ApiError> {
-        let login = (checked.user, checked.mfa);
+        let login = (checked.user, checked.factors);
         state
             .sessions
             .start_portal(tx, login, checked.client, checked.now)

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::{still_as_checked, Client, SessionRules};
 use crate::domain::SessionId;
 use crate::error::ApiError;
+use crate::store::Factors;
 use crate::store::{IssueTimes, NewSession, PortalTouch, Session, SessionKind, SessionTx, User};
 
 /// A use of a portal session moves its idle limit on at most this often:
@@ -45,7 +46,7 @@ pub struct PortalGrant {
     pub cookie: PortalSecret,
     /// The absolute limit: the cookie's `Max-Age` counts down to it.
     pub absolute_expires_at: i64,
-    pub mfa: bool,
+    pub factors: Factors,
 }
 
 impl SessionRules {
@@ -55,21 +56,21 @@ impl SessionRules {
     pub fn start_portal(
         &self,
         tx: &dyn SessionTx,
-        (user, mfa): (User, bool),
+        (user, factors): (User, Factors),
         client: Client,
         now: i64,
     ) -> Result<PortalGrant, ApiError> {
         still_as_checked(tx, &user)?;
         let cookie = PortalSecret::generate();
         let hash = portal_hash(cookie.expose());
-        let session = self.new_session((&user, mfa), client, Some(hash), now);
+        let session = self.new_session((&user, factors), client, Some(hash), now);
         tx.create_session(&session)?;
         Ok(PortalGrant {
             user,
             session_id: session.id.as_str().to_string(),
             cookie,
             absolute_expires_at: session.absolute_expires_at,
-            mfa,
+            factors,
         })
     }
 
@@ -77,7 +78,7 @@ impl SessionRules {
     /// it a portal session.
     pub(super) fn new_session(
         &self,
-        (user, mfa): (&User, bool),
+        (user, factors): (&User, Factors),
         client: Client,
         portal_hash: Option<[u8; 32]>,
         now: i64,
@@ -91,7 +92,7 @@ impl SessionRules {
             issued_to: client.fingerprint(&self.client_key),
             user_agent: client.user_agent,
             ip: client.ip,
-            mfa,
+            factors,
             issue_times: IssueTimes::first(now),
             portal_hash,
         }

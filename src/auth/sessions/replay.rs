@@ -27,7 +27,7 @@ impl SessionRules {
             return Err(ApiError::ReuseDetected);
         };
         Ok(Grant {
-            mfa: record.session.mfa,
+            factors: record.session.factors,
             expires_at: record.session.expires_at(),
             session_id: record.session.id,
             user: record.user,

@@ -46,7 +46,7 @@ fn logged_in() -> (SessionRules, FakeTx, RefreshSecret) {
     let (rules, tx) = (rules(), FakeTx::default());
     *tx.user.borrow_mut() = Some(user(false));
     let grant = rules
-        .start(&tx, (user(false), false), None, browser(), 0)
+        .start(&tx, (user(false), Factors::Password), None, browser(), 0)
         .unwrap();
     (rules, tx, grant.refresh)
 }

@@ -232,7 +232,7 @@ pub(crate) async fn grant_response(
     let now = clock::now_ms();
     let access = state
         .tokens
-        .issue(&grant.user, &grant.session_id, grant.mfa, now / 1000)
+        .issue(&grant.user, &grant.session_id, grant.factors, now / 1000)
         .map_err(ApiError::internal)?;
     let max_age_secs = (grant.expires_at - now) / 1000;
     Ok(HttpResponse::Ok()

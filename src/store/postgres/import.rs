@@ -154,6 +154,9 @@ fn typed(table: &str, ty: &Type, cell: Cell) -> Result<Value, TransferError> {
     } else if *ty == Type::INT4 {
         let small = int(cell)?.map(i32::try_from).transpose();
         Box::new(small.map_err(|_| problem("an integer out of range".into()))?)
+    } else if *ty == Type::INT2 {
+        let small = int(cell)?.map(i16::try_from).transpose();
+        Box::new(small.map_err(|_| problem("an integer out of range".into()))?)
     } else if *ty == Type::TEXT {
         Box::new(match cell {
             Cell::Null => None,

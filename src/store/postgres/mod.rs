@@ -9,6 +9,7 @@ mod errors;
 pub mod import;
 mod inspect;
 mod mfa;
+mod passkeys;
 mod portal;
 mod rows;
 mod schema;

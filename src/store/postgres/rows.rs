@@ -6,7 +6,9 @@ use postgres::types::FromSql;
 use postgres::Row;
 
 use super::errors::UnreadColumn;
-use crate::store::{EndReason, IssueTimes, Session, SessionKind, StoreError, StoreResult, User};
+use crate::store::{
+    EndReason, Factors, IssueTimes, Session, SessionKind, StoreError, StoreResult, User,
+};
 
 /// The value of column `at`, or `StoreError::Other` naming the column when
 /// it does not hold a `T` (a schema out of step with the code).
@@ -66,7 +68,7 @@ pub(super) fn session(row: &Row) -> StoreResult<Session> {
         ended: end_reason.as_deref().map(EndReason::parse),
         user_agent: column(row, 8)?,
         ip: column(row, 9)?,
-        mfa: column(row, 10)?,
+        factors: Factors::from_code(column::<i16>(row, 10)?.into()),
         issue_times: IssueTimes::from_bytes(column(row, 11)?),
         issued_to: column(row, 12)?,
         kind: SessionKind::parse(&column::<String>(row, 13)?),

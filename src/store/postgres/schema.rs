@@ -7,7 +7,7 @@ use postgres::Client;
 use crate::store::{OpenError, StoreError};
 
 const SCHEMA: &str = include_str!("../../../schema.postgres.sql");
-pub const SCHEMA_VERSION: i32 = 6;
+pub const SCHEMA_VERSION: i32 = 7;
 
 /// latchkey's advisory locks are pairs whose first number is this (any
 /// number no other program on the database uses).

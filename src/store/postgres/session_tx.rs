@@ -13,7 +13,8 @@ use super::Connection;
 use crate::domain::RefreshHash;
 use crate::store::signing_keys::key_live;
 use crate::store::{
-    EndReason, NewSession, RefreshRecord, Rotation, Session, SessionTx, Standing, StoreResult, User,
+    EndReason, Factors, NewSession, RefreshRecord, Rotation, Session, SessionTx, Standing,
+    StoreResult, User,
 };
 
 /// The refresh rules' reads and writes on a connection inside a transaction.
@@ -179,7 +180,7 @@ fn create(conn: &mut Connection, new: &NewSession) -> StoreResult<()> {
             &new.absolute_expires_at,
             &new.user_agent,
             &new.ip,
-            &new.mfa,
+            &new.factors.code(),
             &new.issue_times.to_bytes(),
             &&new.issued_to[..],
             &new.kind().as_str(),
@@ -199,7 +200,7 @@ fn rotate(conn: &mut Connection, rotation: &Rotation) -> StoreResult<bool> {
             &(rotation.from_generation + 1),
             &rotation.now,
             &rotation.idle_expires_at,
-            &rotation.mfa,
+            &rotation.factors.map(Factors::code),
             &rotation.issue_times.to_bytes(),
             &&rotation.issued_to[..],
         ],

@@ -9,6 +9,7 @@ mod inspect;
 pub mod maintenance;
 mod mfa;
 mod name_keys;
+mod passkeys;
 mod portal;
 mod rows;
 mod schema;

@@ -3,7 +3,7 @@
 
 use rusqlite::Row;
 
-use crate::store::{EndReason, IssueTimes, Session, SessionKind, User};
+use crate::store::{EndReason, Factors, IssueTimes, Session, SessionKind, User};
 
 pub(super) const USER_COLUMNS: &str =
     "u.id, u.username, u.email, u.full_name, u.password_hash, u.admin, u.disabled, u.created_at, \
@@ -46,7 +46,7 @@ pub(super) fn session(row: &Row) -> rusqlite::Result<Session> {
         ended: end_reason.as_deref().map(EndReason::parse),
         user_agent: row.get(8)?,
         ip: row.get(9)?,
-        mfa: row.get(10)?,
+        factors: Factors::from_code(row.get(10)?),
         issue_times: IssueTimes::from_bytes(row.get::<_, Option<Vec<u8>>>(11)?.as_deref()),
         issued_to: row.get(12)?,
         kind: SessionKind::parse(&row.get::<_, String>(13)?),

@@ -7,7 +7,7 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use crate::store::{SchemaError, StoreError};
 
 const SCHEMA: &str = include_str!("../../../schema.sql");
-pub(super) const SCHEMA_VERSION: i64 = 14;
+pub(super) const SCHEMA_VERSION: i64 = 15;
 
 /// Brings the schema up to date. A current file is only read (so a CLI read
 /// is a read); work happens in an IMMEDIATE transaction that reads the

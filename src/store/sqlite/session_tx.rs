@@ -10,7 +10,8 @@ use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
 use crate::domain::RefreshHash;
 use crate::store::signing_keys::key_live;
 use crate::store::{
-    EndReason, NewSession, RefreshRecord, Rotation, Session, SessionTx, Standing, StoreResult, User,
+    EndReason, Factors, NewSession, RefreshRecord, Rotation, Session, SessionTx, Standing,
+    StoreResult, User,
 };
 
 /// The refresh rules' reads and writes on the writer's connection, inside
@@ -81,7 +82,7 @@ fn create(conn: &Connection, new: &NewSession) -> StoreResult<()> {
         new.absolute_expires_at,
         new.user_agent,
         new.ip,
-        new.mfa,
+        new.factors.code(),
         new.issue_times.to_bytes(),
         &new.issued_to[..],
         new.kind().as_str(),
@@ -149,7 +150,7 @@ fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
             rotation.from_generation + 1,
             rotation.now,
             rotation.idle_expires_at,
-            rotation.mfa,
+            rotation.factors.map(Factors::code),
             rotation.issue_times.to_bytes(),
             &rotation.issued_to[..]
         ])?;

@@ -2,7 +2,9 @@
 //! from the generation it was read at, ended, listed and swept.
 
 use latchkey::domain::{RefreshHash, SessionId};
-use latchkey::store::{EndReason, EndSessions, IssueTimes, NewSession, Rotation, Store, Swept};
+use latchkey::store::{
+    EndReason, EndSessions, Factors, IssueTimes, NewSession, Rotation, Store, Swept,
+};
 
 use super::{add_user, conformance, in_session_tx};
 
@@ -21,7 +23,7 @@ pub(super) fn start(store: &dyn Store, user_id: i64, seed: u8) -> String {
         user_agent: Some("conformance".into()),
         ip: Some("192.0.2.1".into()),
         issued_to: [seed; 16],
-        mfa: false,
+        factors: Factors::Password,
         issue_times: IssueTimes::first(NOW),
         portal_hash: None,
     };
@@ -36,7 +38,7 @@ fn rotation(session_id: &str, from_generation: i64, seed: u8) -> Rotation {
         now: NOW + 1000,
         idle_expires_at: NOW + 2 * HOUR,
         issued_to: [seed; 16],
-        mfa: None,
+        factors: None,
         issue_times: IssueTimes::first(NOW).after(NOW + 1000),
     }
 }

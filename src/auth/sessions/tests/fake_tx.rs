@@ -72,7 +72,7 @@ impl SessionTx for FakeTx {
             ended: None,
             user_agent: new.user_agent.clone(),
             ip: new.ip.clone(),
-            mfa: new.mfa,
+            factors: new.factors,
             issue_times: new.issue_times.clone(),
             issued_to: Some(new.issued_to.to_vec()),
             kind: new.kind(),

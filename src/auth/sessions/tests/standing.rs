@@ -10,7 +10,13 @@ fn start(
     checked: User,
     presented: Option<&RefreshSecret>,
 ) -> Result<Grant, ApiError> {
-    rules.start(tx, (checked, false), presented, browser(), 1_000)
+    rules.start(
+        tx,
+        (checked, Factors::Password),
+        presented,
+        browser(),
+        1_000,
+    )
 }
 
 fn moved_on(tx: &FakeTx) {
