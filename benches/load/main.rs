@@ -13,6 +13,7 @@ mod eddsa;
 mod free_port;
 mod hello;
 mod load;
+mod passkeys;
 mod postgres;
 mod recorder;
 mod rules;

@@ -93,6 +93,14 @@ pub fn run_all(options: &Options) -> u64 {
         run.row("mixed: login", flood, "");
         run.row("mixed: me", me_during, "");
     }
+    // Last on this server: each registration ends the admin's other sessions.
+    if options.wants("login") {
+        let users = crate::passkeys::passkey_users(server.port, options.connections.min(8));
+        run.skip_setup();
+        let login = drive(server.port, users, options.duration);
+        let note = format!("{:.2}x argon2 bound", login.rps / argon2_per_sec);
+        run.row("passkey login (8 conns)", login, &note);
+    }
     let Recorder {
         mut rows, failures, ..
     } = run;
