@@ -70,7 +70,7 @@ impl AppDatabase {
                 postgres: None,
             },
             Backend::Postgres => {
-                let postgres = TestDatabase::create();
+                let postgres = TestDatabase::create_for_app();
                 AppDatabase {
                     database: Database::from_arg(postgres.url.clone().into()),
                     secret: Some(random_secret()),
