@@ -4,6 +4,7 @@
 
 mod authenticator;
 mod effects;
+mod library;
 mod manage;
 mod register;
 mod sign_in;
