@@ -54,6 +54,7 @@ mod migrate;
 mod missing_database;
 mod openapi;
 mod operator;
+mod passkeys;
 mod password;
 mod portal;
 mod postgres;
