@@ -162,8 +162,10 @@ impl PasskeyStore for SqliteStore {
         id: &str,
         name: &str,
     ) -> StoreResult<Option<PasskeyRecord>> {
+        // SQLite's RETURNING takes bare column names, not the `p.` of `COLUMNS`.
         let sql = format!(
-            "UPDATE passkeys AS p SET name = ?3 WHERE p.user_id = ?1 AND p.id = ?2 RETURNING {COLUMNS}"
+            "UPDATE passkeys SET name = ?3 WHERE user_id = ?1 AND id = ?2 RETURNING {}",
+            COLUMNS.replace("p.", "")
         );
         let renamed = self
             .conn()?
