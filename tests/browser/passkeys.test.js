@@ -9,7 +9,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ADMIN_PASSWORD, startBrowser, startServer, stopBrowser, stopServer } from './harness.js';
 import {
-  api, apiLogin, module, refreshStatus, screenshots, seriousViolations, signIn, signOut, signedIn, stepper,
+  api, apiLogin, module, refreshStatus, screenshots, seriousViolations, signIn, signOut, signedIn, stepNow, stepper, totp,
 } from './account-page.js';
 
 let server;
@@ -173,6 +173,28 @@ test('passkeys: add, sign in with one alone, rename, remove; the portal; the con
     assert.equal(await page.locator('#user-passkeys-remove').isVisible(), false);
     assert.equal((await api(server, admin, 'GET', `/admin/users/${USER}`)).body.passkeys, 0);
     assert.equal(await refreshStatus(server, other), 401, "the user's sessions ended");
+  });
+
+  await step('with an authenticator app on, adding a passkey asks for a code too (a wrong one said by its field)', async () => {
+    assert.equal((await api(server, admin, 'POST', '/admin/users', { username: 'dora', password: PASSWORD })).status, 201);
+    const dora = await apiLogin(server, 'dora', PASSWORD);
+    const pending = await api(server, dora, 'POST', '/user/mfa/totp', { current_password: PASSWORD });
+    const confirmedAt = stepNow();
+    const confirmed = await api(server, dora, 'POST', '/user/mfa/totp/confirm', { code: totp(pending.body.secret, confirmedAt) });
+    assert.equal(confirmed.status, 200);
+    await page.click('#sign-out');
+    await page.goto(`${origin}/`);
+    await signIn(page, 'dora', PASSWORD, confirmed.body.recovery_codes[0]);
+    await signedIn(page, 'dora');
+    await page.locator('#passkey-code').waitFor({ state: 'visible' });
+    await page.fill('#passkey-name', 'Key');
+    await page.fill('#passkey-password', PASSWORD);
+    await page.fill('#passkey-code', '000000');
+    await page.click('#passkey-add-form button[type=submit]');
+    await page.locator('#passkey-code-error').filter({ hasText: 'That code is not right, or was already used.' }).waitFor();
+    await page.fill('#passkey-code', totp(pending.body.secret, confirmedAt + 1));
+    await page.click('#passkey-add-form button[type=submit]');
+    await rows.filter({ hasText: 'Key' }).waitFor();
   });
 
   await step('no request failed beyond the expected refusals', async () => {
