@@ -73,6 +73,10 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Invalid(String),
+    /// A well-formed request the server will not act on (a passkey
+    /// registration that does not verify): 400, so an SPA does not log out.
+    #[error("{0}")]
+    Refused(String),
     #[error("Too many failed login attempts; try again later")]
     Throttled { retry_after_secs: u64 },
     #[error("Server is busy; try again shortly")]
@@ -127,7 +131,7 @@ impl ApiError {
             Conflict(_) => "conflict",
             TooLarge => "too_large",
             UnsupportedMediaType(_) => "unsupported_media_type",
-            Invalid(_) => "invalid_request",
+            Invalid(_) | Refused(_) => "invalid_request",
             Throttled { .. } => "throttled",
             Busy | StorageFull => "busy",
             Internal(_) => "internal",
@@ -161,7 +165,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         use ApiError::*;
         match self {
-            WrongCurrentPassword | WrongCode => StatusCode::BAD_REQUEST,
+            WrongCurrentPassword | WrongCode | Refused(_) => StatusCode::BAD_REQUEST,
             InvalidCredentials | RefreshNotFound | RefreshExpired | ReuseDetected | Revoked
             | UserDisabled | InvalidToken | NotAuthenticated | MfaRequired(_) | InvalidCode => {
                 StatusCode::UNAUTHORIZED

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
         .unwrap_or_else(|| config::default_db_path().into());
     let result: Result<(), Box<dyn std::error::Error>> = match cli.command {
         Command::Serve(args) => match settings(args, db).map(serve) {
-            Ok(Err(e @ StartError::OtherSecret)) => {
+            Ok(Err(e @ (StartError::OtherSecret | StartError::Passkeys { .. }))) => {
                 eprintln!("error: {e}");
                 return ExitCode::from(2);
             }

@@ -12,7 +12,8 @@ use utoipa::OpenApi;
 
 pub use errors::{
     AdminOnly, Bearer, Body, Busy, Conflict, CookieRoute, Invalid, LoginFailed, NotFound,
-    RefreshFailed, WrongCode, WrongCurrentPassword, WrongPasswordOrCode,
+    PasskeyRefused, PasskeySignInFailed, RefreshFailed, WrongCode, WrongCurrentPassword,
+    WrongPasswordOrCode,
 };
 
 use crate::error::ErrorBody;
@@ -39,6 +40,7 @@ pub const PORTAL_COOKIE: &str = "PortalCookie";
         (name = "user", description = "Log in, refresh, log out, the current user"),
         (name = "sessions", description = "The caller's own sessions and password"),
         (name = "mfa", description = "The caller's second factor (TOTP, RFC 6238)"),
+        (name = "passkeys", description = "Passkeys (WebAuthn): the caller's own, and signing in with one"),
         (name = "admin", description = "User management for admin UIs (React Admin's ra-data-json-server shape)"),
         (name = "keys", description = "Public keys for verifying access tokens elsewhere"),
         (name = "forward-auth", description = "For reverse proxies protecting other services"),

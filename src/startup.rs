@@ -13,6 +13,7 @@ use crate::audit::AuditLog;
 use crate::auth::hashing::HashSlots;
 use crate::auth::jwt::TokenKeys;
 use crate::auth::mfa::MfaRules;
+use crate::auth::passkeys::PasskeyRules;
 use crate::auth::sessions::SessionRules;
 use crate::auth::signing::ring::KeySettings;
 use crate::auth::throttle::LoginThrottle;
@@ -60,6 +61,8 @@ impl Application {
             config.key_rotation,
             config.access_ttl,
         ));
+        // Before the state: passkeys' expected origin names the port without a public URL.
+        let (listener, port) = listen(config.bind, "--bind")?;
         let state = web::Data::new(AppState {
             store,
             readers,
@@ -69,6 +72,7 @@ impl Application {
             ),
             sessions: session_rules(&config, &signing_key),
             mfa: MfaRules::new(&signing_key, &config.mfa_issuer),
+            passkeys: passkey_rules(&config, port)?,
             hashing: HashSlots::new(config.hash_slots),
             throttle: Arc::new(
                 LoginThrottle::new(
@@ -97,7 +101,6 @@ impl Application {
             key_refresh::start(state.store.as_ref(), &state.tokens, &key_settings)
         })
         .map_err(StartError::SigningKeys)?;
-        let (listener, port) = listen(config.bind, "--bind")?;
         sweeper::spawn(
             state.store.clone(),
             state.throttle.clone(),
@@ -186,6 +189,20 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// Pages are at the public URL, else at `http://localhost:<port>`.
+fn passkey_rules(config: &Config, port: u16) -> Result<PasskeyRules, StartError> {
+    let origin = match &config.public_url {
+        Some(url) => url.clone(),
+        None => format!("http://localhost:{port}"),
+    };
+    let refused = || StartError::Passkeys {
+        rp_id: config.webauthn_rp_id.clone(),
+        origin: origin.clone(),
+    };
+    let url = url::Url::parse(&origin).map_err(|_| refused())?;
+    PasskeyRules::new(&config.webauthn_rp_id, &url, &config.mfa_issuer).map_err(|_| refused())
 }
 
 fn session_rules(config: &Config, signing_key: &[u8]) -> SessionRules {

@@ -8,6 +8,7 @@ use crate::audit::AuditLog;
 use crate::auth::hashing::HashSlots;
 use crate::auth::jwt::TokenKeys;
 use crate::auth::mfa::MfaRules;
+use crate::auth::passkeys::PasskeyRules;
 use crate::auth::sessions::SessionRules;
 use crate::auth::signing::ring::KeySettings;
 use crate::auth::throttle::LoginThrottle;
@@ -27,6 +28,7 @@ pub struct AppState {
     pub tokens: Arc<TokenKeys>,
     pub sessions: SessionRules,
     pub mfa: MfaRules,
+    pub passkeys: PasskeyRules,
     pub hashing: HashSlots,
     /// Shared with the sweeper, which forgets old shared counters.
     pub throttle: Arc<LoginThrottle>,

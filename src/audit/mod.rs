@@ -57,10 +57,17 @@ pub enum Kind {
     /// A user's groups changed; `reason` lists what was added and removed
     /// (`added=ops,dev;removed=billing`), `actor` says by whom.
     GroupsChanged,
+    /// A passkey was registered; `reason` names its id.
+    PasskeyAdded,
+    /// A passkey was removed; `reason` names its id (or `all`), `actor` says by whom.
+    PasskeyRemoved,
+    /// A passkey's signature counter did not move on: two copies of the key
+    /// may exist. The sign-in was refused; `reason` names the passkey.
+    PasskeyCounterRegressed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 25] = [
+    pub const ALL: [Kind; 28] = [
         Kind::LoginOk,
         Kind::LoginFailed,
         Kind::LoginThrottled,
@@ -86,6 +93,9 @@ impl Kind {
         Kind::MfaRecoveryCodeUsed,
         Kind::MfaCodeFailed,
         Kind::GroupsChanged,
+        Kind::PasskeyAdded,
+        Kind::PasskeyRemoved,
+        Kind::PasskeyCounterRegressed,
     ];
 
     /// Events an investigation cannot do without: never dropped when the
@@ -107,6 +117,9 @@ impl Kind {
                 | Kind::MfaConfirmed
                 | Kind::MfaRemoved
                 | Kind::GroupsChanged
+                | Kind::PasskeyAdded
+                | Kind::PasskeyRemoved
+                | Kind::PasskeyCounterRegressed
         )
     }
 
@@ -137,6 +150,9 @@ impl Kind {
             Kind::MfaRecoveryCodeUsed => "mfa_recovery_code_used",
             Kind::MfaCodeFailed => "mfa_code_failed",
             Kind::GroupsChanged => "groups_changed",
+            Kind::PasskeyAdded => "passkey_added",
+            Kind::PasskeyRemoved => "passkey_removed",
+            Kind::PasskeyCounterRegressed => "passkey_counter_regressed",
         }
     }
 

@@ -7,6 +7,7 @@ pub mod hashing;
 pub mod jwt;
 pub mod login;
 pub mod mfa;
+pub mod passkeys;
 pub mod password;
 pub mod password_change;
 pub mod portal;

@@ -33,7 +33,7 @@ pub fn spawn(store: Arc<dyn Store>, throttle: Arc<LoginThrottle>, audit_retentio
             }
             prune_audit(&store, audit_retention).await;
             forget_login_attempts(&throttle).await;
-            sweep_mfa_tokens(&store).await;
+            sweep_pending_steps(&store).await;
         }
     });
 }
@@ -48,16 +48,17 @@ async fn forget_login_attempts(throttle: &Arc<LoginThrottle>) {
     }
 }
 
-/// Deletes expired login second steps, a batch per statement.
-async fn sweep_mfa_tokens(store: &Arc<dyn Store>) {
+/// Deletes expired login second steps and passkey ceremonies, a batch per statement.
+async fn sweep_pending_steps(store: &Arc<dyn Store>) {
     let store = store.clone();
     let swept = blocking::run(move || {
         while store.sweep_mfa_tokens(clock::now_ms(), SWEEP_BATCH)? == SWEEP_BATCH {}
+        while store.sweep_passkey_challenges(clock::now_ms(), SWEEP_BATCH)? == SWEEP_BATCH {}
         Ok(())
     })
     .await;
     if let Err(e) = swept {
-        tracing::warn!(error = %e, "sweeping expired mfa tokens failed");
+        tracing::warn!(error = %e, "sweeping expired login steps and passkey challenges failed");
     }
 }
 

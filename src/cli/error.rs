@@ -38,6 +38,8 @@ pub enum CommandError {
     KeySource(#[from] KeySourceError),
     #[error("no user named {0}")]
     NoUser(String),
+    #[error("{user} has no passkey {id}; list them with `latchkey user passkeys {user}`")]
+    NoPasskey { user: String, id: String },
     #[error("user {0} already exists")]
     UserExists(String),
     #[error(transparent)]

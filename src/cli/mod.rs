@@ -12,6 +12,7 @@ mod migrate;
 mod password_input;
 mod sessions;
 mod user_groups;
+mod user_passkeys;
 mod users;
 
 use std::ffi::OsString;

@@ -6,6 +6,7 @@ use clap::{Args, Subcommand};
 use super::checked::Checked;
 use super::password_input::read_password;
 use super::user_groups::{groups, groups_event};
+use super::user_passkeys::passkeys;
 use crate::audit::{self, Describe, Kind};
 use crate::auth::password;
 use crate::cli::audit::cli_event;
@@ -48,6 +49,13 @@ pub enum UserCommand {
         /// Take the user out of this group (repeatable).
         #[arg(long, value_parser = Checked::group())]
         remove: Vec<String>,
+    },
+    /// List a user's passkeys, one a line (id first), or remove one and end the user's sessions.
+    Passkeys {
+        name: String,
+        /// The id of the passkey to remove.
+        #[arg(long)]
+        remove: Option<String>,
     },
 }
 
@@ -120,6 +128,7 @@ pub(super) fn run(
         }
         UserCommand::MfaReset { name } => mfa_reset(store, &name),
         UserCommand::Groups { name, add, remove } => groups(store, &name, add, remove),
+        UserCommand::Passkeys { name, remove } => passkeys(store, &name, remove),
     }
 }
 

@@ -21,6 +21,10 @@ pub enum ConfigError {
     CookieDomainWithoutPublicUrl,
     #[error("--cookie-domain `{domain}` must be the host of --public-url (`{host}`) or a domain it is within")]
     CookieDomainOutside { domain: String, host: String },
+    #[error("--webauthn-rp-id `{rp_id}` must be a domain name (like example.com), without scheme, port or path")]
+    RpIdNotADomain { rp_id: String },
+    #[error("--webauthn-rp-id `{rp_id}` does not cover the pages' host `{host}`: browsers refuse passkeys for it; set --webauthn-rp-id to `{host}` or a domain it is within, or set --public-url to the address people use")]
+    RpIdOutside { rp_id: String, host: String },
     #[error("--portal-cookie-name must be letters, digits, `_` or `-`, and not the --cookie-name")]
     PortalCookieName,
     #[error("{flag} `{text}` is not an address like {example}")]

@@ -40,6 +40,10 @@ pub struct ServeArgs {
         default_value = "latchkey_portal"
     )]
     pub portal_cookie_name: String,
+    /// The passkeys' relying party id: a domain the pages' host is, or is within
+    /// [default: the host of --public-url, else localhost].
+    #[arg(long, env = "LATCHKEY_WEBAUTHN_RP_ID")]
+    pub webauthn_rp_id: Option<String>,
     /// Mark the cookie Secure (browsers accept Secure cookies on http://localhost).
     #[arg(long, env = "LATCHKEY_COOKIE_SECURE", default_value_t = true, action = clap::ArgAction::Set)]
     pub cookie_secure: bool,

@@ -14,6 +14,7 @@ use crate::store::Database;
 
 mod error;
 mod flags;
+mod passkeys;
 mod portal;
 mod secret;
 mod values;
@@ -47,6 +48,8 @@ pub struct Config {
     /// `--cookie-domain`: the portal cookie's `Domain` (checked to hold the public URL's host).
     pub cookie_domain: Option<String>,
     pub portal_cookie_name: String,
+    /// The passkeys' relying party id (checked to hold the pages' host).
+    pub webauthn_rp_id: String,
     pub cors_origins: Vec<String>,
     pub issuer: String,
     /// The issuer authenticator apps show (`--mfa-issuer`, else `issuer`).
@@ -108,6 +111,8 @@ impl Config {
         let cookie_domain =
             portal::cookie_domain(args.cookie_domain.as_deref(), public_url.as_deref())?;
         portal::portal_cookie_name(&args.portal_cookie_name, &args.cookie_name)?;
+        let webauthn_rp_id =
+            passkeys::rp_id(args.webauthn_rp_id.as_deref(), public_url.as_deref())?;
         let db = db.into();
         let key = choose_key(&db, inline_secret, args.secret_file.clone())?;
         let access_rules = match &args.access_rules {
@@ -125,6 +130,7 @@ impl Config {
             cookie_samesite: args.cookie_samesite,
             cookie_domain,
             portal_cookie_name: args.portal_cookie_name,
+            webauthn_rp_id,
             cors_origins,
             mfa_issuer: args
                 .mfa_issuer

@@ -6,6 +6,7 @@ use actix_web::{HttpMessage, HttpRequest};
 use crate::audit::{self, Describe, Kind};
 use crate::auth::login::{LoggedIn, SignedIn};
 use crate::auth::mfa::Verdict;
+use crate::auth::passkeys::Refusal;
 use crate::auth::sessions::Grant;
 use crate::error::ApiError;
 use crate::observe::RequestId;
@@ -101,6 +102,43 @@ fn login_event<G: SignedIn>(
         Err(e) => event(state, req, Kind::LoginFailed, tried).reason(e.code()),
     };
     Some(event)
+}
+
+/// A passkey sign-in (the API's or, with `portal`, the portal's): the
+/// metrics and events of a login, `reason` `passkey`; a counter that did not
+/// move on is its own event, naming the passkey.
+pub fn passkey_login<G: SignedIn>(
+    state: &AppState,
+    req: &HttpRequest,
+    outcome: &Result<G, Refusal>,
+    portal: bool,
+) {
+    let refused = ApiError::InvalidCredentials;
+    let error = match outcome {
+        Ok(_) => None,
+        Err(Refusal::Failed(e)) => Some(e),
+        Err(_) => Some(&refused),
+    };
+    state.metrics.login(error.map_or(Ok(()), Err));
+    let event = match (outcome, error) {
+        (Ok(grant), _) => event(state, req, Kind::LoginOk, &grant.user().username),
+        (Err(Refusal::ClonedKey { username, passkey }), _) => {
+            event(state, req, Kind::PasskeyCounterRegressed, username).reason(passkey)
+        }
+        (Err(_), Some(e @ ApiError::Throttled { .. })) => {
+            let address = state.guard.client(req).ip.unwrap_or_default();
+            if !state.throttle.first_refusal_in_window(None, &address) {
+                return;
+            }
+            event(state, req, Kind::LoginThrottled, "").reason(e.code())
+        }
+        (Err(_), e) => event(state, req, Kind::LoginFailed, "").reason(e.map_or("", |e| e.code())),
+    };
+    let event = match event.reason.as_deref() {
+        Some(reason) => event.clone().reason(&format!("passkey,{reason}")),
+        None => event.reason("passkey"),
+    };
+    audit(state, if portal { from_portal(event) } else { event });
 }
 
 /// A refresh; `reused_by` names the user whose session family a replayed

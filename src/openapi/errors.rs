@@ -102,6 +102,16 @@ const INVALID: Answer = Answer {
     description: "The body or query fails validation: a missing or empty field, a wrong type, bad JSON or form, a value out of range.",
     errors: &[ApiError::Invalid(String::new())],
 };
+const PASSKEY_REFUSED: Answer = Answer {
+    name: "PasskeyRefused",
+    description: "The passkey was not registered: its attestation did not verify (wrong origin or relying party, no user verification), the `challenge_id` is unknown, used or expired, or the passkey is registered already. Nothing was stored.",
+    errors: &[ApiError::Refused(String::new())],
+};
+const PASSKEY_SIGN_IN_FAILED: Answer = Answer {
+    name: "PasskeySignInFailed",
+    description: "The assertion did not verify, the `challenge_id` is unknown, used or expired, the passkey is unknown, its user disabled, or its signature counter did not move on (a copied key): one answer for all (`invalid_credentials`).",
+    errors: &[ApiError::InvalidCredentials],
+};
 const THROTTLED: Answer = Answer {
     name: "Throttled",
     description: "Too many failed attempts for this username or client address within the window; retry after `Retry-After` seconds.",
@@ -130,6 +140,8 @@ pub const ALL: &[&Answer] = &[
     &TOO_LARGE,
     &UNSUPPORTED,
     &INVALID,
+    &PASSKEY_REFUSED,
+    &PASSKEY_SIGN_IN_FAILED,
     &THROTTLED,
     &BUSY,
 ];
@@ -203,6 +215,7 @@ fn example_detail(error: &ApiError) -> String {
         ApiError::Conflict(_) => "User alice already exists".into(),
         ApiError::UnsupportedMediaType(_) => "Content-Type text/plain is not supported; use application/x-www-form-urlencoded or application/json".into(),
         ApiError::Invalid(_) => "username is required".into(),
+        ApiError::Refused(_) => "The passkey was not registered: it did not verify.".into(),
         other => other.to_string(),
     }
 }
@@ -242,6 +255,8 @@ answer_sets! {
     Conflict = [CONFLICT];
     Invalid = [INVALID];
     Busy = [BUSY];
+    PasskeyRefused = [PASSKEY_REFUSED];
+    PasskeySignInFailed = [PASSKEY_SIGN_IN_FAILED, THROTTLED];
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ pub(crate) mod health;
 pub(crate) mod jwks;
 pub(crate) mod keys;
 pub(crate) mod mfa;
+pub(crate) mod passkeys;
 pub(crate) mod password;
 pub(crate) mod portal;
 pub(crate) mod sessions;
@@ -64,12 +65,20 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint!(mfa => enrol),
     endpoint!(mfa => confirm),
     endpoint!(mfa => remove),
+    endpoint!(passkeys => list),
+    endpoint!(passkeys => register),
+    endpoint!(passkeys => register_finish),
+    endpoint!(passkeys => rename),
+    endpoint!(passkeys => remove),
+    endpoint!(passkeys::sign_in => begin),
+    endpoint!(passkeys::sign_in => finish),
     endpoint!(admin => list),
     endpoint!(admin => create),
     endpoint!(admin => read),
     endpoint!(admin => update),
     endpoint!(admin => delete),
     endpoint!(mfa::admin => reset),
+    endpoint!(passkeys::admin => remove_all),
     endpoint!(admin::sessions => list),
     endpoint!(admin::sessions => end),
     endpoint!(audit => list),
@@ -86,6 +95,8 @@ pub const ENDPOINTS: &[Endpoint] = &[
     endpoint!(portal => page),
     endpoint!(portal => sign_in),
     endpoint!(portal::code => code),
+    endpoint!(passkeys::sign_in => portal_begin),
+    endpoint!(passkeys::sign_in => portal_finish),
     endpoint!(portal::logout => logout),
     endpoint!(health => healthz),
     endpoint!(health => live),

@@ -38,4 +38,8 @@ pub enum StartError {
     },
     #[error(transparent)]
     Serve(#[from] io::Error),
+    /// Passkeys' relying party settings the library refuses (config checks
+    /// them first, so this names what it saw).
+    #[error("passkeys: the relying party id `{rp_id}` does not fit the origin {origin}: set --webauthn-rp-id or --public-url")]
+    Passkeys { rp_id: String, origin: String },
 }

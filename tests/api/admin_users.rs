@@ -23,7 +23,8 @@ async fn creating_a_user_returns_201_with_its_record_and_it_can_log_in() {
     assert_eq!(
         record,
         json!({"id": "carol", "username": "carol", "email": "carol@example.com", "full_name": "Carol Doe",
-               "disabled": false, "admin": false, "created_at": created_at, "groups": [], "mfa": false})
+               "disabled": false, "admin": false, "created_at": created_at, "groups": [], "mfa": false,
+               "passkeys": 0})
     );
     assert_eq!(
         call(&app, &token, Method::GET, "/admin/users/carol", None).await,

@@ -34,7 +34,7 @@ fn summary(stdout: &[u8]) -> HashMap<String, i64> {
 /// The summary's rows per table, each checked against the source's count.
 fn summary_matching_the_source(sqlite: &TestApp, stdout: &[u8]) -> HashMap<String, i64> {
     let copied = summary(stdout);
-    assert_eq!(copied.len(), 9, "{copied:?}");
+    assert_eq!(copied.len(), 11, "{copied:?}");
     for (table, rows) in &copied {
         let source: i64 = sqlite
             .db()

@@ -109,14 +109,7 @@ impl MfaRules {
         now: i64,
     ) -> Result<Enrolment, ApiError> {
         let in_force = store.mfa(user_id)?.unwrap_or_default().secret;
-        let proved_by = match (&in_force, code.filter(|c| !c.trim().is_empty())) {
-            (None, _) => None,
-            (Some(_), None) => return Err(ApiError::WrongCode),
-            (Some(_), Some(code)) => match self.check(store, user_id, code, now)? {
-                Verdict::Wrong => return Err(ApiError::WrongCode),
-                verdict => Some(verdict),
-            },
-        };
+        let proved_by = self.prove(store, (user_id, in_force.is_some()), code, now)?;
         let mut secret = [0u8; 20];
         rand::rngs::OsRng.fill_bytes(&mut secret);
         let sealed = self.seal(user_id, &secret);
@@ -138,6 +131,26 @@ impl MfaRules {
             qr_svg,
             proved_by,
         })
+    }
+
+    /// While a factor is `in_force`, a change to the user's factors needs
+    /// one of its codes (or a recovery code): which kind proved it. Without
+    /// one, or wrong, `WrongCode` (400).
+    pub fn prove(
+        &self,
+        store: &dyn Store,
+        (user_id, in_force): (i64, bool),
+        code: Option<&str>,
+        now: i64,
+    ) -> Result<Option<Verdict>, ApiError> {
+        match (in_force, code.filter(|c| !c.trim().is_empty())) {
+            (false, _) => Ok(None),
+            (true, None) => Err(ApiError::WrongCode),
+            (true, Some(code)) => match self.check(store, user_id, code, now)? {
+                Verdict::Wrong => Err(ApiError::WrongCode),
+                verdict => Ok(Some(verdict)),
+            },
+        }
     }
 
     /// A code of the pending secret makes it the factor login asks for, with

@@ -66,6 +66,10 @@ pub struct ChangeBody {
     #[serde(rename = "mfa", default)]
     #[schema(value_type = Value)]
     _mfa: IgnoredAny,
+    /// Read-only: changed only by the user or `DELETE /admin/users/{username}/passkeys`.
+    #[serde(rename = "passkeys", default)]
+    #[schema(value_type = Value)]
+    _passkeys: IgnoredAny,
     /// If sent, it must be the user's own in any spelling (the API renames no one).
     username: Option<String>,
     /// `null` or empty clears it.

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::http::body::read_after_auth;
 use crate::http::report;
 use crate::openapi::{self, AdminOnly};
-use crate::routes::user::UserRecord;
+use crate::routes::user::{AdminExtras, UserRecord};
 use crate::state::AppState;
 use crate::store::{User, UserChange};
 use crate::{blocking, bootstrap};
@@ -41,15 +41,15 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let query = query::parse(req.query_string())?;
     let store = state.store.clone();
-    let (users, total, with_mfa) = blocking::run(move || {
+    let (users, total, extras) = blocking::run(move || {
         let (users, total) = store.query_users(&query)?;
         let ids: Vec<i64> = users.iter().map(|u| u.id).collect();
-        Ok((users, total, store.users_with_mfa(&ids)?))
+        Ok((users, total, AdminExtras::read(store.as_ref(), &ids)?))
     })
     .await?;
     let records: Vec<UserRecord> = users
         .iter()
-        .map(|u| UserRecord::admin(u, &with_mfa))
+        .map(|u| UserRecord::admin(u, &extras))
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -99,7 +99,7 @@ pub async fn create(
             header::LOCATION,
             format!("/admin/users/{}", created.username),
         ))
-        .json(UserRecord::admin(&created, &[])))
+        .json(UserRecord::admin(&created, &AdminExtras::default())))
 }
 
 #[utoipa::path(get, path = "/admin/users/{username}", tag = "admin", operation_id = "read_user",
@@ -162,14 +162,14 @@ pub async fn delete(
     let store = state.store.clone();
     let username = username.into_inner();
     let deleted = blocking::run(move || {
-        // Read first: the factor goes with the user.
-        let with_mfa = match store.user_by_name(&username)? {
-            Some(user) => store.users_with_mfa(&[user.id])?,
-            None => Vec::new(),
+        // Read first: the factors go with the user.
+        let extras = match store.user_by_name(&username)? {
+            Some(user) => AdminExtras::read(store.as_ref(), &[user.id])?,
+            None => AdminExtras::default(),
         };
         Ok(store
             .delete_user_unless_last_admin(&username)?
-            .map(|user| UserRecord::admin(&user, &with_mfa)))
+            .map(|user| UserRecord::admin(&user, &extras)))
     })
     .await?;
     let deleted = deleted.ok_or(NO_SUCH_USER)?;
@@ -217,12 +217,12 @@ async fn apply(
     }
 }
 
-/// The admin record, with whether the user has a second factor.
+/// The admin record, with the user's second factor and passkeys.
 async fn record(state: &AppState, user: &User) -> Result<HttpResponse, ApiError> {
     let store = state.store.clone();
     let id = user.id;
-    let with_mfa = blocking::run(move || Ok(store.users_with_mfa(&[id])?)).await?;
+    let extras = blocking::run(move || Ok(AdminExtras::read(store.as_ref(), &[id])?)).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(UserRecord::admin(user, &with_mfa)))
+        .json(UserRecord::admin(user, &extras)))
 }

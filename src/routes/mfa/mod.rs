@@ -3,7 +3,7 @@
 //! so an SPA does not log out; confirming or removing the factor ends the user's other sessions.
 
 pub(crate) mod admin;
-mod proof;
+pub(crate) mod proof;
 pub(crate) mod step;
 
 use actix_web::http::header;

@@ -14,7 +14,7 @@ use crate::http::report;
 use crate::state::AppState;
 
 /// A throttle slot for the caller's name and address (429 when full).
-pub(super) async fn reserve<'a>(
+pub(crate) async fn reserve<'a>(
     state: &'a AppState,
     req: &HttpRequest,
     username: &str,
@@ -30,7 +30,7 @@ pub(super) async fn reserve<'a>(
 
 /// The caller's current password, checked on a hash thread against the
 /// stored hash read again (it may have changed since the token was checked).
-pub(super) async fn prove_password(
+pub(crate) async fn prove_password(
     state: &AppState,
     caller: &Caller,
     current: String,
@@ -52,7 +52,7 @@ pub(super) async fn prove_password(
 
 /// A wrong password or code stays counted (and is audited); anything else
 /// gives the slot back without clearing the name's failures.
-pub(super) fn settle<T>(
+pub(crate) fn settle<T>(
     state: &AppState,
     req: &HttpRequest,
     username: &str,

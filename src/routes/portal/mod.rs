@@ -3,7 +3,7 @@
 //! app one, and the answer is a page or a 303; every POST passes the cookie routes' cross-origin
 //! check first.
 
-mod answer;
+pub(crate) mod answer;
 pub(crate) mod code;
 pub(crate) mod logout;
 mod refusals;

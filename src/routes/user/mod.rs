@@ -22,7 +22,7 @@ use crate::state::AppState;
 use crate::store::EndReason;
 
 mod record;
-pub use record::UserRecord;
+pub use record::{AdminExtras, UserRecord};
 
 /// Credentials, as OAuth2's password grant sends them (other fields, such as
 /// `grant_type`, are ignored).

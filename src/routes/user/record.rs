@@ -1,10 +1,10 @@
 //! The user record every client sees: `/user/me` and `/admin/users` answer with it (admins also
-//! see whether a second factor is set).
+//! see whether a second factor is set, and how many passkeys).
 
 use serde::Serialize;
 
 use crate::clock;
-use crate::store::User;
+use crate::store::{Store, StoreResult, User};
 
 /// A user as clients see it (`id` is the username, as React Admin expects).
 #[derive(Serialize, utoipa::ToSchema)]
@@ -26,6 +26,25 @@ pub struct UserRecord {
     /// In admin records only: the user has a second factor (read-only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mfa: Option<bool>,
+    /// In admin records only: how many passkeys the user has (read-only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passkeys: Option<u32>,
+}
+
+/// What admin records add to users, read once for a page of them.
+#[derive(Default)]
+pub struct AdminExtras {
+    with_mfa: Vec<i64>,
+    passkeys: Vec<(i64, u32)>,
+}
+
+impl AdminExtras {
+    pub fn read(store: &dyn Store, user_ids: &[i64]) -> StoreResult<AdminExtras> {
+        Ok(AdminExtras {
+            with_mfa: store.users_with_mfa(user_ids)?,
+            passkeys: store.passkey_counts(user_ids)?,
+        })
+    }
 }
 
 impl From<&User> for UserRecord {
@@ -40,15 +59,18 @@ impl From<&User> for UserRecord {
             created_at: clock::rfc3339(user.created_at),
             groups: user.groups.clone(),
             mfa: None,
+            passkeys: None,
         }
     }
 }
 
 impl UserRecord {
-    /// The admin record: `mfa` says whether the user's id is in `with_mfa`.
-    pub fn admin(user: &User, with_mfa: &[i64]) -> UserRecord {
+    /// The admin record, with what `extras` says of the user.
+    pub fn admin(user: &User, extras: &AdminExtras) -> UserRecord {
+        let passkeys = extras.passkeys.iter().find(|(id, _)| *id == user.id);
         UserRecord {
-            mfa: Some(with_mfa.contains(&user.id)),
+            mfa: Some(extras.with_mfa.contains(&user.id)),
+            passkeys: Some(passkeys.map_or(0, |(_, count)| *count)),
             ..UserRecord::from(user)
         }
     }
