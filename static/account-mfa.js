@@ -29,6 +29,8 @@ export async function loadMfa() {
     report(message(), e);
     return;
   }
+  // The passkeys card asks for a code too while the factor is on.
+  document.dispatchEvent(new CustomEvent('latchkey:mfa', { detail: { totp: state.totp } }));
   const left = state.recovery_codes_left;
   $('mfa-status').textContent = state.totp
     ? `On: signing in asks for a code from your app. ${left} recovery code${left === 1 ? '' : 's'} left.`

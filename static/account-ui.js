@@ -75,7 +75,7 @@ export function sessionItem(session, { signOut = false } = {}) {
   button.type = 'button';
   button.setAttribute('aria-label', mine
     ? 'Sign out on this device'
-    : `End the session of ${agent} from ${session.ip || 'an unknown address'}, last used ${when(session.last_used_at)}`);
+    : `End session of ${agent} from ${session.ip || 'an unknown address'}, last used ${when(session.last_used_at)}`);
   li.append(text, button);
   return li;
 }

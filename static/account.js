@@ -1,11 +1,12 @@
 // account.js: the account page at `/`, written only with latchkey.js, as your own app
 // would be: your details, your password (sign-in.js signs in and out; account-sessions.js
-// and account-mfa.js keep their cards).
+// account-mfa.js and account-passkeys.js keep their cards).
 import * as latchkey from './latchkey.js';
 import { $, report, say, show, submitting } from './account-ui.js';
 import { startPage } from './sign-in.js';
 import { forgetSessions, loadSessions } from './account-sessions.js';
 import { forgetMfa, loadMfa } from './account-mfa.js';
+import { forgetPasskeys, loadPasskeys } from './account-passkeys.js';
 
 function forgetDetails() {
   for (const id of ['me-username', 'me-full-name', 'me-email', 'me-groups', 'me-role']) $(id).textContent = '';
@@ -39,10 +40,11 @@ $('password-form').addEventListener('submit', (event) => submitting(event, $('pa
 startPage({
   content: $('account'),
   heading: $('account-heading'),
-  load: () => Promise.all([loadDetails(), loadSessions(), loadMfa()]),
+  load: () => Promise.all([loadDetails(), loadSessions(), loadMfa(), loadPasskeys()]),
   forget: () => {
     forgetDetails();
     forgetSessions();
     forgetMfa();
+    forgetPasskeys();
   },
 });

@@ -1,6 +1,6 @@
 // admin-user.js: the card of one user in the console: details, groups, role and status
-// (PATCH), a new password, the second factor, the user's sessions, and deleting the user
-// after a confirmation.
+// (PATCH), a new password, the second factor, the passkeys (removed after a confirmation),
+// the user's sessions, and deleting the user after a confirmation.
 import * as latchkey from './latchkey.js';
 import { $, element, report, say, sessionItem, show, submitting, when } from './account-ui.js';
 
@@ -29,11 +29,12 @@ export async function openUser(username, back) {
     report($('users-message'), e, ADMIN_WORDS);
     return;
   }
-  for (const id of ['user-message', 'edit-message', 'set-password-message', 'user-mfa-message', 'user-sessions-message', 'delete-message']) {
+  for (const id of ['user-message', 'edit-message', 'set-password-message', 'user-mfa-message', 'user-passkeys-message', 'user-sessions-message', 'delete-message']) {
     show($(id), '');
   }
   $('set-password-form').reset();
   confirmDelete(false);
+  confirmPasskeys(false);
   fill(record);
   $('users-card').hidden = true;
   $('user-card').hidden = false;
@@ -54,6 +55,12 @@ function fill(record) {
     ? 'On: signing in asks for a code from an authenticator app. Removing it ends the user\'s sessions.'
     : 'Off: signing in needs only the password.';
   $('user-mfa-remove').hidden = !record.mfa;
+  const keys = record.passkeys ?? 0;
+  $('user-passkeys-status').textContent = keys
+    ? `${keys} passkey${keys === 1 ? '' : 's'}: each signs in alone, with the device's screen lock or a security key.`
+    : 'None.';
+  $('user-passkeys-remove').hidden = !keys;
+  $('passkeys-question').textContent = `Remove ${keys === 1 ? 'the passkey' : `all ${keys} passkeys`} of ${record.username}? Their sessions end at once.`;
   $('delete-question').textContent = `Delete ${record.username} for good? Their sessions end at once.`;
   $('delete-yes').textContent = `Delete ${record.username}`;
 }
@@ -90,6 +97,31 @@ $('user-mfa-remove').addEventListener('click', async () => {
   }
   // The button is gone: keep the keyboard in this part of the card.
   $('user-mfa-heading').focus();
+  await loadSessions();
+});
+
+function confirmPasskeys(open) {
+  $('passkeys-confirm').hidden = !open;
+  $('user-passkeys-remove').setAttribute('aria-expanded', String(open));
+  if (open) $('passkeys-no').focus();
+}
+
+$('user-passkeys-remove').addEventListener('click', () => confirmPasskeys($('passkeys-confirm').hidden));
+$('passkeys-no').addEventListener('click', () => {
+  confirmPasskeys(false);
+  $('user-passkeys-remove').focus();
+});
+$('passkeys-yes').addEventListener('click', async () => {
+  try {
+    await latchkey.request(url(user.username, '/passkeys'), 'DELETE');
+    fill({ ...user, passkeys: 0 });
+    say($('user-passkeys-message'), `The passkeys of ${user.username} are removed, and their sessions ended.`, true);
+  } catch (e) {
+    report($('user-passkeys-message'), e, ADMIN_WORDS);
+  }
+  confirmPasskeys(false);
+  // The buttons are gone: keep the keyboard in this part of the card.
+  $('user-passkeys-heading').focus();
   await loadSessions();
 });
 

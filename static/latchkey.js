@@ -290,6 +290,114 @@ export const mfa = {
   remove: (currentPassword, code) => request('/user/mfa', 'DELETE', { current_password: currentPassword, code: String(code).trim() }),
 };
 
+// WebAuthn's binary fields travel as base64url text (RFC 4648 §5, no padding).
+const fromB64u = (text) => Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)).buffer;
+function toB64u(buffer) {
+  let text = '';
+  for (const byte of new Uint8Array(buffer)) text += String.fromCharCode(byte);
+  return btoa(text).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+// A null member is "absent" to a server but a TypeError to the browser: drop them.
+const withoutNulls = (value) => (Array.isArray(value) ? value.map(withoutNulls)
+  : value && typeof value === 'object'
+    ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]))
+    : value);
+const decodeIds = (list) => list?.map((c) => ({ ...c, id: fromB64u(c.id) }));
+
+/** The browser half of a passkey ceremony, in WebAuthn's JSON forms both ways:
+ * `create(publicKey)` (creation options) and `get(publicKey)` (request options)
+ * resolve to the credential as JSON, ready to send. A refusal or a cancel by the
+ * person rejects with a LatchkeyError of code `passkey_cancelled`. */
+export const webauthn = {
+  supported: () => typeof window !== 'undefined' && typeof window.PublicKeyCredential === 'function',
+  create: (json) => ceremony('create', withoutNulls(json)),
+  get: (json) => ceremony('get', withoutNulls(json)),
+};
+
+async function ceremony(kind, json) {
+  if (!webauthn.supported()) throw new LatchkeyError('This browser does not support passkeys.', { code: 'passkey_unsupported' });
+  const PKC = window.PublicKeyCredential;
+  let publicKey;
+  if (kind === 'create') {
+    publicKey = PKC.parseCreationOptionsFromJSON ? PKC.parseCreationOptionsFromJSON(json) : {
+      ...json,
+      challenge: fromB64u(json.challenge),
+      user: { ...json.user, id: fromB64u(json.user.id) },
+      excludeCredentials: decodeIds(json.excludeCredentials),
+    };
+  } else {
+    publicKey = PKC.parseRequestOptionsFromJSON ? PKC.parseRequestOptionsFromJSON(json) : {
+      ...json,
+      challenge: fromB64u(json.challenge),
+      allowCredentials: decodeIds(json.allowCredentials),
+    };
+  }
+  let credential;
+  try {
+    credential = await navigator.credentials[kind]({ publicKey });
+  } catch (e) {
+    const words = e?.name === 'NotAllowedError'
+      ? 'The passkey request was cancelled or timed out.'
+      : e?.name === 'InvalidStateError' ? 'This device already holds a passkey for this account.' : `The passkey request failed: ${e?.message ?? e}`;
+    throw new LatchkeyError(words, { code: e?.name === 'InvalidStateError' ? 'passkey_exists' : 'passkey_cancelled' });
+  }
+  if (!credential) throw new LatchkeyError('No passkey was chosen.', { code: 'passkey_cancelled' });
+  return credentialJSON(credential);
+}
+
+function credentialJSON(credential) {
+  if (typeof credential.toJSON === 'function') return credential.toJSON();
+  const r = credential.response;
+  const response = { clientDataJSON: toB64u(r.clientDataJSON) };
+  if (r.attestationObject) {
+    Object.assign(response, { attestationObject: toB64u(r.attestationObject), transports: r.getTransports?.() ?? [] });
+  } else {
+    Object.assign(response, { authenticatorData: toB64u(r.authenticatorData), signature: toB64u(r.signature) });
+    if (r.userHandle) response.userHandle = toB64u(r.userHandle);
+  }
+  return {
+    id: credential.id, rawId: toB64u(credential.rawId), type: credential.type, response,
+    authenticatorAttachment: credential.authenticatorAttachment ?? undefined,
+    clientExtensionResults: credential.getClientExtensionResults?.() ?? {},
+  };
+}
+
+/** The signed-in user's passkeys: `[{ id, name, created_at, last_used_at }]`. */
+export const passkeys = {
+  list: () => request('/user/passkeys', 'GET'),
+  rename: (id, name) => request(`/user/passkeys/${encodeURIComponent(id)}`, 'PATCH', { name }),
+  /** Needs the current password; the user's other sessions end. */
+  remove: (id, currentPassword) => request(`/user/passkeys/${encodeURIComponent(id)}`, 'DELETE', { current_password: currentPassword }),
+};
+
+/** Adds a passkey named `name` on this device (the browser asks the person for it):
+ * resolves to the new item. `currentPassword` is needed, and `code` too when the user
+ * has an authenticator app. The user's other sessions end. */
+export async function registerPasskey(name, { currentPassword, code } = {}) {
+  const body = { current_password: currentPassword ?? '' };
+  if (code !== undefined && code !== null && String(code).trim()) body.code = String(code).trim();
+  const { challenge_id: challengeId, options } = await request('/user/passkeys/register', 'POST', body);
+  const credential = await webauthn.create(options.publicKey);
+  return request('/user/passkeys/register/finish', 'POST', { challenge_id: challengeId, name, credential });
+}
+
+/** Signs in with a passkey of this device (the browser offers the ones it holds):
+ * resolves to the access token, as `login` does; a refused one rejects with code
+ * `invalid_credentials`, a cancelled one with `passkey_cancelled`. */
+export async function loginWithPasskey() {
+  const started = epoch;
+  const headers = { 'Content-Type': 'application/json' };
+  const begun = await api('/user/token/passkey', { method: 'POST' });
+  if (!begun.ok) throw await failure(begun);
+  const { challenge_id: challengeId, options } = await begun.json();
+  const credential = await webauthn.get(options.publicKey);
+  const body = JSON.stringify({ challenge_id: challengeId, credential });
+  return withLock(async () => {
+    pendingCode = null;
+    return grant(await api('/user/token/passkey/finish', { method: 'POST', headers, body }), 'login', started);
+  });
+}
+
 /** Ends this session on the server, here and in every other tab. */
 export async function logout() {
   pendingCode = null;

@@ -1,5 +1,5 @@
 // sign-in.js: what latchkey's own pages share around the session: the sign-in form (and
-// its one-time-code step), the status pill, the sign-out button, and the way back to the
+// its one-time-code step, and a passkey in its place), the status pill, the sign-out button, and the way back to the
 // form when the session ends. A page gives what to show once signed in and what to
 // forget once signed out.
 import * as latchkey from './latchkey.js';
@@ -15,6 +15,9 @@ const ENDED = {
 };
 const QUIET = new Set(['logout', 'not_found']); // a sign-out of your own, or no session to begin with
 const LOGIN_WORDS = { invalid_credentials: 'Incorrect username or password.' };
+const PASSKEY_WORDS = {
+  invalid_credentials: 'That passkey was not accepted: it may have been removed from your account. Sign in with your password instead.',
+};
 
 // The forms, the same on every page: a page's `#sign-in` section has only its heading.
 const FORMS = `
@@ -29,6 +32,11 @@ const FORMS = `
   <button type="submit" class="primary">Sign in</button>
   <p id="login-error" class="error" role="alert" hidden></p>
 </form>
+<div id="passkey-sign-in" class="passkey-sign-in" hidden>
+  <p class="muted small">Or, without typing a password:</p>
+  <button id="passkey-button" type="button">Sign in with a passkey</button>
+  <p id="passkey-error" class="error" role="alert" hidden></p>
+</div>
 <form id="code-form" autocomplete="off" novalidate hidden>
   <p id="code-hint" class="muted">Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
   <label for="code">Code</label>
@@ -77,6 +85,8 @@ export function startPage({ content, heading, load, forget }) {
   /** The sign-in's second step (a code) in place of the password form, or back. */
   function codeStep(on) {
     $('login-form').hidden = on;
+    $('passkey-sign-in').hidden = on || !latchkey.webauthn.supported();
+    show($('passkey-error'), '');
     $('code-form').hidden = !on;
     $('code').value = '';
     show($('code-error'), '');
@@ -90,6 +100,23 @@ export function startPage({ content, heading, load, forget }) {
     $('password').value = '';
     if (signedIn?.codeNeeded) codeStep(true);
   }, LOGIN_WORDS));
+
+  // One gesture, two factors: the browser offers the passkeys it holds for this site.
+  $('passkey-button').addEventListener('click', async () => {
+    const button = $('passkey-button');
+    if (button.getAttribute('aria-busy') === 'true') return;
+    button.setAttribute('aria-busy', 'true');
+    show($('sign-in-notice'), '');
+    show($('login-error'), '');
+    show($('passkey-error'), '');
+    try {
+      await latchkey.loginWithPasskey();
+    } catch (e) {
+      show($('passkey-error'), describe(e, PASSKEY_WORDS));
+    } finally {
+      button.setAttribute('aria-busy', 'false');
+    }
+  });
 
   $('code-form').addEventListener('submit', (event) => submitting(event, $('code-error'), async () => {
     await latchkey.verifyCode($('code').value);

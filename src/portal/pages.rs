@@ -1,12 +1,13 @@
 //! The portal's HTML pages, each a whole response: templates checked at compile time with HTML
-//! escaping on, never cached, never framed, no script at all (the CSP would refuse inline ones).
+//! escaping on, never cached, never framed, no inline script (the CSP refuses them): the only
+//! script is the sign-in page's passkey button, a file of this server's.
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::HttpResponse;
 use askama::Template;
 
-/// What the portal's pages allow: scripts only from this server (none today), never framed.
+/// What the portal's pages allow: scripts only from this server (the passkey button's), never framed.
 pub const PORTAL_CSP: &str = "frame-ancestors 'none'; script-src 'self'";
 
 /// What the sign-in page shows again: the name typed, where to go next, what went wrong.
@@ -28,6 +29,27 @@ pub struct CodeForm {
     pub error: Option<String>,
 }
 
+/// The sign-in page with its "Sign in with a passkey" button, which starts hidden: its
+/// script (a file, as the CSP wants) shows it where the browser has WebAuthn, and the
+/// form works as it is without either.
+#[derive(Template)]
+#[template(
+    source = r#"{% extends "portal/sign_in.html" %}
+{%- block passkey %}
+      <div id="passkey-sign-in" class="passkey-sign-in" hidden>
+        <p class="muted small">Or, without typing a password:</p>
+        <button id="passkey-button" type="button">Sign in with a passkey</button>
+      </div>
+      <script type="module" src="/static/portal-passkey.js"></script>
+{%- endblock %}"#,
+    ext = "html"
+)]
+struct SignInWithPasskey<'a> {
+    username: &'a str,
+    rd: &'a Option<String>,
+    error: &'a Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "portal/signed_in.html")]
 struct SignedInTemplate<'a> {
@@ -47,7 +69,12 @@ struct ProblemTemplate<'a> {
 
 /// The sign-in form (username, password, the `rd` carried along), with an error line if any.
 pub fn sign_in_page(status: StatusCode, form: &SignInForm) -> HttpResponse {
-    respond(status, form.render(), None)
+    let page = SignInWithPasskey {
+        username: &form.username,
+        rd: &form.rd,
+        error: &form.error,
+    };
+    respond(status, page.render(), None)
 }
 
 /// The second step: a code from the authenticator app or a recovery code.

@@ -41,6 +41,8 @@ const ASSETS: &[Asset] = &[
     asset!("account-ui.js", JS),
     asset!("account-sessions.js", JS),
     asset!("account-mfa.js", JS),
+    asset!("account-passkeys.js", JS),
+    asset!("portal-passkey.js", JS),
     asset!("sign-in.js", JS),
     asset!("admin.html", HTML),
     asset!("admin.css", CSS),
@@ -79,7 +81,7 @@ pub async fn admin_redirect() -> HttpResponse {
 
 #[utoipa::path(get, path = "/static/{name}", tag = "pages", operation_id = "static_asset",
     summary = "A script or style of the account page or the admin console",
-    params(("name" = String, Path, description = "latchkey.js, app.css, or one of the pages' own files (account.js, account-ui.js, account-sessions.js, account-mfa.js, sign-in.js, admin.css, admin.js, admin-table.js, admin-users.js, admin-user.js, admin-audit.js, admin-keys.js)", example = "latchkey.js")),
+    params(("name" = String, Path, description = "latchkey.js, app.css, or one of the pages' own files (account.js, account-ui.js, account-sessions.js, account-mfa.js, account-passkeys.js, sign-in.js, portal-passkey.js (the portal sign-in page's passkey button), admin.css, admin.js, admin-table.js, admin-users.js, admin-user.js, admin-audit.js, admin-keys.js)", example = "latchkey.js")),
     responses(
         (status = 200, description = "The file", content(("text/javascript"), ("text/css"), ("text/html"))),
         openapi::NotFound))]

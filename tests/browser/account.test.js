@@ -86,7 +86,7 @@ test('the account page: sign in, details, sessions, password', { timeout: 120000
     assert.match(await current.textContent(), /Chrome/);
     const row = page.locator('#sessions li:not(.current)');
     assert.match(await row.textContent(), /curl 8\.11\.1.*Signed in .* last used .* from 127\.0\.0\.1/s);
-    await row.getByRole('button', { name: /End the session of curl/ }).click();
+    await row.getByRole('button', { name: /End session of curl/ }).click();
     await page.locator('#sessions-message.ok').filter({ hasText: 'Session ended.' }).waitFor();
     await sessionRows.nth(1).waitFor({ state: 'detached' });
     assert.equal(await refreshStatus(server, other), 401, "the other device's cookie is dead");

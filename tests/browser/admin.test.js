@@ -216,7 +216,7 @@ test('the admin console: users, audit trail, chart, keys; admins only', { timeou
     const session = page.locator('#user-sessions li[data-session]');
     await session.filter({ hasText: 'curl 8.11.1' }).waitFor();
     assert.equal(await session.count(), 1);
-    await session.getByRole('button', { name: /End the session of curl/ }).click();
+    await session.getByRole('button', { name: /End session of curl/ }).click();
     await page.locator('#user-sessions-message.ok').filter({ hasText: 'Session ended.' }).waitFor();
     await page.locator('#user-sessions li').filter({ hasText: 'No live sessions.' }).waitFor();
     assert.equal(await refreshStatus(server, sam), 401);

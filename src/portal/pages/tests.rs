@@ -6,6 +6,8 @@ use actix_web::body::MessageBody;
 use super::*;
 
 const HOSTILE: &str = "\"><script>alert(1)</script>";
+/// The one script a portal page may load: the sign-in page's passkey button, a file of its own.
+const PASSKEY_SCRIPT: &str = r#"<script type="module" src="/static/portal-passkey.js"></script>"#;
 
 fn html(response: HttpResponse) -> String {
     let bytes = response.into_body().try_into_bytes().ok().unwrap();
@@ -31,6 +33,7 @@ fn assert_portal_headers(response: &HttpResponse) {
 }
 
 fn assert_escaped(page: &str) {
+    let page = &page.replacen(PASSKEY_SCRIPT, "", 1);
     assert!(!page.contains("<script"), "{page}");
     assert!(
         !page.contains(HOSTILE) && !page.contains("\"><script"),
@@ -58,7 +61,20 @@ fn the_sign_in_page_has_its_fields_and_escapes_what_it_shows_again() {
     assert!(page.contains(r#"autocomplete="current-password""#));
     assert!(page.contains(r#"type="hidden" name="rd""#));
     assert!(page.contains("Incorrect username or password"));
-    assert!(!page.contains("<script") && !page.contains(" style="));
+    let rest = page.replacen(PASSKEY_SCRIPT, "", 1);
+    assert!(!rest.contains("<script") && !page.contains(" style="));
+}
+
+#[test]
+fn the_sign_in_page_offers_a_passkey_button_that_starts_hidden() {
+    let page = html(sign_in_page(StatusCode::OK, &SignInForm::default()));
+    assert_eq!(page.matches("<script").count(), 1, "{page}");
+    assert!(page.contains(PASSKEY_SCRIPT), "{page}");
+    assert!(page.contains(r#"<div id="passkey-sign-in" class="passkey-sign-in" hidden>"#));
+    assert!(page
+        .contains(r#"<button id="passkey-button" type="button">Sign in with a passkey</button>"#));
+    // The form before it works as it is, without the script.
+    assert!(page.find(r#"action="/login""#) < page.find("passkey-sign-in"));
 }
 
 #[test]
