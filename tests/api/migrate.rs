@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 use crate::mfa::{code_at, enrolled, Enrolled};
+use crate::passkeys::{alice_with_a_passkey, origin, sign_in_ok, SoftPasskey};
 use crate::postgres::{latchkey, spawn_instance, TestDatabase};
 
 fn migrate(from: &std::path::Path, to: &str) -> std::process::Output {
@@ -73,7 +74,8 @@ async fn audit_events(app: &TestApp, token: &str, at_least: usize) -> Vec<Value>
 #[tokio::test]
 async fn a_migrated_database_keeps_passwords_sessions_second_factors_and_the_audit_trail() {
     let sqlite = spawn_sqlite_app().await;
-    sqlite.add_user("alice", "alice-password", false);
+    // First: adding a passkey ends alice's other sessions.
+    let (_, mut key) = alice_with_a_passkey(&sqlite).await;
     let grouped = sqlite.cli(&["user", "groups", "alice", "--add", "ops"], "");
     assert!(grouped.status.success());
     let alice = sqlite.login_ok("alice", "alice-password").await;
@@ -92,6 +94,8 @@ async fn a_migrated_database_keeps_passwords_sessions_second_factors_and_the_aud
     assert_eq!(copied["users"], 3);
     assert_eq!(copied["user_mfa"], 1);
     assert_eq!(copied["user_groups"], 1);
+    assert_eq!(copied["passkeys"], 1);
+    assert_eq!(copied["passkey_users"], 1);
     assert_eq!(
         target.query_text("SELECT name FROM user_groups").as_deref(),
         Some("ops"),
@@ -107,6 +111,15 @@ async fn a_migrated_database_keeps_passwords_sessions_second_factors_and_the_aud
 
     let postgres = spawn_instance(&target.url, secret.trim(), &[]).await;
     serves_the_copy(&postgres, &alice, &carol, &before).await;
+    signs_in_with_the_copied_passkey(&postgres, &mut key).await;
+}
+
+/// The passkey (public key, counter, user handle) carried over: it signs
+/// alice in at the new instance (whose port is another origin's).
+async fn signs_in_with_the_copied_passkey(postgres: &TestApp, key: &mut SoftPasskey) {
+    key.origin = origin(postgres);
+    let login = sign_in_ok(postgres, key).await;
+    assert_eq!(claims(&login.access_token)["sub"], "alice");
 }
 
 /// Checks on an app over the copy: passwords, a live session, the sealed

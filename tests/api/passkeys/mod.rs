@@ -6,6 +6,7 @@ mod authenticator;
 mod effects;
 mod library;
 mod manage;
+mod portal;
 mod register;
 mod sign_in;
 
