@@ -20,7 +20,7 @@ use crate::openapi::{self, fields};
 use crate::state::AppState;
 use crate::store::{EndReason, EndSessions};
 use crate::{blocking, clock};
-use proof::{prove_password, reserve, settle};
+use proof::{reserve, settle, with_password};
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct MfaStatus {
@@ -114,31 +114,24 @@ pub async fn enrol(
 ) -> Result<HttpResponse, ApiError> {
     let body: EnrolBody = read_after_auth(&req, payload).await?;
     let current = required(body.current_password, "current_password")?;
-    let username = caller.user.username.clone();
-    let attempt = reserve(&state, &req, &username).await?;
-    let outcome = match prove_password(&state, &caller, current).await {
-        Ok(()) => {
-            let (rules, code) = (state.clone(), body.code);
-            blocking::run(move || {
-                let (store, user) = (rules.store.as_ref(), &caller.user);
-                let code = code.as_deref();
-                let now = clock::now_ms();
-                rules.mfa.enrol(store, (user.id, &user.username), code, now)
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    let enrolment = settle(&state, &req, &username, attempt, outcome)?;
+    let (user_id, name, code) = (caller.user.id, caller.user.username.clone(), body.code);
+    let enrolment = with_password(&state, &req, &caller, current, move |rules| {
+        let (store, now) = (rules.store.as_ref(), clock::now_ms());
+        rules
+            .mfa
+            .enrol(store, (user_id, &name), code.as_deref(), now)
+    })
+    .await?;
+    let username = &caller.user.username;
     if enrolment.proved_by == Some(Verdict::Recovery) {
         report::audit(
             &state,
-            report::event(&state, &req, Kind::MfaRecoveryCodeUsed, &username),
+            report::event(&state, &req, Kind::MfaRecoveryCodeUsed, username),
         );
     }
     report::audit(
         &state,
-        report::event(&state, &req, Kind::MfaEnrolled, &username),
+        report::event(&state, &req, Kind::MfaEnrolled, username),
     );
     Ok(no_store().json(EnrolResponse {
         secret: enrolment.secret,
@@ -203,12 +196,11 @@ pub async fn remove(
     let current = required(body.current_password, "current_password")?;
     let code = required(body.code, "code")?;
     let username = caller.user.username.clone();
-    let attempt = reserve(&state, &req, &username).await?;
-    let outcome = match prove_password(&state, &caller, current).await {
-        Ok(()) => remove_with_code(&state, &caller, code).await,
-        Err(e) => Err(e),
-    };
-    let verdict = settle(&state, &req, &username, attempt, outcome)?;
+    let (user_id, session_id) = (caller.user.id, caller.session_id.clone());
+    let verdict = with_password(&state, &req, &caller, current, move |rules| {
+        remove_with_code(rules, (user_id, &session_id), &code)
+    })
+    .await?;
     if verdict == Verdict::Recovery {
         report::audit(
             &state,
@@ -223,22 +215,18 @@ pub async fn remove(
 }
 
 /// Uses the code (or recovery code) up, then removes the factor and ends
-/// every other session of the caller.
-async fn remove_with_code(
-    state: &web::Data<AppState>,
-    caller: &Caller,
-    code: String,
+/// every other session of the caller (`session_id` stays).
+fn remove_with_code(
+    rules: &AppState,
+    (user_id, session_id): (i64, &str),
+    code: &str,
 ) -> Result<Verdict, ApiError> {
-    let (rules, user_id, session_id) = (state.clone(), caller.user.id, caller.session_id.clone());
-    blocking::run(move || {
-        let (store, now) = (rules.store.as_ref(), clock::now_ms());
-        let verdict = rules.mfa.check(store, user_id, &code, now)?;
-        if verdict == Verdict::Wrong {
-            return Err(ApiError::WrongCode);
-        }
-        let keep = EndSessions::AllBut(&session_id, EndReason::MfaChanged);
-        store.remove_mfa(user_id, keep, now)?;
-        Ok(verdict)
-    })
-    .await
+    let (store, now) = (rules.store.as_ref(), clock::now_ms());
+    let verdict = rules.mfa.check(store, user_id, code, now)?;
+    if verdict == Verdict::Wrong {
+        return Err(ApiError::WrongCode);
+    }
+    let keep = EndSessions::AllBut(session_id, EndReason::MfaChanged);
+    store.remove_mfa(user_id, keep, now)?;
+    Ok(verdict)
 }

@@ -2,16 +2,43 @@
 //! first, then the password on a hash thread; a wrong password or code stays counted (and is
 //! audited) and is 400, never 401.
 
-use actix_web::HttpRequest;
+use actix_web::{web, HttpRequest};
 
 use crate::audit::{Describe, Kind};
 use crate::auth::extract::Caller;
 use crate::auth::password::{self, Verdict as PasswordVerdict};
 use crate::auth::throttle::Attempt;
+use crate::blocking;
 use crate::domain;
 use crate::error::ApiError;
 use crate::http::report;
 use crate::state::AppState;
+
+/// A change to the caller's credentials: a throttle slot, the current
+/// password on a hash thread, then `work` on a blocking thread. A wrong
+/// password (or a code `work` finds wrong) stays counted and is audited.
+pub(crate) async fn with_password<T, F>(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    caller: &Caller,
+    current: String,
+    work: F,
+) -> Result<T, ApiError>
+where
+    F: FnOnce(&AppState) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let username = caller.user.username.clone();
+    let attempt = reserve(state, req, &username).await?;
+    let outcome = match prove_password(state, caller, current).await {
+        Ok(()) => {
+            let rules = state.clone();
+            blocking::run(move || work(&rules)).await
+        }
+        Err(e) => Err(e),
+    };
+    settle(state, req, &username, attempt, outcome)
+}
 
 /// A throttle slot for the caller's name and address (429 when full).
 pub(crate) async fn reserve<'a>(

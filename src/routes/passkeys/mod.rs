@@ -3,6 +3,7 @@
 //! user's other sessions. A refused registration is 400 and stores nothing.
 
 pub(crate) mod admin;
+mod input;
 pub(crate) mod sign_in;
 
 use actix_web::http::header;
@@ -12,15 +13,17 @@ use serde_json::Value;
 
 use crate::audit::{Describe, Kind};
 use crate::auth::extract::Caller;
-use crate::auth::passkeys::{Begun, MAX_NAME_CHARS};
+use crate::auth::passkeys::Begun;
 use crate::error::ApiError;
 use crate::http::body::{read_after_auth, required};
 use crate::http::report;
 use crate::openapi::{self, fields};
-use crate::routes::mfa::proof::{prove_password, reserve, settle};
+use crate::routes::mfa::proof::with_password;
 use crate::state::AppState;
 use crate::store::{EndReason, EndSessions, PasskeyRecord};
 use crate::{blocking, clock};
+pub(crate) use input::credential;
+use input::passkey_name;
 
 /// A passkey as the API shows it.
 #[derive(Serialize, utoipa::ToSchema)]
@@ -100,32 +103,6 @@ pub(crate) fn no_store(
     response
 }
 
-/// A passkey's name: 1–64 characters, no control or format characters.
-fn passkey_name(name: Option<String>) -> Result<String, ApiError> {
-    let name = required(name, "name")?.trim().to_string();
-    let plain = !name.chars().any(|c| c.is_control() || is_format(c));
-    if name.chars().count() > MAX_NAME_CHARS || !plain {
-        return Err(ApiError::Invalid(format!(
-            "name must be 1–{MAX_NAME_CHARS} characters without control characters"
-        )));
-    }
-    Ok(name)
-}
-
-/// Unicode Cf characters that can reorder or hide text.
-fn is_format(c: char) -> bool {
-    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
-}
-
-/// The browser's answer, which must be a JSON object.
-pub(crate) fn credential(value: Option<Value>) -> Result<Value, ApiError> {
-    match value {
-        Some(value) if value.is_object() => Ok(value),
-        Some(_) => Err(ApiError::Invalid("credential must be a JSON object".into())),
-        None => Err(ApiError::Invalid("credential is required".into())),
-    }
-}
-
 const NO_SUCH_PASSKEY: ApiError = ApiError::NotFound("Passkey not found");
 
 #[utoipa::path(get, path = "/user/passkeys", tag = "passkeys", operation_id = "list_passkeys",
@@ -157,24 +134,16 @@ pub async fn register(
 ) -> Result<HttpResponse, ApiError> {
     let body: RegisterBody = read_after_auth(&req, payload).await?;
     let current = required(body.current_password, "current_password")?;
-    let username = caller.user.username.clone();
-    let attempt = reserve(&state, &req, &username).await?;
-    let outcome = match prove_password(&state, &caller, current).await {
-        Ok(()) => {
-            let (rules, code) = (state.clone(), body.code);
-            blocking::run(move || {
-                let (store, user, now) = (rules.store.as_ref(), &caller.user, clock::now_ms());
-                let in_force = store.mfa(user.id)?.is_some_and(|m| m.active());
-                rules
-                    .mfa
-                    .prove(store, (user.id, in_force), code.as_deref(), now)?;
-                rules.passkeys.begin_registration(store, user, now)
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    let begun = settle(&state, &req, &username, attempt, outcome)?;
+    let (user, code) = (caller.user.clone(), body.code);
+    let begun = with_password(&state, &req, &caller, current, move |rules| {
+        let (store, now) = (rules.store.as_ref(), clock::now_ms());
+        let in_force = store.mfa(user.id)?.is_some_and(|m| m.active());
+        rules
+            .mfa
+            .prove(store, (user.id, in_force), code.as_deref(), now)?;
+        rules.passkeys.begin_registration(store, &user, now)
+    })
+    .await?;
     Ok(no_store(HttpResponse::Ok()).json(Challenge::from(begun)))
 }
 
@@ -252,24 +221,20 @@ pub async fn remove(
 ) -> Result<HttpResponse, ApiError> {
     let body: RemoveBody = read_after_auth(&req, payload).await?;
     let current = required(body.current_password, "current_password")?;
-    let username = caller.user.username.clone();
-    let attempt = reserve(&state, &req, &username).await?;
-    let (user_id, keep) = (caller.user.id, caller.session_id.clone());
-    let outcome = match prove_password(&state, &caller, current).await {
-        Ok(()) => {
-            let (store, id) = (state.store.clone(), id.clone());
-            blocking::run(move || {
-                let end = EndSessions::AllBut(&keep, EndReason::MfaChanged);
-                Ok(store.remove_passkeys(user_id, Some(&id), end, clock::now_ms())?)
-            })
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    if settle(&state, &req, &username, attempt, outcome)? == 0 {
+    let (user_id, keep, passkey) = (caller.user.id, caller.session_id.clone(), id.clone());
+    let removed = with_password(&state, &req, &caller, current, move |rules| {
+        let end = EndSessions::AllBut(&keep, EndReason::MfaChanged);
+        let now = clock::now_ms();
+        Ok(rules
+            .store
+            .remove_passkeys(user_id, Some(&passkey), end, now)?)
+    })
+    .await?;
+    if removed == 0 {
         return Err(NO_SUCH_PASSKEY);
     }
-    let event = report::event(&state, &req, Kind::PasskeyRemoved, &username);
-    report::audit(&state, event.actor(&username).reason(&id));
+    let username = &caller.user.username;
+    let event = report::event(&state, &req, Kind::PasskeyRemoved, username);
+    report::audit(&state, event.actor(username).reason(&id));
     Ok(no_store(HttpResponse::NoContent()).finish())
 }
