@@ -192,5 +192,9 @@ CREATE TABLE IF NOT EXISTS passkey_challenges (
     ceremony   TEXT   NOT NULL,
     user_id    BIGINT REFERENCES users (id) ON DELETE CASCADE,
     state      TEXT   NOT NULL,
-    expires_at BIGINT NOT NULL
+    expires_at BIGINT NOT NULL,
+    client     BYTEA
 );
+
+CREATE INDEX IF NOT EXISTS passkey_challenges_by_client ON passkey_challenges (client, expires_at)
+    WHERE client IS NOT NULL;

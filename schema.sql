@@ -187,5 +187,10 @@ CREATE TABLE IF NOT EXISTS passkey_challenges (
     ceremony   TEXT    NOT NULL,
     user_id    INTEGER REFERENCES users (id) ON DELETE CASCADE,
     state      TEXT    NOT NULL,
-    expires_at INTEGER NOT NULL
+    expires_at INTEGER NOT NULL,
+    client     BLOB    -- a sign-in's client address, keyed as the throttle keys it
 ) WITHOUT ROWID;
+
+-- Live sign-in ceremonies per client address are capped (they need no account).
+CREATE INDEX IF NOT EXISTS passkey_challenges_by_client ON passkey_challenges (client, expires_at)
+    WHERE client IS NOT NULL;

@@ -12,7 +12,7 @@ use utoipa::OpenApi;
 
 pub use errors::{
     AdminOnly, Bearer, Body, Busy, Conflict, CookieRoute, Invalid, LoginFailed, NotFound,
-    PasskeyRefused, PasskeySignInFailed, RefreshFailed, WrongCode, WrongCurrentPassword,
+    PasskeyRefused, PasskeySignInFailed, RefreshFailed, Throttled, WrongCode, WrongCurrentPassword,
     WrongPasswordOrCode,
 };
 

@@ -114,7 +114,7 @@ const PASSKEY_SIGN_IN_FAILED: Answer = Answer {
 };
 const THROTTLED: Answer = Answer {
     name: "Throttled",
-    description: "Too many failed attempts for this username or client address within the window; retry after `Retry-After` seconds.",
+    description: "Too many failed attempts for this username or client address within the window (or, for a passkey sign-in's first step, too many begun from this address and not yet finished); retry after `Retry-After` seconds.",
     errors: &[ApiError::Throttled {
         retry_after_secs: 60,
     }],
@@ -257,6 +257,7 @@ answer_sets! {
     Busy = [BUSY];
     PasskeyRefused = [PASSKEY_REFUSED];
     PasskeySignInFailed = [PASSKEY_SIGN_IN_FAILED, THROTTLED];
+    Throttled = [THROTTLED];
 }
 
 #[cfg(test)]

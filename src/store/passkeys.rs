@@ -54,6 +54,9 @@ pub struct PasskeyChallenge {
     /// The library's ceremony state (JSON): the challenge it expects back.
     pub state: String,
     pub expires_at: i64,
+    /// A sign-in's client address, as the throttle keys it (`None` for a
+    /// registration, whose user is signed in): caps the live ones per address.
+    pub client: Option<Vec<u8>>,
 }
 
 /// A use that passed the library's checks: the credential's new record.
@@ -101,11 +104,14 @@ pub trait PasskeyStore {
     ) -> StoreResult<usize>;
     /// How many passkeys each of `user_ids` has (users with none left out).
     fn passkey_counts(&self, user_ids: &[i64]) -> StoreResult<Vec<(i64, u32)>>;
+    /// False, and nothing stored, when the challenge's client has `most`
+    /// challenges live at `now` already.
     fn insert_passkey_challenge(
         &self,
         hash: &[u8; 32],
         challenge: &PasskeyChallenge,
-    ) -> StoreResult<()>;
+        most_live: (u32, i64),
+    ) -> StoreResult<bool>;
     /// Deletes the challenge if it lives at `now` and returns it: single use.
     fn take_passkey_challenge(
         &self,

@@ -13,6 +13,7 @@ use webauthn_rs::prelude::{
     WebauthnBuilder, WebauthnError,
 };
 
+use crate::auth::throttle::Key;
 use crate::error::ApiError;
 use crate::store::{
     Ceremony, EndReason, EndSessions, PasskeyChallenge, PasskeyRecord, Store, User,
@@ -25,6 +26,9 @@ pub use sign_in::{Refusal, SignInChecked};
 pub const CHALLENGE_TTL_MS: i64 = 5 * 60 * 1000;
 /// A passkey's name: 1–64 characters.
 pub const MAX_NAME_CHARS: usize = 64;
+/// Live sign-in ceremonies one client address may hold: they need no
+/// account, so this bounds what a flood of them can store.
+pub const MAX_LIVE_SIGN_INS_PER_ADDRESS: u32 = 64;
 
 pub struct PasskeyRules {
     webauthn: Webauthn,
@@ -73,7 +77,7 @@ impl PasskeyRules {
         options["publicKey"]["authenticatorSelection"]["requireResidentKey"] = true.into();
         let state = serde_json::to_string(&state).map_err(ApiError::internal)?;
         let challenge = (Ceremony::Register, Some(user.id), state);
-        let challenge_id = store_challenge(store, challenge, now)?;
+        let challenge_id = store_challenge(store, challenge, None, now)?;
         Ok(Begun {
             challenge_id,
             options,
@@ -121,8 +125,14 @@ impl PasskeyRules {
         Ok(record)
     }
 
-    /// Sign-in, step one: a challenge for any of the site's passkeys.
-    pub fn begin_sign_in(&self, store: &dyn Store, now: i64) -> Result<Begun, ApiError> {
+    /// Sign-in, step one: a challenge for any of the site's passkeys, for a
+    /// client at `address` (429 while it holds too many live ones).
+    pub fn begin_sign_in(
+        &self,
+        store: &dyn Store,
+        address: &str,
+        now: i64,
+    ) -> Result<Begun, ApiError> {
         let (mut options, state) = self
             .webauthn
             .start_discoverable_authentication()
@@ -135,7 +145,9 @@ impl PasskeyRules {
             public_key.remove("allowCredentials");
         }
         let state = serde_json::to_string(&state).map_err(ApiError::internal)?;
-        let challenge_id = store_challenge(store, (Ceremony::SignIn, None, state), now)?;
+        let client = Key::address(address).bytes();
+        let challenge = (Ceremony::SignIn, None, state);
+        let challenge_id = store_challenge(store, challenge, Some(client), now)?;
         Ok(Begun {
             challenge_id,
             options,
@@ -162,10 +174,12 @@ fn challenge_hash(challenge_id: &str) -> [u8; 32] {
     Sha256::digest(challenge_id.as_bytes()).into()
 }
 
-/// Stores a ceremony's state under a new random id (only its hash is kept).
+/// Stores a ceremony's state under a new random id (only its hash is kept);
+/// a sign-in's `client` may hold only so many live ones.
 fn store_challenge(
     store: &dyn Store,
     (ceremony, user_id, state): (Ceremony, Option<i64>, String),
+    client: Option<Vec<u8>>,
     now: i64,
 ) -> Result<String, ApiError> {
     let mut bytes = [0u8; 32];
@@ -176,8 +190,14 @@ fn store_challenge(
         user_id,
         state,
         expires_at: now + CHALLENGE_TTL_MS,
+        client,
     };
-    store.insert_passkey_challenge(&challenge_hash(&challenge_id), &challenge)?;
+    let most = (MAX_LIVE_SIGN_INS_PER_ADDRESS, now);
+    if !store.insert_passkey_challenge(&challenge_hash(&challenge_id), &challenge, most)? {
+        // The oldest of them is gone within a challenge's lifetime.
+        let retry_after_secs = (CHALLENGE_TTL_MS / 1000) as u64;
+        return Err(ApiError::Throttled { retry_after_secs });
+    }
     Ok(challenge_id)
 }
 

@@ -43,24 +43,34 @@ pub struct SignedInAt {
     operation_id = "begin_passkey_login", summary = "Start signing in with a passkey",
     description = "Request options for `navigator.credentials.get` naming no credential: the \
         browser offers the user's passkeys. User verification is required.",
-    responses((status = 200, description = "The request options", body = Challenge), openapi::Busy))]
-pub async fn begin(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    Ok(no_store(HttpResponse::Ok()).json(begun(&state).await?))
+    responses((status = 200, description = "The request options", body = Challenge),
+        openapi::Throttled, openapi::Busy))]
+pub async fn begin(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok()).json(begun(&state, &req).await?))
 }
 
 #[utoipa::path(post, path = "/login/passkey", tag = "portal",
     operation_id = "portal_begin_passkey", summary = "Start signing in at the portal with a passkey",
     description = "As `POST /user/token/passkey`.",
-    responses((status = 200, description = "The request options", body = Challenge), openapi::Busy))]
-pub async fn portal_begin(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    Ok(no_store(HttpResponse::Ok()).json(begun(&state).await?))
+    responses((status = 200, description = "The request options", body = Challenge),
+        openapi::Throttled, openapi::Busy))]
+pub async fn portal_begin(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(no_store(HttpResponse::Ok()).json(begun(&state, &req).await?))
 }
 
-async fn begun(state: &web::Data<AppState>) -> Result<Challenge, ApiError> {
+async fn begun(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Challenge, ApiError> {
     let rules = state.clone();
+    let address = state.guard.client_address(req);
     let now = clock::now_ms();
-    let begun =
-        blocking::run(move || rules.passkeys.begin_sign_in(rules.store.as_ref(), now)).await?;
+    let begun = blocking::run(move || {
+        rules
+            .passkeys
+            .begin_sign_in(rules.store.as_ref(), &address, now)
+    })
+    .await?;
     Ok(Challenge::from(begun))
 }
 

@@ -40,6 +40,7 @@ fn challenge(row: &Row) -> StoreResult<PasskeyChallenge> {
         user_id: column(row, 1)?,
         state: column(row, 2)?,
         expires_at: column(row, 3)?,
+        client: column(row, 4)?,
     })
 }
 
@@ -173,19 +174,31 @@ impl PasskeyStore for PostgresStore {
             .collect()
     }
 
-    fn insert_passkey_challenge(&self, hash: &[u8; 32], c: &PasskeyChallenge) -> StoreResult<()> {
-        self.conn()?.client.execute(
-            "INSERT INTO passkey_challenges (hash, ceremony, user_id, state, expires_at)
-             VALUES ($1, $2, $3, $4, $5)",
+    /// The count and the insert are one statement, not one transaction:
+    /// racing sign-ins from one address may pass the cap by a few.
+    fn insert_passkey_challenge(
+        &self,
+        hash: &[u8; 32],
+        c: &PasskeyChallenge,
+        (most, now): (u32, i64),
+    ) -> StoreResult<bool> {
+        let inserted = self.conn()?.client.execute(
+            "INSERT INTO passkey_challenges (hash, ceremony, user_id, state, expires_at, client)
+             SELECT $1, $2, $3, $4, $5, $6::BYTEA
+             WHERE $6::BYTEA IS NULL OR (SELECT COUNT(*) FROM passkey_challenges
+                                         WHERE client = $6::BYTEA AND expires_at > $7) < $8",
             &[
                 &&hash[..],
                 &c.ceremony.as_str(),
                 &c.user_id,
                 &c.state,
                 &c.expires_at,
+                &c.client,
+                &now,
+                &i64::from(most),
             ],
         )?;
-        Ok(())
+        Ok(inserted == 1)
     }
 
     fn take_passkey_challenge(
@@ -195,7 +208,7 @@ impl PasskeyStore for PostgresStore {
     ) -> StoreResult<Option<PasskeyChallenge>> {
         let row = self.conn()?.client.query_opt(
             "DELETE FROM passkey_challenges WHERE hash = $1 AND expires_at > $2
-             RETURNING ceremony, user_id, state, expires_at",
+             RETURNING ceremony, user_id, state, expires_at, client",
             &[&&hash[..], &now],
         )?;
         row.as_ref().map(challenge).transpose()

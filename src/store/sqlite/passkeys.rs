@@ -101,6 +101,7 @@ fn challenge(row: &Row) -> rusqlite::Result<PasskeyChallenge> {
         user_id: row.get(1)?,
         state: row.get(2)?,
         expires_at: row.get(3)?,
+        client: row.get(4)?,
     })
 }
 
@@ -198,19 +199,29 @@ impl PasskeyStore for SqliteStore {
         Ok(counts)
     }
 
-    fn insert_passkey_challenge(&self, hash: &[u8; 32], c: &PasskeyChallenge) -> StoreResult<()> {
-        self.conn()?.execute(
-            "INSERT INTO passkey_challenges (hash, ceremony, user_id, state, expires_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+    fn insert_passkey_challenge(
+        &self,
+        hash: &[u8; 32],
+        c: &PasskeyChallenge,
+        (most, now): (u32, i64),
+    ) -> StoreResult<bool> {
+        let inserted = self.conn()?.execute(
+            "INSERT INTO passkey_challenges (hash, ceremony, user_id, state, expires_at, client)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6
+             WHERE ?6 IS NULL OR (SELECT COUNT(*) FROM passkey_challenges
+                                  WHERE client = ?6 AND expires_at > ?7) < ?8",
             params![
                 &hash[..],
                 c.ceremony.as_str(),
                 c.user_id,
                 c.state,
-                c.expires_at
+                c.expires_at,
+                c.client,
+                now,
+                most
             ],
         )?;
-        Ok(())
+        Ok(inserted == 1)
     }
 
     fn take_passkey_challenge(
@@ -222,7 +233,7 @@ impl PasskeyStore for SqliteStore {
             .conn()?
             .prepare_cached(
                 "DELETE FROM passkey_challenges WHERE hash = ?1 AND expires_at > ?2
-                 RETURNING ceremony, user_id, state, expires_at",
+                 RETURNING ceremony, user_id, state, expires_at, client",
             )?
             .query_row(params![&hash[..], now], challenge)
             .optional()?;

@@ -4,6 +4,7 @@
 
 mod authenticator;
 mod effects;
+mod flood;
 mod library;
 mod manage;
 mod portal;
