@@ -29,27 +29,6 @@ pub struct CodeForm {
     pub error: Option<String>,
 }
 
-/// The sign-in page with its "Sign in with a passkey" button, which starts hidden: its
-/// script (a file, as the CSP wants) shows it where the browser has WebAuthn, and the
-/// form works as it is without either.
-#[derive(Template)]
-#[template(
-    source = r#"{% extends "portal/sign_in.html" %}
-{%- block passkey %}
-      <div id="passkey-sign-in" class="passkey-sign-in" hidden>
-        <p class="muted small">Or, without typing a password:</p>
-        <button id="passkey-button" type="button">Sign in with a passkey</button>
-      </div>
-      <script type="module" src="/static/portal-passkey.js"></script>
-{%- endblock %}"#,
-    ext = "html"
-)]
-struct SignInWithPasskey<'a> {
-    username: &'a str,
-    rd: &'a Option<String>,
-    error: &'a Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "portal/signed_in.html")]
 struct SignedInTemplate<'a> {
@@ -69,12 +48,7 @@ struct ProblemTemplate<'a> {
 
 /// The sign-in form (username, password, the `rd` carried along), with an error line if any.
 pub fn sign_in_page(status: StatusCode, form: &SignInForm) -> HttpResponse {
-    let page = SignInWithPasskey {
-        username: &form.username,
-        rd: &form.rd,
-        error: &form.error,
-    };
-    respond(status, page.render(), None)
+    respond(status, form.render(), None)
 }
 
 /// The second step: a code from the authenticator app or a recovery code.
