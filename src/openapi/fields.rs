@@ -46,6 +46,20 @@ pub fn email() -> Object {
         .build()
 }
 
+/// Format characters that can reorder or hide text (see `routes::passkeys::input`).
+const HIDING: &str = r"\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF";
+
+/// A passkey's name: 1–64 characters without control or hiding format
+/// characters once surrounding white space is trimmed.
+pub fn passkey_name() -> Object {
+    let inner = format!(
+        "[^{WS}{CONTROL}{HIDING}](?:[^{CONTROL}{HIDING}]{{0,62}}[^{WS}{CONTROL}{HIDING}])?"
+    );
+    text(format!("^[{WS}]*{inner}[{WS}]*$"), false)
+        .examples([serde_json::json!("Laptop")])
+        .build()
+}
+
 /// At most 256 characters without control characters once surrounding
 /// white space is trimmed; blank or `null` means none.
 pub fn full_name() -> Object {

@@ -49,16 +49,16 @@ impl From<PasskeyRecord> for PasskeyItem {
 /// A ceremony's first step: send `options` to the browser, then `challenge_id`
 /// with its answer to the matching `/finish` (within 5 minutes, once).
 #[derive(Serialize, utoipa::ToSchema)]
-pub struct Challenge {
+pub struct CeremonyOptions {
     challenge_id: String,
     /// `{"publicKey": {…}}`: the options for `navigator.credentials.create` or `.get`.
     #[schema(value_type = Object)]
     options: Value,
 }
 
-impl From<Begun> for Challenge {
-    fn from(b: Begun) -> Challenge {
-        Challenge {
+impl From<Begun> for CeremonyOptions {
+    fn from(b: Begun) -> CeremonyOptions {
+        CeremonyOptions {
             challenge_id: b.challenge_id,
             options: b.options,
         }
@@ -66,7 +66,7 @@ impl From<Begun> for Challenge {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-struct RegisterBody {
+struct PasskeyRegisterBody {
     #[schema(required = true, schema_with = fields::not_blank_password)]
     current_password: Option<String>,
     /// While TOTP is on: one of its codes, or a recovery code.
@@ -74,10 +74,10 @@ struct RegisterBody {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-struct FinishBody {
+struct PasskeyFinishBody {
     #[schema(required = true, schema_with = fields::not_blank)]
     challenge_id: Option<String>,
-    #[schema(required = true, example = "Laptop")]
+    #[schema(required = true, schema_with = fields::passkey_name)]
     name: Option<String>,
     /// The browser's answer (`PublicKeyCredential.toJSON()`).
     #[schema(required = true, value_type = Object)]
@@ -85,13 +85,13 @@ struct FinishBody {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-struct RenameBody {
-    #[schema(required = true, example = "Phone")]
+struct PasskeyRenameBody {
+    #[schema(required = true, schema_with = fields::passkey_name)]
     name: Option<String>,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
-struct RemoveBody {
+struct PasskeyRemoveBody {
     #[schema(required = true, schema_with = fields::not_blank_password)]
     current_password: Option<String>,
 }
@@ -123,8 +123,8 @@ pub async fn list(caller: Caller, state: web::Data<AppState>) -> Result<HttpResp
         `/user/passkeys/register/finish`. A wrong password or code is 400 and counts toward \
         the login throttle.",
     security(("OAuth2PasswordBearer" = [])),
-    request_body(content((RegisterBody = "application/json"), (RegisterBody = "application/x-www-form-urlencoded"))),
-    responses((status = 200, description = "The creation options", body = Challenge),
+    request_body(content((PasskeyRegisterBody = "application/json"), (PasskeyRegisterBody = "application/x-www-form-urlencoded"))),
+    responses((status = 200, description = "The creation options", body = CeremonyOptions),
         openapi::Bearer, openapi::WrongPasswordOrCode, openapi::Body))]
 pub async fn register(
     caller: Caller,
@@ -132,7 +132,7 @@ pub async fn register(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body: RegisterBody = read_after_auth(&req, payload).await?;
+    let body: PasskeyRegisterBody = read_after_auth(&req, payload).await?;
     let current = required(body.current_password, "current_password")?;
     let (user, code) = (caller.user.clone(), body.code);
     let begun = with_password(&state, &req, &caller, current, move |rules| {
@@ -144,7 +144,7 @@ pub async fn register(
         rules.passkeys.begin_registration(store, &user, now)
     })
     .await?;
-    Ok(no_store(HttpResponse::Ok()).json(Challenge::from(begun)))
+    Ok(no_store(HttpResponse::Ok()).json(CeremonyOptions::from(begun)))
 }
 
 #[utoipa::path(post, path = "/user/passkeys/register/finish", tag = "passkeys",
@@ -153,7 +153,7 @@ pub async fn register(
         Stores the passkey and ends the caller's other sessions. A registration that does not \
         verify is 400 `invalid_request`, and nothing is stored.",
     security(("OAuth2PasswordBearer" = [])),
-    request_body(content((FinishBody = "application/json"))),
+    request_body(content((PasskeyFinishBody = "application/json"))),
     responses((status = 201, description = "The passkey", body = PasskeyItem),
         openapi::Bearer, openapi::PasskeyRefused, openapi::Body))]
 pub async fn register_finish(
@@ -162,7 +162,7 @@ pub async fn register_finish(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body: FinishBody = read_after_auth(&req, payload).await?;
+    let body: PasskeyFinishBody = read_after_auth(&req, payload).await?;
     let challenge_id = required(body.challenge_id, "challenge_id")?;
     let name = passkey_name(body.name)?;
     let answer = credential(body.credential)?;
@@ -184,7 +184,7 @@ pub async fn register_finish(
     operation_id = "rename_passkey", summary = "Rename one of the caller's passkeys",
     security(("OAuth2PasswordBearer" = [])),
     params(("id" = String, Path, description = "A passkey id from `GET /user/passkeys`")),
-    request_body(content((RenameBody = "application/json"), (RenameBody = "application/x-www-form-urlencoded"))),
+    request_body(content((PasskeyRenameBody = "application/json"), (PasskeyRenameBody = "application/x-www-form-urlencoded"))),
     responses((status = 200, description = "The renamed passkey", body = PasskeyItem),
         openapi::Bearer, openapi::NotFound, openapi::Body))]
 pub async fn rename(
@@ -194,7 +194,7 @@ pub async fn rename(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body: RenameBody = read_after_auth(&req, payload).await?;
+    let body: PasskeyRenameBody = read_after_auth(&req, payload).await?;
     let name = passkey_name(body.name)?;
     let store = state.store.clone();
     let renamed = blocking::run(move || Ok(store.rename_passkey(caller.user.id, &id, &name)?))
@@ -209,7 +209,7 @@ pub async fn rename(
         throttle). Ends the caller's other sessions.",
     security(("OAuth2PasswordBearer" = [])),
     params(("id" = String, Path, description = "A passkey id from `GET /user/passkeys`")),
-    request_body(content((RemoveBody = "application/json"), (RemoveBody = "application/x-www-form-urlencoded"))),
+    request_body(content((PasskeyRemoveBody = "application/json"), (PasskeyRemoveBody = "application/x-www-form-urlencoded"))),
     responses((status = 204, description = "Removed"), openapi::Bearer,
         openapi::WrongCurrentPassword, openapi::NotFound, openapi::Body))]
 pub async fn remove(
@@ -219,7 +219,7 @@ pub async fn remove(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body: RemoveBody = read_after_auth(&req, payload).await?;
+    let body: PasskeyRemoveBody = read_after_auth(&req, payload).await?;
     let current = required(body.current_password, "current_password")?;
     let (user_id, keep, passkey) = (caller.user.id, caller.session_id.clone(), id.clone());
     let removed = with_password(&state, &req, &caller, current, move |rules| {

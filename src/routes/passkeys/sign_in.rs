@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{credential, no_store, Challenge};
+use super::{credential, no_store, CeremonyOptions};
 use crate::auth::login::{self, Begin, Portal, SignedIn};
 use crate::auth::passkeys::Refusal;
 use crate::auth::sessions::Client;
@@ -22,7 +22,7 @@ use crate::store::Factors;
 use crate::{blocking, clock};
 
 #[derive(Deserialize, utoipa::ToSchema)]
-pub struct SignInBody {
+pub struct PasskeySignInBody {
     #[schema(required = true, schema_with = fields::not_blank)]
     challenge_id: Option<String>,
     /// The browser's answer (`PublicKeyCredential.toJSON()`).
@@ -43,7 +43,7 @@ pub struct SignedInAt {
     operation_id = "begin_passkey_login", summary = "Start signing in with a passkey",
     description = "Request options for `navigator.credentials.get` naming no credential: the \
         browser offers the user's passkeys. User verification is required.",
-    responses((status = 200, description = "The request options", body = Challenge),
+    responses((status = 200, description = "The request options", body = CeremonyOptions),
         openapi::Throttled, openapi::Busy))]
 pub async fn begin(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(no_store(HttpResponse::Ok()).json(begun(&state, &req).await?))
@@ -52,7 +52,7 @@ pub async fn begin(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
 #[utoipa::path(post, path = "/login/passkey", tag = "portal",
     operation_id = "portal_begin_passkey", summary = "Start signing in at the portal with a passkey",
     description = "As `POST /user/token/passkey`.",
-    responses((status = 200, description = "The request options", body = Challenge),
+    responses((status = 200, description = "The request options", body = CeremonyOptions),
         openapi::Throttled, openapi::Busy))]
 pub async fn portal_begin(
     req: HttpRequest,
@@ -61,7 +61,10 @@ pub async fn portal_begin(
     Ok(no_store(HttpResponse::Ok()).json(begun(&state, &req).await?))
 }
 
-async fn begun(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Challenge, ApiError> {
+async fn begun(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+) -> Result<CeremonyOptions, ApiError> {
     let rules = state.clone();
     let address = state.guard.client_address(req);
     let now = clock::now_ms();
@@ -71,7 +74,7 @@ async fn begun(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Challen
             .begin_sign_in(rules.store.as_ref(), &address, now)
     })
     .await?;
-    Ok(Challenge::from(begun))
+    Ok(CeremonyOptions::from(begun))
 }
 
 #[utoipa::path(post, path = "/user/token/passkey/finish", tag = "passkeys",
@@ -79,14 +82,14 @@ async fn begun(state: &web::Data<AppState>, req: &HttpRequest) -> Result<Challen
     description = "The browser's answer to the challenge of `challenge_id`. Answers exactly as \
         `POST /user/token` does (a refresh cookie of a live session of the same user is \
         continued); the token's `amr` is `[\"hwk\",\"mfa\"]`, a two-factor sign-in.",
-    request_body(content((SignInBody = "application/json"))),
+    request_body(content((PasskeySignInBody = "application/json"))),
     security((), ("RefreshCookie" = [])),
     responses((status = 200, response = crate::routes::user::Granted),
         openapi::PasskeySignInFailed, CookieRoute, openapi::Body))]
 pub async fn finish(
     req: HttpRequest,
     state: web::Data<AppState>,
-    FormOrJson(body): FormOrJson<SignInBody>,
+    FormOrJson(body): FormOrJson<PasskeySignInBody>,
 ) -> Result<HttpResponse, ApiError> {
     state.guard.require_same_origin(&req)?;
     let proof = (
@@ -109,7 +112,7 @@ pub async fn finish(
     operation_id = "portal_passkey", summary = "Sign in at the portal with a passkey",
     description = "As `POST /user/token/passkey/finish`, but sets the portal cookie and answers \
         with where the page goes next: `rd` when allowed, else `/login`.",
-    request_body(content((SignInBody = "application/json"))),
+    request_body(content((PasskeySignInBody = "application/json"))),
     responses(
         (status = 200, description = "Signed in", body = SignedInAt,
             headers(("Set-Cookie" = String, description = "The portal cookie"))),
@@ -117,7 +120,7 @@ pub async fn finish(
 pub async fn portal_finish(
     req: HttpRequest,
     state: web::Data<AppState>,
-    FormOrJson(body): FormOrJson<SignInBody>,
+    FormOrJson(body): FormOrJson<PasskeySignInBody>,
 ) -> Result<HttpResponse, ApiError> {
     state.guard.require_same_origin(&req)?;
     let proof = (
