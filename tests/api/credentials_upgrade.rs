@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::bearer::send;
 use crate::helpers::*;
-use crate::storage::legacy_refresh_id;
+use crate::on_disk::legacy_refresh_id;
 
 #[tokio::test]
 async fn a_version_10_file_upgrades_and_a_password_change_then_ends_its_old_sessions() {

@@ -162,7 +162,7 @@ async fn a_version_4_database_upgrades_and_its_live_session_still_refreshes() {
         .unwrap();
     let (sid, secret, now) = (
         "0123456789abcdef0123456789abcdef",
-        crate::storage::legacy_refresh_id(),
+        crate::on_disk::legacy_refresh_id(),
         latchkey::clock::now_ms(),
     );
     old.execute(

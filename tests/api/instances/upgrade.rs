@@ -8,7 +8,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use crate::postgres::{new_secret, spawn_instance, TestDatabase};
-use crate::storage::legacy_refresh_id;
+use crate::on_disk::legacy_refresh_id;
 
 /// The version every upgrade ends at.
 fn current() -> String {

@@ -4,7 +4,7 @@
 
 mod authenticator;
 mod effects;
-mod flood;
+mod challenge_cap;
 mod library;
 mod manage;
 mod portal;

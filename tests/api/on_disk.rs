@@ -1,3 +1,6 @@
+//! What a SQLite database holds on disk: no raw cookie value, a private key file, a newer
+//! version refused, and old files upgraded in place with their sessions still working.
+
 use std::os::unix::fs::PermissionsExt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
