@@ -7,8 +7,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use sha2::{Digest, Sha256};
 
-use crate::postgres::{new_secret, spawn_instance, TestDatabase};
 use crate::on_disk::legacy_refresh_id;
+use crate::postgres::{new_secret, spawn_instance, TestDatabase};
 
 /// The version every upgrade ends at.
 fn current() -> String {

@@ -3,8 +3,8 @@
 //! authenticator (`authenticator`) from the options the server gave, never mocked.
 
 mod authenticator;
-mod effects;
 mod challenge_cap;
+mod effects;
 mod library;
 mod manage;
 mod portal;
