@@ -89,13 +89,9 @@ async fn begun(
 pub async fn finish(
     req: HttpRequest,
     state: web::Data<AppState>,
-    FormOrJson(body): FormOrJson<PasskeySignInBody>,
+    FormOrJson(mut body): FormOrJson<PasskeySignInBody>,
 ) -> Result<HttpResponse, ApiError> {
-    state.guard.require_same_origin(&req)?;
-    let proof = (
-        required(body.challenge_id, "challenge_id")?,
-        credential(body.credential)?,
-    );
+    let proof = checked_proof(&state, &req, &mut body)?;
     let presented = state.cookie.read(&req);
     let tossed = matches!(presented, Presented::Tossed);
     let client = state.guard.client(&req);
@@ -120,13 +116,9 @@ pub async fn finish(
 pub async fn portal_finish(
     req: HttpRequest,
     state: web::Data<AppState>,
-    FormOrJson(body): FormOrJson<PasskeySignInBody>,
+    FormOrJson(mut body): FormOrJson<PasskeySignInBody>,
 ) -> Result<HttpResponse, ApiError> {
-    state.guard.require_same_origin(&req)?;
-    let proof = (
-        required(body.challenge_id, "challenge_id")?,
-        credential(body.credential)?,
-    );
+    let proof = checked_proof(&state, &req, &mut body)?;
     let rd = checked_rd(&state, &req, body.rd.as_deref());
     let client = state.guard.client(&req);
     let outcome = sign_in(&state, proof, Portal, client).await;
@@ -137,6 +129,17 @@ pub async fn portal_finish(
     Ok(no_store(HttpResponse::Ok())
         .cookie(state.portal_cookie.issue(&grant.cookie, max_age_secs))
         .json(SignedInAt { location }))
+}
+
+/// A same-origin request's challenge id and browser answer (422 when missing).
+fn checked_proof(
+    state: &AppState,
+    req: &HttpRequest,
+    body: &mut PasskeySignInBody,
+) -> Result<(String, Value), ApiError> {
+    state.guard.require_same_origin(req)?;
+    let challenge_id = required(body.challenge_id.take(), "challenge_id")?;
+    Ok((challenge_id, credential(body.credential.take())?))
 }
 
 /// The assertion checked and the session started, in one job on a blocking
