@@ -146,6 +146,9 @@ impl SessionRules {
         #[cfg(feature = "test-hooks")]
         self.test_hook(client);
         let fingerprint = client.fingerprint(&self.client_key);
+        if let Some(grant) = self.advance(tx, presented, fingerprint, now)? {
+            return Ok(grant);
+        }
         // Inside the writer's transaction nothing can change between this
         // read and the writes below: two tabs refreshing at once are simply
         // one rotation followed by one replay within the grace.

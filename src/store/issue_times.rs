@@ -31,9 +31,18 @@ impl IssueTimes {
         self.0.get(at).copied()
     }
 
+    /// How many bytes of the stored times a rotation keeps before it appends
+    /// its own (`after`, done in SQL by `SessionTx::advance`).
+    pub const BYTES_KEPT_BY_ROTATION: i32 = (Self::KEPT as i32 - 1) * 8;
+
+    /// One time as stored: `to_bytes` of a single time.
+    pub fn time_bytes(time: i64) -> [u8; 8] {
+        time.to_be_bytes()
+    }
+
     /// Stored as 8 big-endian bytes per time.
     pub fn to_bytes(&self) -> Vec<u8> {
-        self.0.iter().flat_map(|t| t.to_be_bytes()).collect()
+        self.0.iter().flat_map(|&t| Self::time_bytes(t)).collect()
     }
 
     pub fn from_bytes(bytes: Option<&[u8]>) -> IssueTimes {

@@ -29,8 +29,8 @@ pub use passkeys::{Ceremony, PasskeyChallenge, PasskeyRecord, PasskeyStore, Pass
 pub use portal::{PortalTouch, SessionKind};
 pub use postgres::PostgresStore;
 pub use sessions::{
-    EndReason, EndSessions, Factors, NewSession, RefreshRecord, Rotation, Session, SessionJob,
-    SessionStore, SessionTx, SessionWork, Standing, Swept,
+    Advance, EndReason, EndSessions, Factors, NewSession, RefreshRecord, Rotation, Session,
+    SessionJob, SessionStore, SessionTx, SessionWork, Standing, Swept,
 };
 pub use signing_keys::{KeyStore, StoredKey};
 pub use sqlite::{maintenance, SqliteExport, SqliteStore};

@@ -163,6 +163,19 @@ pub struct Rotation {
     pub issue_times: IssueTimes,
 }
 
+/// A refresh's rotation in one statement (see `SessionTx::advance`).
+#[derive(Clone, Debug)]
+pub struct Advance {
+    pub session_id: String,
+    /// The presented id's generation: the session must be at it.
+    pub from_generation: i64,
+    pub now: i64,
+    /// `now` plus the idle limit; the store caps it at the session's absolute limit.
+    pub idle_until: i64,
+    /// The fingerprint of the client that rotated.
+    pub issued_to: [u8; 16],
+}
+
 /// What one sweep deleted: dead sessions, and refresh ids whose session is gone.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Swept {
@@ -219,6 +232,15 @@ pub trait SessionTx {
     fn create_session(&self, session: &NewSession) -> StoreResult<()>;
     /// Returns false when the session is no longer at `from_generation`.
     fn rotate(&self, rotation: &Rotation) -> StoreResult<bool>;
+    /// A refresh's rotation without a read first, for the common case: when
+    /// the session is an app session at `from_generation`, not ended, not
+    /// expired at `now`, and its user is enabled (exactly when the rules
+    /// would rotate it), it moves on as `rotate` would move it (its issue
+    /// times gain `now`, its factors stay) and is returned with its user.
+    /// Otherwise nothing is written and the answer is `None`: the rules then
+    /// read the session and decide. On PostgreSQL this is one round trip
+    /// where a read and a rotation are two.
+    fn advance(&self, advance: &Advance) -> StoreResult<Option<(Session, User)>>;
     /// Returns false when there was no live session with that id.
     fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool>;
     fn delete_session(&self, session_id: &str) -> StoreResult<()>;

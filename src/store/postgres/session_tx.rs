@@ -13,8 +13,8 @@ use super::Connection;
 use crate::domain::RefreshHash;
 use crate::store::signing_keys::key_live;
 use crate::store::{
-    EndReason, Factors, NewSession, RefreshRecord, Rotation, Session, SessionTx, Standing,
-    StoreResult, User,
+    Advance, EndReason, Factors, IssueTimes, NewSession, RefreshRecord, Rotation, Session,
+    SessionKind, SessionTx, Standing, StoreResult, User,
 };
 
 /// The refresh rules' reads and writes on a connection inside a transaction.
@@ -91,6 +91,10 @@ impl SessionTx for InTransaction<'_> {
 
     fn rotate(&self, rotation: &Rotation) -> StoreResult<bool> {
         self.noted(rotate(&mut self.conn.borrow_mut(), rotation))
+    }
+
+    fn advance(&self, advance: &Advance) -> StoreResult<Option<(Session, User)>> {
+        self.noted(advance_session(&mut self.conn.borrow_mut(), advance))
     }
 
     fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {
@@ -206,4 +210,48 @@ fn rotate(conn: &mut Connection, rotation: &Rotation) -> StoreResult<bool> {
         ],
     )?;
     Ok(moved == 1)
+}
+
+/// `rotate` and the read before it in one statement, for a session the rules would rotate (see
+/// `SessionTx::advance`). Its row lock is the one `FOR UPDATE` takes: a job that finds nothing here
+/// and reads the session in full next waits for the same writers.
+fn advance_session(
+    conn: &mut Connection,
+    advance: &Advance,
+) -> StoreResult<Option<(Session, User)>> {
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        let times = "COALESCE(s.issue_times, ''::bytea)";
+        format!(
+            "UPDATE sessions s SET generation = s.generation + 1, last_used_at = $3,
+                    idle_expires_at = LEAST($4, s.absolute_expires_at), issued_to = $5,
+                    issue_times = substring({times} from GREATEST(length({times}) - $6 + 1, 1)) || $7
+                 FROM users u
+                 WHERE s.id = $1 AND s.generation = $2 AND s.end_reason IS NULL AND s.kind = $8
+                   AND s.idle_expires_at > $3 AND s.absolute_expires_at > $3
+                   AND u.id = s.user_id AND NOT u.disabled
+                 RETURNING {SESSION_COLUMNS}, {USER_COLUMNS}"
+        )
+    });
+    let statement = conn.prepared(sql)?;
+    let row = conn.client.query_opt(
+        &statement,
+        &[
+            &advance.session_id,
+            &advance.from_generation,
+            &advance.now,
+            &advance.idle_until,
+            &&advance.issued_to[..],
+            &IssueTimes::BYTES_KEPT_BY_ROTATION,
+            &&IssueTimes::time_bytes(advance.now)[..],
+            &SessionKind::App.as_str(),
+        ],
+    )?;
+    row.map(|row| {
+        Ok((
+            rows::session(&row)?,
+            rows::user(&row, SESSION_COLUMN_COUNT)?,
+        ))
+    })
+    .transpose()
 }

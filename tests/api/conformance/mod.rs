@@ -3,6 +3,7 @@
 //! keep one contract (`columns` alone is PostgreSQL's: how its rows are read).
 
 mod admins;
+mod advance;
 mod audit;
 mod columns;
 mod groups;
