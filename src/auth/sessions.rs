@@ -145,10 +145,12 @@ impl SessionRules {
     ) -> Result<Grant, ApiError> {
         #[cfg(feature = "test-hooks")]
         self.test_hook(client);
-        let fingerprint = client.fingerprint(&self.client_key);
-        if let Some(grant) = self.advance(tx, presented, fingerprint, now)? {
-            return Ok(grant);
+        if let Some(step) = self.advance_for(presented, client, now) {
+            if let Some(grant) = self.advance(tx, &step)? {
+                return Ok(grant);
+            }
         }
+        let fingerprint = client.fingerprint(&self.client_key);
         // Inside the writer's transaction nothing can change between this
         // read and the writes below: two tabs refreshing at once are simply
         // one rotation followed by one replay within the grace.

@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use actix_web::web;
 
 use crate::error::ApiError;
-use crate::store::{SessionJob, SessionTx, SessionWork, Store, StoreResult};
+use crate::store::{Advance, SessionJob, SessionTx, SessionWork, Store, StoreResult};
 
 mod readers;
 
@@ -52,9 +52,11 @@ pub(crate) fn batch_scheduling() {
 /// Runs `work` in the session writer's next transaction; resolves once that
 /// transaction has committed, so a 200 never reports a write that could be lost.
 /// A writer may roll the transaction back and run `work` again before that.
+/// `advance`: the one-step rotation `work` asks for first, if known (see `SessionJob::advance`).
 pub async fn sessions<T, F>(
     store: &dyn Store,
     affinity: Option<u64>,
+    advance: Option<Advance>,
     work: F,
 ) -> Result<T, ApiError>
 where
@@ -64,7 +66,7 @@ where
     let (reply, answer) = tokio::sync::oneshot::channel();
     store.submit_session_work(
         affinity,
-        package(work, move |outcome| {
+        package(work, advance, move |outcome| {
             let _ = reply.send(outcome);
         }),
     );
@@ -86,7 +88,7 @@ where
     let (reply, answer) = mpsc::sync_channel(1);
     store.submit_session_work(
         affinity,
-        package(work, move |outcome| {
+        package(work, None, move |outcome| {
             let _ = reply.send(outcome);
         }),
     );
@@ -97,13 +99,18 @@ where
 
 /// A rule's refusal (reuse detected, expired …) keeps its writes — ending a
 /// family must stick; only a storage failure undoes them.
-fn package<T, F>(work: F, answer: impl FnOnce(Result<T, ApiError>) + Send + 'static) -> SessionWork
+fn package<T, F>(
+    work: F,
+    advance: Option<Advance>,
+    answer: impl FnOnce(Result<T, ApiError>) + Send + 'static,
+) -> SessionWork
 where
     F: FnMut(&dyn SessionTx) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     Box::new(Packaged {
         work,
+        advance,
         outcome: None,
         answer,
     })
@@ -112,6 +119,7 @@ where
 /// Rules work and its caller's answer; the outcome of the last run waits here for the commit.
 struct Packaged<T, F, A> {
     work: F,
+    advance: Option<Advance>,
     outcome: Option<Result<T, ApiError>>,
     answer: A,
 }
@@ -141,5 +149,9 @@ where
             (Err(_), Err(ApiError::StorageFull)) => Err(ApiError::StorageFull),
             (committed, outcome) => committed.map_err(ApiError::from).and(outcome),
         });
+    }
+
+    fn advance(&self) -> Option<&Advance> {
+        self.advance.as_ref()
     }
 }

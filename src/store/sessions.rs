@@ -164,7 +164,7 @@ pub struct Rotation {
 }
 
 /// A refresh's rotation in one statement (see `SessionTx::advance`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Advance {
     pub session_id: String,
     /// The presented id's generation: the session must be at it.
@@ -259,6 +259,12 @@ pub trait SessionJob: Send {
     /// Tells the caller the outcome of its last run, once the transaction's
     /// fate is known.
     fn answer(self: Box<Self>, committed: StoreResult<()>);
+    /// The one-step rotation (`SessionTx::advance`) the job asks for first,
+    /// when that is known before it runs: a writer may run those of a whole
+    /// batch in one statement and hand each job its outcome when it asks.
+    fn advance(&self) -> Option<&Advance> {
+        None
+    }
 }
 pub type SessionWork = Box<dyn SessionJob>;
 

@@ -2,8 +2,7 @@
 //! (after its MAC checks out, so a forged one costs no read) or by its hash when chained; a session's
 //! id at any generation is recomputed, never stored.
 
-use super::{Grant, SessionRules};
-use crate::auth::client::Fingerprint;
+use super::{Client, Grant, SessionRules};
 use crate::domain::{CountedId, RefreshSecret, SessionId};
 use crate::error::ApiError;
 use crate::store::{Advance, RefreshRecord, SessionKind, SessionTx};
@@ -33,34 +32,42 @@ impl SessionRules {
         }))
     }
 
-    /// A refresh of a live counted id, in the store's one step: the grant
-    /// `find` then `rotate` would make. `None` (nothing written) for every
-    /// other case, which `refresh` then reads and decides in full.
-    pub(super) fn advance(
+    /// The store's one-step rotation for a refresh of `presented` by
+    /// `client` at `now`: for a counted id whose MAC checks out, else `None`
+    /// (a chained id, or a forgery, which `find` turns away).
+    pub fn advance_for(
         &self,
-        tx: &dyn SessionTx,
         presented: &RefreshSecret,
-        issued_to: Fingerprint,
+        client: &Client,
         now: i64,
-    ) -> Result<Option<Grant>, ApiError> {
+    ) -> Option<Advance> {
         let id = match presented {
             RefreshSecret::Counted(id) if id.is_authentic(&self.id_key) => id,
-            _ => return Ok(None),
+            _ => return None,
         };
-        let session_id = id.session_id();
-        let advance = Advance {
-            session_id: session_id.as_str().to_string(),
+        Some(Advance {
+            session_id: id.session_id().as_str().to_string(),
             from_generation: id.generation(),
             now,
             idle_until: now.saturating_add(self.refresh_ttl),
-            issued_to,
-        };
-        let Some((session, user)) = tx.advance(&advance)? else {
+            issued_to: client.fingerprint(&self.client_key),
+        })
+    }
+
+    /// The grant `find` then `rotate` would make, in the store's one step;
+    /// `None` (nothing written) when the session is not one to rotate, and
+    /// `refresh` then reads it and decides in full.
+    pub(super) fn advance(
+        &self,
+        tx: &dyn SessionTx,
+        step: &Advance,
+    ) -> Result<Option<Grant>, ApiError> {
+        let Some((session, user)) = tx.advance(step)? else {
             return Ok(None);
         };
         Ok(Some(Grant {
+            refresh: self.id_at(&session.id, session.generation)?,
             user,
-            refresh: self.id_of(&session_id, session.generation),
             expires_at: session.idle_expires_at,
             factors: session.factors,
             session_id: session.id,

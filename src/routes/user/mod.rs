@@ -136,10 +136,11 @@ async fn rotate(
 ) -> (Result<Grant, ApiError>, Option<String>) {
     let rules = state.clone();
     let affinity = Some(presented.affinity());
-    let outcome = blocking::sessions(state.store.as_ref(), affinity, move |tx| {
-        let mut grant = rules
-            .sessions
-            .refresh(tx, &presented, &client, clock::now_ms());
+    // Fixed before the job is queued, so the step it asks for is the one its batch ran for it.
+    let now = clock::now_ms();
+    let advance = state.sessions.advance_for(&presented, &client, now);
+    let outcome = blocking::sessions(state.store.as_ref(), affinity, advance, move |tx| {
+        let mut grant = rules.sessions.refresh(tx, &presented, &client, now);
         if let Ok(grant) = &mut grant {
             grant.signer_revoked = rules.tokens.signer_revoked(tx)?;
         }
@@ -174,7 +175,7 @@ pub async fn logout(
     if let Some(presented) = presented.id() {
         let (rules, client) = (state.clone(), state.guard.client(&req));
         let affinity = Some(presented.affinity());
-        let ended = blocking::sessions(state.store.as_ref(), affinity, move |tx| {
+        let ended = blocking::sessions(state.store.as_ref(), affinity, None, move |tx| {
             rules
                 .sessions
                 .logout(tx, &presented, &client, clock::now_ms())

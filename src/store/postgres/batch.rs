@@ -1,15 +1,18 @@
 //! One batch of the refresh rules' jobs on PostgreSQL: all in one transaction, answered only after
-//! its commit. A batch first runs with no savepoint at all (two statements a rotation instead of
-//! three round trips and a subtransaction each); only when one job fails (a storage error, a
+//! its commit. A batch first runs with no savepoint at all, and the refreshes that say what they
+//! will ask first (`SessionJob::advance`) have it run for all of them in one statement before any
+//! job runs: a batch of refreshes of live ids is three round trips (begin, rotate, commit),
+//! whatever its size. Only when one job fails (a storage error, a
 //! deadlock, a panic) is it rolled back and run again with each job in a savepoint, so the failing
 //! job undoes only itself. Nothing was answered before the rollback, so running a job twice is
 //! safe: each run starts from the same database.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::session_tx::InTransaction;
+use super::advance;
+use super::session_tx::{Advanced, InTransaction};
 use super::Connection;
-use crate::store::{SessionWork, StoreError, StoreResult};
+use crate::store::{Advance, SessionWork, StoreError, StoreResult};
 
 pub(super) fn run(conn: &mut Connection, mut batch: Vec<SessionWork>) {
     match together(conn, &mut batch) {
@@ -36,10 +39,14 @@ fn together(conn: &mut Connection, batch: &mut [SessionWork]) -> Together {
     if let Err(e) = conn.client.batch_execute("BEGIN") {
         return Together::Done(Err(e.into()));
     }
+    let Ok(mut advanced) = advance_all(conn, batch) else {
+        let _ = conn.client.batch_execute("ROLLBACK");
+        return Together::Redo { panicked: None };
+    };
     for (at, job) in batch.iter_mut().enumerate() {
         let ran = catch_unwind(AssertUnwindSafe(|| {
-            let tx = InTransaction::new(&mut *conn);
-            job.run(Ok(&tx)) && !tx.failed()
+            let tx = InTransaction::with_advanced(&mut *conn, advanced[at].take());
+            job.run(Ok(&tx)) && !tx.failed() && tx.claimed()
         }));
         if !matches!(ran, Ok(true)) {
             let _ = conn.client.batch_execute("ROLLBACK");
@@ -52,6 +59,34 @@ fn together(conn: &mut Connection, batch: &mut [SessionWork]) -> Together {
         let _ = conn.client.batch_execute("ROLLBACK");
     }
     Together::Done(committed)
+}
+
+/// Runs the one-step rotation that each job says it will ask for first, all in one statement:
+/// one round trip for the batch where each job's own would be one each. Indexed like `batch`.
+fn advance_all(conn: &mut Connection, batch: &[SessionWork]) -> StoreResult<Vec<Option<Advanced>>> {
+    let mut advanced: Vec<Option<Advanced>> = batch
+        .iter()
+        .map(|job| {
+            let asked = job.advance()?.clone();
+            Some(Advanced { asked, row: None })
+        })
+        .collect();
+    let asking: Vec<usize> = (0..batch.len())
+        .filter(|&at| advanced[at].is_some())
+        .collect();
+    if asking.is_empty() {
+        return Ok(advanced);
+    }
+    let steps: Vec<&Advance> = asking
+        .iter()
+        .filter_map(|&at| advanced[at].as_ref().map(|a| &a.asked))
+        .collect();
+    for (step, row) in advance::run(conn, &steps)? {
+        if let Some(Some(done)) = asking.get(step).map(|&at| advanced[at].as_mut()) {
+            done.row = Some(row);
+        }
+    }
+    Ok(advanced)
 }
 
 fn answer_all(batch: impl IntoIterator<Item = SessionWork>, outcome: &StoreResult<()>) {

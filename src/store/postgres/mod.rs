@@ -3,6 +3,7 @@
 //! an advisory lock, and the signing secret's fingerprint checked at open.
 
 mod admin;
+mod advance;
 mod audit;
 mod batch;
 mod errors;

@@ -6,6 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::sync::OnceLock;
 
+use super::advance;
 use super::rows::{
     self, column, SESSION_COLUMNS, SESSION_COLUMN_COUNT, USER_COLUMNS, USER_COLUMN_COUNT,
 };
@@ -13,8 +14,8 @@ use super::Connection;
 use crate::domain::RefreshHash;
 use crate::store::signing_keys::key_live;
 use crate::store::{
-    Advance, EndReason, Factors, IssueTimes, NewSession, RefreshRecord, Rotation, Session,
-    SessionKind, SessionTx, Standing, StoreResult, User,
+    Advance, EndReason, Factors, NewSession, RefreshRecord, Rotation, Session, SessionTx, Standing,
+    StoreResult, User,
 };
 
 /// The refresh rules' reads and writes on a connection inside a transaction.
@@ -23,6 +24,14 @@ use crate::store::{
 pub(super) struct InTransaction<'a> {
     conn: RefCell<&'a mut Connection>,
     failed: Cell<bool>,
+    /// The job's one-step rotation, already run with its batch's (see `batch`).
+    advanced: RefCell<Option<Advanced>>,
+}
+
+/// A job's `SessionJob::advance`, run for it before it ran: what it asked and the row it moved.
+pub(super) struct Advanced {
+    pub(super) asked: Advance,
+    pub(super) row: Option<(Session, User)>,
 }
 
 impl<'a> InTransaction<'a> {
@@ -30,7 +39,24 @@ impl<'a> InTransaction<'a> {
         InTransaction {
             conn: RefCell::new(conn),
             failed: Cell::new(false),
+            advanced: RefCell::new(None),
         }
+    }
+
+    /// A transaction in which the job's own `advance` was already run, with this outcome.
+    pub(super) fn with_advanced(conn: &'a mut Connection, advanced: Option<Advanced>) -> Self {
+        let tx = InTransaction::new(conn);
+        tx.advanced.replace(advanced);
+        tx
+    }
+
+    /// Whether the job asked for the step run for it, if any. A session moved on for a job that
+    /// then did not claim it would be a rotation nobody was answered: its batch must not commit.
+    pub(super) fn claimed(&self) -> bool {
+        !matches!(
+            &*self.advanced.borrow(),
+            Some(Advanced { row: Some(_), .. })
+        )
     }
 
     pub(super) fn failed(&self) -> bool {
@@ -94,7 +120,15 @@ impl SessionTx for InTransaction<'_> {
     }
 
     fn advance(&self, advance: &Advance) -> StoreResult<Option<(Session, User)>> {
-        self.noted(advance_session(&mut self.conn.borrow_mut(), advance))
+        if let Some(done) = self.advanced.take() {
+            if done.asked == *advance {
+                return Ok(done.row);
+            }
+            // Not what the job said it would ask: the batch's step stays unclaimed (see `claimed`).
+            self.advanced.replace(Some(done));
+        }
+        let one = advance::run(&mut self.conn.borrow_mut(), &[advance]);
+        self.noted(one.map(|mut rows| rows.pop().map(|(_, row)| row)))
     }
 
     fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {
@@ -210,48 +244,4 @@ fn rotate(conn: &mut Connection, rotation: &Rotation) -> StoreResult<bool> {
         ],
     )?;
     Ok(moved == 1)
-}
-
-/// `rotate` and the read before it in one statement, for a session the rules would rotate (see
-/// `SessionTx::advance`). Its row lock is the one `FOR UPDATE` takes: a job that finds nothing here
-/// and reads the session in full next waits for the same writers.
-fn advance_session(
-    conn: &mut Connection,
-    advance: &Advance,
-) -> StoreResult<Option<(Session, User)>> {
-    static SQL: OnceLock<String> = OnceLock::new();
-    let sql = SQL.get_or_init(|| {
-        let times = "COALESCE(s.issue_times, ''::bytea)";
-        format!(
-            "UPDATE sessions s SET generation = s.generation + 1, last_used_at = $3,
-                    idle_expires_at = LEAST($4, s.absolute_expires_at), issued_to = $5,
-                    issue_times = substring({times} from GREATEST(length({times}) - $6 + 1, 1)) || $7
-                 FROM users u
-                 WHERE s.id = $1 AND s.generation = $2 AND s.end_reason IS NULL AND s.kind = $8
-                   AND s.idle_expires_at > $3 AND s.absolute_expires_at > $3
-                   AND u.id = s.user_id AND NOT u.disabled
-                 RETURNING {SESSION_COLUMNS}, {USER_COLUMNS}"
-        )
-    });
-    let statement = conn.prepared(sql)?;
-    let row = conn.client.query_opt(
-        &statement,
-        &[
-            &advance.session_id,
-            &advance.from_generation,
-            &advance.now,
-            &advance.idle_until,
-            &&advance.issued_to[..],
-            &IssueTimes::BYTES_KEPT_BY_ROTATION,
-            &&IssueTimes::time_bytes(advance.now)[..],
-            &SessionKind::App.as_str(),
-        ],
-    )?;
-    row.map(|row| {
-        Ok((
-            rows::session(&row)?,
-            rows::user(&row, SESSION_COLUMN_COUNT)?,
-        ))
-    })
-    .transpose()
 }

@@ -17,7 +17,9 @@ use std::thread;
 use r2d2::Pool;
 
 use super::{batch, Manager};
-use crate::store::{OpenError, SessionJob, SessionTx, SessionWork, StoreError, StoreResult};
+use crate::store::{
+    Advance, OpenError, SessionJob, SessionTx, SessionWork, StoreError, StoreResult,
+};
 
 /// Jobs waiting beyond this (over all threads) are refused as busy: memory stays bounded.
 const QUEUE: usize = 4096;
@@ -72,6 +74,10 @@ impl SessionJob for PinnedJob {
     fn answer(self: Box<Self>, committed: StoreResult<()>) {
         let PinnedJob { job, _pinned } = *self;
         job.answer(committed);
+    }
+
+    fn advance(&self) -> Option<&Advance> {
+        self.job.advance()
     }
 }
 

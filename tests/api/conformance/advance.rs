@@ -2,8 +2,13 @@
 //! session exactly as `rotate` does, and only a session the rules would rotate; any other it leaves
 //! untouched for the full read.
 
+use std::sync::mpsc;
+
 use latchkey::domain::SessionId;
-use latchkey::store::{Advance, Factors, IssueTimes, NewSession, NewUser, Session, Store, User};
+use latchkey::store::{
+    Advance, Factors, IssueTimes, NewSession, NewUser, Session, SessionJob, SessionTx, Store,
+    StoreResult, User,
+};
 
 use super::sessions::start;
 use super::{add_user, conformance, in_session_tx};
@@ -152,7 +157,131 @@ fn advance_leaves_a_session_the_rules_would_not_rotate_untouched(store: &dyn Sto
     );
 }
 
+/// A refresh-like job that says which step it asks for first (`hint`), and what its work then
+/// asks (`asks`: `None` asks nothing). It may run more than once (a redone batch).
+struct Stepper {
+    hint: Advance,
+    asks: Option<Advance>,
+    moved_to: Option<Option<i64>>,
+    answer: mpsc::Sender<Option<i64>>,
+}
+
+impl SessionJob for Stepper {
+    fn run(&mut self, tx: StoreResult<&dyn SessionTx>) -> bool {
+        let tx = tx.expect("a session transaction");
+        let moved = self.asks.as_ref().map(|step| tx.advance(step).unwrap());
+        self.moved_to = Some(moved.flatten().map(|(session, _)| session.generation));
+        true
+    }
+
+    fn answer(self: Box<Self>, committed: StoreResult<()>) {
+        committed.expect("the batch commits");
+        self.answer.send(self.moved_to.expect("it ran")).unwrap();
+    }
+
+    fn advance(&self) -> Option<&Advance> {
+        Some(&self.hint)
+    }
+}
+
+/// Holds the writer in its batch until told to go, so the jobs queued meanwhile form one batch.
+struct Holder {
+    running: mpsc::Sender<()>,
+    go: mpsc::Receiver<()>,
+}
+
+impl SessionJob for Holder {
+    fn run(&mut self, _: StoreResult<&dyn SessionTx>) -> bool {
+        let _ = self.running.send(());
+        let _ = self.go.recv();
+        true
+    }
+
+    fn answer(self: Box<Self>, _: StoreResult<()>) {}
+}
+
+/// Runs `(hint, asks)` jobs as one batch; what each moved its session to, in order.
+fn one_batch(store: &dyn Store, jobs: Vec<(Advance, Option<Advance>)>) -> Vec<Option<i64>> {
+    const LANE: Option<u64> = Some(7);
+    let ((running, started), (go, wait)) = (mpsc::channel(), mpsc::channel());
+    store.submit_session_work(LANE, Box::new(Holder { running, go: wait }));
+    started.recv().expect("the holder runs");
+    let answers: Vec<_> = jobs
+        .into_iter()
+        .map(|(hint, asks)| {
+            let (answer, answered) = mpsc::channel();
+            let moved_to = None;
+            let job = Stepper {
+                hint,
+                asks,
+                moved_to,
+                answer,
+            };
+            store.submit_session_work(LANE, Box::new(job));
+            answered
+        })
+        .collect();
+    go.send(()).unwrap();
+    answers
+        .iter()
+        .map(|a| a.recv().expect("answered"))
+        .collect()
+}
+
+fn a_batch_of_steps_moves_each_session_the_rules_would_rotate_once(store: &dyn Store) {
+    let alice = add_user(store, "alice", false, NOW);
+    let (one, two) = (start(store, alice.id, 1), start(store, alice.id, 1));
+    let ended = start(store, alice.id, 1);
+    assert!(store
+        .end_own_session(alice.id, &ended, latchkey::store::EndReason::Logout, NOW)
+        .unwrap());
+    let step = |id: &str, generation| advance(id, generation, NOW + 1, 2);
+    let asked = |a: Advance| (a.clone(), Some(a));
+    let moved = one_batch(
+        store,
+        vec![
+            asked(step(&one, 0)),
+            asked(step(&one, 0)), // a second tab, the same id
+            asked(step(&two, 0)),
+            asked(step(&two, 3)),
+            asked(step(&ended, 0)),
+        ],
+    );
+    assert_eq!(
+        moved[..2].iter().flatten().collect::<Vec<_>>(),
+        [&1],
+        "one of two tabs moves the session, once: {moved:?}"
+    );
+    assert_eq!(moved[2..], [Some(1), None, None]);
+    assert_eq!(
+        (
+            stored(store, &one).generation,
+            stored(store, &two).generation
+        ),
+        (1, 1)
+    );
+
+    // A job that does not ask for the step it announced: its batch is undone and run again
+    // job by job, and that session is not moved for nobody.
+    let three = start(store, alice.id, 1);
+    let moved = one_batch(
+        store,
+        vec![
+            asked(step(&one, 1)),
+            (step(&three, 0), None),
+            asked(step(&two, 1)),
+        ],
+    );
+    assert_eq!(moved, [Some(2), None, Some(2)]);
+    assert_eq!(
+        stored(store, &three).generation,
+        0,
+        "never moved for nobody"
+    );
+}
+
 conformance!(
     advance_moves_a_live_session_as_a_rotation_does,
     advance_leaves_a_session_the_rules_would_not_rotate_untouched,
+    a_batch_of_steps_moves_each_session_the_rules_would_rotate_once,
 );
