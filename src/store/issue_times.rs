@@ -32,7 +32,7 @@ impl IssueTimes {
     }
 
     /// How many bytes of the stored times a rotation keeps before it appends
-    /// its own (`after`, done in SQL by `SessionTx::advance`).
+    /// its own (`after`, done in SQL by PostgreSQL's `SessionTx::advance`).
     pub const BYTES_KEPT_BY_ROTATION: i32 = (Self::KEPT as i32 - 1) * 8;
 
     /// One time as stored: `to_bytes` of a single time.

@@ -10,8 +10,8 @@ use super::rows::{self, SESSION_COLUMNS, SESSION_COLUMN_COUNT};
 use crate::domain::RefreshHash;
 use crate::store::signing_keys::key_live;
 use crate::store::{
-    Advance, EndReason, Factors, IssueTimes, NewSession, RefreshRecord, Rotation, Session,
-    SessionKind, SessionTx, Standing, StoreResult, User,
+    EndReason, Factors, NewSession, RefreshRecord, Rotation, Session, SessionTx, Standing,
+    StoreResult, User,
 };
 
 /// The refresh rules' reads and writes on the writer's connection, inside
@@ -47,13 +47,6 @@ impl SessionTx for InTransaction<'_> {
 
     fn rotate(&self, rotation: &Rotation) -> StoreResult<bool> {
         rotate(self.0, rotation)
-    }
-
-    fn advance(&self, advance: &Advance) -> StoreResult<Option<(Session, User)>> {
-        match advance_session(self.0, advance)? {
-            true => find_session(self.0, &advance.session_id),
-            false => Ok(None),
-        }
     }
 
     fn end_session(&self, session_id: &str, reason: EndReason, now: i64) -> StoreResult<bool> {
@@ -160,36 +153,6 @@ fn rotate(conn: &Connection, rotation: &Rotation) -> StoreResult<bool> {
             rotation.factors.map(Factors::code),
             rotation.issue_times.to_bytes(),
             &rotation.issued_to[..]
-        ])?;
-    Ok(moved == 1)
-}
-
-/// Moves on a session the rules would rotate (see `SessionTx::advance`); false when it is not one.
-/// `||` makes text in SQLite, so the issue times are cast back to a blob; `substr` of an empty
-/// blob is NULL, so an empty or NULL field (a session from before issue times) is replaced whole.
-fn advance_session(conn: &Connection, advance: &Advance) -> StoreResult<bool> {
-    let moved = conn
-        .prepare_cached(
-            "UPDATE sessions SET generation = generation + 1, last_used_at = ?3,
-                    idle_expires_at = MIN(?4, absolute_expires_at), issued_to = ?5,
-                    issue_times = CAST(CASE
-                        WHEN length(issue_times) > ?6
-                            THEN substr(issue_times, length(issue_times) - ?6 + 1) || ?7
-                        WHEN length(issue_times) > 0 THEN issue_times || ?7
-                        ELSE ?7 END AS BLOB)
-             WHERE id = ?1 AND generation = ?2 AND end_reason IS NULL AND kind = ?8
-               AND idle_expires_at > ?3 AND absolute_expires_at > ?3
-               AND user_id IN (SELECT id FROM users WHERE NOT disabled)",
-        )?
-        .execute(params![
-            advance.session_id,
-            advance.from_generation,
-            advance.now,
-            advance.idle_until,
-            &advance.issued_to[..],
-            IssueTimes::BYTES_KEPT_BY_ROTATION,
-            &IssueTimes::time_bytes(advance.now)[..],
-            SessionKind::App.as_str(),
         ])?;
     Ok(moved == 1)
 }

@@ -1,6 +1,7 @@
 //! The store conformance suite: every test is written once against `&dyn Store` and runs on a fresh
 //! SQLite file and on a fresh PostgreSQL database (`LATCHKEY_TEST_POSTGRES`), so the two stores
-//! keep one contract (`columns` alone is PostgreSQL's: how its rows are read).
+//! keep one contract (`columns`, how its rows are read, and `advance`, its one-step refresh, are
+//! PostgreSQL's alone).
 
 mod admins;
 mod advance;

@@ -36,12 +36,6 @@ impl SessionTx for FakeTx {
             }))
     }
 
-    /// Always reads in full: the rules' one-step rotation is the stores'
-    /// (checked against the full path by the conformance suite).
-    fn advance(&self, _advance: &crate::store::Advance) -> StoreResult<Option<(Session, User)>> {
-        Ok(None)
-    }
-
     fn find_session(&self, session_id: &str) -> StoreResult<Option<(Session, User)>> {
         let session = self.sessions.borrow().get(session_id).cloned();
         let user = self.user.borrow().clone().expect("a user");
