@@ -12,7 +12,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use super::advance;
 use super::session_tx::{Advanced, InTransaction};
 use super::Connection;
-use crate::store::{Advance, SessionWork, StoreError, StoreResult};
+use crate::store::{Advance, Session, SessionWork, StoreError, StoreResult, User};
 
 pub(super) fn run(conn: &mut Connection, mut batch: Vec<SessionWork>) {
     match together(conn, &mut batch) {
@@ -64,27 +64,23 @@ fn together(conn: &mut Connection, batch: &mut [SessionWork]) -> Together {
 /// Runs the one-step rotation that each job says it will ask for first, all in one statement:
 /// one round trip for the batch where each job's own would be one each. Indexed like `batch`.
 fn advance_all(conn: &mut Connection, batch: &[SessionWork]) -> StoreResult<Vec<Option<Advanced>>> {
-    let mut advanced: Vec<Option<Advanced>> = batch
-        .iter()
-        .map(|job| {
-            let asked = job.advance()?.clone();
-            Some(Advanced { asked, row: None })
-        })
+    let asking: Vec<(usize, &Advance)> = (batch.iter().enumerate())
+        .filter_map(|(at, job)| Some((at, job.advance()?)))
         .collect();
-    let asking: Vec<usize> = (0..batch.len())
-        .filter(|&at| advanced[at].is_some())
-        .collect();
+    let mut advanced: Vec<Option<Advanced>> = batch.iter().map(|_| None).collect();
     if asking.is_empty() {
         return Ok(advanced);
     }
-    let steps: Vec<&Advance> = asking
-        .iter()
-        .filter_map(|&at| advanced[at].as_ref().map(|a| &a.asked))
-        .collect();
+    let steps: Vec<&Advance> = asking.iter().map(|&(_, step)| step).collect();
+    let mut moved: Vec<Option<(Session, User)>> = steps.iter().map(|_| None).collect();
     for (step, row) in advance::run(conn, &steps)? {
-        if let Some(Some(done)) = asking.get(step).map(|&at| advanced[at].as_mut()) {
-            done.row = Some(row);
+        if let Some(slot) = moved.get_mut(step) {
+            *slot = Some(row);
         }
+    }
+    for ((at, asked), row) in asking.into_iter().zip(moved) {
+        let asked = asked.clone();
+        advanced[at] = Some(Advanced { asked, row });
     }
     Ok(advanced)
 }
