@@ -10,7 +10,9 @@ use crate::auth::client::{self, Fingerprint};
 use crate::clock;
 use crate::domain::{IdKey, RefreshSecret};
 use crate::error::ApiError;
-use crate::store::{EndReason, Factors, IssueTimes, RefreshRecord, Rotation, SessionTx, User};
+use crate::store::{
+    Advance, EndReason, Factors, IssueTimes, RefreshRecord, Rotation, SessionTx, User,
+};
 
 /// How far behind the live id a replay within the grace may be. Two tabs
 /// racing put an id one generation behind; more than a few is not a race.
@@ -143,14 +145,29 @@ impl SessionRules {
         client: &Client,
         now: i64,
     ) -> Result<Grant, ApiError> {
+        let step = self.advance_for(presented, client, now);
+        self.refresh_with(tx, (presented, client), step.as_ref(), now)
+    }
+
+    /// `refresh` with its one-step rotation already worked out (`advance_for`,
+    /// as the route does before it queues the job): the MAC and the client's
+    /// fingerprint are computed once.
+    pub fn refresh_with(
+        &self,
+        tx: &dyn SessionTx,
+        (presented, client): (&RefreshSecret, &Client),
+        step: Option<&Advance>,
+        now: i64,
+    ) -> Result<Grant, ApiError> {
         #[cfg(feature = "test-hooks")]
         self.test_hook(client);
-        if let Some(step) = self.advance_for(presented, client, now) {
-            if let Some(grant) = self.advance(tx, &step)? {
+        if let Some(step) = step {
+            if let Some(grant) = self.advance(tx, step)? {
                 return Ok(grant);
             }
         }
-        let fingerprint = client.fingerprint(&self.client_key);
+        let fingerprint =
+            step.map_or_else(|| client.fingerprint(&self.client_key), |s| s.issued_to);
         // Inside the writer's transaction nothing can change between this
         // read and the writes below: two tabs refreshing at once are simply
         // one rotation followed by one replay within the grace.

@@ -139,8 +139,10 @@ async fn rotate(
     // Fixed before the job is queued, so the step it asks for is the one its batch ran for it.
     let now = clock::now_ms();
     let advance = state.sessions.advance_for(&presented, &client, now);
-    let outcome = blocking::sessions(state.store.as_ref(), affinity, advance, move |tx| {
-        let mut grant = rules.sessions.refresh(tx, &presented, &client, now);
+    let hint = advance.clone();
+    let outcome = blocking::sessions(state.store.as_ref(), affinity, hint, move |tx| {
+        let step = advance.as_ref();
+        let mut grant = (rules.sessions).refresh_with(tx, (&presented, &client), step, now);
         if let Ok(grant) = &mut grant {
             grant.signer_revoked = rules.tokens.signer_revoked(tx)?;
         }
